@@ -1,0 +1,338 @@
+"""Reading a case: the applicant's facts, its claims and its history of prior awards.
+
+A case is plain data (from YAML, JSON or Python).  Every fact is converted to its declared
+type here, once, so evaluation never meets a string where money is due.  Amounts may be
+written as the statute writes them (``5億``, ``500萬元``) or as numbers (``500000000``).
+Every mistake is collected with its path in the case (``claims[1].compute_spend``), the
+type expected, and a "did you mean" for unknown names; all of them are raised together
+as one :class:`~ordinance.errors.CaseError`, so nothing is decided from half-read input.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .. import types as T
+from .. import values as V
+from ..errors import CaseError, Problem, did_you_mean
+from ..types import Type
+from .load import LoadedFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..policy import Policy
+
+CLAIM_KEYS = ("id", "measure", "date", "project", "note")
+HISTORY_KEYS = ("id", "measure", "date", "amount", "project", "policy", "group", "pool", "note")
+CASE_KEYS = ("case", "applicant", "claims", "history", "note")
+
+
+@dataclass
+class Claim:
+    id: str
+    measure: str  # the measure id as resolved in the policy
+    date: _dt.date | None
+    project: str | None
+    facts: dict[str, Any]  # claim.* facts, typed
+    index: int
+
+
+@dataclass
+class PriorAward:
+    """An award granted before this case (it counts against yearly caps and exclusivity)."""
+
+    id: str
+    measure: str | None
+    date: _dt.date
+    amount: Decimal
+    project: str | None
+    group: str | None
+    pool: str | None
+    policy: str | None
+    index: int
+
+
+@dataclass
+class Case:
+    id: str
+    applicant: dict[str, Any]  # applicant.* facts, typed
+    claims: list[Claim]
+    history: list[PriorAward] = field(default_factory=list)
+    name: str = "<case>"
+
+
+class _Reader:
+    def __init__(self, policy: "Policy", name: str, loaded: LoadedFile | None):
+        self.policy = policy
+        self.name = name
+        self.loaded = loaded
+        self.problems: list[Problem] = []
+
+    def problem(self, code: str, message: str, path: tuple[object, ...], hint: str | None = None,
+                key: bool = False) -> None:
+        loc = self.loaded.location(path, key=key) if self.loaded is not None else None
+        self.problems.append(Problem(code, message, loc, hint, _dotted(path)))
+
+    def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...] | list[str], path, what: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.problem("unknown-key", f"unknown key `{key}` in {what}", path + (key,),
+                             did_you_mean(str(key), allowed), key=True)
+
+    def convert(self, value: Any, t: Type, path: tuple[object, ...], fact: str) -> Any:
+        try:
+            return convert_value(value, t)
+        except _Mismatch as exc:
+            self.problem("wrong-type", f"`{fact}` must be {_describe(t)}, not {_show(value)}", path, exc.hint)
+        return None
+
+
+class _Mismatch(Exception):
+    def __init__(self, hint: str | None = None):
+        super().__init__(hint)
+        self.hint = hint
+
+
+def convert_value(value: Any, t: Type) -> Any:
+    """Convert one case value to type ``t``; raise ``_Mismatch`` with a hint if it does not fit."""
+    name = t.name
+    if name in ("money", "number", "rate"):
+        if isinstance(value, bool):
+            raise _Mismatch()
+        if isinstance(value, float):
+            value = repr(value)  # JSON read without Decimal: keep the digits as written
+        if isinstance(value, int):
+            result = Decimal(value)
+        elif isinstance(value, Decimal):
+            result = value
+        elif isinstance(value, str):
+            text = value.strip()
+            try:
+                if name == "money" and (V.MONEY_RE.match(text) and not V.NUMBER_RE.match(text)):
+                    result = V.parse_money(text)
+                elif name == "rate" and text.endswith("%"):
+                    result = V.parse_percent(text)
+                elif V.NUMBER_RE.match(text):
+                    result = Decimal(text.replace("_", ""))
+                else:
+                    result = Decimal(text)  # 1e5 and the like
+            except (InvalidOperation, V.LiteralError):
+                raise _Mismatch(_EXAMPLES[name]) from None
+        else:
+            raise _Mismatch(_EXAMPLES[name])
+        if not result.is_finite():
+            raise _Mismatch("the value must be a finite number")
+        if abs(result.adjusted()) > 30:
+            raise _Mismatch("the value is out of range (more than 30 digits)")
+        if name == "money" and result < 0:
+            raise _Mismatch("an amount of money cannot be negative")
+        return result
+    if name == "date":
+        if isinstance(value, _dt.datetime):
+            raise _Mismatch("give a date without a time, YYYY-MM-DD")
+        if isinstance(value, _dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return V.parse_date(value)
+            except V.LiteralError as exc:
+                raise _Mismatch(str(exc)) from None
+        raise _Mismatch("write dates as YYYY-MM-DD")
+    if name == "duration":
+        if isinstance(value, V.Duration):
+            return value
+        if isinstance(value, str):
+            try:
+                return V.parse_duration(value)
+            except V.LiteralError:
+                pass
+        raise _Mismatch("write a duration like `3 years`, `6 months` or `3年`")
+    if name == "bool":
+        if isinstance(value, bool):
+            return value
+        raise _Mismatch("write true or false")
+    if name == "string":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        raise _Mismatch()
+    if name == "enum":
+        if isinstance(value, str) and value in (t.values or ()):
+            return value
+        if isinstance(value, str):
+            raise _Mismatch(did_you_mean(value, t.values or ()) or f"one of: {', '.join(t.values or ())}")
+        raise _Mismatch(f"one of: {', '.join(t.values or ())}")
+    if name == "list":
+        if not isinstance(value, list):
+            raise _Mismatch("write a list: [a, b]")
+        return tuple(convert_value(v, t.element or T.STRING) for v in value)
+    raise _Mismatch()
+
+
+_EXAMPLES = {"money": "write an amount like 5000000, 500萬 or 5億元",
+             "number": "write a number like 12 or 0.5",
+             "rate": "write a rate like 30% or 0.3"}
+
+
+def _describe(t: Type) -> str:
+    return {"money": "money", "number": "a number", "rate": "a rate", "date": "a date (YYYY-MM-DD)",
+            "duration": "a duration", "bool": "true or false", "string": "text"}.get(t.name, str(t))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _dotted(path: tuple[object, ...]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def read_case(data: Any, policy: "Policy", name: str = "<case>", loaded: LoadedFile | None = None) -> Case:
+    """Check and convert ``data`` into a :class:`Case` for ``policy``; raise CaseError listing every problem."""
+    r = _Reader(policy, name, loaded)
+    if not isinstance(data, Mapping):
+        r.problem("bad-case", "a case must be a mapping with `applicant:` and `claims:`", ())
+        raise CaseError(r.problems, {name: loaded.text} if loaded else None)
+    r.unknown_keys(data, CASE_KEYS, (), "the case")
+    case_id = data.get("case")
+    if case_id is not None and not isinstance(case_id, (str, int)):
+        r.problem("wrong-type", "`case` must be text", ("case",))
+    applicant = _read_applicant(r, data.get("applicant"))
+    claims = _read_claims(r, data.get("claims"))
+    history = _read_history(r, data.get("history"))
+    if r.problems:
+        raise CaseError(r.problems, {name: loaded.text} if loaded else None)
+    return Case(str(case_id) if case_id is not None else name, applicant, claims, history, name)
+
+
+def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    if data is None:
+        return facts
+    if not isinstance(data, Mapping):
+        r.problem("wrong-type", "`applicant` must be a mapping of facts", ("applicant",))
+        return facts
+    declared = r.policy.applicant_facts
+    for key, value in data.items():
+        full = f"applicant.{key}"
+        path = ("applicant", key)
+        if full in ("applicant.id", "applicant.name"):
+            if value is not None:
+                facts[full] = r.convert(value, T.STRING, path, full)
+            continue
+        fact = declared.get(full)
+        if fact is None:
+            r.problem("unknown-fact", f"unknown applicant fact `{key}`", path,
+                      did_you_mean(str(key), [n.split(".", 1)[1] for n in declared] + ["id", "name"]), key=True)
+            continue
+        if value is not None:
+            facts[full] = r.convert(value, fact.type, path, full)
+    return facts
+
+
+def _read_claims(r: _Reader, data: Any) -> list[Claim]:
+    claims: list[Claim] = []
+    if data is None:
+        r.problem("missing-key", "the case has no `claims:`", (), "list the claims: each with id, measure and date")
+        return claims
+    if not isinstance(data, list):
+        r.problem("wrong-type", "`claims` must be a list", ("claims",))
+        return claims
+    seen: set[str] = set()
+    for i, item in enumerate(data):
+        path: tuple[object, ...] = ("claims", i)
+        if not isinstance(item, Mapping):
+            r.problem("wrong-type", "a claim must be a mapping (id, measure, date, facts...)", path)
+            continue
+        claim_id = str(item.get("id") if item.get("id") is not None else f"claim-{i + 1}")
+        if claim_id in seen:
+            r.problem("duplicate-claim", f"the claim id `{claim_id}` is used twice", path + ("id",))
+        seen.add(claim_id)
+        measure_ref = item.get("measure")
+        program = None
+        if measure_ref is None:
+            r.problem("missing-key", "a claim needs `measure:`", path, "e.g. measure: compute-voucher", key=True)
+        else:
+            program = r.policy.find_measure(str(measure_ref))
+            if program is None:
+                r.problem("unknown-measure", f"unknown measure `{measure_ref}`", path + ("measure",),
+                          did_you_mean(str(measure_ref), r.policy.measure_ids()))
+        day = None
+        if item.get("date") is not None:
+            day = r.convert(item["date"], T.DATE, path + ("date",), "claim.date")
+        project = item.get("project")
+        if project is not None and not isinstance(project, (str, int)):
+            r.problem("wrong-type", "`project` must be text", path + ("project",))
+            project = None
+        facts: dict[str, Any] = {}
+        if program is not None:
+            declared = program.claim_facts
+            for key, value in item.items():
+                if key in CLAIM_KEYS:
+                    continue
+                full = f"claim.{key}"
+                fact = declared.get(full)
+                if fact is None:
+                    r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{key}`",
+                              path + (key,), did_you_mean(str(key), [n.split(".", 1)[1] for n in declared]),
+                              key=True)
+                    continue
+                if value is not None:
+                    facts[full] = r.convert(value, fact.type, path + (key,), full)
+        claims.append(Claim(claim_id, program.key if program else str(measure_ref), day,
+                            str(project) if project is not None else None, facts, i))
+    return claims
+
+
+def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
+    out: list[PriorAward] = []
+    if data is None:
+        return out
+    if not isinstance(data, list):
+        r.problem("wrong-type", "`history` must be a list of prior awards", ("history",))
+        return out
+    for i, item in enumerate(data):
+        path: tuple[object, ...] = ("history", i)
+        if not isinstance(item, Mapping):
+            r.problem("wrong-type", "a prior award must be a mapping (measure, date, amount)", path)
+            continue
+        r.unknown_keys(item, HISTORY_KEYS, path, "a prior award")
+        measure = item.get("measure")
+        program = r.policy.find_measure(str(measure)) if measure is not None else None
+        if measure is not None and program is None and item.get("policy") is None:
+            r.problem("unknown-measure", f"unknown measure `{measure}`", path + ("measure",),
+                      did_you_mean(str(measure), r.policy.measure_ids())
+                      or "an award under another policy needs `policy:` and `group:`")
+        if measure is None and item.get("pool") is None and item.get("group") is None:
+            r.problem("missing-key", "a prior award needs `measure:` (or `pool:`/`group:`)", path, key=True)
+        day = r.convert(item.get("date"), T.DATE, path + ("date",), "date") if item.get("date") is not None else None
+        if day is None and item.get("date") is None:
+            r.problem("missing-key", "a prior award needs `date:`", path, key=True)
+        amount = r.convert(item.get("amount"), T.MONEY, path + ("amount",), "amount") \
+            if item.get("amount") is not None else None
+        if amount is None and item.get("amount") is None:
+            r.problem("missing-key", "a prior award needs `amount:`", path, key=True)
+        if day is None or amount is None:
+            continue
+        group = item.get("group") or (program.measure.exclusive if program else None)
+        out.append(PriorAward(str(item.get("id") or f"history-{i + 1}"), program.key if program else
+                              (str(measure) if measure is not None else None), day, amount,
+                              str(item["project"]) if item.get("project") is not None else None,
+                              str(group) if group else None, item.get("pool"), item.get("policy"), i))
+    return out

@@ -1,0 +1,374 @@
+"""Stage 5, compile: turn each checked expression into a tree of Python closures, once.
+
+A compiled expression is a function ``f(env) -> value`` where ``env`` is a plain dict of the
+facts of one claim (keys are dotted fact names) in which named values are memoised as they
+are computed.  The closures are specialised by the checked types (``date + duration`` and
+``money + money`` compile to different functions), constant sub-expressions are folded, and
+nothing inspects node types or looks up names by string at evaluation time beyond one dict
+access per fact.  Rule text is never passed to ``eval`` or ``exec``.
+
+Missing facts: reading an absent fact raises :class:`Undetermined` naming it.  ``and``,
+``or`` and ``if`` catch it so that ``false and <missing>`` is false and only the facts that
+matter are asked for (three-valued logic); everything else lets it propagate, which costs
+nothing on the path where all facts are present.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any, Callable
+
+from ..grammar import ast as A
+from .. import values as V
+from .check import TypedExpression
+
+Env = dict
+Compiled = Callable[[Env], Any]
+
+#: The env key under which a tracing evaluation collects notes (e.g. "cap bit").
+NOTES_KEY = "#notes"
+
+
+class Undetermined(Exception):
+    """A value could not be computed because facts are missing; ``missing`` names them."""
+
+    __slots__ = ("missing",)
+
+    def __init__(self, missing: frozenset[str]):
+        super().__init__(", ".join(sorted(missing)))
+        self.missing = missing
+
+
+class Resolver:
+    """How the compiler turns a name into a closure (supplied by the measure compiler)."""
+
+    def name(self, dotted: str) -> Compiled:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def constant(self, dotted: str) -> tuple[bool, Any]:
+        """``(True, value)`` if the name is a constant (a single-valued parameter)."""
+        return (False, None)
+
+
+class _Const:
+    """Marks a closure whose value is known at compile time."""
+
+    __slots__ = ("value", "fn")
+
+    def __init__(self, value: Any):
+        self.value = value
+        self.fn = lambda env, v=value: v
+
+
+def compile_expression(typed: TypedExpression, resolver: Resolver) -> Compiled:
+    """Compile ``typed`` into a closure ``env -> value``."""
+    result = _Compiler(typed, resolver).compile(typed.tree)
+    return result.fn if isinstance(result, _Const) else result
+
+
+def constant_value(typed: TypedExpression, resolver: Resolver) -> tuple[bool, Any]:
+    """``(True, value)`` if the expression folds to a constant at compile time."""
+    result = _Compiler(typed, resolver).compile(typed.tree)
+    if isinstance(result, _Const):
+        return True, result.value
+    return False, None
+
+
+class _Compiler:
+    def __init__(self, typed: TypedExpression, resolver: Resolver):
+        self.typed = typed
+        self.resolver = resolver
+
+    def compile(self, node: A.Node):
+        method = getattr(self, "_" + type(node).__name__)
+        return method(node)
+
+    def _fn(self, node: A.Node) -> Compiled:
+        c = self.compile(node)
+        return c.fn if isinstance(c, _Const) else c
+
+    def _fold(self, node: A.Node, fn: Compiled, *parts) -> Any:
+        """Fold ``fn`` to a constant if all ``parts`` are constants (and it evaluates)."""
+        if all(isinstance(p, _Const) for p in parts):
+            try:
+                with decimal.localcontext(V.DECIMAL_CONTEXT):
+                    return _Const(fn({}))
+            except Exception:  # leave it to run time, where the error gets its context
+                return fn
+        return fn
+
+    # leaves ---------------------------------------------------------------------------------
+    def _Literal(self, node: A.Literal):
+        return _Const(node.value)
+
+    def _Name(self, node: A.Name):
+        is_const, value = self.resolver.constant(node.dotted)
+        if is_const:
+            return _Const(value)
+        return self.resolver.name(node.dotted)
+
+    def _ListExpr(self, node: A.ListExpr):
+        parts = [self.compile(i) for i in node.items]
+        if all(isinstance(p, _Const) for p in parts):
+            return _Const(tuple(p.value for p in parts))
+        fns = [p.fn if isinstance(p, _Const) else p for p in parts]
+        return lambda env: tuple(f(env) for f in fns)
+
+    # operators ------------------------------------------------------------------------------
+    def _Negate(self, node: A.Negate):
+        part = self.compile(node.operand)
+        f = part.fn if isinstance(part, _Const) else part
+        if self.typed.type_of(node.operand).name == "duration":
+            fn = lambda env: V.Duration(-f(env).months, -f(env).days)  # noqa: E731
+        else:
+            fn = lambda env: -f(env)  # noqa: E731
+        return self._fold(node, fn, part)
+
+    def _Binary(self, node: A.Binary):
+        lp, rp = self.compile(node.left), self.compile(node.right)
+        lt, rt = self.typed.type_of(node.left).name, self.typed.type_of(node.right).name
+        fn = _arith(node.op, lt, rt, lp, rp)
+        return self._fold(node, fn, lp, rp)
+
+    def _Compare(self, node: A.Compare):
+        lp, rp = self.compile(node.left), self.compile(node.right)
+        fn = _comparison(node.op, lp, rp)
+        return self._fold(node, fn, lp, rp)
+
+    def _And(self, node: A.And):
+        lp, rp = self.compile(node.left), self.compile(node.right)
+        l = lp.fn if isinstance(lp, _Const) else lp
+        r = rp.fn if isinstance(rp, _Const) else rp
+
+        def and_(env):
+            try:
+                a = l(env)
+            except Undetermined as left_missing:
+                try:
+                    b = r(env)
+                except Undetermined as right_missing:
+                    raise Undetermined(left_missing.missing | right_missing.missing) from None
+                if b is False:
+                    return False
+                raise
+            if a is False:
+                return False
+            return r(env)
+
+        return self._fold(node, and_, lp, rp)
+
+    def _Or(self, node: A.Or):
+        lp, rp = self.compile(node.left), self.compile(node.right)
+        l = lp.fn if isinstance(lp, _Const) else lp
+        r = rp.fn if isinstance(rp, _Const) else rp
+
+        def or_(env):
+            try:
+                a = l(env)
+            except Undetermined as left_missing:
+                try:
+                    b = r(env)
+                except Undetermined as right_missing:
+                    raise Undetermined(left_missing.missing | right_missing.missing) from None
+                if b is True:
+                    return True
+                raise
+            if a is True:
+                return True
+            return r(env)
+
+        return self._fold(node, or_, lp, rp)
+
+    def _Not(self, node: A.Not):
+        part = self.compile(node.operand)
+        f = part.fn if isinstance(part, _Const) else part
+        return self._fold(node, lambda env: not f(env), part)
+
+    def _If(self, node: A.If):
+        cp, tp, ep = self.compile(node.condition), self.compile(node.then), self.compile(node.otherwise)
+        if isinstance(cp, _Const):
+            return tp if cp.value else ep
+        c = cp
+        t = tp.fn if isinstance(tp, _Const) else tp
+        e = ep.fn if isinstance(ep, _Const) else ep
+
+        def if_(env):
+            return t(env) if c(env) else e(env)
+
+        return if_
+
+    def _Call(self, node: A.Call):
+        parts = [self.compile(a) for a in node.arguments]
+        fns = [p.fn if isinstance(p, _Const) else p for p in parts]
+        types = [self.typed.type_of(a) for a in node.arguments]
+        fn = _FUNCTION_BUILDERS[node.function](fns, types, self.typed.expression.text[node.start:node.end])
+        if node.function == "cap":  # never folded: its trace note must be recorded at run time
+            return fn
+        return self._fold(node, fn, *parts)
+
+
+def _as_fn(part) -> Compiled:
+    return part.fn if isinstance(part, _Const) else part
+
+
+def _arith(op: str, lt: str, rt: str, lp, rp) -> Compiled:
+    l, r = _as_fn(lp), _as_fn(rp)
+    # constant right operand: the most common shape (spend * 30%) gets a closure with one call
+    rc = rp.value if isinstance(rp, _Const) else None
+    if op == "+":
+        if lt == "date":
+            return lambda env: r(env).add_to(l(env))
+        if rt == "date":
+            return lambda env: l(env).add_to(r(env))
+        if rc is not None:
+            return lambda env: l(env) + rc
+        return lambda env: l(env) + r(env)
+    if op == "-":
+        if lt == "date" and rt == "duration":
+            return lambda env: V.Duration(-r(env).months, -r(env).days).add_to(l(env))
+        if lt == "date" and rt == "date":
+            return lambda env: V.Duration(days=(l(env) - r(env)).days)
+        if rc is not None:
+            return lambda env: l(env) - rc
+        return lambda env: l(env) - r(env)
+    if op == "*":
+        if lt == "duration":
+            return lambda env: l(env).scale(r(env))
+        if rt == "duration":
+            return lambda env: r(env).scale(l(env))
+        if rc is not None:
+            return lambda env: l(env) * rc
+        return lambda env: l(env) * r(env)
+    if op == "/":
+        if rc is not None and rc != 0:
+            return lambda env: l(env) / rc
+        return lambda env: l(env) / r(env)
+    raise AssertionError(op)
+
+
+def _comparison(op: str, lp, rp) -> Compiled:
+    l, r = _as_fn(lp), _as_fn(rp)
+    if isinstance(rp, _Const):
+        c = rp.value
+        if op == ">=":
+            return lambda env: l(env) >= c
+        if op == ">":
+            return lambda env: l(env) > c
+        if op == "<":
+            return lambda env: l(env) < c
+        if op == "<=":
+            return lambda env: l(env) <= c
+        if op == "==":
+            return lambda env: l(env) == c
+        if op == "!=":
+            return lambda env: l(env) != c
+        if op == "in":
+            s = frozenset(c) if all(not isinstance(x, tuple) for x in c) else c
+            return lambda env: l(env) in s
+        if op == "not in":
+            s = frozenset(c) if all(not isinstance(x, tuple) for x in c) else c
+            return lambda env: l(env) not in s
+    table: dict[str, Compiled] = {
+        ">=": lambda env: l(env) >= r(env),
+        ">": lambda env: l(env) > r(env),
+        "<": lambda env: l(env) < r(env),
+        "<=": lambda env: l(env) <= r(env),
+        "==": lambda env: l(env) == r(env),
+        "!=": lambda env: l(env) != r(env),
+        "in": lambda env: l(env) in r(env),
+        "not in": lambda env: l(env) not in r(env),
+    }
+    return table[op]
+
+
+# functions ------------------------------------------------------------------------------------
+
+def _variadic(pick):
+    def build(fns, types, text):
+        if len(fns) == 1:
+            f = fns[0]
+            return lambda env: _pick_list(pick, f(env), text)
+        return lambda env: pick(f(env) for f in fns)
+    return build
+
+
+def _pick_list(pick, items, text):
+    if not items:
+        raise ValueError(f"{text}: the list is empty")
+    return pick(items)
+
+
+def _rounder(mode):
+    def build(fns, types, text):
+        x = fns[0]
+        if len(fns) == 1:
+            return lambda env: x(env).to_integral_value(rounding=mode)
+
+        u = fns[1]
+
+        def to_unit(env):
+            unit = u(env)
+            if unit <= 0:
+                raise ValueError(f"{text}: the unit must be positive, not {unit}")
+            return (x(env) / unit).to_integral_value(rounding=mode) * unit
+        return to_unit
+    return build
+
+
+def _between(fns, types, text):
+    x, lo, hi = fns
+    return lambda env: lo(env) <= x(env) <= hi(env)
+
+
+def _make_date(fns, types, text):
+    y, m, d = fns
+
+    def make(env):
+        try:
+            return _dt.date(int(y(env)), int(m(env)), int(d(env)))
+        except (ValueError, OverflowError) as exc:
+            raise ValueError(f"{text}: no such date ({exc})") from None
+    return make
+
+
+def _sum(fns, types, text):
+    f = fns[0]
+    zero = Decimal(0)
+    return lambda env: sum(f(env), zero)
+
+
+def _cap(fns, types, text):
+    amount_fn, limit_fn = fns
+    is_money = types[0].name == "money"
+
+    def cap(env):
+        amount, limit = amount_fn(env), limit_fn(env)
+        if amount > limit:
+            notes = env.get(NOTES_KEY)
+            if notes is not None:
+                show = V.format_money if is_money else V.format_decimal
+                notes.append(f"capped by {text}: {show(amount)} > {show(limit)}")
+            return limit
+        return amount
+    return cap
+
+
+_FUNCTION_BUILDERS: dict[str, Callable[[list[Compiled], list, str], Compiled]] = {
+    "min": _variadic(min),
+    "max": _variadic(max),
+    "floor": _rounder(ROUND_FLOOR),
+    "ceil": _rounder(ROUND_CEILING),
+    "round": _rounder(ROUND_HALF_UP),
+    "abs": lambda fns, types, text: (lambda env, f=fns[0]: abs(f(env))),
+    "year": lambda fns, types, text: (lambda env, f=fns[0]: Decimal(f(env).year)),
+    "month": lambda fns, types, text: (lambda env, f=fns[0]: Decimal(f(env).month)),
+    "date": _make_date,
+    "between": _between,
+    "sum": _sum,
+    "count": lambda fns, types, text: (lambda env, f=fns[0]: Decimal(len(f(env)))),
+    "any": lambda fns, types, text: (lambda env, f=fns[0]: any(f(env))),
+    "all": lambda fns, types, text: (lambda env, f=fns[0]: all(f(env))),
+    "cap": _cap,
+}

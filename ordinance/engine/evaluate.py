@@ -1,0 +1,335 @@
+"""Stage 6, evaluate: decide every claim of a case, then apply the rules that span claims.
+
+For each claim: the policy's and the measure's validity windows, then the measure's program
+(conditions, benefit, caps per claim).  Then, across the claims of the case and its history
+of prior awards, in this order:
+
+1. one-time awards: a ``one_time`` measure pays once per project;
+2. exclusivity (就高不重複): among claims for one project under measures of one group, only
+   the highest award stands; the others are *superseded*, naming the winner; a prior award
+   in the group counts too (the new claim pays only what exceeds it);
+3. yearly caps per entity (``per: entity-year``): consumed in date order, prior awards of the
+   same pool and calendar year first;
+4. quotas: one case cannot rank itself against the city, so an eligible claim under a
+   quota is marked as subject to it; :func:`apply_quotas` ranks many decisions together.
+
+All arithmetic runs in :data:`ordinance.values.DECIMAL_CONTEXT`.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .. import values as V
+from .case import Case, Claim
+from .decision import ClaimResult, Decision
+from .model import Label
+from .program import MeasureProgram, Outcome, reason
+from .trace import TraceNode
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..policy import Policy
+
+ZERO = Decimal(0)
+
+
+class _Entry:
+    """A claim in evaluation: its claim, program, outcome, result and trace node."""
+
+    __slots__ = ("claim", "program", "outcome", "result", "node")
+
+    def __init__(self, claim: Claim, program: MeasureProgram, outcome: Outcome, result: ClaimResult,
+                 node: TraceNode | None):
+        self.claim, self.program, self.outcome, self.result, self.node = claim, program, outcome, result, node
+
+
+def evaluate_case(policy: "Policy", case: Case, trace: bool = True) -> Decision:
+    """Decide ``case`` under ``policy``."""
+    with decimal.localcontext(V.DECIMAL_CONTEXT):
+        entries = [_decide_claim(policy, case, claim, trace) for claim in case.claims]
+        _apply_one_time(entries, case)
+        _apply_exclusivity(entries, case)
+        _apply_year_caps(entries, case)
+        _mark_quotas(entries)
+    return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.policy_refs())
+
+
+def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _Entry:
+    program = policy.programs[claim.measure]
+    m = program.measure
+    node = None
+    if trace:
+        node = TraceNode("claim", claim.id, m.title, m.location, m.citation,
+                         notes=[f"measure {m.id} ({m.article})", "responsible: " + "、".join(m.responsible)])
+        facts = {k: v for k, v in case.applicant.items()}
+        facts.update(claim.facts)
+        facts_node = node.add(TraceNode("facts", "facts", Label("申請事實", "facts of the claim"),
+                                        inputs=dict(sorted(facts.items()))))
+        declared = {**policy.applicant_facts, **program.claim_facts}
+        facts_node.types = {k: str(declared[k].type) if k in declared else "string" for k in facts_node.inputs}
+    result = ClaimResult(claim.id, m.id, program.policy.id if len(policy.policies) > 1 else "", "undetermined",
+                         None, m.basis, m.benefit, date=claim.date, project=claim.project,
+                         year=claim.date.year if claim.date else None)
+    result.trace = node
+    outcome = _validity(program, claim, node)
+    if outcome is None:
+        env = dict(case.applicant)
+        env.update(claim.facts)
+        env["claim.id"] = claim.id
+        if claim.date is not None:
+            env["claim.date"] = claim.date
+        if claim.project is not None:
+            env["claim.project"] = claim.project
+        outcome = program.run(env, claim.date, node)
+        if outcome.status == "eligible" and m.exclusive and claim.project is None:
+            outcome = Outcome("undetermined", missing=["claim.project"], reasons=[reason(
+                "project-needed", "須註明項目，以適用「就高不重複」",
+                f"the project must be named: measures of group `{m.exclusive}` are not stacked per project")])
+    result.status = outcome.status
+    result.reasons = list(outcome.reasons)
+    result.missing = list(outcome.missing)
+    if outcome.status == "eligible":
+        result.amount = outcome.amount
+        result.ceiling = outcome.ceiling
+        result.duration = outcome.duration
+        result.rank = outcome.rank
+    elif outcome.status == "ineligible":
+        result.amount = ZERO
+    if node is not None:
+        for reading in m.readings:
+            node.add(TraceNode("reading", reading.applies_to or "reading", reading.label,
+                               notes=["interpretation taken by the rule file"]))
+        node.status = result.status
+        node.result = result.amount
+        if m.benefit == "money":
+            node.types["result"] = "money"
+    return _Entry(claim, program, outcome, result, node)
+
+
+def _validity(program: MeasureProgram, claim: Claim, node: TraceNode | None) -> Outcome | None:
+    """The policy's and the measure's windows; an Outcome when the claim fails them."""
+    pdef = program.policy
+    if claim.date is None:
+        if node is not None:
+            node.add(TraceNode("validity", "policy", Label("有效期", "validity"), None, pdef.validity_citation,
+                               "claim.date within " + str(pdef.valid), {"claim.date": None}, None, "undetermined"))
+        return Outcome("undetermined", missing=["claim.date"], reasons=[reason(
+            "missing-facts", "缺少事實：claim.date", "facts needed: claim.date")])
+    windows = [("policy", pdef.valid, pdef.validity_citation,
+                Label("政策有效期", "policy in force"))]
+    if program.validity is not None:
+        windows.append(("measure", program.validity, program.measure.citation,
+                        Label("措施適用期", "measure in force")))
+    for which, window, citation, label in windows:
+        inside = window.contains(claim.date)
+        if node is not None:
+            node.add(TraceNode("validity", which, label, None, citation, f"claim.date within {window}",
+                               {"claim.date": claim.date}, inside, "true" if inside else "false"))
+        if not inside:
+            return Outcome("ineligible", reasons=[reason(
+                "outside-validity",
+                f"申請日期{claim.date}不在{'政策' if which == 'policy' else '措施'}有效期（{window}）內",
+                f"the claim date {claim.date} is outside the {which}'s validity ({window})",
+                window={"from": window.start.isoformat() if window.start else None,
+                        "until": window.end.isoformat() if window.end else None})])
+    return None
+
+
+def _apply_one_time(entries: list[_Entry], case: Case) -> None:
+    paid: dict[tuple[str, str | None], str] = {}
+    for award in case.history:
+        if award.measure is not None:
+            paid.setdefault((award.measure, award.project), award.id)
+    for e in entries:
+        m = e.program.measure
+        if not m.one_time or e.result.status != "eligible":
+            continue
+        key = (e.claim.measure, e.claim.project)
+        earlier = paid.get(key)
+        if earlier is not None:
+            _refuse(e, reason("one-time-paid", "一次性獎勵已兌現", f"a one-time award: already granted ({earlier})",
+                              granted=earlier), "one-time", f"one-time award already granted by {earlier}")
+        else:
+            paid[key] = e.claim.id
+
+
+def _refuse(e: _Entry, why: dict[str, Any], step: str, note: str) -> None:
+    e.result.status = "ineligible"
+    e.result.amount = ZERO
+    e.result.reasons.append(why)
+    if e.node is not None:
+        e.node.add(TraceNode(step, step, notes=[note], result=ZERO))
+        e.node.status, e.node.result = "ineligible", ZERO
+
+
+def _comparable_value(e: _Entry) -> Decimal | None:
+    if e.result.benefit == "money":
+        return e.result.amount
+    if e.result.benefit == "assessed":
+        return e.result.ceiling
+    return None
+
+
+def _apply_exclusivity(entries: list[_Entry], case: Case) -> None:
+    by_key: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
+    for e in entries:
+        group = e.program.measure.exclusive
+        if group and e.claim.project is not None:
+            by_key[(group, e.claim.project)].append(e)
+    for (group, project), members in by_key.items():
+        eligible = [e for e in members if e.result.status == "eligible" and _comparable_value(e) is not None]
+        if not eligible:
+            continue
+        prior = [a for a in case.history if a.group == group and a.project == project]
+        winner = max(eligible, key=lambda e: (_comparable_value(e), -e.claim.index))
+        pending = [e.claim.id for e in members if e.result.status == "undetermined"]
+        for e in eligible:
+            if e is winner:
+                continue
+            e.result.status = "superseded"
+            e.result.amount = ZERO
+            e.result.superseded_by = winner.claim.id
+            e.result.reasons.append(reason(
+                "superseded", f"就高不重複：同一項目以申請{winner.claim.id}（較高）為準",
+                f"not stacked (就高不重複): claim {winner.claim.id} for the same project is higher",
+                winner=winner.claim.id, group=group, project=project))
+            if e.node is not None:
+                e.node.add(TraceNode("exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
+                                     inputs={"project": project, "this claim": _comparable_value_before(e),
+                                             winner.claim.id: _comparable_value(winner)},
+                                     result="superseded", notes=[f"superseded by {winner.claim.id}"]))
+                e.node.status, e.node.result = "superseded", ZERO
+        best_prior = max(prior, key=lambda a: (a.amount, -a.index)) if prior else None
+        wvalue = _comparable_value(winner)
+        notes = []
+        if len(eligible) > 1:
+            notes.append(f"highest of {len(eligible)} claims for project {project}: kept")
+        if pending:
+            notes.append("may still be superseded by undetermined claim(s): " + ", ".join(pending))
+        if best_prior is not None and wvalue is not None:
+            if best_prior.amount >= wvalue:
+                winner.result.status = "superseded"
+                winner.result.amount = ZERO
+                winner.result.superseded_by = best_prior.id
+                winner.result.reasons.append(reason(
+                    "superseded", f"就高不重複：同一項目已獲較高獎補（{best_prior.id}）",
+                    f"not stacked (就高不重複): prior award {best_prior.id} for the same project is as high or higher",
+                    winner=best_prior.id, group=group, project=project))
+                notes.append(f"superseded by prior award {best_prior.id} ({V.format_money(best_prior.amount)})")
+            elif winner.result.benefit == "money":
+                winner.result.amount = wvalue - best_prior.amount
+                notes.append(f"prior award {best_prior.id} of {V.format_money(best_prior.amount)} for this project "
+                             f"is deducted: the applicant receives the highest award once, not both")
+        if winner.node is not None and notes:
+            winner.node.add(TraceNode("exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
+                                      inputs={"project": project}, result=winner.result.status, notes=notes))
+            winner.node.status, winner.node.result = winner.result.status, winner.result.amount
+
+
+def _comparable_value_before(e: _Entry) -> Decimal | None:
+    o = e.outcome
+    return o.amount if e.result.benefit == "money" else o.ceiling
+
+
+def _apply_year_caps(entries: list[_Entry], case: Case) -> None:
+    capped = [e for e in entries if e.result.status == "eligible" and e.outcome.year_caps
+              and e.result.amount is not None]
+    if not capped:
+        return
+    pools_of: dict[str, list[str]] = {}
+    for e in entries:
+        pools_of[e.claim.measure] = e.program.pools
+    history: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    for award in case.history:
+        pools = [award.pool] if award.pool else pools_of.get(award.measure or "", [])
+        if not pools and award.measure and award.measure not in pools_of:
+            pools = [award.measure]
+        for pool in pools:
+            history[(pool, award.date.year)] += award.amount
+    granted: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    for e in sorted(capped, key=lambda e: (e.claim.date, e.claim.index)):
+        year = e.claim.date.year
+        for cap, limit in e.outcome.year_caps:
+            pool = cap.pool or e.program.measure.id
+            before, earlier = history[(pool, year)], granted[(pool, year)]
+            remaining = max(limit - before - earlier, ZERO)
+            asked = e.result.amount
+            grant = min(asked, remaining)
+            if e.node is not None:
+                e.node.add(TraceNode(
+                    "yearly-cap", cap.id, cap.label, cap.location, cap.citation, cap.limit.text,
+                    {"year": year, "cap": limit, "already granted (history)": before,
+                     "already granted (earlier claims)": earlier, "remaining": remaining, "amount": asked},
+                    grant, types={"cap": "money", "already granted (history)": "money", "result": "money",
+                                  "already granted (earlier claims)": "money", "remaining": "money",
+                                  "amount": "money", "year": "number"},
+                    notes=[f"capped per entity per year: {V.format_money(asked)} > "
+                                  f"{V.format_money(remaining)} remaining" if asked > remaining else
+                                  f"within the yearly cap: {V.format_money(remaining)} remaining"]))
+            e.result.amount = grant
+        for cap, limit in e.outcome.year_caps:
+            granted[(cap.pool or e.program.measure.id, year)] += e.result.amount
+        if e.result.amount == 0 and e.outcome.amount:
+            e.result.reasons.append(reason("yearly-cap-exhausted", "本年度額度已用完",
+                                           "the yearly cap for this applicant is used up"))
+        if e.node is not None:
+            e.node.result = e.result.amount
+
+
+def _mark_quotas(entries: Iterable[_Entry]) -> None:
+    for e in entries:
+        quota = e.program.measure.quota
+        if quota is None or e.result.status != "eligible":
+            continue
+        e.result.quota = {"count": quota.count, "per": quota.per, "year": e.result.year,
+                          "rank_by": quota.rank_by.text, "rank_value": e.result.rank, "status": "pending"}
+        note = (f"subject to the quota: at most {quota.count} awards a {quota.per} city-wide, "
+                f"ranked by {quota.rank_by.text} ({quota.order}); one case alone cannot decide it")
+        e.result.notes.append(note)
+        if e.node is not None:
+            e.node.add(TraceNode("quota", e.program.measure.id, quota.label, quota.location, quota.citation,
+                                 quota.rank_by.text, {"rank value": e.result.rank}, "pending", notes=[note]))
+
+
+def apply_quotas(decisions: list[Decision], policy: "Policy") -> None:
+    """Rank the quota-bound eligible claims of many decisions; mark those beyond each quota."""
+    pools: dict[tuple[str, int | None], list[tuple[Decision, ClaimResult]]] = defaultdict(list)
+    for d in decisions:
+        for r in d.results:
+            if r.quota is not None and r.status == "eligible":
+                pools[(r.measure, r.year)].append((d, r))
+    for (measure, year), members in sorted(pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        quota = policy.find_measure(measure).measure.quota
+        descending = quota.order == "descending"
+        members.sort(key=lambda dr: (_rank_key(dr[1].rank, descending), dr[0].case, dr[1].claim))
+        for position, (d, r) in enumerate(members, start=1):
+            within = position <= quota.count
+            r.quota = dict(r.quota or {}, status="awarded" if within else "exceeded", position=position,
+                           contenders=len(members))
+            note = (f"quota: ranked {position} of {len(members)} for {year}; "
+                    f"{'within' if within else 'beyond'} the {quota.count} awards a year "
+                    "(ties broken by case id, then claim id)")
+            r.notes = [n for n in r.notes if not n.startswith("subject to the quota")] + [note]
+            if not within:
+                r.status = "ineligible"
+                r.amount = ZERO
+                r.reasons.append(reason("quota-exceeded", f"超出年度名額（第{position}名，名額{quota.count}個）",
+                                        f"beyond the yearly quota (ranked {position}, quota {quota.count})",
+                                        position=position, count=quota.count))
+            if r.trace is not None:
+                q = r.trace.find("quota")
+                if q is not None:
+                    q.result = "awarded" if within else "exceeded"
+                    q.notes.append(note)
+                r.trace.status, r.trace.result = r.status, r.amount
+
+
+def _rank_key(value: Any, descending: bool) -> Any:
+    if isinstance(value, Decimal):
+        return -value if descending else value
+    if value is None:
+        return Decimal("Infinity")
+    return (-value.toordinal()) if descending else value.toordinal()

@@ -1,0 +1,245 @@
+"""Stage 1, load: read a YAML (or JSON) file into plain data plus the position of every value.
+
+PyYAML composes the node graph; this module walks it itself instead of using PyYAML's
+constructors, so that:
+
+- no Python object is ever constructed from a tag (``!!python/...`` is inert text);
+- only ``true``/``false``, ``null`` and integers are resolved from plain scalars (YAML 1.2
+  core, minus floats): ``0.3`` stays the text ``"0.3"`` and becomes an exact Decimal later,
+  ``2027-12-31`` stays text and is read by the expression language, ``no`` stays ``"no"``;
+- a duplicate key is an error, not "last one wins";
+- aliases are counted as they expand, so a "billion laughs" file is refused, not expanded;
+- every value's file, line and column is kept in :attr:`LoadedFile.positions`, keyed by its
+  path in the data (``("measures", 0, "amount")``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..errors import Location, PolicyError, Problem
+from ..grammar.parser import SourceSpan
+
+DataPath = tuple[object, ...]
+
+_INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits; each breach is a clear error with a stable code."""
+
+    max_file_bytes: int = 4 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 200_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class ScalarPosition:
+    """Where a scalar's text sits: its first character, its YAML style, its last line."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    style: str | None  # None (plain), "'", '"', "|", ">"
+
+
+@dataclass
+class LoadedFile:
+    """A loaded file: its display name, text, plain data and positions."""
+
+    name: str
+    text: str
+    data: Any
+    positions: dict[DataPath, ScalarPosition] = field(default_factory=dict)
+    key_positions: dict[DataPath, ScalarPosition] = field(default_factory=dict)
+
+    def location(self, path: DataPath, *, key: bool = False) -> Location:
+        """The location of the value at ``path`` (or of its key), or of its nearest parent."""
+        table = self.key_positions if key else self.positions
+        probe = tuple(path)
+        while probe:
+            pos = table.get(probe) or self.positions.get(probe)
+            if pos is not None:
+                return Location(self.name, pos.line, pos.column, pos.end_line, pos.end_column)
+            probe = probe[:-1]
+        pos = self.positions.get(())
+        if pos is not None:
+            return Location(self.name, pos.line, pos.column)
+        return Location(self.name, 1, 1)
+
+    def span(self, path: DataPath) -> SourceSpan:
+        """A :class:`SourceSpan` mapping offsets in the scalar at ``path`` to file positions."""
+        pos = self.positions.get(tuple(path))
+        if pos is None:
+            loc = self.location(path)
+            return SourceSpan.at(self.name, loc.line, loc.column)
+        if pos.style in (None, "'", '"') and pos.line == pos.end_line:
+            return SourceSpan.at(self.name, pos.line, pos.column + (1 if pos.style else 0))
+        return SourceSpan(self.name, tuple(_multiline_segments(self.text, pos)))
+
+
+def _multiline_segments(text: str, pos: ScalarPosition) -> list[tuple[int, int, int]]:
+    """Segments for a block or multi-line scalar: one per non-empty source line.
+
+    Folded and plain scalars join lines with one space, literal ones with a newline; both add
+    one character between lines, so the offsets line up with the loaded text.
+    """
+    lines = text.splitlines()
+    first = pos.line + 1 if pos.style in ("|", ">") else pos.line
+    segments: list[tuple[int, int, int]] = []
+    offset = 0
+    for number in range(first, min(pos.end_line, len(lines)) + 1):
+        raw = lines[number - 1]
+        if number == pos.line and pos.style not in ("|", ">"):
+            body_start = pos.column - 1 + (1 if pos.style else 0)
+        else:
+            body_start = len(raw) - len(raw.lstrip(" "))
+        body = raw[body_start:]
+        if not body.strip():
+            continue
+        segments.append((offset, number, body_start + 1))
+        offset += len(body.rstrip()) + 1
+    return segments or [(0, pos.line, pos.column)]
+
+
+class _Budget:
+    def __init__(self, limits: Limits):
+        self.limits, self.nodes = limits, 0
+
+
+def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
+    """Load YAML/JSON ``text`` (already decoded) under the display ``name``."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if len(text.encode("utf-8")) > limits.max_file_bytes:
+        raise PolicyError([Problem("file-too-large",
+                                   f"the file is larger than the limit of {limits.max_file_bytes} bytes",
+                                   Location(name, 1, 1), "split it, or raise the limit (max_file_bytes)")])
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name, 1, 1)
+        message = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = "YAML indents with spaces, never tabs" if "\t" in message or "tab" in message else None
+        raise PolicyError([Problem("yaml-syntax", message, loc, hint)], {name: text}) from None
+    except yaml.YAMLError as exc:
+        raise PolicyError([Problem("yaml-syntax", str(exc).strip(), Location(name, 1, 1))],
+                          {name: text}) from None
+    loaded = LoadedFile(name, text, None)
+    if root is None:
+        loaded.data = None
+        return loaded
+    problems: list[Problem] = []
+    loaded.data = _walk(root, (), 0, loaded, _Budget(limits), problems)
+    if problems:
+        raise PolicyError(problems, {name: text})
+    return loaded
+
+
+def load_file(path: str | Path, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
+    """Read and load the file at ``path``; errors name ``name`` (default: the path)."""
+    path = Path(path)
+    display = name or str(path)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise PolicyError([Problem("file-too-large",
+                                       f"the file is {size} bytes, over the limit of {limits.max_file_bytes}",
+                                       Location(display, 1, 1), "raise the limit (max_file_bytes) if it is genuine")])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError([Problem("file-unreadable", f"cannot read the file: {exc.strerror or exc}",
+                                   Location(display, 1, 1))]) from None
+    return load_text(decode(raw, display), display, limits)
+
+
+def decode(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without a BOM); anything else is an error naming the byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise PolicyError([Problem("encoding", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                                   Location(name, line, column), "save the file as UTF-8")]) from None
+
+
+def _position(node: Node) -> ScalarPosition:
+    start, end = node.start_mark, node.end_mark
+    style = getattr(node, "style", None)
+    return ScalarPosition(start.line + 1, start.column + 1, end.line + 1, end.column + 1, style)
+
+
+def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _Budget,
+          problems: list[Problem]) -> Any:
+    budget.nodes += 1
+    limits = budget.limits
+    if budget.nodes > limits.max_nodes:
+        if budget.nodes == limits.max_nodes + 1:
+            loc = Location(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1)
+            problems.append(Problem("too-many-nodes",
+                                    f"the file expands to more than {limits.max_nodes} values "
+                                    "(aliases count each time they are used)", loc,
+                                    "remove the aliases that multiply the data"))
+        return None
+    if depth > limits.max_depth:
+        loc = Location(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1)
+        problems.append(Problem("too-deep", f"nesting deeper than {limits.max_depth} levels", loc))
+        budget.nodes = limits.max_nodes + 2  # stop walking
+        return None
+    loaded.positions[path] = _position(node)
+    if isinstance(node, ScalarNode):
+        return _resolve_scalar(node)
+    if isinstance(node, SequenceNode):
+        return [_walk(item, path + (i,), depth + 1, loaded, budget, problems)
+                for i, item in enumerate(node.value)]
+    if isinstance(node, MappingNode):
+        out: dict[str, Any] = {}
+        first_seen: dict[str, ScalarPosition] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                loc = Location(loaded.name, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                problems.append(Problem("yaml-key", "a key must be plain text, not a list or a mapping", loc))
+                continue
+            key = str(key_node.value)
+            key_pos = _position(key_node)
+            if key in out:
+                prev = first_seen[key]
+                problems.append(Problem(
+                    "duplicate-key", f"the key `{key}` appears twice in this mapping",
+                    Location(loaded.name, key_pos.line, key_pos.column, key_pos.end_line, key_pos.end_column),
+                    f"it is first given at line {prev.line}; keep one"))
+                continue
+            first_seen[key] = key_pos
+            loaded.key_positions[path + (key,)] = key_pos
+            out[key] = _walk(value_node, path + (key,), depth + 1, loaded, budget, problems)
+        return out
+    return None
+
+
+def _resolve_scalar(node: ScalarNode) -> Any:
+    text = node.value
+    if node.style is not None:  # quoted or block: always text
+        return text
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if _INT_RE.match(text):
+        return int(text.replace("_", ""))
+    return text

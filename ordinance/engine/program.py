@@ -1,0 +1,383 @@
+"""Stage 5b, compile measures: link each measure's checked expressions into a program.
+
+A :class:`MeasureProgram` holds closures for the measure's conditions, tables, named
+values, amount, caps and quota key, and knows how to decide one claim (:meth:`run`): the
+conditions in order (three-valued), then the benefit, then the caps that apply to a single
+claim.  Cross-claim rules (yearly caps, exclusivity, quotas) need every claim of a case and
+live in :mod:`ordinance.engine.evaluate`.
+
+Tracing is one flag: with ``trace=None`` the program runs its closures and builds nothing;
+with a :class:`~ordinance.engine.trace.TraceNode` it records one child per step, reading
+the inputs of each step from the memoised values, so the trace costs nothing when off.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+from .. import values as V
+from ..errors import EvaluationError, Problem
+from ..grammar.parser import Expression
+from .check import CheckedPolicy, TypedExpression
+from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression, constant_value
+from .model import CapDef, ConditionDef, FactDef, Label, MeasureDef, PolicyDef, TableDef
+from .trace import MISSING, TraceNode
+
+
+class NoRowMatched(Exception):
+    """No row of a decision table applies (and it has no ``otherwise`` row)."""
+
+    def __init__(self, table: TableDef):
+        super().__init__(table.name)
+        self.table = table
+
+
+@dataclass
+class Outcome:
+    """What one claim comes to before the cross-claim rules."""
+
+    status: str  # eligible | ineligible | undetermined
+    amount: Decimal | None = None
+    ceiling: Decimal | None = None
+    duration: V.Duration | None = None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    year_caps: list[tuple[CapDef, Decimal]] = field(default_factory=list)
+    rank: Any = None
+    notes: list[str] = field(default_factory=list)
+
+
+def reason(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
+    """A reason record: a stable code, the words in both languages, and details."""
+    out: dict[str, Any] = {"code": code, "zh": zh, "en": en}
+    out.update(extra)
+    return out
+
+
+class _MeasureResolver(Resolver):
+    def __init__(self, program: "MeasureProgram"):
+        self.program = program
+
+    def constant(self, dotted: str):
+        return self.program.constants.get(dotted, (False, None))
+
+    def name(self, dotted: str) -> Compiled:
+        return self.program.reader(dotted)
+
+
+class MeasureProgram:
+    """A measure compiled to closures; :meth:`run` decides one claim."""
+
+    def __init__(self, measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy):
+        self.measure = measure
+        self.policy = policy
+        self.checked = checked
+        self.claim_facts: dict[str, FactDef] = checked.claim_facts.get(measure.id, {})
+        self.constants: dict[str, tuple[bool, Any]] = {}
+        self._readers: dict[str, Compiled] = {}
+        self._tables: dict[str, tuple[list[Compiled | None], list[dict[str, Compiled]]]] = {}
+        self._resolver = _MeasureResolver(self)
+        self._compile_parameters()
+        self.conditions = [(c, self._compile(c.when)) for c in measure.conditions]
+        self.amount = self._compile(measure.amount) if measure.amount is not None else None
+        self.ceiling = self._compile(measure.ceiling) if measure.ceiling is not None else None
+        self.duration = self._compile(measure.duration) if measure.duration is not None else None
+        self.claim_caps = [(c, self._compile(c.limit)) for c in measure.caps if c.per != "entity-year"]
+        self.year_caps = [(c, self._compile(c.limit)) for c in measure.caps if c.per == "entity-year"]
+        self.rank = self._compile(measure.quota.rank_by) if measure.quota is not None else None
+        self.pools = sorted({c.pool or measure.id for c, _ in self.year_caps})
+        self.validity = measure.valid
+
+    # -- compilation -------------------------------------------------------------------------------
+    def _typed(self, expression: Expression) -> TypedExpression:
+        return self.checked.typed_of(expression)
+
+    def _compile(self, expression: Expression) -> Compiled:
+        return compile_expression(self._typed(expression), self._resolver)
+
+    def _compile_parameters(self) -> None:
+        params = {**self.policy.parameters, **self.measure.parameters}
+        for name, p in params.items():
+            if len(p.values) == 1:
+                ok, value = constant_value(self._typed(p.values[0].expression), self._resolver)
+                if ok:
+                    self.constants[name] = (True, value)
+                    continue
+            starts = [v.start or _dt.date.min for v in p.values]
+            fns = [self._compile(v.expression) for v in p.values]
+            self._readers[name] = _dated(name, starts, fns)
+
+    def reader(self, dotted: str) -> Compiled:
+        """The closure that reads ``dotted`` (a fact, a value or a table column), built once."""
+        fn = self._readers.get(dotted)
+        if fn is not None:
+            return fn
+        m = self.measure
+        if dotted in m.values:
+            fn = _memo(dotted, self._compile(m.values[dotted].expression))
+        elif dotted.split(".", 1)[0] in m.tables:
+            table_name, column = dotted.split(".", 1)
+            fn = _column(self._table_selector(table_name), column, self._table_parts(table_name)[1])
+        elif dotted in self.constants:
+            value = self.constants[dotted][1]
+            fn = lambda env: value  # noqa: E731
+        else:
+            fn = _fact(dotted)
+        self._readers[dotted] = fn
+        return fn
+
+    def _table_selector(self, name: str) -> Compiled:
+        key = "#table:" + name
+        selector = self._readers.get(key)
+        if selector is None:
+            selector = _selector(key, self.measure.tables[name], self._table_parts(name)[0])
+            self._readers[key] = selector
+        return selector
+
+    # -- evaluation --------------------------------------------------------------------------------
+    def run(self, env: dict, claim_date: _dt.date | None, node: TraceNode | None) -> Outcome:
+        """Decide one claim whose facts are in ``env``; record steps under ``node`` if tracing."""
+        try:
+            return self._run(env, claim_date, node)
+        except NoRowMatched as exc:
+            t = exc.table
+            label = t.label.en if t.label else t.name
+            if node is not None:
+                self._trace_tables(env, node)
+            return Outcome("ineligible", reasons=[reason(
+                "no-table-row", f"「{t.label.zh if t.label else t.name}」無適用檔次",
+                f"no row of {label} applies", table=t.name)])
+        except (ArithmeticError, ValueError, V.LiteralError) as exc:
+            raise EvaluationError([Problem("evaluation", f"measure `{self.measure.id}`: {exc}",
+                                           self.measure.location)]) from None
+
+    def _run(self, env: dict, claim_date: _dt.date | None, node: TraceNode | None) -> Outcome:
+        m = self.measure
+        failed: list[ConditionDef] = []
+        missing: set[str] = set()
+        for cond, fn in self.conditions:
+            try:
+                ok = fn(env)
+                status = "true" if ok else "false"
+                if not ok:
+                    failed.append(cond)
+            except Undetermined as exc:
+                status = "undetermined"
+                missing |= exc.missing
+            if node is not None:
+                self._trace_expression(node, "condition", cond.id, cond.label, cond.location, cond.citation,
+                                       cond.when, env, None, status=status)
+        if failed:
+            if node is not None:
+                self._trace_tables(env, node)
+            return Outcome("ineligible", reasons=[reason("condition-failed", f"不符合條件：{c.label.zh}",
+                                                         f"condition not met: {c.label.en}", condition=c.id)
+                                                  for c in failed])
+        if missing:
+            if node is not None:
+                self._trace_tables(env, node)
+            return Outcome("undetermined", missing=sorted(missing), reasons=[reason(
+                "missing-facts", "缺少事實：" + "、".join(sorted(missing)),
+                "facts needed: " + ", ".join(sorted(missing)))])
+        outcome = Outcome("eligible")
+        mark = len(node.children) if node is not None else 0
+        try:
+            if self.amount is not None:
+                outcome.amount = self._amount(env, node)
+            if self.ceiling is not None:
+                outcome.ceiling = self.ceiling(env)
+                if node is not None:
+                    self._trace_expression(node, "ceiling", "ceiling", Label("最高額度", "ceiling"), m.location,
+                                           m.citation, m.ceiling, env, outcome.ceiling)
+            if self.duration is not None:
+                outcome.duration = self.duration(env)
+                if node is not None:
+                    self._trace_expression(node, "duration", "duration", Label("期限", "duration"), m.location,
+                                           m.citation, m.duration, env, outcome.duration)
+            for cap, fn in self.year_caps:
+                outcome.year_caps.append((cap, fn(env)))
+            if self.rank is not None:
+                outcome.rank = self.rank(env)
+        except Undetermined as exc:
+            outcome = Outcome("undetermined", missing=sorted(exc.missing), reasons=[reason(
+                "missing-facts", "缺少事實：" + "、".join(sorted(exc.missing)),
+                "facts needed: " + ", ".join(sorted(exc.missing)))])
+        if node is not None:
+            # tables and values were computed on the way to the amount: show them before it
+            steps = TraceNode("steps", "steps")
+            self._trace_tables(env, steps)
+            self._trace_values(env, steps)
+            node.children[mark:mark] = steps.children
+        return outcome
+
+    def _amount(self, env: dict, node: TraceNode | None) -> Decimal:
+        m = self.measure
+        if node is not None:
+            env[NOTES_KEY] = []
+        amount = self.amount(env)
+        if node is not None:
+            amount_node = self._trace_expression(node, "amount", "amount", Label("金額", "amount"), m.location,
+                                                 m.citation, m.amount, env, amount)
+            amount_node.notes.extend(env.pop(NOTES_KEY))
+            amount_node.notes.append("basis: statutory maximum (最高不超過)" if m.basis == "maximum"
+                                     else "basis: exact amount")
+        if amount < 0:
+            amount = Decimal(0)
+        for cap, fn in self.claim_caps:
+            limit = fn(env)
+            bit = amount > limit
+            if node is not None:
+                cap_node = self._trace_expression(node, "cap", cap.id, cap.label, cap.location, cap.citation,
+                                                  cap.limit, env, min(amount, limit))
+                cap_node.inputs = {"amount": amount, "limit": limit, **cap_node.inputs}
+                cap_node.types.update({"amount": "money", "limit": "money"})
+                cap_node.notes.append(f"capped per {cap.per}: {V.format_money(amount)} > {V.format_money(limit)}"
+                                      if bit else f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}")
+            if bit:
+                amount = limit
+        return amount.quantize(V.CENT, rounding="ROUND_HALF_UP")
+
+    # -- trace helpers -----------------------------------------------------------------------------
+    def read_inputs(self, expression: Expression, env: dict) -> dict[str, Any]:
+        inputs: dict[str, Any] = {}
+        for name in self._typed(expression).reads:
+            try:
+                inputs[name] = self.reader(name)(env)
+            except Undetermined:
+                inputs[name] = MISSING
+            except NoRowMatched:
+                inputs[name] = MISSING
+        return inputs
+
+    def input_types(self, expression: Expression, result: bool = True) -> dict[str, str]:
+        """The static types of what ``expression`` reads (and of its result), for renderers."""
+        scope = self.checked.scopes[self.measure.id]
+        typed = self._typed(expression)
+        out = {}
+        for name in typed.reads:
+            symbol = scope.lookup(name)
+            if symbol is not None:
+                out[name] = str(symbol.type)
+        if result:
+            out["result"] = str(typed.type)
+        return out
+
+    def _trace_expression(self, parent: TraceNode, kind: str, id: str, label: Label | None, location, citation,
+                          expression: Expression, env: dict, result: Any, status: str | None = None) -> TraceNode:
+        node = TraceNode(kind, id, label, expression.location(), citation, expression.text,
+                         self.read_inputs(expression, env), result, status)
+        node.types = self.input_types(expression, result=status is None)
+        return parent.add(node)
+
+    def _trace_values(self, env: dict, parent: TraceNode) -> None:
+        for name, value in self.measure.values.items():
+            if name in env:
+                node = parent.add(TraceNode("value", name, value.label, value.location, None, value.expression.text,
+                                            self.read_inputs(value.expression, env), env[name]))
+                node.types = self.input_types(value.expression)
+
+    def _trace_tables(self, env: dict, parent: TraceNode) -> None:
+        """Every table of the measure: each row tried in order, why it did or did not match."""
+        for name, table in self.measure.tables.items():
+            whens, cells = self._table_parts(name)
+            table_node = parent.add(TraceNode("table", name, table.label, table.location, table.citation))
+            for i, row in enumerate(table.rows):
+                try:
+                    status = "true" if whens[i] is None or whens[i](env) else "false"
+                except Undetermined:
+                    status = "undetermined"
+                row_node = table_node.add(TraceNode(
+                    "row", f"{name}[{i + 1}]", row.label, row.location, None,
+                    row.when.text if row.when else "otherwise",
+                    self.read_inputs(row.when, env) if row.when else {}, None, status))
+                if row.when is not None:
+                    row_node.types = self.input_types(row.when, result=False)
+                if status == "true":
+                    row_node.result = {c: fn(env) for c, fn in cells[i].items()}
+                    row_node.types.update({c: str(self._typed(e).type) for c, e in row.cells.items()})
+                    row_node.notes.append("first matching row: its values apply")
+                    table_node.result = row_node.result
+                    table_node.types = dict(row_node.types)
+                    break
+                if status == "false":
+                    row_node.notes.append("does not match")
+                else:
+                    row_node.notes.append("cannot tell: facts are missing")
+                    break
+            else:
+                table_node.notes.append("no row applies")
+
+    def _table_parts(self, name: str) -> tuple[list[Compiled | None], list[dict[str, Compiled]]]:
+        parts = self._tables.get(name)
+        if parts is None:
+            rows = self.measure.tables[name].rows
+            parts = ([self._compile(r.when) if r.when is not None else None for r in rows],
+                     [{c: self._compile(e) for c, e in r.cells.items()} for r in rows])
+            self._tables[name] = parts
+        return parts
+
+
+def _fact(key: str) -> Compiled:
+    missing = frozenset((key,))
+
+    def fact(env):
+        try:
+            return env[key]
+        except KeyError:
+            raise Undetermined(missing) from None
+    return fact
+
+
+def _memo(key: str, compute: Compiled) -> Compiled:
+    def value(env):
+        try:
+            return env[key]
+        except KeyError:
+            pass
+        result = env[key] = compute(env)
+        return result
+    return value
+
+
+def _selector(key: str, table: TableDef, whens: list[Compiled | None]) -> Compiled:
+    def select(env):
+        try:
+            return env[key]
+        except KeyError:
+            pass
+        for i, when in enumerate(whens):
+            if when is None or when(env):
+                env[key] = i
+                return i
+        raise NoRowMatched(table)
+    return select
+
+
+def _column(select: Compiled, column: str, rows: list[dict[str, Compiled]]) -> Compiled:
+    cells = [row[column] for row in rows]
+
+    def cell(env):
+        return cells[select(env)](env)
+    return cell
+
+
+def _dated(name: str, starts: list[_dt.date], fns: list[Compiled]) -> Compiled:
+    """A parameter whose value changes from a date on: pick by the claim's date."""
+    first = starts[0]
+
+    def dated(env):
+        day = env.get("claim.date")
+        if day is None:
+            raise Undetermined(frozenset(("claim.date",)))
+        i = bisect.bisect_right(starts, day) - 1
+        if i < 0:
+            raise ValueError(f"parameter `{name}` has no value before {first}")
+        return fns[i](env)
+    return dated
+
+
+ProgramFactory = Callable[[MeasureDef, PolicyDef, CheckedPolicy], MeasureProgram]

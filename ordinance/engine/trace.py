@@ -1,0 +1,107 @@
+"""The derivation trace: a tree of plain dataclasses, recorded during evaluation.
+
+A :class:`TraceNode` says what was decided (``kind``: claim, validity, condition, table, row,
+value, amount, cap, yearly-cap, exclusivity, quota, reading, ...), where its rule is
+(``location``), what the statute says (``citation``), the formula (``expression``), the
+inputs with their values, the result, notes ("capped: ... > ..."), and its children.
+Failed conditions are nodes too.  The tree is JSON-serialisable with :meth:`to_dict`, and
+deterministic: keys and children come in a fixed order.  Renderers (text, Markdown, HTML)
+read this data and add nothing to it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..errors import Location
+from ..values import Duration, format_decimal
+from .model import Citation, Label
+
+
+@dataclass
+class TraceNode:
+    kind: str
+    id: str
+    label: Label | None = None
+    location: Location | None = None
+    citation: Citation | None = None
+    expression: str | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    result: Any = None
+    status: str | None = None  # for conditions: true | false | undetermined
+    types: dict[str, str] = field(default_factory=dict)  # input name (or "result") -> static type
+    notes: list[str] = field(default_factory=list)
+    children: list["TraceNode"] = field(default_factory=list)
+
+    def add(self, child: "TraceNode") -> "TraceNode":
+        self.children.append(child)
+        return child
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "id": self.id}
+        if self.label is not None:
+            out["label"] = self.label.to_dict()
+        if self.location is not None:
+            out["location"] = str(self.location)
+        if self.citation is not None:
+            out["citation"] = self.citation.to_dict()
+        if self.expression is not None:
+            out["expression"] = self.expression
+        if self.inputs:
+            out["inputs"] = {k: json_value(v) for k, v in self.inputs.items()}
+        if self.types:
+            out["types"] = dict(self.types)
+        if self.status is not None:
+            out["status"] = self.status
+        if self.result is not None:
+            out["result"] = json_value(self.result)
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+    def walk(self):
+        """This node and all below it, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def find(self, kind: str, id: str | None = None) -> "TraceNode | None":
+        for node in self.walk():
+            if node.kind == kind and (id is None or node.id == id):
+                return node
+        return None
+
+
+class Missing:
+    """The trace's value for an input that was not given."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = Missing()
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON: Decimals as strings (exact), dates ISO, durations in words."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, (list, tuple, frozenset, set)):
+        items = [json_value(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, Missing):
+        return None
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    return str(value)

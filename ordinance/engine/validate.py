@@ -1,0 +1,115 @@
+"""Stage 2, validate: check a loaded file against the JSON Schema for its kind.
+
+The schemas live in ``ordinance/schema/`` (``policy.schema.json`` for the manifest,
+``rules.schema.json`` for rule files) so that an editor validates the same way as the loader
+(``# yaml-language-server: $schema=...``).  Schema errors are turned into problems at the
+offending key or value, with the allowed keys or values offered as "did you mean".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from ..errors import Problem, did_you_mean
+from .load import LoadedFile
+
+SCHEMAS = ("policy", "rules")
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+
+
+@functools.lru_cache(maxsize=None)
+def schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of ``kind`` (``policy`` or ``rules``)."""
+    return json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(kind))
+
+
+def validate(loaded: LoadedFile, kind: str) -> list[Problem]:
+    """All schema problems of ``loaded`` as a ``kind`` file, at their positions."""
+    if loaded.data is None:
+        return [Problem("empty-file", "the file is empty", loaded.location(()),
+                        "a rule file needs at least `article:` and `measures:`" if kind == "rules"
+                        else "a policy manifest needs `policy:`, `title:`, `issuer:`, `issued:`, `valid:`")]
+    problems: list[Problem] = []
+    seen: set[tuple[object, ...]] = set()
+    for error in _validator(kind).iter_errors(loaded.data):
+        if error.context:
+            error = best_match(error.context) or error
+        problem = _problem(error, loaded)
+        key = (problem.location, problem.message)
+        if key not in seen:
+            seen.add(key)
+            problems.append(problem)
+    return problems
+
+
+def _problem(error: ValidationError, loaded: LoadedFile) -> Problem:
+    path = tuple(error.absolute_path)
+    where = "/".join(str(p) for p in path) or "the top level"
+    v, instance, sub = error.validator, error.instance, error.schema
+    hint = sub.get("x-hint") if isinstance(sub, dict) else None
+    if v == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(sub.get("properties", {}))
+        extra = sorted(k for k in instance if k not in allowed)
+        key = extra[0] if extra else "?"
+        return Problem("unknown-key", f"unknown key `{key}` in {where}", loaded.location(path + (key,), key=True),
+                       did_you_mean(key, allowed) or ("allowed keys: " + ", ".join(allowed) if allowed else None),
+                       _dotted(path + (key,)))
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
+        return Problem("missing-key", f"`{missing}` is required in {where}", loaded.location(path, key=True),
+                       hint, _dotted(path))
+    if v == "enum":
+        options = [str(o) for o in error.validator_value]
+        return Problem("not-allowed", f"`{instance}` is not allowed here; expected one of: {', '.join(options)}",
+                       loaded.location(path), did_you_mean(str(instance), options), _dotted(path))
+    if v == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return Problem("wrong-type", f"{where} must be {_article(expected)}, not {_json_kind(instance)}",
+                       loaded.location(path), hint, _dotted(path))
+    if v == "pattern":
+        return Problem("bad-format", f"`{instance}` is not of the expected form in {where}",
+                       loaded.location(path), hint, _dotted(path))
+    if v == "propertyNames":
+        return Problem("bad-name", f"`{instance}` is not a valid name in {where}",
+                       loaded.location(path + (instance,), key=True), hint, _dotted(path))
+    return Problem("schema", f"{where}: {error.message}", loaded.location(path), hint, _dotted(path))
+
+
+def _dotted(path: tuple[object, ...]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "."
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _article(word: str) -> str:
+    return {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
+            "boolean": "true or false"}.get(word, word)

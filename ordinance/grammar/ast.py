@@ -1,0 +1,193 @@
+"""The abstract syntax tree of expressions: small immutable dataclasses.
+
+Every node carries ``start`` and ``end``, character offsets into the expression text; the
+:class:`~ordinance.grammar.parser.Expression` that owns the tree maps them to file, line
+and column.  :func:`to_source` prints a tree back as text that parses to the same tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+@dataclass(frozen=True)
+class Literal:
+    kind: str  # number | money | percent | date | duration | string | bool
+    value: Any
+    text: str
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A dotted path: ``applicant.annual_revenue``, ``rate``, ``tier.cap``."""
+
+    path: tuple[str, ...]
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: "Node"
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Binary:
+    """Arithmetic: ``+ - * /``."""
+
+    op: str
+    left: "Node"
+    right: "Node"
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``== != < <= > >= in`` and ``not in``."""
+
+    op: str
+    left: "Node"
+    right: "Node"
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class And:
+    left: "Node"
+    right: "Node"
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Or:
+    left: "Node"
+    right: "Node"
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Node"
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class If:
+    condition: "Node"
+    then: "Node"
+    otherwise: "Node"
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    arguments: tuple["Node", ...]
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+    name_end: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class ListExpr:
+    items: tuple["Node", ...]
+    start: int = field(default=0, compare=False)
+    end: int = field(default=0, compare=False)
+
+
+Node = Union[Literal, Name, Negate, Binary, Compare, And, Or, Not, If, Call, ListExpr]
+
+#: Binding strength of each node kind, for printing with the fewest parentheses.
+_PRECEDENCE = {"If": 1, "Or": 2, "And": 3, "Not": 4, "Compare": 5, "+": 6, "-": 6, "*": 7, "/": 7,
+               "Negate": 8}
+_ATOM = 9
+
+
+def _precedence(node: Node) -> int:
+    if isinstance(node, Binary):
+        return _PRECEDENCE[node.op]
+    return _PRECEDENCE.get(type(node).__name__, _ATOM)
+
+
+def to_source(node: Node) -> str:
+    """Print ``node`` as expression text (round-trips through the parser)."""
+    if isinstance(node, Literal):
+        return node.text
+    if isinstance(node, Name):
+        return node.dotted
+    if isinstance(node, Negate):
+        return "-" + _wrap(node.operand, _PRECEDENCE["Negate"], strict=False)
+    if isinstance(node, Binary):
+        p = _PRECEDENCE[node.op]
+        return f"{_wrap(node.left, p, strict=False)} {node.op} {_wrap(node.right, p, strict=True)}"
+    if isinstance(node, Compare):
+        p = _PRECEDENCE["Compare"]
+        return f"{_wrap(node.left, p, strict=True)} {node.op} {_wrap(node.right, p, strict=True)}"
+    if isinstance(node, And):
+        p = _PRECEDENCE["And"]
+        return f"{_wrap(node.left, p, strict=False)} and {_wrap(node.right, p, strict=True)}"
+    if isinstance(node, Or):
+        p = _PRECEDENCE["Or"]
+        return f"{_wrap(node.left, p, strict=False)} or {_wrap(node.right, p, strict=True)}"
+    if isinstance(node, Not):
+        return "not " + _wrap(node.operand, _PRECEDENCE["Not"], strict=False)
+    if isinstance(node, If):
+        return (f"if {to_source(node.condition)} then {to_source(node.then)} "
+                f"else {to_source(node.otherwise)}")
+    if isinstance(node, Call):
+        return f"{node.function}({', '.join(to_source(a) for a in node.arguments)})"
+    if isinstance(node, ListExpr):
+        return f"[{', '.join(to_source(i) for i in node.items)}]"
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def _wrap(node: Node, parent: int, strict: bool) -> str:
+    text = to_source(node)
+    mine = _precedence(node)
+    if isinstance(node, If) or mine < parent or (strict and mine == parent):
+        return f"({text})"
+    return text
+
+
+def walk(node: Node):
+    """Every node of the tree, parents before children."""
+    yield node
+    if isinstance(node, (Negate, Not)):
+        yield from walk(node.operand)
+    elif isinstance(node, (Binary, Compare, And, Or)):
+        yield from walk(node.left)
+        yield from walk(node.right)
+    elif isinstance(node, If):
+        yield from walk(node.condition)
+        yield from walk(node.then)
+        yield from walk(node.otherwise)
+    elif isinstance(node, Call):
+        for arg in node.arguments:
+            yield from walk(arg)
+    elif isinstance(node, ListExpr):
+        for item in node.items:
+            yield from walk(item)
+
+
+def names_in(node: Node) -> list[str]:
+    """The dotted names an expression reads, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for sub in walk(node):
+        if isinstance(sub, Name):
+            seen.setdefault(sub.dotted, None)
+    return list(seen)

@@ -1,0 +1,245 @@
+"""The public face of the engine: load a policy, evaluate cases.
+
+:func:`load_policy` runs the pipeline on a policy directory (``policy.yaml`` plus rule
+files): load -> validate -> parse -> check -> compile.  Every problem from every file is
+collected and raised together as one :class:`~ordinance.errors.PolicyError`.  The result is
+a :class:`Policy`, immutable once built, which decides cases with :meth:`Policy.evaluate`.
+Several policies may be loaded together (``load_policy([a, b])``): their exclusivity
+groups then span them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .engine import check as check_stage
+from .engine import evaluate as evaluate_stage
+from .engine import load as load_stage
+from .engine import validate as validate_stage
+from .engine.case import Case, read_case
+from .engine.decision import Decision
+from .engine.model import Citation, FactDef, Label, PolicyDef, Validity
+from .engine.parse import FileParser
+from .engine.program import MeasureProgram
+from .errors import CaseError, Location, PolicyError, Problem
+from .values import LiteralError, parse_date
+
+PathLike = str | os.PathLike[str]
+
+#: Where the bundled policies live (the repository's ``policy/`` folder, or the installed copy).
+BUNDLED_POLICY_DIRS = (Path(__file__).resolve().parent.parent / "policy",
+                       Path(__file__).resolve().parent / "policies")
+DEFAULT_POLICY_ID = "xiamen-ai-2025"
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    id: str
+    digest: str
+    directory: str
+    definition: PolicyDef
+
+
+class Policy:
+    """One or more compiled policies, ready to decide cases."""
+
+    def __init__(self, infos: list[PolicyInfo], programs: dict[str, MeasureProgram],
+                 applicant_facts: dict[str, FactDef]):
+        self.policies = infos
+        self.programs = programs
+        self.applicant_facts = applicant_facts
+        self.id = "+".join(i.id for i in infos)
+        self.digest = infos[0].digest if len(infos) == 1 else hashlib.sha256(
+            "".join(i.digest for i in infos).encode()).hexdigest()
+
+    # -- lookup -----------------------------------------------------------------------------------
+    def measure_ids(self) -> list[str]:
+        """The ids of all measures, in rule-file order."""
+        return list(self.programs)
+
+    def find_measure(self, ref: str) -> MeasureProgram | None:
+        """The measure ``ref`` names (``compute-voucher`` or ``xiamen-ai-2025:compute-voucher``)."""
+        program = self.programs.get(ref)
+        if program is not None:
+            return program
+        if ":" in ref:
+            pid, mid = ref.split(":", 1)
+            program = self.programs.get(mid)
+            if program is not None and program.policy.id == pid:
+                return program
+            return self.programs.get(ref)
+        return None
+
+    def policy_refs(self) -> list[dict[str, str]]:
+        return [{"id": i.id, "digest": i.digest} for i in self.policies]
+
+    # -- evaluation -------------------------------------------------------------------------------
+    def read_case(self, case: Mapping[str, Any] | Case, name: str = "<case>") -> Case:
+        """Check and convert a case given as plain data; raise CaseError on any mistake."""
+        if isinstance(case, Case):
+            return case
+        return read_case(case, self, name)
+
+    def evaluate(self, case: Mapping[str, Any] | Case, *, trace: bool = True) -> Decision:
+        """Decide ``case`` (plain data or a read :class:`Case`); with ``trace`` record the derivation."""
+        return evaluate_stage.evaluate_case(self, self.read_case(case), trace)
+
+    def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], *, trace: bool = True) -> list[Decision]:
+        """Decide many cases together: as :meth:`evaluate`, then rank claims under annual quotas."""
+        decisions = [self.evaluate(c, trace=trace) for c in cases]
+        evaluate_stage.apply_quotas(decisions, self)
+        return decisions
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.id} ({len(self.programs)} measures) sha256:{self.digest[:12]}>"
+
+
+def load_policy(path: PathLike | Sequence[PathLike], *, limits: load_stage.Limits = load_stage.DEFAULT_LIMITS
+                ) -> Policy:
+    """Load, validate, parse, check and compile the policy directory at ``path``.
+
+    ``path`` may also be a list of directories, loaded together.  Raises
+    :class:`~ordinance.errors.PolicyError` listing every problem found.
+    """
+    paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    problems: list[Problem] = []
+    sources: dict[str, str] = {}
+    infos: list[PolicyInfo] = []
+    checked_all = []
+    for p in paths:
+        result = _load_one(Path(p), limits, problems, sources)
+        if result is not None:
+            infos.append(result[0])
+            checked_all.append(result[1])
+    if problems:
+        raise PolicyError(problems, sources)
+    programs: dict[str, MeasureProgram] = {}
+    applicant_facts: dict[str, FactDef] = {}
+    for info, checked in zip(infos, checked_all):
+        for fact in checked.applicant_facts.values():
+            prior = applicant_facts.get(fact.name)
+            if prior is not None and prior.type != fact.type:
+                problems.append(Problem("fact-conflict", f"`{fact.name}` is {fact.type} in {info.id} but "
+                                        f"{prior.type} at {prior.location}", fact.location))
+            applicant_facts.setdefault(fact.name, fact)
+        for m in info.definition.measures:
+            key = m.id if m.id not in programs else f"{info.id}:{m.id}"
+            program = MeasureProgram(m, info.definition, checked)
+            program.key = key
+            programs[key] = program
+    if problems:
+        raise PolicyError(problems, sources)
+    return Policy(infos, programs, applicant_facts)
+
+
+def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[str, str]):
+    """One policy directory through load, validate, parse and check."""
+    report = problems.append
+    before = len(problems)
+    manifest_path = directory / "policy.yaml"
+    display_root = _display_root(directory)
+    if not manifest_path.is_file():
+        problems.append(Problem("no-manifest", f"no policy.yaml in {directory}",
+                                Location(str(display_root / "policy.yaml"), 1, 1),
+                                "a policy directory holds policy.yaml and its rule files"))
+        return None
+    loaded_files = []
+    try:
+        manifest = load_stage.load_file(manifest_path, str(display_root / "policy.yaml"), limits)
+    except PolicyError as exc:
+        problems.extend(exc.problems)
+        sources.update(exc.sources)
+        return None
+    sources[manifest.name] = manifest.text
+    problems.extend(validate_stage.validate(manifest, "policy"))
+    if len(problems) > before:
+        return None
+    data = manifest.data
+    source_text = None
+    source_name = None
+    if data.get("source"):
+        source_path = directory / data["source"]["file"]
+        source_name = str(display_root / data["source"]["file"])
+        try:
+            source_text = load_stage.decode(source_path.read_bytes(), source_name)
+        except OSError:
+            problems.append(Problem("missing-source", f"the source text {data['source']['file']} is missing",
+                                    manifest.location(("source", "file"))))
+    patterns = data.get("rules") or ["rules/*.yaml"]
+    rule_paths = sorted({p for pattern in patterns for p in directory.glob(pattern) if p.is_file()})
+    if not rule_paths:
+        problems.append(Problem("no-rules", "no rule files found", manifest.location(("rules",)),
+                                "put rule files in rules/*.yaml or list them under `rules:`"))
+    for rp in rule_paths:
+        name = str(display_root / rp.relative_to(directory))
+        try:
+            loaded = load_stage.load_file(rp, name, limits)
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+            sources.update(exc.sources)
+            continue
+        sources[loaded.name] = loaded.text
+        schema_problems = validate_stage.validate(loaded, "rules")
+        problems.extend(schema_problems)
+        if not schema_problems:
+            loaded_files.append(loaded)
+    mp = FileParser(manifest, report, source_text)
+    valid = Validity(mp.date(("valid", "from")), mp.date(("valid", "until")))
+    if valid.start and valid.end and valid.start > valid.end:
+        problems.append(Problem("bad-validity", "`valid.from` is after `valid.until`", manifest.location(("valid",))))
+    validity_citation = mp.citation(("valid",), str(data["valid"].get("article") or "")) or None
+    policy_def = PolicyDef(
+        id=str(data["policy"]), title=mp.label_value(data["title"]), issuer=mp.label_value(data["issuer"]),
+        issued=mp.date(("issued",)), valid=valid, validity_citation=validity_citation,
+        source_name=source_name, source_text=source_text, facts=mp.facts(("facts",)),
+        parameters=mp.parameters(("parameters",), ""), groups=mp.groups(),
+        readings=[mp.reading(r) for r in data.get("readings") or []],
+        files=[FileParser(lf, report, source_text).rule_file() for lf in loaded_files],
+        directory=str(display_root), sources=sources)
+    checked = check_stage.check_policy(policy_def, report)
+    if len(problems) > before:
+        return None
+    digest = _digest(directory, [manifest_path] + rule_paths + ([directory / data["source"]["file"]]
+                                                               if source_text is not None else []))
+    return PolicyInfo(policy_def.id, digest, str(directory), policy_def), checked
+
+
+def _display_root(directory: Path) -> Path:
+    try:
+        return directory.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return directory
+
+
+def _digest(directory: Path, files: list[Path]) -> str:
+    """sha256 over the rule files' names and content, in a fixed order."""
+    h = hashlib.sha256()
+    for f in sorted(set(files)):
+        h.update(str(f.relative_to(directory)).replace(os.sep, "/").encode("utf-8"))
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def bundled_policy_dir(policy_id: str = DEFAULT_POLICY_ID) -> Path:
+    for root in BUNDLED_POLICY_DIRS:
+        candidate = root / policy_id
+        if (candidate / "policy.yaml").is_file():
+            return candidate
+    raise PolicyError([Problem("no-policy", f"the bundled policy {policy_id} is not installed")])
+
+
+_DEFAULT: Policy | None = None
+
+
+def default_policy() -> Policy:
+    """The bundled Xiamen 2025 AI measures, loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_policy(bundled_policy_dir())
+    return _DEFAULT

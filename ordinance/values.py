@@ -1,0 +1,203 @@
+"""Runtime values and the literal forms they are written in.
+
+Numbers, money and rates are all :class:`decimal.Decimal` at run time (the static type
+says which is which); dates are :class:`datetime.date`; durations are :class:`Duration`.
+This module also reads the literal spellings that rule files and case files share
+(``1000萬``, ``3.5億元``, ``30%``, ``2027-12-31``, ``3 years``, ``3年``), so that a case
+may write an amount exactly as the statute does.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, ROUND_HALF_UP
+
+#: The arithmetic context of every evaluation: exact for money (34 significant digits),
+#: and errors instead of silent infinities or NaN.
+DECIMAL_CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP, Emin=-999999, Emax=999999,
+                          traps=[InvalidOperation, DivisionByZero, Overflow])
+
+CENT = Decimal("0.01")
+
+#: Chinese magnitude units, in both character sets.
+MONEY_UNITS: dict[str, Decimal] = {
+    "萬": Decimal(10_000), "万": Decimal(10_000),
+    "億": Decimal(100_000_000), "亿": Decimal(100_000_000),
+}
+
+_NUMBER = r"\d(?:_?\d)*(?:\.\d(?:_?\d)*)?"
+MONEY_RE = re.compile(rf"^({_NUMBER})\s*(萬|万|億|亿)?\s*(元)?$")
+PERCENT_RE = re.compile(rf"^({_NUMBER})\s*%$")
+NUMBER_RE = re.compile(rf"^[-+]?{_NUMBER}$")
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+DURATION_RE = re.compile(
+    rf"^(\d+)\s*(years?|months?|days?|年|個月|个月|日|天)$")
+
+_DURATION_UNITS = {
+    "year": "years", "years": "years", "年": "years",
+    "month": "months", "months": "months", "個月": "months", "个月": "months",
+    "day": "days", "days": "days", "日": "days", "天": "days",
+}
+
+
+class LiteralError(ValueError):
+    """A literal that does not denote a value (e.g. the date 2025-02-30)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A length of time in calendar months and days (a year is twelve months)."""
+
+    months: int = 0
+    days: int = 0
+
+    def __add__(self, other: object) -> "Duration":
+        if isinstance(other, Duration):
+            return Duration(self.months + other.months, self.days + other.days)
+        return NotImplemented
+
+    def __sub__(self, other: object) -> "Duration":
+        if isinstance(other, Duration):
+            return Duration(self.months - other.months, self.days - other.days)
+        return NotImplemented
+
+    def scale(self, factor: Decimal) -> "Duration":
+        months, days = Decimal(self.months) * factor, Decimal(self.days) * factor
+        if months != months.to_integral_value() or days != days.to_integral_value():
+            raise LiteralError(f"{self} times {factor} is not a whole number of months and days")
+        return Duration(int(months), int(days))
+
+    def _key(self, other: "Duration") -> tuple[int, int]:
+        if self.days == other.days == 0 or self.months == other.months == 0:
+            return (self.months, self.days)
+        raise LiteralError(f"cannot compare {self} with {other}: months and days do not convert")
+
+    def __lt__(self, other: "Duration") -> bool:
+        return self._key(other) < other._key(self)
+
+    def __le__(self, other: "Duration") -> bool:
+        return self._key(other) <= other._key(self)
+
+    def __gt__(self, other: "Duration") -> bool:
+        return self._key(other) > other._key(self)
+
+    def __ge__(self, other: "Duration") -> bool:
+        return self._key(other) >= other._key(self)
+
+    def add_to(self, day: _dt.date) -> _dt.date:
+        """``day`` plus this duration; the day of month is clamped (Jan 31 + 1 month = Feb 28)."""
+        month_index = day.year * 12 + (day.month - 1) + self.months
+        year, month = divmod(month_index, 12)
+        month += 1
+        if not 1 <= year <= 9999:
+            raise LiteralError(f"{day} plus {self} is outside the calendar")
+        last = calendar.monthrange(year, month)[1]
+        return _dt.date(year, month, min(day.day, last)) + _dt.timedelta(days=self.days)
+
+    def __str__(self) -> str:
+        parts = []
+        years, months = divmod(self.months, 12)
+        if years:
+            parts.append(f"{years} year{'s' if years != 1 else ''}")
+        if months:
+            parts.append(f"{months} month{'s' if months != 1 else ''}")
+        if self.days or not parts:
+            parts.append(f"{self.days} day{'s' if self.days != 1 else ''}")
+        return " ".join(parts)
+
+
+def parse_number(text: str) -> Decimal:
+    """``1_000_000`` or ``0.5`` as an exact Decimal."""
+    return Decimal(text.replace("_", ""))
+
+
+def parse_money(text: str) -> Decimal:
+    """``1000萬``, ``3.5億元``, ``50萬元``, ``1_000元`` as yuan."""
+    m = MONEY_RE.match(text.strip())
+    if not m or not (m.group(2) or m.group(3)):
+        raise LiteralError(f"not an amount of money: {text!r}")
+    value = parse_number(m.group(1))
+    unit = m.group(2)
+    return value * MONEY_UNITS[unit] if unit else value
+
+
+def parse_percent(text: str) -> Decimal:
+    """``30%`` as 0.30 (exact)."""
+    m = PERCENT_RE.match(text.strip())
+    if not m:
+        raise LiteralError(f"not a percentage: {text!r}")
+    return parse_number(m.group(1)).scaleb(-2)
+
+
+def parse_date(text: str) -> _dt.date:
+    """``2027-12-31``; a date that does not exist (``2025-02-30``) is an error."""
+    m = DATE_RE.match(text.strip())
+    if not m:
+        raise LiteralError(f"not a date (YYYY-MM-DD): {text!r}")
+    try:
+        return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError as exc:
+        raise LiteralError(f"{text} is not a date in the calendar ({exc})") from None
+
+
+def parse_duration(text: str) -> Duration:
+    """``3 years``, ``6 months``, ``30 days``, ``3年``, ``6個月``."""
+    m = DURATION_RE.match(text.strip())
+    if not m:
+        raise LiteralError(f"not a duration: {text!r}")
+    n, unit = int(m.group(1)), _DURATION_UNITS[m.group(2)]
+    if unit == "years":
+        return Duration(months=12 * n)
+    if unit == "months":
+        return Duration(months=n)
+    return Duration(days=n)
+
+
+def format_money(amount: Decimal) -> str:
+    """``5000000`` -> ``5,000,000.00 元 (500萬)``: the figure and the statute's spelling."""
+    q = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    text = f"{q:,.2f} 元"
+    chinese = chinese_amount(amount)
+    return f"{text} ({chinese})" if chinese else text
+
+
+def chinese_amount(amount: Decimal) -> str | None:
+    """``5000000`` -> ``500萬``; None when the amount has no short 萬/億 spelling."""
+    if amount == 0:
+        return None
+    for unit, size in (("億", Decimal(100_000_000)), ("萬", Decimal(10_000))):
+        if abs(amount) >= size:
+            value = (amount / size).normalize()
+            if value == value.to_integral_value() or len(str(abs(value)).split(".")[-1]) <= 4:
+                return f"{_plain(value)}{unit}"
+    return None
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_rate(rate: Decimal) -> str:
+    return f"{_plain(rate.scaleb(2))}%"
+
+
+def format_decimal(value: Decimal) -> str:
+    return _plain(value)
+
+
+def money_string(amount: Decimal) -> str:
+    """The JSON form of a sum of money: yuan with two decimals, e.g. ``"5000000.00"``."""
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def is_finite_decimal(value: Decimal) -> bool:
+    try:
+        return value.is_finite()
+    except (InvalidOperation, AttributeError):
+        return False
