@@ -22,11 +22,10 @@ from .engine import load as load_stage
 from .engine import validate as validate_stage
 from .engine.case import Case, read_case
 from .engine.decision import Decision
-from .engine.model import Citation, FactDef, Label, PolicyDef, Validity
+from .engine.model import FactDef, PolicyDef, Validity
 from .engine.parse import FileParser
 from .engine.program import MeasureProgram
-from .errors import CaseError, Location, PolicyError, Problem
-from .values import LiteralError, parse_date
+from .errors import Location, PolicyError, Problem
 
 PathLike = str | os.PathLike[str]
 
@@ -93,6 +92,12 @@ class Policy:
         decisions = [self.evaluate(c, trace=trace) for c in cases]
         evaluate_stage.apply_quotas(decisions, self)
         return decisions
+
+    def case_schema(self) -> dict[str, Any]:
+        """The JSON Schema of case files for this policy, generated from its declared facts."""
+        from .engine.case_schema import case_schema
+
+        return case_schema(self)
 
     def __repr__(self) -> str:
         return f"<Policy {self.id} ({len(self.programs)} measures) sha256:{self.digest[:12]}>"

@@ -38,7 +38,28 @@ policy_option = click.option("--policy", "policies", multiple=True, type=click.P
                                   "Repeat to load several policies together.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns any exception that escapes a command into a one-line report instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OrdinanceError as exc:
+            _fail(exc)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: say so plainly; ORDINANCE_DEBUG=1 shows the traceback
+            if os.environ.get("ORDINANCE_DEBUG"):
+                raise
+            click.echo(f"ordinance: internal error ({type(exc).__name__}: {exc}); this is a bug, "
+                       "please report it with the input that caused it (ORDINANCE_DEBUG=1 shows details)", err=True)
+            sys.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ordinance")
 def main() -> None:
     """ordinance: decide subsidy claims from rule files, and explain every step.

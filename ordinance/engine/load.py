@@ -96,13 +96,20 @@ def _multiline_segments(text: str, pos: ScalarPosition) -> list[tuple[int, int, 
     one character between lines, so the offsets line up with the loaded text.
     """
     lines = text.splitlines()
-    first = pos.line + 1 if pos.style in ("|", ">") else pos.line
+    block = pos.style in ("|", ">")
+    first = pos.line + 1 if block else pos.line
+    last = min(pos.end_line, len(lines))
+    # a block scalar's indentation is that of its first non-empty line; deeper lines keep the rest
+    indent = next((len(lines[n - 1]) - len(lines[n - 1].lstrip(" ")) for n in range(first, last + 1)
+                   if lines[n - 1].strip()), 0)
     segments: list[tuple[int, int, int]] = []
     offset = 0
-    for number in range(first, min(pos.end_line, len(lines)) + 1):
+    for number in range(first, last + 1):
         raw = lines[number - 1]
-        if number == pos.line and pos.style not in ("|", ">"):
+        if number == pos.line and not block:
             body_start = pos.column - 1 + (1 if pos.style else 0)
+        elif block:
+            body_start = indent
         else:
             body_start = len(raw) - len(raw.lstrip(" "))
         body = raw[body_start:]
@@ -132,7 +139,8 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
         mark = exc.problem_mark or exc.context_mark
         loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name, 1, 1)
         message = (exc.problem or exc.context or "invalid YAML").strip()
-        hint = "YAML indents with spaces, never tabs" if "\t" in message or "tab" in message else None
+        hint = ("YAML indents with spaces, never tabs"
+                if "\t" in message or "\\t" in message or "tab" in message else None)
         raise PolicyError([Problem("yaml-syntax", message, loc, hint)], {name: text}) from None
     except yaml.YAMLError as exc:
         raise PolicyError([Problem("yaml-syntax", str(exc).strip(), Location(name, 1, 1))],

@@ -143,7 +143,12 @@ class FileParser:
     def measure(self, path: DataPath, file_article: str, file_responsible: list[str]) -> MeasureDef | None:
         data = self.get(path)
         article = str(data.get("article") or file_article)
-        citation = self.citation(path, article) or Citation(article, "")
+        citation = self.citation(path, article)
+        if citation is None:
+            if self.source_text is not None:
+                self.report(Problem("missing-quote", f"measure `{data['id']}` does not quote the source text",
+                                    self.loc(path), "add `quote:` with the sentence(s) it encodes, copied exactly"))
+            citation = Citation(article, "")
         values: dict[str, ValueDef] = {}
         for name, spec in (data.get("values") or {}).items():
             vpath = path + ("values", name) + (("expr",) if isinstance(spec, dict) else ())

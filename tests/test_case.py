@@ -1,0 +1,96 @@
+"""Reading cases: conversions, and every mistake named with its path, all reported together."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ordinance import CaseError, default_policy
+from ordinance.cases import read_case_text
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return default_policy()
+
+
+def case_with(**claim):
+    return {"applicant": {"kind": "enterprise", "annual_revenue": "5億"},
+            "claims": [{"id": "c1", "measure": "compute-voucher", "date": "2025-06-01", **claim}]}
+
+
+@pytest.mark.parametrize("written,yuan", [
+    ("5億", "500000000"), ("5亿", "500000000"), ("500萬元", "5000000"), ("3.5億元", "350000000"),
+    (500000000, "500000000"), ("500000000", "500000000"), ("1_000", "1000"), ("12.34", "12.34"),
+    ("100元", "100"), (Decimal("0.01"), "0.01"),
+])
+def test_amounts_may_be_written_like_the_statute(policy, written, yuan):
+    case = policy.read_case(case_with(compute_spend=written))
+    assert case.claims[0].facts["claim.compute_spend"] == Decimal(yuan)
+
+
+@pytest.mark.parametrize("value,hint_part", [
+    ("abc", "500萬"), (-5, "negative"), ("NaN", "finite"), ("1e400", "range"), (True, None), ([1], None),
+])
+def test_bad_money_is_refused_with_its_path(policy, value, hint_part):
+    with pytest.raises(CaseError) as info:
+        policy.read_case(case_with(compute_spend=value))
+    p = info.value.problems[0]
+    assert (p.code, p.path) == ("wrong-type", "claims[0].compute_spend")
+    assert "money" in p.message
+    if hint_part:
+        assert hint_part in p.hint
+
+
+def test_unknown_measure_and_fact_get_did_you_mean(policy):
+    with pytest.raises(CaseError) as info:
+        policy.read_case({"applicant": {"kind": "enterprise", "anual_revenue": 1},
+                          "claims": [{"id": "a", "measure": "compute-vouchr", "date": "2025-06-01"},
+                                     {"id": "b", "measure": "compute-voucher", "date": "2025-06-01",
+                                      "compute_spnd": 1}]})
+    by_code = {p.code: p for p in info.value.problems}
+    assert set(by_code) == {"unknown-fact", "unknown-measure"}
+    assert "compute-voucher" in by_code["unknown-measure"].hint
+    hints = " ".join(p.hint or "" for p in info.value.problems)
+    assert "annual_revenue" in hints and "compute_spend" in hints
+    assert len(info.value.problems) == 3  # all at once
+
+
+def test_date_that_does_not_exist(policy):
+    with pytest.raises(CaseError) as info:
+        policy.read_case(case_with(date="2025-02-30"))
+    assert info.value.problems[0].path == "claims[0].date"
+
+
+def test_enum_value_with_did_you_mean(policy):
+    with pytest.raises(CaseError) as info:
+        policy.read_case({"applicant": {"kind": "universty"}, "claims": []})
+    assert "university" in info.value.problems[0].hint
+
+
+def test_duplicate_claim_ids_and_missing_claims(policy):
+    with pytest.raises(CaseError) as info:
+        policy.read_case({"claims": [{"id": "x", "measure": "compute-voucher"},
+                                     {"id": "x", "measure": "compute-voucher"}]})
+    assert info.value.codes == ["duplicate-claim"]
+    with pytest.raises(CaseError) as info:
+        policy.read_case({"applicant": {}})
+    assert info.value.codes == ["missing-key"]
+    with pytest.raises(CaseError):
+        policy.read_case(["not", "a", "mapping"])
+
+
+def test_errors_in_a_case_file_carry_line_and_column(policy):
+    text = "applicant:\n  kind: enterprise\nclaims:\n  - id: c1\n    measure: compute-voucher\n" \
+           "    date: 2025-06-01\n    compute_spend: lots\n"
+    with pytest.raises(CaseError) as info:
+        read_case_text(text, "case.yaml", policy)
+    p = info.value.problems[0]
+    assert (str(p.location), p.path) == ("case.yaml:7:20", "claims[0].compute_spend")
+    assert "    compute_spend: lots" in info.value.render()
+
+
+def test_null_fact_counts_as_missing(policy):
+    d = policy.evaluate(case_with(compute_spend=None, service_qualified=True))
+    assert d.results[0].missing == ["claim.compute_spend"]

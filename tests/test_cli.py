@@ -1,0 +1,95 @@
+"""The command line, through click's CliRunner and one real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ordinance.cli.main import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "examples" / "compute-voucher.yaml")
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def test_eval_text_explains_the_decision():
+    result = run("eval", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "ELIGIBLE  3,200,000.00 元 (320萬)" in result.output
+    assert "capped per entity per year" in result.output
+    assert "Total due: 4,000,000.00 元 (400萬)" in result.output
+    assert "\x1b[" not in result.output  # no colour when not on a terminal
+
+
+def test_eval_json_is_the_decision_contract(tmp_path):
+    out = tmp_path / "d.json"
+    result = run("eval", EXAMPLE, "--format", "json", "-o", str(out))
+    assert result.exit_code == 0 and result.output == ""
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert list(data) == ["policy", "case", "results", "total"]
+    assert data["total"] == "4000000.00"
+    assert [r["status"] for r in data["results"]] == ["eligible", "eligible"]
+
+
+def test_eval_reads_standard_input():
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    result = run("eval", "-", "--format", "json", "--no-trace", input=text)
+    assert result.exit_code == 0
+    assert json.loads(result.output)["results"][0]["trace"] is None
+
+
+def test_bad_case_is_reported_with_position_and_exit_1(tmp_path):
+    case = tmp_path / "bad.yaml"
+    case.write_text("claims:\n  - id: c1\n    measure: compute-vouchr\n    date: 2025-06-01\n", encoding="utf-8")
+    result = run("eval", str(case))
+    assert result.exit_code == 1
+    assert f"{case}:3:14: unknown-measure: unknown measure `compute-vouchr`" in result.output
+    assert "did you mean `compute-voucher`?" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_case_file_is_exit_1(tmp_path):
+    result = run("eval", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 1
+    assert "file-unreadable" in result.output
+
+
+def test_usage_error_is_exit_2():
+    assert run("eval").exit_code == 2
+    assert run("eval", EXAMPLE, "--format", "pdf").exit_code == 2
+
+
+def test_check_clean_and_broken(tmp_path):
+    result = run("check", str(ROOT / "policy" / "xiamen-ai-2025"))
+    assert result.exit_code == 0 and result.output.startswith("ok: xiamen-ai-2025")
+    broken = tmp_path / "p"
+    (broken / "rules").mkdir(parents=True)
+    (broken / "policy.yaml").write_text(
+        "policy: p\ntitle: t\nissuer: i\nissued: 2025-01-01\nvalid: {from: 2025-01-01}\n", encoding="utf-8")
+    (broken / "rules" / "r.yaml").write_text(
+        "article: 一\nmeasures:\n  - id: m\n    title: m\n    amount: claim.spend * 30%\n    basis: maximal\n",
+        encoding="utf-8")
+    result = run("check", str(broken))
+    assert result.exit_code == 1
+    assert "not-allowed" in result.output and "did you mean `maximum`?" in result.output
+
+
+def test_help_on_every_command_has_an_example():
+    for command in ("eval", "check"):
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_installed_console_script_runs_in_a_fresh_process():
+    exe = Path(sys.executable).parent / "ordinance"
+    proc = subprocess.run([str(exe), "eval", EXAMPLE, "--format", "json"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["total"] == "4000000.00"
