@@ -93,3 +93,35 @@ def test_installed_console_script_runs_in_a_fresh_process():
                           cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["total"] == "4000000.00"
+
+
+def test_test_command_passes_and_fails(tmp_path):
+    import shutil
+
+    target = tmp_path / "p"
+    shutil.copytree(ROOT / "policy" / "xiamen-ai-2025", target)
+    for extra in (target / "tests").glob("*.yaml"):
+        extra.unlink()
+    (target / "tests" / "t.yaml").write_text(
+        "tests:\n"
+        "  - name: right\n"
+        "    case: {applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
+        " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}\n"
+        "    want: {results: {c1: {status: eligible, amount: 40萬}}}\n"
+        "  - name: wrong\n"
+        "    case: {applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
+        " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}\n"
+        "    want: {results: {c1: {status: eligible, amount: 50萬}}}\n", encoding="utf-8")
+    result = run("test", str(target))
+    assert result.exit_code == 1
+    assert "c1: amount is 400000.00, expected 500000.00" in result.output
+    assert result.output.rstrip().endswith("1 passed, 1 failed")
+
+
+def test_schema_command_prints_the_case_schema():
+    result = run("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert "compute-voucher" in schema["properties"]["claims"]["items"]["properties"]["measure"]["enum"]
+    rules = json.loads(run("schema", "--kind", "rules").output)
+    assert rules["title"] == "ordinance rule file"

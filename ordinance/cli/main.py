@@ -130,5 +130,61 @@ def check_command(directories: tuple[str, ...]) -> None:
     click.echo(f"ok: {policy.id}: {len(policy.programs)} measures, sha256:{policy.digest[:12]}")
 
 
+@main.command("test")
+@click.argument("directories", nargs=-1, type=click.Path(file_okay=False))
+@click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
+def test_command(directories: tuple[str, ...], verbose: bool) -> None:
+    """Run a policy's YAML test cases (DIR/tests/*.yaml).
+
+    On a failure, shows what was expected against what came out, with the trace.
+    Ends with `N passed, M failed`; the exit status is 1 on any failure.
+
+    \b
+    Example:
+      ordinance test policy/xiamen-ai-2025
+    """
+    from ..render.text import render_claim
+    from ..testing import collect, run_test
+
+    targets = [Path(d) for d in directories] or [bundled_policy_dir()]
+    passed = failed = 0
+    for directory in targets:
+        policy = load_policy(directory)
+        for test in collect(directory):
+            outcome = run_test(test, policy, directory)
+            if outcome.passed:
+                passed += 1
+                if verbose:
+                    click.echo(f"PASS {test.file}:{test.line}: {test.name}")
+                continue
+            failed += 1
+            click.echo(f"FAIL {test.file}:{test.line}: {test.name}")
+            for failure in outcome.failures:
+                click.echo(f"  {failure}")
+            for decision in outcome.decisions:
+                for result in decision.results:
+                    click.echo("\n".join("    " + line for line in render_claim(result)))
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+@main.command("schema")
+@policy_option
+@click.option("--kind", type=click.Choice(["case", "rules", "policy"]), default="case", show_default=True,
+              help="case: case files for the loaded policy; rules/policy: rule files and manifests.")
+def schema_command(policies: tuple[str, ...], kind: str) -> None:
+    """Print a JSON Schema: of case files for the loaded policy (default), or of rule files.
+
+    \b
+    Example:
+      ordinance schema > case.schema.json
+    """
+    from ..engine.decision import to_json
+    from ..engine.validate import schema
+
+    click.echo(to_json(_policy(policies).case_schema() if kind == "case" else schema(kind)), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

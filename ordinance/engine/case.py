@@ -95,10 +95,35 @@ class _Mismatch(Exception):
         self.hint = hint
 
 
+_DECIMAL_TYPES = frozenset(("money", "number", "rate"))
+_LIMIT = 10 ** 30
+
+
 def convert_value(value: Any, t: Type) -> Any:
     """Convert one case value to type ``t``; raise ``_Mismatch`` with a hint if it does not fit."""
     name = t.name
-    if name in ("money", "number", "rate"):
+    cls = value.__class__
+    # fast paths for the shapes JSON and YAML produce most
+    if cls is int and name in _DECIMAL_TYPES and -_LIMIT < value < _LIMIT and (value >= 0 or name != "money"):
+        return Decimal(value)
+    if cls is bool and name == "bool":
+        return value
+    if cls is str:
+        if name == "date" and len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                return _dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+            except ValueError:
+                pass  # the slow path explains what is wrong
+        elif name == "enum" and value in (t.values or ()):
+            return value
+        elif name == "string":
+            return value
+    return _convert_slow(value, t)
+
+
+def _convert_slow(value: Any, t: Type) -> Any:
+    name = t.name
+    if name in _DECIMAL_TYPES:
         if isinstance(value, bool):
             raise _Mismatch()
         if isinstance(value, float):
@@ -206,7 +231,7 @@ def _dotted(path: tuple[object, ...]) -> str:
 def read_case(data: Any, policy: "Policy", name: str = "<case>", loaded: LoadedFile | None = None) -> Case:
     """Check and convert ``data`` into a :class:`Case` for ``policy``; raise CaseError listing every problem."""
     r = _Reader(policy, name, loaded)
-    if not isinstance(data, Mapping):
+    if not isinstance(data, (dict, Mapping)):
         r.problem("bad-case", "a case must be a mapping with `applicant:` and `claims:`", ())
         raise CaseError(r.problems, {name: loaded.text} if loaded else None)
     r.unknown_keys(data, CASE_KEYS, (), "the case")
@@ -225,7 +250,7 @@ def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     if data is None:
         return facts
-    if not isinstance(data, Mapping):
+    if not isinstance(data, (dict, Mapping)):
         r.problem("wrong-type", "`applicant` must be a mapping of facts", ("applicant",))
         return facts
     declared = r.policy.applicant_facts
@@ -257,7 +282,7 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
     seen: set[str] = set()
     for i, item in enumerate(data):
         path: tuple[object, ...] = ("claims", i)
-        if not isinstance(item, Mapping):
+        if not isinstance(item, (dict, Mapping)):
             r.problem("wrong-type", "a claim must be a mapping (id, measure, date, facts...)", path)
             continue
         claim_id = str(item.get("id") if item.get("id") is not None else f"claim-{i + 1}")
