@@ -309,3 +309,21 @@ def test_measure_validity_window(tmp_path):
     assert r.status == "ineligible" and r.reasons[0]["code"] == "outside-validity"
     r = policy.evaluate({"claims": [{"id": "c", "measure": "m", "date": "2026-01-01"}]}).result("c")
     assert (r.status, r.amount) == ("eligible", Decimal("10000.00"))
+
+
+def test_a_shared_pool_counts_history_of_the_other_measure(tmp_path):
+    policy = make_policy(tmp_path, {"r": """\
+        article: 一
+        measures:
+          - id: a
+            title: a
+            amount: 100萬
+            caps: [{id: y, per: entity-year, pool: shared, limit: 150萬}]
+          - id: b
+            title: b
+            amount: 100萬
+            caps: [{id: y, per: entity-year, pool: shared, limit: 150萬}]
+        """})
+    d = policy.evaluate({"claims": [{"id": "c", "measure": "a", "date": "2025-05-01"}],
+                         "history": [{"measure": "b", "date": "2025-02-01", "amount": "100萬"}]})
+    assert d.result("c").amount == Decimal("500000.00")

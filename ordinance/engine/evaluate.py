@@ -52,7 +52,7 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True) -> Decision:
         entries = [_decide_claim(policy, case, claim, trace) for claim in case.claims]
         _apply_one_time(entries, case)
         _apply_exclusivity(entries, case)
-        _apply_year_caps(entries, case)
+        _apply_year_caps(entries, case, policy)
         _mark_quotas(entries)
     return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.policy_refs())
 
@@ -234,19 +234,15 @@ def _comparable_value_before(e: _Entry) -> Decimal | None:
     return o.amount if e.result.benefit == "money" else o.ceiling
 
 
-def _apply_year_caps(entries: list[_Entry], case: Case) -> None:
+def _apply_year_caps(entries: list[_Entry], case: Case, policy: "Policy") -> None:
     capped = [e for e in entries if e.result.status == "eligible" and e.outcome.year_caps
               and e.result.amount is not None]
     if not capped:
         return
-    pools_of: dict[str, list[str]] = {}
-    for e in entries:
-        pools_of[e.claim.measure] = e.program.pools
     history: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
     for award in case.history:
-        pools = [award.pool] if award.pool else pools_of.get(award.measure or "", [])
-        if not pools and award.measure and award.measure not in pools_of:
-            pools = [award.measure]
+        program = policy.programs.get(award.measure or "")
+        pools = [award.pool] if award.pool else (program.pools if program is not None else [])
         for pool in pools:
             history[(pool, award.date.year)] += award.amount
     granted: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
