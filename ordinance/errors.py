@@ -153,7 +153,9 @@ def _is_wide(ch: str) -> bool:
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A "did you mean ...?" hint for ``word`` among ``candidates``, or None."""
     pool = sorted(set(candidates))
-    matches = difflib.get_close_matches(word, pool, n=3, cutoff=0.6)
+    scored = sorted(((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in pool), key=lambda x: (-x[0], x[1]))
+    # keep the candidates about as close as the best one: one clear winner is named alone
+    matches = [c for score, c in scored[:3] if score >= 0.6 and score >= scored[0][0] - 0.1] if scored else []
     if not matches:
         # Also try the last segment of dotted names: ``claim.spend`` vs ``claim.compute_spend``.
         tail = word.rsplit(".", 1)[-1]
