@@ -87,10 +87,15 @@ class Policy:
         """Decide ``case`` (plain data or a read :class:`Case`); with ``trace`` record the derivation."""
         return evaluate_stage.evaluate_case(self, self.read_case(case), trace)
 
-    def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], *, trace: bool = True) -> list[Decision]:
-        """Decide many cases together: as :meth:`evaluate`, then rank claims under annual quotas."""
+    def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], *, trace: bool = True,
+                      awarded: Mapping[tuple[str, int], int] | None = None) -> list[Decision]:
+        """Decide many cases together: as :meth:`evaluate`, then rank claims under annual quotas.
+
+        ``awarded`` gives, by ``(measure id, year)``, how many awards a quota has already made
+        (in earlier rounds): they keep their places and the cases here compete for the rest.
+        """
         decisions = [self.evaluate(c, trace=trace) for c in cases]
-        evaluate_stage.apply_quotas(decisions, self)
+        evaluate_stage.apply_quotas(decisions, self, awarded)
         return decisions
 
     def case_schema(self) -> dict[str, Any]:

@@ -327,3 +327,66 @@ def test_a_shared_pool_counts_history_of_the_other_measure(tmp_path):
     d = policy.evaluate({"claims": [{"id": "c", "measure": "a", "date": "2025-05-01"}],
                          "history": [{"measure": "b", "date": "2025-02-01", "amount": "100萬"}]})
     assert d.result("c").amount == Decimal("500000.00")
+
+
+CAPS = """\
+article: 一
+measures:
+  - id: m
+    title: m
+    facts: {claim.spend: {type: money}}
+    amount: claim.spend
+    caps:
+      - {id: per-project, per: project, limit: 100萬}
+  - id: yearly-product
+    title: p
+    facts: {claim.spend: {type: money}}
+    amount: claim.spend
+    caps:
+      - {id: per-product-year, per: product-year, limit: 100萬}
+"""
+
+
+def test_project_cap_binds_across_claims_and_history(tmp_path):
+    policy = make_policy(tmp_path, {"r": CAPS})
+    d = policy.evaluate({"claims": [
+        {"id": "a", "measure": "m", "date": "2025-05-01", "project": "p", "spend": "50萬"},
+        {"id": "b", "measure": "m", "date": "2026-05-01", "project": "p", "spend": "50萬"},
+        {"id": "c", "measure": "m", "date": "2026-05-01", "project": "q", "spend": "50萬"}],
+        "history": [{"measure": "m", "date": "2024-01-01", "project": "p", "amount": "30萬"}]})
+    assert [d.result(x).amount for x in "abc"] == [Decimal("500000.00"), Decimal("200000.00"),
+                                                  Decimal("500000.00")]
+    node = d.result("b").trace.find("project-cap", "per-project")
+    assert node.inputs["already granted (history)"] == Decimal("300000")
+    assert node.inputs["remaining"] == Decimal("200000.00")
+
+
+def test_product_year_cap_is_fresh_each_year(tmp_path):
+    policy = make_policy(tmp_path, {"r": CAPS})
+    d = policy.evaluate({"claims": [
+        {"id": "a", "measure": "yearly-product", "date": "2025-05-01", "project": "x", "spend": "80萬"},
+        {"id": "b", "measure": "yearly-product", "date": "2025-09-01", "project": "x", "spend": "80萬"},
+        {"id": "c", "measure": "yearly-product", "date": "2026-05-01", "project": "x", "spend": "80萬"}]})
+    assert [d.result(x).amount for x in "abc"] == [Decimal("800000.00"), Decimal("200000.00"),
+                                                  Decimal("800000.00")]
+    d = policy.evaluate({"claims": [
+        {"id": "a", "measure": "yearly-product", "date": "2025-05-01", "project": "x", "spend": "80萬"}],
+        "history": [{"measure": "yearly-product", "date": "2025-01-01", "project": "x", "amount": "100萬"}]})
+    r = d.result("a")
+    assert (r.amount, [x["code"] for x in r.reasons]) == (Decimal("0"), ["cap-exhausted"])
+
+
+def test_assessed_winner_is_lowered_by_a_prior_award_in_its_group(groups):
+    d = g(groups, [{"id": "t", "measure": "talent", "date": "2025-05-01", "project": "p"}],
+          history=[{"id": "old", "measure": "city", "date": "2025-01-01", "project": "p", "amount": "200萬"}])
+    assert d.result("t").ceiling == Decimal("3000000")
+    assert any("deducted" in n for n in d.result("t").trace.find("exclusivity").notes)
+
+
+def test_quota_places_already_awarded_come_first(groups):
+    cases = [{"case": name, "claims": [{"id": "h", "measure": "hit", "date": "2025-05-01", "sales": sales}]}
+             for name, sales in [("a", "2000萬"), ("b", "9000萬")]]
+    decisions = groups.evaluate_many(cases, awarded={("hit", 2025): 1})
+    status = {d.case: d.results[0].status for d in decisions}
+    assert status == {"b": "eligible", "a": "ineligible"}
+    assert decisions[1].results[0].quota["position"] == 2

@@ -8,8 +8,9 @@ of prior awards, in this order:
 2. exclusivity (就高不重複): among claims for one project under measures of one group, only
    the highest award stands; the others are *superseded*, naming the winner; a prior award
    in the group counts too (the new claim pays only what exceeds it);
-3. yearly caps per entity (``per: entity-year``): consumed in date order, prior awards of the
-   same pool and calendar year first;
+3. caps that span awards — per project or product (``per: project``, ``product``, and their
+   ``-year`` forms) and per entity and calendar year (``per: entity-year``) — consumed in date
+   order, prior awards of the same pool first;
 4. quotas: one case cannot rank itself against the city, so an eligible claim under a
    quota is marked as subject to it; :func:`apply_quotas` ranks many decisions together.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import decimal
 from collections import defaultdict
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .. import values as V
 from .case import Case, Claim
@@ -52,7 +53,7 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True) -> Decision:
         entries = [_decide_claim(policy, case, claim, trace) for claim in case.claims]
         _apply_one_time(entries, case)
         _apply_exclusivity(entries, case)
-        _apply_year_caps(entries, case, policy)
+        _apply_pooled_caps(entries, case, policy)
         _mark_quotas(entries)
     return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.policy_refs())
 
@@ -191,6 +192,7 @@ def _apply_exclusivity(entries: list[_Entry], case: Case) -> None:
                 continue
             e.result.status = "superseded"
             e.result.amount = ZERO
+            e.result.ceiling = None
             e.result.superseded_by = winner.claim.id
             e.result.reasons.append(reason(
                 "superseded", f"就高不重複：同一項目以申請{winner.claim.id}（較高）為準",
@@ -200,7 +202,8 @@ def _apply_exclusivity(entries: list[_Entry], case: Case) -> None:
                 e.node.add(TraceNode("exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
                                      inputs={"project": project, "this claim": _comparable_value_before(e),
                                              winner.claim.id: _comparable_value(winner)},
-                                     result="superseded", notes=[f"superseded by {winner.claim.id}"]))
+                                     result="superseded",
+                                     notes=[f"superseded by {winner.claim.id}"] + _group_reading(e, group)))
                 e.node.status, e.node.result = "superseded", ZERO
         best_prior = max(prior, key=lambda a: (a.amount, -a.index)) if prior else None
         wvalue = _comparable_value(winner)
@@ -213,20 +216,32 @@ def _apply_exclusivity(entries: list[_Entry], case: Case) -> None:
             if best_prior.amount >= wvalue:
                 winner.result.status = "superseded"
                 winner.result.amount = ZERO
+                winner.result.ceiling = None
                 winner.result.superseded_by = best_prior.id
                 winner.result.reasons.append(reason(
                     "superseded", f"就高不重複：同一項目已獲較高獎補（{best_prior.id}）",
                     f"not stacked (就高不重複): prior award {best_prior.id} for the same project is as high or higher",
                     winner=best_prior.id, group=group, project=project))
                 notes.append(f"superseded by prior award {best_prior.id} ({V.format_money(best_prior.amount)})")
-            elif winner.result.benefit == "money":
-                winner.result.amount = wvalue - best_prior.amount
+            else:
+                if winner.result.benefit == "money":
+                    winner.result.amount = wvalue - best_prior.amount
+                else:
+                    winner.result.ceiling = wvalue - best_prior.amount
                 notes.append(f"prior award {best_prior.id} of {V.format_money(best_prior.amount)} for this project "
                              f"is deducted: the applicant receives the highest award once, not both")
         if winner.node is not None and notes:
             winner.node.add(TraceNode("exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
-                                      inputs={"project": project}, result=winner.result.status, notes=notes))
+                                      inputs={"project": project}, result=winner.result.status,
+                                      notes=notes + _group_reading(winner, group)))
             winner.node.status, winner.node.result = winner.result.status, winner.result.amount
+
+
+def _group_reading(e: _Entry, group: str) -> list[str]:
+    definition = e.program.policy.groups.get(group)
+    if definition is None or definition.reading is None:
+        return []
+    return [f"reading: {definition.reading.en}"]
 
 
 def _comparable_value_before(e: _Entry) -> Decimal | None:
@@ -234,43 +249,91 @@ def _comparable_value_before(e: _Entry) -> Decimal | None:
     return o.amount if e.result.benefit == "money" else o.ceiling
 
 
-def _apply_year_caps(entries: list[_Entry], case: Case, policy: "Policy") -> None:
-    capped = [e for e in entries if e.result.status == "eligible" and e.outcome.year_caps
+def _cap_key(cap, measure: str, day, project: str | None) -> tuple[object, ...] | None:
+    """The pool a cap draws from for an award: None when the award has no project to pool by."""
+    pool = cap.pool or measure
+    if cap.per == "entity-year":
+        return (pool, day.year)
+    if project is None:
+        return None
+    if cap.per.endswith("-year"):
+        return (pool, project, day.year)
+    return (pool, project)
+
+
+_SCOPE_WORDS = {"entity-year": "per entity per year", "project": "per project", "product": "per product",
+                "project-year": "per project per year", "product-year": "per product per year"}
+
+
+_SCOPE_ZH = {"project": "單個項目", "product": "單個產品", "project-year": "單個項目本年度",
+             "product-year": "單個產品本年度"}
+
+
+def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> None:
+    """Caps per project/product (ever or per year) and per entity-year, over claims and history."""
+    capped = [e for e in entries if e.result.status == "eligible" and e.outcome.pooled_caps
               and e.result.amount is not None]
     if not capped:
         return
-    history: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    history: dict[tuple[object, ...], Decimal] = defaultdict(lambda: ZERO)
     for award in case.history:
         program = policy.programs.get(award.measure or "")
-        pools = [award.pool] if award.pool else (program.pools if program is not None else [])
-        for pool in pools:
-            history[(pool, award.date.year)] += award.amount
-    granted: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+        caps = [c for c, _ in program.pooled_caps] if program is not None else []
+        counted: set[tuple[object, ...]] = set()
+        for cap in caps:
+            if award.pool and (cap.pool or program.measure.id) != award.pool:
+                continue
+            key = _cap_key(cap, program.measure.id, award.date, award.project)
+            if key is not None and key not in counted:
+                counted.add(key)
+                history[key] += award.amount
+        if award.pool and program is None:  # an award under another policy, named by its pool
+            history[(award.pool, award.date.year)] += award.amount
+    granted: dict[tuple[object, ...], Decimal] = defaultdict(lambda: ZERO)
     for e in sorted(capped, key=lambda e: (e.claim.date, e.claim.index)):
         year = e.claim.date.year
-        for cap, limit in e.outcome.year_caps:
-            pool = cap.pool or e.program.measure.id
-            before, earlier = history[(pool, year)], granted[(pool, year)]
+        keys = []
+        exhausted: str | None = None
+        for cap, limit in e.outcome.pooled_caps:
+            key = _cap_key(cap, e.program.measure.id, e.claim.date, e.claim.project)
+            if key is None:
+                if e.node is not None:
+                    e.node.add(TraceNode("project-cap", cap.id, cap.label, cap.location, cap.citation,
+                                         notes=["no project named: the cap bounds this claim alone"]))
+                continue
+            keys.append(key)
+            before, earlier = history[key], granted[key]
             remaining = max(limit - before - earlier, ZERO)
             asked = e.result.amount
             grant = min(asked, remaining)
             if e.node is not None:
-                e.node.add(TraceNode(
-                    "yearly-cap", cap.id, cap.label, cap.location, cap.citation, cap.limit.text,
-                    {"year": year, "cap": limit, "already granted (history)": before,
-                     "already granted (earlier claims)": earlier, "remaining": remaining, "amount": asked},
-                    grant, types={"cap": "money", "already granted (history)": "money", "result": "money",
-                                  "already granted (earlier claims)": "money", "remaining": "money",
-                                  "amount": "money", "year": "number"},
-                    notes=[f"capped per entity per year: {V.format_money(asked)} > "
-                                  f"{V.format_money(remaining)} remaining" if asked > remaining else
-                                  f"within the yearly cap: {V.format_money(remaining)} remaining"]))
+                scope = _SCOPE_WORDS[cap.per]
+                inputs: dict[str, object] = {"cap": limit, "already granted (history)": before,
+                                             "already granted (earlier claims)": earlier, "remaining": remaining,
+                                             "amount": asked}
+                if cap.per.endswith("year"):
+                    inputs = {"year": year, **inputs}
+                if cap.per != "entity-year":
+                    inputs = {"project": e.claim.project, **inputs}
+                node = TraceNode("yearly-cap" if cap.per == "entity-year" else "project-cap", cap.id, cap.label,
+                                 cap.location, cap.citation, cap.limit.text, inputs, grant,
+                                 notes=[f"capped {scope}: {V.format_money(asked)} > {V.format_money(remaining)} "
+                                        "remaining" if asked > remaining else
+                                        f"within the cap {scope}: {V.format_money(remaining)} remaining"])
+                node.types = {k: "money" for k in inputs if k not in ("year", "project")}
+                node.types.update({"year": "number", "project": "string", "result": "money"})
+                e.node.add(node)
+            if grant == 0 and asked > 0:
+                exhausted = cap.per
             e.result.amount = grant
-        for cap, limit in e.outcome.year_caps:
-            granted[(cap.pool or e.program.measure.id, year)] += e.result.amount
-        if e.result.amount == 0 and e.outcome.amount:
+        for key in dict.fromkeys(keys):
+            granted[key] += e.result.amount
+        if exhausted == "entity-year":
             e.result.reasons.append(reason("yearly-cap-exhausted", "本年度額度已用完",
                                            "the yearly cap for this applicant is used up"))
+        elif exhausted is not None:
+            e.result.reasons.append(reason("cap-exhausted", f"{_SCOPE_ZH[exhausted]}上限已用完",
+                                           f"the cap {_SCOPE_WORDS[exhausted]} is used up by earlier awards"))
         if e.node is not None:
             e.node.result = e.result.amount
 
@@ -286,12 +349,19 @@ def _mark_quotas(entries: Iterable[_Entry]) -> None:
                 f"ranked by {quota.rank_by.text} ({quota.order}); one case alone cannot decide it")
         e.result.notes.append(note)
         if e.node is not None:
-            e.node.add(TraceNode("quota", e.program.measure.id, quota.label, quota.location, quota.citation,
-                                 quota.rank_by.text, {"rank value": e.result.rank}, "pending", notes=[note]))
+            node = e.node.add(TraceNode("quota", e.program.measure.id, quota.label, quota.location, quota.citation,
+                                        quota.rank_by.text, {"rank value": e.result.rank}, "pending", notes=[note]))
+            node.types = {"rank value": e.program.input_types(quota.rank_by)["result"]}
 
 
-def apply_quotas(decisions: list[Decision], policy: "Policy") -> None:
-    """Rank the quota-bound eligible claims of many decisions; mark those beyond each quota."""
+def apply_quotas(decisions: list[Decision], policy: "Policy",
+                 awarded: Mapping[tuple[str, int], int] | None = None) -> None:
+    """Rank the quota-bound eligible claims of many decisions; mark those beyond each quota.
+
+    ``awarded`` counts awards already made under a quota, by ``(measure id, year)``: they take
+    their places first (e.g. a batch decided after the first round of the year).
+    """
+    awarded = awarded or {}
     pools: dict[tuple[str, int | None], list[tuple[Decision, ClaimResult]]] = defaultdict(list)
     for d in decisions:
         for r in d.results:
@@ -301,11 +371,13 @@ def apply_quotas(decisions: list[Decision], policy: "Policy") -> None:
         quota = policy.find_measure(measure).measure.quota
         descending = quota.order == "descending"
         members.sort(key=lambda dr: (_rank_key(dr[1].rank, descending), dr[0].case, dr[1].claim))
-        for position, (d, r) in enumerate(members, start=1):
+        taken = awarded.get((measure, year), 0) if year is not None else 0
+        for position, (d, r) in enumerate(members, start=1 + taken):
             within = position <= quota.count
             r.quota = dict(r.quota or {}, status="awarded" if within else "exceeded", position=position,
-                           contenders=len(members))
-            note = (f"quota: ranked {position} of {len(members)} for {year}; "
+                           contenders=len(members) + taken, already_awarded=taken)
+            note = (f"quota: ranked {position} of {len(members) + taken} for {year}"
+                    f"{f' ({taken} already awarded)' if taken else ''}; "
                     f"{'within' if within else 'beyond'} the {quota.count} awards a year "
                     "(ties broken by case id, then claim id)")
             r.notes = [n for n in r.notes if not n.startswith("subject to the quota")] + [note]

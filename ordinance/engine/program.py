@@ -28,6 +28,10 @@ from .model import CapDef, ConditionDef, FactDef, Label, MeasureDef, PolicyDef, 
 from .trace import MISSING, TraceNode
 
 
+#: Cap scopes that span several claims and prior awards (``claim`` bounds one claim only).
+POOLED_SCOPES = ("project", "product", "project-year", "product-year", "entity-year")
+
+
 class NoRowMatched(Exception):
     """No row of a decision table applies (and it has no ``otherwise`` row)."""
 
@@ -46,7 +50,7 @@ class Outcome:
     duration: V.Duration | None = None
     reasons: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    year_caps: list[tuple[CapDef, Decimal]] = field(default_factory=list)
+    pooled_caps: list[tuple[CapDef, Decimal]] = field(default_factory=list)  # with their limits
     rank: Any = None
     notes: list[str] = field(default_factory=list)
 
@@ -86,10 +90,12 @@ class MeasureProgram:
         self.amount = self._compile(measure.amount) if measure.amount is not None else None
         self.ceiling = self._compile(measure.ceiling) if measure.ceiling is not None else None
         self.duration = self._compile(measure.duration) if measure.duration is not None else None
+        # every cap but the yearly one bounds the claim alone first; caps that span claims and
+        # prior awards (per project, per product, per entity and year) are consumed across the case
         self.claim_caps = [(c, self._compile(c.limit)) for c in measure.caps if c.per != "entity-year"]
-        self.year_caps = [(c, self._compile(c.limit)) for c in measure.caps if c.per == "entity-year"]
+        self.pooled_caps = [(c, self._compile(c.limit)) for c in measure.caps if c.per in POOLED_SCOPES]
         self.rank = self._compile(measure.quota.rank_by) if measure.quota is not None else None
-        self.pools = sorted({c.pool or measure.id for c, _ in self.year_caps})
+        self.pools = sorted({c.pool or measure.id for c, _ in self.pooled_caps})
         self.validity = measure.valid
 
     # -- compilation -------------------------------------------------------------------------------
@@ -198,8 +204,8 @@ class MeasureProgram:
                 if node is not None:
                     self._trace_expression(node, "duration", "duration", Label("期限", "duration"), m.location,
                                            m.citation, m.duration, env, outcome.duration)
-            for cap, fn in self.year_caps:
-                outcome.year_caps.append((cap, fn(env)))
+            for cap, fn in self.pooled_caps:
+                outcome.pooled_caps.append((cap, fn(env)))
             if self.rank is not None:
                 outcome.rank = self.rank(env)
         except Undetermined as exc:
