@@ -126,9 +126,10 @@ def render_problems(problems: Sequence[Problem], sources: Mapping[str, str] | No
                 src = source_lines[loc.line - 1].expandtabs(1)
                 gutter = f"{loc.line:>5} | "
                 lines.append(gutter + src)
-                width = 1
+                span = src[loc.column - 1: loc.column]
                 if loc.end_line == loc.line and loc.end_column and loc.end_column > loc.column:
-                    width = loc.end_column - loc.column
+                    span = src[loc.column - 1: loc.end_column - 1]
+                width = max(sum(2 if _is_wide(ch) else 1 for ch in span), 1)
                 lines.append(" " * (len(gutter) - 2) + "| " + _caret_pad(src, loc.column) + "^" * width)
         if problem.hint:
             lines.append(f"  hint: {problem.hint}")

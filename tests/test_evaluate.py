@@ -390,3 +390,66 @@ def test_quota_places_already_awarded_come_first(groups):
     status = {d.case: d.results[0].status for d in decisions}
     assert status == {"b": "eligible", "a": "ineligible"}
     assert decisions[1].results[0].quota["position"] == 2
+
+
+GUARDED = """\
+article: 一
+measures:
+  - id: m
+    title: m
+    facts: {claim.units: {type: number}, claim.spend: {type: money}}
+    values:
+      per_unit: claim.spend / claim.units
+    conditions:
+      - {id: small, when: claim.units == 0 or per_unit < 10萬}
+    amount: 1萬
+  - id: unguarded
+    title: u
+    facts: {claim.units: {type: number}, claim.spend: {type: money}}
+    amount: claim.spend / claim.units
+"""
+
+
+def test_tracing_never_changes_a_decision(tmp_path):
+    policy = make_policy(tmp_path, {"r": GUARDED})
+    case = {"claims": [{"id": "c", "measure": "m", "date": "2025-05-01", "units": 0, "spend": "5萬"}]}
+    on, off = policy.evaluate(case, trace=True), policy.evaluate(case, trace=False)
+    assert on.result("c").status == off.result("c").status == "eligible"
+    node = on.result("c").trace.find("condition", "small")
+    assert str(node.inputs["per_unit"]) == "<not computed: division by zero>"
+    assert node.to_dict()["inputs"]["per_unit"] == "<not computed: division by zero>"
+
+
+def test_evaluation_error_names_the_step_and_its_position(tmp_path):
+    policy = make_policy(tmp_path, {"r": GUARDED})
+    case = {"claims": [{"id": "c", "measure": "unguarded", "date": "2025-05-01", "units": 0, "spend": "5萬"}]}
+    with pytest.raises(EvaluationError) as info:
+        policy.evaluate(case)
+    p = info.value.problems[0]
+    assert p.message == "the amount of measure `unguarded` cannot be computed: division by zero"
+    assert (p.location.line, p.location.column) == (14, 13)
+    assert "guard the division" in p.hint
+
+
+def test_readings_sit_under_the_step_they_are_about(tmp_path):
+    policy = make_policy(tmp_path, {"r": """\
+        article: 一
+        measures:
+          - id: m
+            title: m
+            basis: maximum
+            amount: 1萬
+            readings:
+              - {zh: 金額解讀, en: how the amount is read, about: amount}
+              - {zh: 其他, en: something general}
+        """}, extra="""\
+        readings:
+          - {zh: 上限, en: at most is a ceiling, about: "basis:maximum"}
+          - {zh: 無關, en: nothing in this trace, about: nowhere}
+        """)
+    trace = policy.evaluate({"claims": [{"id": "c", "measure": "m", "date": "2025-05-01"}]}).result("c").trace
+    amount = trace.find("amount")
+    assert [n.label.en for n in amount.children] == ["how the amount is read", "at most is a ceiling"]
+    top_level = [n.label.en for n in trace.children if n.kind == "reading"]
+    assert top_level == ["something general"]
+    assert "nothing in this trace" not in str(trace.to_dict())

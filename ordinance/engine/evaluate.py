@@ -55,6 +55,11 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True) -> Decision:
         _apply_exclusivity(entries, case)
         _apply_pooled_caps(entries, case, policy)
         _mark_quotas(entries)
+        for e in entries:
+            if e.node is not None:
+                m = e.program.measure
+                _attach_readings(e.node, m.readings, m, "the rule file", keep_unmatched=True)
+                _attach_readings(e.node, e.program.policy.readings, m, "the policy", keep_unmatched=False)
     return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.policy_refs())
 
 
@@ -100,14 +105,27 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
     elif outcome.status == "ineligible":
         result.amount = ZERO
     if node is not None:
-        for reading in m.readings:
-            node.add(TraceNode("reading", reading.applies_to or "reading", reading.label,
-                               notes=["interpretation taken by the rule file"]))
         node.status = result.status
         node.result = result.amount
         if m.benefit == "money":
             node.types["result"] = "money"
     return _Entry(claim, program, outcome, result, node)
+
+
+def _attach_readings(claim_node: TraceNode, readings, measure, source: str, keep_unmatched: bool) -> None:
+    """Put each reading under the step it is about: a node whose id or kind is its ``about``
+    (``basis:maximum`` / ``basis:exact`` name the amount of measures with that basis)."""
+    for reading in readings:
+        about = reading.applies_to
+        target = None
+        if about:
+            target = next((n for n in claim_node.walk() if n is not claim_node and
+                           (about in (n.id, n.kind) or (n.kind == "amount" and about == f"basis:{measure.basis}"))),
+                          None)
+        if target is None and not keep_unmatched:
+            continue
+        (target or claim_node).add(TraceNode("reading", about or "reading", reading.label,
+                                             notes=[f"how {source} reads the text"]))
 
 
 def _validity(program: MeasureProgram, claim: Claim, node: TraceNode | None) -> Outcome | None:
@@ -122,7 +140,7 @@ def _validity(program: MeasureProgram, claim: Claim, node: TraceNode | None) -> 
     windows = [("policy", pdef.valid, pdef.validity_citation,
                 Label("政策有效期", "policy in force"))]
     if program.validity is not None:
-        windows.append(("measure", program.validity, program.measure.citation,
+        windows.append(("measure", program.validity, program.measure.valid_citation or program.measure.citation,
                         Label("措施適用期", "measure in force")))
     for which, window, citation, label in windows:
         inside = window.contains(claim.date)
@@ -296,17 +314,14 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
         exhausted: str | None = None
         for cap, limit in e.outcome.pooled_caps:
             key = _cap_key(cap, e.program.measure.id, e.claim.date, e.claim.project)
-            if key is None:
-                if e.node is not None:
-                    e.node.add(TraceNode("project-cap", cap.id, cap.label, cap.location, cap.citation,
-                                         notes=["no project named: the cap bounds this claim alone"]))
+            if key is None:  # no project named: the cap bounded this claim alone (see its cap step)
                 continue
             keys.append(key)
             before, earlier = history[key], granted[key]
             remaining = max(limit - before - earlier, ZERO)
             asked = e.result.amount
             grant = min(asked, remaining)
-            if e.node is not None:
+            if e.node is not None and (cap.per == "entity-year" or before or earlier):
                 scope = _SCOPE_WORDS[cap.per]
                 inputs: dict[str, object] = {"cap": limit, "already granted (history)": before,
                                              "already granted (earlier claims)": earlier, "remaining": remaining,

@@ -171,6 +171,7 @@ class MeasureDef:
     file: str
     location: Location
     one_time: bool = False
+    valid_citation: Citation | None = None
 
 
 @dataclass

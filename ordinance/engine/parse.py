@@ -89,7 +89,7 @@ class FileParser:
             found = self.find_in_source(part, path + ("quote",) + ((i,) if not isinstance(quote, str) else ()))
             if line is None:
                 line = found
-        return Citation(article, "".join(p.strip() for p in parts), line)
+        return Citation(article, " … ".join(p.strip() for p in parts), line)
 
     def find_in_source(self, quote: str, path: DataPath) -> int | None:
         if self.source_text is None:
@@ -140,7 +140,9 @@ class FileParser:
             out[name] = ParameterDef(name, values, label, self.loc(here, key=True), citation)
         return out
 
-    def measure(self, path: DataPath, file_article: str, file_responsible: list[str]) -> MeasureDef | None:
+    def measure(self, path: DataPath, file_article: str, file_responsible: list[str],
+                file_facts: dict[str, FactDef] | None = None,
+                file_parameters: dict[str, ParameterDef] | None = None) -> MeasureDef | None:
         data = self.get(path)
         article = str(data.get("article") or file_article)
         citation = self.citation(path, article)
@@ -197,8 +199,10 @@ class FileParser:
                 quota = QuotaDef(int(q["count"]), str(q.get("per", "year")), rank, str(q.get("order", "descending")),
                                  self.label(q), self.loc(qpath), self.citation(qpath, article))
         valid = None
+        valid_citation = None
         if isinstance(data.get("valid"), dict):
             valid = Validity(self.date(path + ("valid", "from")), self.date(path + ("valid", "until")))
+            valid_citation = self.citation(path + ("valid",), article)
         benefit = str(data.get("benefit") or ("money" if "amount" in data else "support"))
         readings = [self.reading(r) for r in data.get("readings") or []]
         return MeasureDef(
@@ -208,10 +212,12 @@ class FileParser:
             amount=self.expr(path + ("amount",)), ceiling=self.expr(path + ("ceiling",)),
             duration=self.expr(path + ("duration",)),
             benefit_label=self.label_value(data["benefit_label"]) if data.get("benefit_label") else None,
-            facts=self.facts(path + ("facts",)), parameters=self.parameters(path + ("parameters",), article),
+            facts={**(file_facts or {}), **self.facts(path + ("facts",))},
+            parameters={**(file_parameters or {}), **self.parameters(path + ("parameters",), article)},
             values=values, tables=tables, conditions=conditions, caps=caps,
             exclusive=data.get("exclusive"), quota=quota, readings=readings, valid=valid,
-            file=self.loaded.name, location=self.loc(path), one_time=bool(data.get("one_time")))
+            file=self.loaded.name, location=self.loc(path), one_time=bool(data.get("one_time")),
+            valid_citation=valid_citation)
 
     def reading(self, value: Any) -> Reading:
         if isinstance(value, dict):
@@ -223,9 +229,11 @@ class FileParser:
         article = str(data["article"])
         responsible = [str(r) for r in data.get("responsible") or []]
         title = self.label_value(data["title"]) if data.get("title") else Label(article, article)
+        file_facts = self.facts(("facts",))
+        file_parameters = self.parameters(("parameters",), article)
         measures = []
         for i, _ in enumerate(data["measures"]):
-            m = self.measure(("measures", i), article, responsible)
+            m = self.measure(("measures", i), article, responsible, file_facts, file_parameters)
             if m is not None:
                 measures.append(m)
         return RuleFileDef(self.loaded.name, article, title, measures)

@@ -14,6 +14,7 @@ the inputs of each step from the memoised values, so the trace costs nothing whe
 from __future__ import annotations
 
 import bisect
+import decimal
 import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -157,9 +158,31 @@ class MeasureProgram:
             return Outcome("ineligible", reasons=[reason(
                 "no-table-row", f"「{t.label.zh if t.label else t.name}」無適用檔次",
                 f"no row of {label} applies", table=t.name)])
-        except (ArithmeticError, ValueError, V.LiteralError) as exc:
-            raise EvaluationError([Problem("evaluation", f"measure `{self.measure.id}`: {exc}",
-                                           self.measure.location)]) from None
+        except _EVALUATION_ERRORS as exc:
+            raise self._evaluation_error(env, exc) from None
+
+    def _evaluation_error(self, env: dict, exc: Exception) -> EvaluationError:
+        """Name the step that failed: re-run the steps in order (they are pure) to find it."""
+        m = self.measure
+        steps = [(f"condition `{c.id}`", c.when) for c in m.conditions]
+        steps += [("the amount", m.amount), ("the ceiling", m.ceiling), ("the duration", m.duration)]
+        steps += [(f"the limit of cap `{c.id}`", c.limit) for c in m.caps]
+        if m.quota is not None:
+            steps.append(("the quota's ranking key", m.quota.rank_by))
+        where, location = f"measure `{m.id}`", m.location
+        for label, expression in steps:
+            if expression is None:
+                continue
+            try:
+                self._compile(expression)(dict(env))
+            except _EVALUATION_ERRORS:
+                where, location = f"{label} of measure `{m.id}`", expression.location()
+                break
+            except (Undetermined, NoRowMatched):
+                continue
+        hint = "guard the division, e.g. `if x > 0 then y / x else 0元`" if _is_division(exc) else None
+        return EvaluationError([Problem("evaluation", f"{where} cannot be computed: {describe_error(exc)}",
+                                        location, hint)], self.policy.sources)
 
     def _run(self, env: dict, claim_date: _dt.date | None, node: TraceNode | None) -> Outcome:
         m = self.measure
@@ -249,14 +272,16 @@ class MeasureProgram:
 
     # -- trace helpers -----------------------------------------------------------------------------
     def read_inputs(self, expression: Expression, env: dict) -> dict[str, Any]:
+        """The values of the names ``expression`` reads.  Tracing must never change a decision:
+        a value the evaluation did not need, and that cannot be computed, shows as not computed."""
         inputs: dict[str, Any] = {}
         for name in self._typed(expression).reads:
             try:
                 inputs[name] = self.reader(name)(env)
-            except Undetermined:
+            except (Undetermined, NoRowMatched):
                 inputs[name] = MISSING
-            except NoRowMatched:
-                inputs[name] = MISSING
+            except _EVALUATION_ERRORS as exc:
+                inputs[name] = NotComputed(describe_error(exc))
         return inputs
 
     def input_types(self, expression: Expression, result: bool = True) -> dict[str, str]:
@@ -294,7 +319,7 @@ class MeasureProgram:
             for i, row in enumerate(table.rows):
                 try:
                     status = "true" if whens[i] is None or whens[i](env) else "false"
-                except Undetermined:
+                except (Undetermined, NoRowMatched, *_EVALUATION_ERRORS):
                     status = "undetermined"
                 row_node = table_node.add(TraceNode(
                     "row", f"{name}[{i + 1}]", row.label, row.location, None,
@@ -303,7 +328,7 @@ class MeasureProgram:
                 if row.when is not None:
                     row_node.types = self.input_types(row.when, result=False)
                 if status == "true":
-                    row_node.result = {c: fn(env) for c, fn in cells[i].items()}
+                    row_node.result = {c: _safely(fn, env) for c, fn in cells[i].items()}
                     row_node.types.update({c: str(self._typed(e).type) for c, e in row.cells.items()})
                     row_node.notes.append("first matching row: its values apply")
                     table_node.result = row_node.result
@@ -325,6 +350,43 @@ class MeasureProgram:
                      [{c: self._compile(e) for c, e in r.cells.items()} for r in rows])
             self._tables[name] = parts
         return parts
+
+
+_EVALUATION_ERRORS = (ArithmeticError, ValueError, V.LiteralError)
+
+
+class NotComputed:
+    """The trace's value for an input the evaluation did not need and that cannot be computed."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+    def __str__(self) -> str:
+        return f"<not computed: {self.why}>"
+
+
+def describe_error(exc: Exception) -> str:
+    """Words for an arithmetic failure (decimal's own messages are class names in brackets)."""
+    if _is_division(exc):
+        return "division by zero"
+    if isinstance(exc, decimal.Overflow):
+        return "the result is too large"
+    if isinstance(exc, decimal.InvalidOperation):
+        return "an invalid arithmetic operation (such as 0/0, or a result with too many digits)"
+    return str(exc)
+
+
+def _is_division(exc: Exception) -> bool:
+    return isinstance(exc, (decimal.DivisionByZero, ZeroDivisionError, decimal.DivisionUndefined))
+
+
+def _safely(fn: Compiled, env: dict) -> Any:
+    try:
+        return fn(env)
+    except (Undetermined, NoRowMatched):
+        return MISSING
+    except _EVALUATION_ERRORS as exc:
+        return NotComputed(describe_error(exc))
 
 
 def _fact(key: str) -> Compiled:

@@ -102,6 +102,8 @@ def json_value(value: Any) -> Any:
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
     if isinstance(value, Missing):
         return None
+    if value.__class__.__name__ == "NotComputed":
+        return str(value)
     if isinstance(value, dict):
         return {str(k): json_value(v) for k, v in value.items()}
     return str(value)

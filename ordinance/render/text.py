@@ -49,7 +49,7 @@ def render_claim(result: ClaimResult, *, style: Style = _plain, detail: bool = T
         children = result.trace.children
         for i, child in enumerate(children):
             lines.extend(_node_lines(child, "  ", i == len(children) - 1, style))
-        if result.trace.citation is not None:
+        if result.trace.citation is not None and result.trace.citation.text:
             c = result.trace.citation
             where = f" (source line {c.source_line})" if c.source_line else ""
             lines.append(f"  cites {c.article}「{c.text}」{where}")
@@ -110,7 +110,7 @@ def _details(node: TraceNode) -> list[str]:
         out.append(", ".join(f"{k} = {show(v, node.types.get(k))}" for k, v in node.inputs.items()))
     for note in node.notes:
         out.append(note)
-    if node.citation is not None and node.kind not in ("claim",):
+    if node.citation is not None and node.citation.text and node.kind not in ("claim",):
         out.append(f"cites {node.citation.article}「{_short(node.citation.text)}」")
     if node.location is not None:
         out.append(f"at {node.location}")
