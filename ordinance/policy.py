@@ -10,6 +10,7 @@ groups then span them all.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 from dataclasses import dataclass
@@ -83,18 +84,27 @@ class Policy:
             return case
         return read_case(case, self, name)
 
-    def evaluate(self, case: Mapping[str, Any] | Case, *, trace: bool = True) -> Decision:
-        """Decide ``case`` (plain data or a read :class:`Case`); with ``trace`` record the derivation."""
-        return evaluate_stage.evaluate_case(self, self.read_case(case), trace)
+    def evaluate(self, case: Mapping[str, Any] | Case, *, trace: bool = True,
+                 as_of: datetime.date | None = None) -> Decision:
+        """Decide ``case`` (plain data or a read :class:`Case`).
+
+        With ``trace`` the derivation is recorded (``Decision.results[i].trace``); ``as_of`` is the
+        date of evaluation, shown in reports and used for claims that give no date.
+        """
+        return evaluate_stage.evaluate_case(self, self.read_case(case), trace, as_of)
 
     def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], *, trace: bool = True,
+                      as_of: datetime.date | None = None,
                       awarded: Mapping[tuple[str, int], int] | None = None) -> list[Decision]:
         """Decide many cases together: as :meth:`evaluate`, then rank claims under annual quotas.
 
         ``awarded`` gives, by ``(measure id, year)``, how many awards a quota has already made
         (in earlier rounds): they keep their places and the cases here compete for the rest.
         """
-        decisions = [self.evaluate(c, trace=trace) for c in cases]
+        decisions = []
+        for i, c in enumerate(cases):
+            read = self.read_case(c, name=f"case-{i + 1}")
+            decisions.append(evaluate_stage.evaluate_case(self, read, trace, as_of))
         evaluate_stage.apply_quotas(decisions, self, awarded)
         return decisions
 

@@ -453,3 +453,19 @@ def test_readings_sit_under_the_step_they_are_about(tmp_path):
     top_level = [n.label.en for n in trace.children if n.kind == "reading"]
     assert top_level == ["something general"]
     assert "nothing in this trace" not in str(trace.to_dict())
+
+
+def test_as_of_is_the_date_of_claims_without_one_and_is_reported(voucher):
+    from datetime import date
+
+    d = voucher.evaluate({"applicant": {"kind": "enterprise", "annual_revenue": "5億"},
+                          "claims": [{"id": "c", "measure": "voucher", "spend": "100萬", "ok": True}]},
+                         as_of=date(2026, 8, 1))
+    assert d.result("c").amount == Decimal("250000.00")  # the rate from 2026-07-01
+    assert d.to_dict()["as_of"] == "2026-08-01"
+    assert any("decided as of 2026-08-01" in n for n in d.result("c").trace.notes)
+
+
+def test_evaluate_many_names_cases_without_an_id(groups):
+    decisions = groups.evaluate_many([{"claims": []}, {"claims": []}])
+    assert [d.case for d in decisions] == ["case-1", "case-2"]

@@ -8,6 +8,7 @@ bytes from :func:`to_json`.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -77,6 +78,7 @@ class Decision:
     case: str
     results: list[ClaimResult]
     policies: list[dict[str, str]] = field(default_factory=list)
+    as_of: _dt.date | None = None  # the date of evaluation, when one was given
 
     @property
     def total(self) -> Decimal:
@@ -97,6 +99,8 @@ class Decision:
         if len(self.policies) > 1:
             out["policies"] = [dict(p) for p in self.policies]
         out["case"] = self.case
+        if self.as_of is not None:
+            out["as_of"] = self.as_of.isoformat()
         out["results"] = [r.to_dict() for r in self.results]
         out["total"] = money_string(self.total)
         return out

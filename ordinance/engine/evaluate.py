@@ -19,6 +19,8 @@ All arithmetic runs in :data:`ordinance.values.DECIMAL_CONTEXT`.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
 import decimal
 from collections import defaultdict
 from decimal import Decimal
@@ -47,10 +49,18 @@ class _Entry:
         self.claim, self.program, self.outcome, self.result, self.node = claim, program, outcome, result, node
 
 
-def evaluate_case(policy: "Policy", case: Case, trace: bool = True) -> Decision:
-    """Decide ``case`` under ``policy``."""
+def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.date | None = None) -> Decision:
+    """Decide ``case`` under ``policy``; ``as_of`` is the date of evaluation (claims without a
+    date of their own are decided as of it)."""
     with decimal.localcontext(V.DECIMAL_CONTEXT):
-        entries = [_decide_claim(policy, case, claim, trace) for claim in case.claims]
+        claims = case.claims
+        if as_of is not None and any(c.date is None for c in claims):
+            claims = [dataclasses.replace(c, date=as_of) if c.date is None else c for c in claims]
+        entries = [_decide_claim(policy, case, claim, trace) for claim in claims]
+        if as_of is not None:
+            for e, original in zip(entries, case.claims):
+                if original.date is None and e.node is not None:
+                    e.node.notes.append(f"the claim gives no date: decided as of {as_of}")
         _apply_one_time(entries, case)
         _apply_exclusivity(entries, case)
         _apply_pooled_caps(entries, case, policy)
@@ -60,7 +70,8 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True) -> Decision:
                 m = e.program.measure
                 _attach_readings(e.node, m.readings, m, "the rule file", keep_unmatched=True)
                 _attach_readings(e.node, e.program.policy.readings, m, "the policy", keep_unmatched=False)
-    return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.policy_refs())
+    return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.policy_refs(),
+                    as_of=as_of)
 
 
 def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _Entry:
