@@ -36,6 +36,9 @@ DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 DURATION_RE = re.compile(
     rf"^(\d+)\s*(years?|months?|days?|年|個月|个月|日|天)$")
 
+#: The most digits a duration's count may have (10^7 days is beyond the calendar anyway).
+MAX_DURATION_DIGITS = 7
+
 _DURATION_UNITS = {
     "year": "years", "years": "years", "年": "years",
     "month": "months", "months": "months", "個月": "months", "个月": "months",
@@ -71,7 +74,8 @@ class Duration:
         return Duration(int(months), int(days))
 
     def _key(self, other: "Duration") -> tuple[int, int]:
-        if self.days == other.days == 0 or self.months == other.months == 0:
+        # comparable when they differ in one unit only: months never convert to days
+        if self.days == other.days or self.months == other.months:
             return (self.months, self.days)
         raise LiteralError(f"cannot compare {self} with {other}: months and days do not convert")
 
@@ -95,17 +99,21 @@ class Duration:
         if not 1 <= year <= 9999:
             raise LiteralError(f"{day} plus {self} is outside the calendar")
         last = calendar.monthrange(year, month)[1]
-        return _dt.date(year, month, min(day.day, last)) + _dt.timedelta(days=self.days)
+        try:
+            return _dt.date(year, month, min(day.day, last)) + _dt.timedelta(days=self.days)
+        except OverflowError:
+            raise LiteralError(f"{day} plus {self} is outside the calendar") from None
 
     def __str__(self) -> str:
         parts = []
-        years, months = divmod(self.months, 12)
+        years, months = divmod(abs(self.months), 12)  # -13 months is -1 year -1 month, not -2 years 11 months
+        sign = "-" if self.months < 0 else ""
         if years:
-            parts.append(f"{years} year{'s' if years != 1 else ''}")
+            parts.append(f"{sign}{years} year{'s' if years != 1 else ''}")
         if months:
-            parts.append(f"{months} month{'s' if months != 1 else ''}")
+            parts.append(f"{sign}{months} month{'s' if months != 1 else ''}")
         if self.days or not parts:
-            parts.append(f"{self.days} day{'s' if self.days != 1 else ''}")
+            parts.append(f"{self.days} day{'s' if abs(self.days) != 1 else ''}")
         return " ".join(parts)
 
 
@@ -121,7 +129,7 @@ def parse_money(text: str) -> Decimal:
         raise LiteralError(f"not an amount of money: {text!r}")
     value = parse_number(m.group(1))
     unit = m.group(2)
-    return value * MONEY_UNITS[unit] if unit else value
+    return _exact(value).multiply(value, MONEY_UNITS[unit]) if unit else value
 
 
 def parse_percent(text: str) -> Decimal:
@@ -129,7 +137,20 @@ def parse_percent(text: str) -> Decimal:
     m = PERCENT_RE.match(text.strip())
     if not m:
         raise LiteralError(f"not a percentage: {text!r}")
-    return parse_number(m.group(1)).scaleb(-2)
+    value = parse_number(m.group(1))
+    return _exact(value).scaleb(value, -2)
+
+
+def negated(value: Decimal) -> Decimal:
+    """``-value``, exactly (``-`` alone rounds to the caller's decimal context); minus zero is zero."""
+    return _exact(value).minus(value)
+
+
+def _exact(value: Decimal) -> Context:
+    """A context wide enough that negating ``value`` or scaling it by 萬, 億 or % never rounds it
+    (a literal means exactly what it says, whatever the caller's decimal context)."""
+    return Context(prec=len(value.as_tuple().digits) + 10, Emin=-999999, Emax=999999,
+                   traps=[InvalidOperation, Overflow])
 
 
 def parse_date(text: str) -> _dt.date:
@@ -148,6 +169,8 @@ def parse_duration(text: str) -> Duration:
     m = DURATION_RE.match(text.strip())
     if not m:
         raise LiteralError(f"not a duration: {text!r}")
+    if len(m.group(1)) > MAX_DURATION_DIGITS:  # int() refuses 4300+ digits; no calendar holds 10^7 days
+        raise LiteralError(f"{m.group(1)} {m.group(2)} is too long a duration")
     n, unit = int(m.group(1)), _DURATION_UNITS[m.group(2)]
     if unit == "years":
         return Duration(months=12 * n)
@@ -158,9 +181,9 @@ def parse_duration(text: str) -> Duration:
 
 def format_money(amount: Decimal) -> str:
     """``5000000`` -> ``5,000,000.00 元 (500萬)``: the figure and the statute's spelling."""
-    q = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    q = _cents(amount)
     text = f"{q:,.2f} 元"
-    chinese = chinese_amount(amount)
+    chinese = chinese_amount(q)  # the spelling of the figure shown, not of the unrounded amount
     return f"{text} ({chinese})" if chinese else text
 
 
@@ -193,7 +216,13 @@ def format_decimal(value: Decimal) -> str:
 
 def money_string(amount: Decimal) -> str:
     """The JSON form of a sum of money: yuan with two decimals, e.g. ``"5000000.00"``."""
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(_cents(amount))
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """``amount`` rounded half up to the cent; a zero is never negative (no "-0.00")."""
+    q = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return q.copy_abs() if q.is_zero() else q
 
 
 def is_finite_decimal(value: Decimal) -> bool:

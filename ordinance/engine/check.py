@@ -10,7 +10,7 @@ for the compiler, and the names the expression reads (the trace shows their valu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ..errors import Problem, did_you_mean
@@ -257,7 +257,13 @@ class Checker:
             if len(args) == 1:
                 if args[0].name != "list":
                     return bad(0, "a list (or give two or more values)")
-                items = [args[0].element or T.ERROR]
+                element = args[0].element or T.ERROR
+                if element.is_error:  # the items were already reported, or there are none
+                    if isinstance(node.arguments[0], A.ListExpr) and not node.arguments[0].items:
+                        self._error(node, "wrong-arguments", f"`{f}` of an empty list has no value",
+                                    f"usage: {usage}")
+                    return T.ERROR
+                items = [element]
             result = items[0]
             for i, t in enumerate(items):
                 if t.name not in _ORDERED and not t.is_numeric:
@@ -506,7 +512,8 @@ def _pass_names(state: CheckedPolicy, report) -> None:
                 types = []
                 param_scope = Scope()
                 for value in p.values:
-                    typed = Checker(param_scope, report).check(value.expression, what=f"parameter `{p.name}`")
+                    typed = Checker(param_scope, _constant_report(report)).check(
+                        value.expression, what=f"parameter `{p.name}`")
                     state.typed[id(value.expression)] = typed
                     types.append(typed.type)
                 t = types[0] if types else T.ERROR
@@ -541,13 +548,33 @@ def _pass_names(state: CheckedPolicy, report) -> None:
                                        row.location, "rows after it could never match"))
 
 
+def _constant_report(report: Callable[[Problem], None]) -> Callable[[Problem], None]:
+    """``report`` for a parameter's value: it reads no names, whatever the measure declares."""
+    def constant(problem: Problem) -> None:
+        if problem.code == "unknown-name":
+            problem = replace(problem, hint="a parameter is a constant and cannot read names; "
+                                            "compute it under `values:` instead")
+        report(problem)
+    return constant
+
+
 def _pass_types(state: CheckedPolicy, report) -> None:
     """Type-check every expression of every measure, values in dependency order."""
     for m in state.policy.measures:
         scope = state.scopes[m.id]
         checker = Checker(scope, report)
-        order = _value_order(m, report)
+        cyclic: set[str] = set()
+        order = _value_order(m, report, cyclic)
         state.value_order[m.id] = order
+        # a value in a cycle has no type; say so up front, so that the cycle is reported once
+        # and not again as an "unknown name" where the first of them reads the last
+        for name in cyclic:
+            if name in m.values:
+                scope.add(Symbol(name, "value", T.ERROR))
+            elif name in m.tables:
+                for row in m.tables[name].rows:
+                    for col in row.cells:
+                        scope.add(Symbol(f"{name}.{col}", "column", T.ERROR))
         # tables first need the types of values their rows read, and values may read tables:
         # type values and tables together in dependency order.
         pending_tables = dict(m.tables)
@@ -590,8 +617,10 @@ def _check_table(table, checker: Checker, scope: Scope, state: CheckedPolicy, re
         scope.add(Symbol(f"{table.name}.{col}", "column", t))
 
 
-def _value_order(m: MeasureDef, report) -> list[str]:
-    """Values and tables of ``m`` so that each comes after what it reads; report cycles."""
+def _value_order(m: MeasureDef, report, cyclic: set[str] | None = None) -> list[str]:
+    """Values and tables of ``m`` so that each comes after what it reads; report cycles.
+
+    The names that take part in a cycle are added to ``cyclic``."""
     deps: dict[str, list[str]] = {}
     for name, value in m.values.items():
         deps[name] = _local_refs(value.expression, m)
@@ -609,6 +638,8 @@ def _value_order(m: MeasureDef, report) -> list[str]:
             return
         if state.get(name) == 1:
             cycle = trail[trail.index(name):] + [name]
+            if cyclic is not None:
+                cyclic.update(cycle)
             where = m.values[name].location if name in m.values else m.tables[name].location
             report(Problem("cycle", "these values depend on each other in a circle: " + " -> ".join(cycle), where,
                            "one of them must be computed from facts without the others"))

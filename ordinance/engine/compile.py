@@ -121,7 +121,7 @@ class _Compiler:
         part = self.compile(node.operand)
         f = part.fn if isinstance(part, _Const) else part
         if self.typed.type_of(node.operand).name == "duration":
-            fn = lambda env: V.Duration(-f(env).months, -f(env).days)  # noqa: E731
+            fn = lambda env: _negated(f(env))  # noqa: E731
         else:
             fn = lambda env: -f(env)  # noqa: E731
         return self._fold(node, fn, part)
@@ -227,7 +227,7 @@ def _arith(op: str, lt: str, rt: str, lp, rp) -> Compiled:
         return lambda env: l(env) + r(env)
     if op == "-":
         if lt == "date" and rt == "duration":
-            return lambda env: V.Duration(-r(env).months, -r(env).days).add_to(l(env))
+            return lambda env: _negated(r(env)).add_to(l(env))
         if lt == "date" and rt == "date":
             return lambda env: V.Duration(days=(l(env) - r(env)).days)
         if rc is not None:
@@ -246,6 +246,11 @@ def _arith(op: str, lt: str, rt: str, lp, rp) -> Compiled:
             return lambda env: l(env) / rc
         return lambda env: l(env) / r(env)
     raise AssertionError(op)
+
+
+def _negated(d: V.Duration) -> V.Duration:
+    """``-d``; the operand is evaluated once by the caller (it may record a trace note)."""
+    return V.Duration(-d.months, -d.days)
 
 
 def _comparison(op: str, lp, rp) -> Compiled:
@@ -326,8 +331,12 @@ def _make_date(fns, types, text):
     y, m, d = fns
 
     def make(env):
+        parts = (y(env), m(env), d(env))
+        for part in parts:
+            if part != part.to_integral_value():  # int() would silently drop the fraction
+                raise ValueError(f"{text}: {part} is not a whole number")
         try:
-            return _dt.date(int(y(env)), int(m(env)), int(d(env)))
+            return _dt.date(*(int(part) for part in parts))
         except (ValueError, OverflowError) as exc:
             raise ValueError(f"{text}: no such date ({exc})") from None
     return make

@@ -116,6 +116,8 @@ Node = Union[Literal, Name, Negate, Binary, Compare, And, Or, Not, If, Call, Lis
 _PRECEDENCE = {"If": 1, "Or": 2, "And": 3, "Not": 4, "Compare": 5, "+": 6, "-": 6, "*": 7, "/": 7,
                "Negate": 8}
 _ATOM = 9
+#: Literal kinds whose text may start with a minus sign that is part of the literal.
+_SIGNED_LITERALS = ("number", "money", "percent")
 
 
 def _precedence(node: Node) -> int:
@@ -131,7 +133,12 @@ def to_source(node: Node) -> str:
     if isinstance(node, Name):
         return node.dotted
     if isinstance(node, Negate):
-        return "-" + _wrap(node.operand, _PRECEDENCE["Negate"], strict=False)
+        operand = _wrap(node.operand, _PRECEDENCE["Negate"], strict=False)
+        # "-5" is the literal minus five, not the negation of 5; "--5" is the literal five:
+        # keep a space so that a negated number literal stays a negation when re-read.
+        if isinstance(node.operand, Literal) and node.operand.kind in _SIGNED_LITERALS:
+            return "- " + operand
+        return "-" + operand
     if isinstance(node, Binary):
         p = _PRECEDENCE[node.op]
         return f"{_wrap(node.left, p, strict=False)} {node.op} {_wrap(node.right, p, strict=True)}"

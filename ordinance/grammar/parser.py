@@ -38,7 +38,7 @@ _TERMINAL_WORDS = {
 
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", start="start",
+    return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", lexer="basic", start="start",
                 propagate_positions=True, maybe_placeholders=True, cache=True)
 
 
@@ -75,11 +75,16 @@ class _ToAst(Transformer):
         try:
             value = V.parse_date(str(c[0]))
         except V.LiteralError as exc:
-            raise ExpressionSyntaxError(c[0].start_pos, str(exc), width=len(c[0])) from None
+            raise ExpressionSyntaxError(c[0].start_pos, str(exc), "there is no such day: check the month and the day",
+                                        width=len(c[0])) from None
         return self._lit(meta, c[0], "date", value)
 
     def duration(self, meta, c):
-        return self._lit(meta, c[0], "duration", V.parse_duration(str(c[0])))
+        try:
+            value = V.parse_duration(str(c[0]))
+        except V.LiteralError as exc:
+            raise ExpressionSyntaxError(c[0].start_pos, str(exc), width=len(c[0])) from None
+        return self._lit(meta, c[0], "duration", value)
 
     def string(self, meta, c):
         raw = str(c[0])
@@ -111,7 +116,8 @@ class _ToAst(Transformer):
         # A minus sign straight before a number literal is part of the literal.
         if isinstance(operand, A.Literal) and operand.kind in ("number", "money", "percent") \
                 and c[0].end_pos == operand.start:
-            return A.Literal(operand.kind, -operand.value, "-" + operand.text, c[0].start_pos, operand.end)
+            value = V.negated(operand.value)
+            return A.Literal(operand.kind, value, "-" + operand.text, c[0].start_pos, operand.end)
         return A.Negate(operand, meta.start_pos, meta.end_pos)
 
     def binary(self, meta, c):
@@ -155,22 +161,97 @@ def _unescape(body: str) -> str:
     return "".join(out)
 
 
+#: How deeply an expression may nest (operators, calls, lists).  The checker, the compiler and
+#: the compiled closures all recurse over the tree, so a bound here keeps them within Python's
+#: recursion limit; no statute needs more than a handful of levels.
+MAX_DEPTH = 100
+
+_TOO_DEEP = ("the expression is nested too deeply",
+             f"split it into named values under `values:` (at most {MAX_DEPTH} levels)")
+
+
 def parse_text(text: str) -> A.Node:
     """Parse one expression; raise :class:`ExpressionSyntaxError` on a mistake."""
     if not text.strip():
         raise ExpressionSyntaxError(0, "empty expression", "write a value, a name or a formula")
     try:
         tree = _lark().parse(text)
-        return _ToAst(text).transform(tree)
+        node = _ToAst(text).transform(tree)
     except UnexpectedInput as exc:
         raise _friendly(exc, text) from None
+    except RecursionError:
+        raise ExpressionSyntaxError(0, *_TOO_DEEP) from None
     except Exception as exc:  # a Transformer callback raised: unwrap lark's VisitError
         inner = getattr(exc, "orig_exc", None)
         if isinstance(inner, ExpressionSyntaxError):
             raise inner from None
         if isinstance(inner, V.LiteralError):
             raise ExpressionSyntaxError(0, str(inner)) from None
+        if isinstance(inner, RecursionError):
+            raise ExpressionSyntaxError(0, *_TOO_DEEP) from None
         raise
+    if _depth(node) > MAX_DEPTH:
+        raise ExpressionSyntaxError(0, *_TOO_DEEP)
+    return node
+
+
+def _depth(node: A.Node) -> int:
+    """The depth of the tree (a leaf is 1), computed without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in _children(n))
+    return deepest
+
+
+def _children(node: A.Node) -> tuple[A.Node, ...]:
+    if isinstance(node, (A.Negate, A.Not)):
+        return (node.operand,)
+    if isinstance(node, (A.Binary, A.Compare, A.And, A.Or)):
+        return (node.left, node.right)
+    if isinstance(node, A.If):
+        return (node.condition, node.then, node.otherwise)
+    if isinstance(node, A.Call):
+        return node.arguments
+    if isinstance(node, A.ListExpr):
+        return node.items
+    return ()
+
+
+#: The keywords of the language: reserved, never names (the lexer is not contextual).
+_KEYWORDS = frozenset({"IF", "THEN", "ELSE", "AND", "OR", "NOT", "IN", "TRUE", "FALSE"})
+
+#: Look-alike characters an IME types, and what to write instead.
+_LOOKALIKES = {"≦": "`<=`", "≧": "`>=`", "。": "`.`", "、": "`,`", "\u3000": "an ordinary space"}
+_CURLY_QUOTES = "“”‘’「」『』"
+
+
+def _character_hint(text: str, pos: int) -> str | None:
+    """A hint for a character the lexer cannot start a token with."""
+    ch, nxt, prev = text[pos], text[pos + 1:pos + 2], text[pos - 1:pos] if pos else ""
+    if ch == "=":
+        if nxt in ("<", ">"):
+            return f"write `{nxt}=`"
+        if prev == "=":
+            return "compare with `==`"
+        return "compare with `==`; a single `=` is not an operator"
+    if ch in "&|":
+        return "write `and`, `or`, `not`"
+    if ch == "!":
+        return "write `not` to negate, `!=` to compare"
+    if ch in "\"'":
+        return f"the string is not closed: end it with {ch} on the same line"
+    if ch in _CURLY_QUOTES:
+        return 'quote strings with straight quotes: "..." or \'...\''
+    if "\uff01" <= ch <= "\uff5e":  # full-width forms of ASCII (，（）＝％ ...)
+        ascii_ch = chr(ord(ch) - 0xFEE0)
+        return f"use ASCII punctuation in formulas: write `{ascii_ch}` instead of the full-width `{ch}`"
+    if ch in _LOOKALIKES:
+        return f"use ASCII punctuation in formulas: write {_LOOKALIKES[ch]} instead of `{ch}`"
+    if ch.isdigit():
+        return "write numbers as digits with an optional decimal part, e.g. 1_000_000 or 0.5"
+    return None
 
 
 def _expected_words(names) -> str:
@@ -181,17 +262,10 @@ def _expected_words(names) -> str:
 def _friendly(exc: UnexpectedInput, text: str) -> ExpressionSyntaxError:
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream
-        ch = text[pos] if pos < len(text) else ""
-        hint = None
-        if ch in "=" and text[pos:pos + 2] != "==":
-            hint = "compare with `==`; a single `=` is not an operator"
-        elif ch in "&|!":
-            hint = "write `and`, `or`, `not`"
-        elif ch == "“" or ch == "”" or ch == "「":
-            hint = 'quote strings with straight quotes: "..." or \'...\''
-        elif ch in "，（）":
-            hint = "use ASCII punctuation `,` `(` `)` in formulas"
-        return ExpressionSyntaxError(pos, f"unexpected character {ch!r}", hint)
+        if pos >= len(text):
+            return ExpressionSyntaxError(len(text), "the expression ends too early")
+        ch = text[pos]
+        return ExpressionSyntaxError(pos, f"unexpected character {ch!r}", _character_hint(text, pos))
     if isinstance(exc, UnexpectedEOF):
         return ExpressionSyntaxError(len(text), "the expression ends too early",
                                      f"expected {_expected_words(exc.expected)}")
@@ -201,8 +275,17 @@ def _friendly(exc: UnexpectedInput, text: str) -> ExpressionSyntaxError:
             return ExpressionSyntaxError(len(text), "the expression ends too early",
                                          f"expected {_expected_words(exc.expected)}")
         hint = f"expected {_expected_words(exc.expected)}"
-        if tok.type == "COMPARE" and "COMPARE" not in exc.expected:
-            hint = "comparisons do not chain: write `a < b and b < c` (or use between(b, a, c))"
+        if tok.type in _KEYWORDS and set(exc.expected) == {"NAME"}:
+            hint = f"`{tok}` is a reserved word, not a name"
+        elif tok.type == "IF" and "IF" not in exc.expected:
+            hint = "an `if` inside a formula goes in parentheses: x + (if a then b else c)"
+        elif tok.type == "COMPARE" and "COMPARE" not in exc.expected:
+            before = text[tok.start_pos - 1] if tok.start_pos > 0 else ""
+            if before in ("<", ">", "=", "≤", "≥", "≠"):  # `<>`, `>>`: one operator mistyped
+                hint = "write `!=`" if before + str(tok) == "<>" else \
+                    f"`{before}{tok}` is not an operator: write one of == != < <= > >="
+            else:
+                hint = "comparisons do not chain: write `a < b and b < c` (or use between(b, a, c))"
         return ExpressionSyntaxError(tok.start_pos, f"unexpected {str(tok)!r}", hint, width=max(len(tok), 1))
     return ExpressionSyntaxError(0, str(exc))
 
