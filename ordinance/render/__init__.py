@@ -2,4 +2,33 @@
 
 A renderer reads :class:`~ordinance.engine.decision.Decision` and
 :class:`~ordinance.engine.trace.TraceNode` data and adds nothing the data does not hold.
+:func:`render` picks one by name; :data:`FORMATS` lists the names.
 """
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..engine.decision import Decision
+
+
+def _text(decision: Decision, *, colour: bool = False) -> str:
+    from .text import render_decision
+
+    return render_decision(decision, colour=colour)
+
+
+def _json(decision: Decision, *, colour: bool = False) -> str:
+    return decision.to_json()
+
+
+#: format name -> renderer(decision, *, colour) -> str
+RENDERERS: dict[str, Callable[..., str]] = {"text": _text, "json": _json}
+
+
+def render(decision: Decision, fmt: str = "text", *, colour: bool = False) -> str:
+    """Render ``decision`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    return RENDERERS[fmt](decision, colour=colour)
+
+
+FORMATS = tuple(RENDERERS)
