@@ -469,3 +469,19 @@ def test_as_of_is_the_date_of_claims_without_one_and_is_reported(voucher):
 def test_evaluate_many_names_cases_without_an_id(groups):
     decisions = groups.evaluate_many([{"claims": []}, {"claims": []}])
     assert [d.case for d in decisions] == ["case-1", "case-2"]
+
+
+@pytest.mark.parametrize("rules,codes", [
+    ("values: {base: 'claim.spend *'}\n    amount: base * 30%", ["syntax"]),
+    ("amount: claim.spend *", ["syntax"]),
+    ("tables:\n      t:\n        rows:\n          - {when: 'claim.spend >', set: {r: 30%}}\n"
+     "          - {otherwise: true, set: {r: 20%}}\n    amount: claim.spend * t.r", ["syntax"]),
+    ("values: {then: 1}\n    amount: 1萬", ["bad-format"]),
+])
+def test_a_syntax_error_gives_one_message_not_a_cascade(tmp_path, rules, codes):
+    from ordinance import PolicyError
+
+    text = f"article: 一\nmeasures:\n  - id: m\n    title: m\n    facts: {{claim.spend: {{type: money}}}}\n    {rules}\n"
+    with pytest.raises(PolicyError) as info:
+        make_policy(tmp_path, {"r": text})
+    assert info.value.codes == codes

@@ -115,3 +115,16 @@ def test_python_tags_are_inert():
 
 def test_empty_file_loads_as_nothing():
     assert load_text("", "f.yaml").data is None
+
+
+@pytest.mark.parametrize("yaml_value,target", [
+    ('"applicant.kind == \\"enterprise\\" && true"', "&"),
+    ("'applicant.kind == ''enterprise'' && true'", "&"),
+    ('"a \\u00e9 && b"', "&"),
+])
+def test_columns_inside_quoted_scalars_count_escapes(yaml_value, target):
+    line = f"when: {yaml_value}"
+    loaded = load_text(line + "\n", "f.yaml")
+    value = loaded.data["when"]
+    loc = loaded.span(("when",)).location(value.index(target))
+    assert line[loc.column - 1] == target

@@ -434,6 +434,7 @@ class CheckedPolicy:
     applicant_facts: dict[str, FactDef]
     claim_facts: dict[str, dict[str, FactDef]]  # measure id -> claim facts it reads
     value_order: dict[str, list[str]]  # measure id -> its values in dependency order
+    parameter_types: dict[int, Type] = field(default_factory=dict)  # id(ParameterDef) -> type
 
     def typed_of(self, expression: _Expression) -> TypedExpression:
         return self.typed[id(expression)]
@@ -505,45 +506,25 @@ def _pass_names(state: CheckedPolicy, report) -> None:
             owners[name] = location
             return True
 
-        for p in {**policy_params, **m.parameters}.values():
-            if p.name in m.parameters and p.name in policy_params and p is m.parameters[p.name]:
-                pass  # a measure may override a policy parameter
+        for p in {**policy_params, **m.parameters}.values():  # a measure's own parameter overrides
             if claim(p.name, "parameter", p.location):
-                types = []
-                param_scope = Scope()
-                for value in p.values:
-                    typed = Checker(param_scope, _constant_report(report)).check(
-                        value.expression, what=f"parameter `{p.name}`")
-                    state.typed[id(value.expression)] = typed
-                    types.append(typed.type)
-                t = types[0] if types else T.ERROR
-                for other, value in zip(types[1:], p.values[1:]):
-                    u = T.unify(t, other)
-                    if u is None:
-                        report(Problem("type-mismatch", f"parameter `{p.name}` changes type: {t} then {other}",
-                                       value.location))
-                    else:
-                        t = u
-                starts = [v.start for v in p.values]
-                if any(s is None for s in starts[1:]):
-                    report(Problem("parameter-dates", f"only the first value of `{p.name}` may omit `from`",
-                                   p.location))
-                dated = [s for s in starts if s is not None]
-                if dated != sorted(dated) or len(set(dated)) != len(dated):
-                    report(Problem("parameter-dates", f"the values of `{p.name}` must be in increasing `from` order",
-                                   p.location))
-                scope.add(Symbol(p.name, "parameter", t))
+                scope.add(Symbol(p.name, "parameter", _parameter_type(p, state, report)))
         for name, value in m.values.items():
             claim(name, "value", value.location)
+        for name in m.broken:  # a syntax error was reported: no follow-on "unknown name"
+            if "[" not in name and name not in ("amount", "ceiling", "duration"):
+                scope.add(Symbol(name, "value", T.ERROR))
         for name, table in m.tables.items():
             if claim(name, "table", table.location):
                 columns = list(table.rows[0].cells) if table.rows else []
-                for row in table.rows:
+                for i, row in enumerate(table.rows):
+                    if any(b.startswith(f"{name}.") or b.startswith(f"{name}[") for b in m.broken):
+                        break  # a cell or row did not parse: its syntax error says enough
                     if sorted(row.cells) != sorted(columns):
                         report(Problem("table-columns", f"every row of table `{name}` must set the same names "
                                        f"({', '.join(columns)})", row.location))
-                for row in table.rows[:-1]:
-                    if row.when is None:
+                for i, row in enumerate(table.rows[:-1]):
+                    if row.when is None and f"{name}[{i + 1}]" not in m.broken:
                         report(Problem("table-otherwise", f"`otherwise` must be the last row of table `{name}`",
                                        row.location, "rows after it could never match"))
 
@@ -556,6 +537,34 @@ def _constant_report(report: Callable[[Problem], None]) -> Callable[[Problem], N
                                             "compute it under `values:` instead")
         report(problem)
     return constant
+
+
+def _parameter_type(p, state: CheckedPolicy, report) -> Type:
+    """Check a parameter once (policy- and file-level parameters are shared by many measures)."""
+    known = state.parameter_types.get(id(p))
+    if known is not None:
+        return known
+    types = []
+    for value in p.values:
+        typed = Checker(Scope(), _constant_report(report)).check(value.expression, what=f"parameter `{p.name}`")
+        state.typed[id(value.expression)] = typed
+        types.append(typed.type)
+    t = types[0] if types else T.ERROR
+    for other, value in zip(types[1:], p.values[1:]):
+        u = T.unify(t, other)
+        if u is None:
+            report(Problem("type-mismatch", f"parameter `{p.name}` changes type: {t} then {other}", value.location))
+        else:
+            t = u
+    starts = [v.start for v in p.values]
+    if any(s is None for s in starts[1:]):
+        report(Problem("parameter-dates", f"only the first value of `{p.name}` may omit `from`", p.location))
+    dated = [s for s in starts if s is not None]
+    if dated != sorted(dated) or len(set(dated)) != len(dated):
+        report(Problem("parameter-dates", f"the values of `{p.name}` must be in increasing `from` order",
+                       p.location))
+    state.parameter_types[id(p)] = t
+    return t
 
 
 def _pass_types(state: CheckedPolicy, report) -> None:
@@ -671,15 +680,17 @@ def _pass_measures(state: CheckedPolicy, report) -> None:
     groups = state.policy.groups
     for m in state.policy.measures:
         needs = {"money": ("amount", m.amount), "assessed": ("ceiling", m.ceiling)}
-        if m.benefit in needs and needs[m.benefit][1] is None:
+        if m.benefit in needs and needs[m.benefit][1] is None and needs[m.benefit][0] not in m.broken:
             report(Problem("missing-key", f"a `{m.benefit}` benefit needs `{needs[m.benefit][0]}:`", m.location))
         if m.benefit != "money" and m.amount is not None:
             report(Problem("benefit-amount", f"`amount:` is only for money benefits, not `{m.benefit}`", m.location,
-                           "for an award set by assessment write `benefit: assessed` and `ceiling:`"))
+                           "for an award set by assessment write `ceiling:` instead" if m.benefit == "assessed"
+                           else "remove `amount:`, or write `benefit: money`"))
         if m.benefit != "money" and m.caps:
             report(Problem("benefit-caps", "caps apply to money benefits only", m.location))
         if m.exclusive is not None and m.exclusive not in groups:
-            report(Problem("unknown-group", f"unknown exclusivity group `{m.exclusive}`", m.location,
+            report(Problem("unknown-group", f"unknown exclusivity group `{m.exclusive}`",
+                           m.exclusive_location or m.location,
                            did_you_mean(m.exclusive, groups) or "declare it under `groups:` in policy.yaml"))
         ids = [c.id for c in m.conditions]
         for c in m.conditions:
@@ -688,14 +699,6 @@ def _pass_measures(state: CheckedPolicy, report) -> None:
                 break
         if m.valid and m.valid.start and m.valid.end and m.valid.start > m.valid.end:
             report(Problem("bad-validity", "`valid.from` is after `valid.until`", m.location))
-    pv = state.policy.valid
-    if pv.start and pv.end and pv.start > pv.end:
-        report(Problem("bad-validity", "`valid.from` is after `valid.until`", Location_of_policy(state)))
-
-
-def Location_of_policy(state: CheckedPolicy):  # noqa: N802 - tiny helper
-    from ..errors import Location
-    return Location(f"{state.policy.directory}/policy.yaml", 1, 1)
 
 
 POLICY_PASSES: list[tuple[str, Callable[[CheckedPolicy, Callable[[Problem], None]], None]]] = [

@@ -84,9 +84,39 @@ class LoadedFile:
         if pos is None:
             loc = self.location(path)
             return SourceSpan.at(self.name, loc.line, loc.column)
-        if pos.style in (None, "'", '"') and pos.line == pos.end_line:
-            return SourceSpan.at(self.name, pos.line, pos.column + (1 if pos.style else 0))
+        if pos.style is None and pos.line == pos.end_line:
+            return SourceSpan.at(self.name, pos.line, pos.column)
+        if pos.style in ("'", '"') and pos.line == pos.end_line:
+            return SourceSpan(self.name, tuple(_quoted_segments(self.text, pos)))
         return SourceSpan(self.name, tuple(_multiline_segments(self.text, pos)))
+
+
+_ESCAPE_WIDTH = {"x": 4, "u": 6, "U": 10}
+
+
+def _quoted_segments(text: str, pos: ScalarPosition) -> list[tuple[int, int, int]]:
+    """Segments for a one-line quoted scalar: a new segment after each escape (``\\"``, ``''``),
+    where the loaded text is shorter than the source."""
+    lines = text.splitlines()
+    raw = lines[pos.line - 1] if pos.line <= len(lines) else ""
+    column = pos.column + 1  # after the opening quote
+    segments = [(0, pos.line, column)]
+    offset, i = 0, column - 1
+    end = pos.end_column - 2  # the closing quote
+    while i < min(end, len(raw)):
+        ch = raw[i]
+        if pos.style == '"' and ch == "\\" and i + 1 < len(raw):
+            width = _ESCAPE_WIDTH.get(raw[i + 1], 2)
+        elif pos.style == "'" and ch == "'" and raw[i + 1: i + 2] == "'":
+            width = 2
+        else:
+            i += 1
+            offset += 1
+            continue
+        i += width
+        offset += 1
+        segments.append((offset, pos.line, i + 1))
+    return segments
 
 
 def _multiline_segments(text: str, pos: ScalarPosition) -> list[tuple[int, int, int]]:

@@ -172,6 +172,8 @@ class MeasureDef:
     location: Location
     one_time: bool = False
     valid_citation: Citation | None = None
+    exclusive_location: Location | None = None
+    broken: set[str] = field(default_factory=set)  # values, table parts and items that did not parse
 
 
 @dataclass

@@ -31,6 +31,7 @@ class FileParser:
         self.loaded = loaded
         self.report = report
         self.source_text = source_text
+        self.failed: set[DataPath] = set()  # paths of expressions that did not parse (already reported)
 
     # -- small readers ---------------------------------------------------------------------------
     def loc(self, path: DataPath, key: bool = False) -> Location:
@@ -65,7 +66,10 @@ class FileParser:
         if value is None:
             return None
         text = "true" if value is True else "false" if value is False else str(value)
-        return parse_expression(text, self.loaded.span(path), self.report)
+        parsed = parse_expression(text, self.loaded.span(path), self.report)
+        if parsed is None:
+            self.failed.add(tuple(path))
+        return parsed
 
     def date(self, path: DataPath) -> _dt.date | None:
         value = self.get(path)
@@ -151,11 +155,14 @@ class FileParser:
                 self.report(Problem("missing-quote", f"measure `{data['id']}` does not quote the source text",
                                     self.loc(path), "add `quote:` with the sentence(s) it encodes, copied exactly"))
             citation = Citation(article, "")
+        broken: set[str] = set()  # names and parts whose expression did not parse
         values: dict[str, ValueDef] = {}
         for name, spec in (data.get("values") or {}).items():
             vpath = path + ("values", name) + (("expr",) if isinstance(spec, dict) else ())
             e = self.expr(vpath)
-            if e is not None:
+            if e is None:
+                broken.add(name)
+            else:
                 values[name] = ValueDef(name, e, self.label(spec) if isinstance(spec, dict) else None,
                                         self.loc(path + ("values", name), key=True))
         tables: dict[str, TableDef] = {}
@@ -173,6 +180,10 @@ class FileParser:
                     e = self.expr(rpath + ("set", col))
                     if e is not None:
                         cells[col] = e
+                    else:
+                        broken.add(f"{name}.{col}")
+                if rpath + ("when",) in self.failed:
+                    broken.add(f"{name}[{i + 1}]")
                 rows.append(TableRow(when, cells, self.label(row), self.loc(rpath)))
             tables[name] = TableDef(name, rows, self.label(spec), self.loc(tpath, key=True),
                                     self.citation(tpath, article))
@@ -216,8 +227,10 @@ class FileParser:
             parameters={**(file_parameters or {}), **self.parameters(path + ("parameters",), article)},
             values=values, tables=tables, conditions=conditions, caps=caps,
             exclusive=data.get("exclusive"), quota=quota, readings=readings, valid=valid,
+            exclusive_location=self.loc(path + ("exclusive",)) if data.get("exclusive") else None,
             file=self.loaded.name, location=self.loc(path), one_time=bool(data.get("one_time")),
-            valid_citation=valid_citation)
+            valid_citation=valid_citation,
+            broken=broken | {item for item in ("amount", "ceiling", "duration") if path + (item,) in self.failed})
 
     def reading(self, value: Any) -> Reading:
         if isinstance(value, dict):
