@@ -55,6 +55,8 @@ class Policy:
         self.id = "+".join(i.id for i in infos)
         self.digest = infos[0].digest if len(infos) == 1 else hashlib.sha256(
             "".join(i.digest for i in infos).encode()).hexdigest()
+        self.multi = len(infos) > 1
+        self.refs = self.policy_refs()
 
     # -- lookup -----------------------------------------------------------------------------------
     def measure_ids(self) -> list[str]:

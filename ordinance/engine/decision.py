@@ -18,7 +18,7 @@ from ..values import Duration, money_string
 from .trace import TraceNode, json_value
 
 
-@dataclass
+@dataclass(slots=True)
 class ClaimResult:
     """The result for one claim."""
 

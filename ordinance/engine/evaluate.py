@@ -30,7 +30,7 @@ from .. import values as V
 from .case import Case, Claim
 from .decision import ClaimResult, Decision
 from .model import Label
-from .program import MeasureProgram, Outcome, reason
+from .program import EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, MeasureProgram, Outcome, reason
 from .trace import TraceNode
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,17 +61,24 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.d
             for e, original in zip(entries, case.claims):
                 if original.date is None and e.node is not None:
                     e.node.notes.append(f"the claim gives no date: decided as of {as_of}")
-        _apply_one_time(entries, case)
-        _apply_exclusivity(entries, case)
-        _apply_pooled_caps(entries, case, policy)
-        _mark_quotas(entries)
+        # the rules that span claims run only where some claim's measure has them
+        steps = 0
         for e in entries:
+            steps |= e.program.cross_claim_steps
+        if steps & ONE_TIME:
+            _apply_one_time(entries, case)
+        if steps & EXCLUSIVE:
+            _apply_exclusivity(entries, case)
+        if steps & POOLED_CAPS:
+            _apply_pooled_caps(entries, case, policy)
+        if steps & QUOTA:
+            _mark_quotas(entries)
+        for e in entries if trace else ():
             if e.node is not None:
                 m = e.program.measure
                 _attach_readings(e.node, m.readings, m, "the rule file", keep_unmatched=True)
                 _attach_readings(e.node, e.program.policy.readings, m, "the policy", keep_unmatched=False)
-    return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.policy_refs(),
-                    as_of=as_of)
+    return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.refs, as_of=as_of)
 
 
 def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _Entry:
@@ -87,27 +94,30 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
                                         inputs=dict(sorted(facts.items()))))
         declared = {**policy.applicant_facts, **program.claim_facts}
         facts_node.types = {k: str(declared[k].type) if k in declared else "string" for k in facts_node.inputs}
-    result = ClaimResult(claim.id, m.id, program.policy.id if len(policy.policies) > 1 else "", "undetermined",
-                         None, m.basis, m.benefit, date=claim.date, project=claim.project,
-                         year=claim.date.year if claim.date else None)
-    result.trace = node
-    outcome = _validity(program, claim, node)
+    day = claim.date
+    result = ClaimResult(claim.id, m.id, program.policy.id if policy.multi else "", "undetermined",
+                         None, m.basis, m.benefit, date=day, project=claim.project,
+                         year=day.year if day is not None else None, trace=node)
+    if day is not None and node is None and program.always_valid(day):
+        outcome = None  # the fast path: inside every window, nothing to record
+    else:
+        outcome = _validity(program, claim, node)
     if outcome is None:
-        env = dict(case.applicant)
-        env.update(claim.facts)
-        env["claim.id"] = claim.id
-        if claim.date is not None:
-            env["claim.date"] = claim.date
+        env = {**case.applicant, **claim.facts, "claim.id": claim.id}
+        if day is not None:
+            env["claim.date"] = day
         if claim.project is not None:
             env["claim.project"] = claim.project
-        outcome = program.run(env, claim.date, node)
+        outcome = program.run(env, day, node)
         if outcome.status == "eligible" and m.exclusive and claim.project is None:
             outcome = Outcome("undetermined", missing=["claim.project"], reasons=[reason(
                 "project-needed", "須註明項目，以適用「就高不重複」",
                 f"the project must be named: measures of group `{m.exclusive}` are not stacked per project")])
     result.status = outcome.status
-    result.reasons = list(outcome.reasons)
-    result.missing = list(outcome.missing)
+    if outcome.reasons:
+        result.reasons = list(outcome.reasons)
+    if outcome.missing:
+        result.missing = list(outcome.missing)
     if outcome.status == "eligible":
         result.amount = outcome.amount
         result.ceiling = outcome.ceiling
@@ -298,13 +308,32 @@ _SCOPE_ZH = {"project": "單個項目", "product": "單個產品", "project-year
              "product-year": "單個產品本年度"}
 
 
+def _exhausted_reason(scope: str) -> dict[str, Any]:
+    if scope == "entity-year":
+        return reason("yearly-cap-exhausted", "本年度額度已用完", "the yearly cap for this applicant is used up")
+    return reason("cap-exhausted", f"{_SCOPE_ZH[scope]}上限已用完",
+                  f"the cap {_SCOPE_WORDS[scope]} is used up by earlier awards")
+
+
 def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> None:
     """Caps per project/product (ever or per year) and per entity-year, over claims and history."""
     capped = [e for e in entries if e.result.status == "eligible" and e.outcome.pooled_caps
               and e.result.amount is not None]
     if not capped:
         return
-    history: dict[tuple[object, ...], Decimal] = defaultdict(lambda: ZERO)
+    if len(capped) == 1 and not case.history and capped[0].node is None:
+        # the common case: one claim, nothing granted before, no trace to record
+        e = capped[0]
+        asked = e.result.amount
+        for cap, limit in e.outcome.pooled_caps:
+            if asked > limit:
+                asked = max(limit, ZERO)
+        if asked == 0 and e.result.amount:
+            exhausted = next(c.per for c, limit in e.outcome.pooled_caps if limit <= 0)
+            e.result.reasons.append(_exhausted_reason(exhausted))
+        e.result.amount = asked
+        return
+    history: dict[tuple[object, ...], Decimal] = {}
     for award in case.history:
         program = policy.programs.get(award.measure or "")
         caps = [c for c, _ in program.pooled_caps] if program is not None else []
@@ -315,11 +344,13 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
             key = _cap_key(cap, program.measure.id, award.date, award.project)
             if key is not None and key not in counted:
                 counted.add(key)
-                history[key] += award.amount
+                history[key] = history.get(key, ZERO) + award.amount
         if award.pool and program is None:  # an award under another policy, named by its pool
-            history[(award.pool, award.date.year)] += award.amount
-    granted: dict[tuple[object, ...], Decimal] = defaultdict(lambda: ZERO)
-    for e in sorted(capped, key=lambda e: (e.claim.date, e.claim.index)):
+            key = (award.pool, award.date.year)
+            history[key] = history.get(key, ZERO) + award.amount
+    granted: dict[tuple[object, ...], Decimal] = {}
+    ordered = capped if len(capped) == 1 else sorted(capped, key=lambda e: (e.claim.date, e.claim.index))
+    for e in ordered:
         year = e.claim.date.year
         keys = []
         exhausted: str | None = None
@@ -328,7 +359,7 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
             if key is None:  # no project named: the cap bounded this claim alone (see its cap step)
                 continue
             keys.append(key)
-            before, earlier = history[key], granted[key]
+            before, earlier = history.get(key, ZERO), granted.get(key, ZERO)
             remaining = max(limit - before - earlier, ZERO)
             asked = e.result.amount
             grant = min(asked, remaining)
@@ -353,13 +384,9 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
                 exhausted = cap.per
             e.result.amount = grant
         for key in dict.fromkeys(keys):
-            granted[key] += e.result.amount
-        if exhausted == "entity-year":
-            e.result.reasons.append(reason("yearly-cap-exhausted", "本年度額度已用完",
-                                           "the yearly cap for this applicant is used up"))
-        elif exhausted is not None:
-            e.result.reasons.append(reason("cap-exhausted", f"{_SCOPE_ZH[exhausted]}上限已用完",
-                                           f"the cap {_SCOPE_WORDS[exhausted]} is used up by earlier awards"))
+            granted[key] = granted.get(key, ZERO) + e.result.amount
+        if exhausted is not None:
+            e.result.reasons.append(_exhausted_reason(exhausted))
         if e.node is not None:
             e.node.result = e.result.amount
 

@@ -29,6 +29,9 @@ from .model import CapDef, ConditionDef, FactDef, Label, MeasureDef, PolicyDef, 
 from .trace import MISSING, TraceNode
 
 
+#: Bits of MeasureProgram.cross_claim_steps: which rules spanning claims a measure takes part in.
+ONE_TIME, EXCLUSIVE, POOLED_CAPS, QUOTA = 1, 2, 4, 8
+
 #: Cap scopes that span several claims and prior awards (``claim`` bounds one claim only).
 POOLED_SCOPES = ("project", "product", "project-year", "product-year", "entity-year")
 
@@ -98,6 +101,18 @@ class MeasureProgram:
         self.rank = self._compile(measure.quota.rank_by) if measure.quota is not None else None
         self.pools = sorted({c.pool or measure.id for c, _ in self.pooled_caps})
         self.validity = measure.valid
+        windows = [policy.valid] + ([measure.valid] if measure.valid is not None else [])
+        starts = [w.start for w in windows if w.start is not None]
+        ends = [w.end for w in windows if w.end is not None]
+        self._first_day = max(starts) if starts else _dt.date.min
+        self._last_day = min(ends) if ends else _dt.date.max
+        self.key = measure.id  # how the policy names this program (qualified when ids clash)
+        self.cross_claim_steps = ((ONE_TIME if measure.one_time else 0) | (EXCLUSIVE if measure.exclusive else 0)
+                                  | (POOLED_CAPS if self.pooled_caps else 0) | (QUOTA if measure.quota else 0))
+
+    def always_valid(self, day: _dt.date) -> bool:
+        """Whether ``day`` lies inside the policy's and the measure's validity windows."""
+        return self._first_day <= day <= self._last_day
 
     # -- compilation -------------------------------------------------------------------------------
     def _typed(self, expression: Expression) -> TypedExpression:
