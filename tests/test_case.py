@@ -94,3 +94,54 @@ def test_errors_in_a_case_file_carry_line_and_column(policy):
 def test_null_fact_counts_as_missing(policy):
     d = policy.evaluate(case_with(compute_spend=None, service_qualified=True))
     assert d.results[0].missing == ["claim.compute_spend"]
+
+
+def test_a_fact_of_another_measure_is_named_as_such(policy):
+    with pytest.raises(CaseError) as info:
+        policy.read_case(case_with(model_spend="1萬"))
+    assert info.value.problems[0].hint == "`model_spend` is a fact of model-voucher, not of compute-voucher"
+
+
+def test_negative_money_written_with_a_unit(policy):
+    with pytest.raises(CaseError) as info:
+        policy.read_case(case_with(compute_spend="-5億"))
+    assert "negative" in info.value.problems[0].hint
+
+
+def test_list_items_are_named(tmp_path):
+    from policy_factory import make_policy
+
+    p = make_policy(tmp_path, {"r": """\
+        article: 一
+        measures:
+          - id: m
+            title: m
+            facts: {claim.amounts: {type: list of money}, claim.share: {type: rate}}
+            amount: sum(claim.amounts) * claim.share
+        """})
+    with pytest.raises(CaseError) as info:
+        p.read_case({"claims": [{"id": "c", "measure": "m", "amounts": ["10萬", "lots"], "share": 30}]})
+    hints = [x.hint for x in info.value.problems]
+    assert any("item 2 (the text 'lots') is not money" in h for h in hints)
+    assert any("write 30% if you mean it" in h for h in hints)  # 30 would be 3000%
+    ok = p.evaluate({"claims": [{"id": "c", "measure": "m", "date": "2025-05-01", "amounts": ["10萬", 5],
+                                 "share": "30%"}]})
+    assert ok.results[0].amount == Decimal("30001.50")
+
+
+def test_prior_awards_that_would_count_for_nothing_are_refused(policy):
+    base = {"applicant": {"kind": "enterprise"}, "claims": []}
+    with pytest.raises(CaseError) as info:
+        policy.read_case({**base, "history": [{"policy": "old", "measure": "old-voucher", "date": "2025-01-01",
+                                               "amount": 1}]})
+    assert "group:" in info.value.problems[0].message
+    with pytest.raises(CaseError) as info:
+        policy.read_case({**base, "history": [{"measure": "platform-national", "date": "2025-05-01",
+                                               "amount": "3000萬"}]})
+    assert "needs `project:`" in info.value.problems[0].message
+
+
+def test_a_case_may_name_its_schema(policy):
+    case = case_with(compute_spend="1萬", service_qualified=True)
+    case["$schema"] = "./case.schema.json"
+    assert policy.evaluate(case).results[0].status == "eligible"

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CLAIM_KEYS = ("id", "measure", "date", "project", "note")
 HISTORY_KEYS = ("id", "measure", "date", "amount", "project", "policy", "group", "pool", "note")
-CASE_KEYS = ("case", "applicant", "claims", "history", "note")
+CASE_KEYS = ("case", "applicant", "claims", "history", "note", "$schema")
 
 
 @dataclass
@@ -104,7 +104,8 @@ def convert_value(value: Any, t: Type) -> Any:
     name = t.name
     cls = value.__class__
     # fast paths for the shapes JSON and YAML produce most
-    if cls is int and name in _DECIMAL_TYPES and -_LIMIT < value < _LIMIT and (value >= 0 or name != "money"):
+    if cls is int and name in _DECIMAL_TYPES and -_LIMIT < value < _LIMIT and (value >= 0 or name != "money") \
+            and (name != "rate" or -1 <= value <= 1):
         return Decimal(value)
     if cls is bool and name == "bool":
         return value
@@ -134,6 +135,8 @@ def _convert_slow(value: Any, t: Type) -> Any:
             result = value
         elif isinstance(value, str):
             text = value.strip()
+            if name == "money" and text.startswith("-"):
+                raise _Mismatch("an amount of money cannot be negative")
             try:
                 if name == "money" and (V.MONEY_RE.match(text) and not V.NUMBER_RE.match(text)):
                     result = V.parse_money(text)
@@ -153,6 +156,8 @@ def _convert_slow(value: Any, t: Type) -> Any:
             raise _Mismatch("the value is out of range (more than 30 digits)")
         if name == "money" and result < 0:
             raise _Mismatch("an amount of money cannot be negative")
+        if name == "rate" and not (isinstance(value, str) and value.strip().endswith("%")) and abs(result) > 1:
+            raise _Mismatch(f"a rate written as a number is a fraction (0.3 is 30%); write {result}% if you mean it")
         return result
     if name == "date":
         if isinstance(value, _dt.datetime):
@@ -193,7 +198,14 @@ def _convert_slow(value: Any, t: Type) -> Any:
     if name == "list":
         if not isinstance(value, list):
             raise _Mismatch("write a list: [a, b]")
-        return tuple(convert_value(v, t.element or T.STRING) for v in value)
+        items = []
+        for i, item in enumerate(value):
+            try:
+                items.append(convert_value(item, t.element or T.STRING))
+            except _Mismatch as exc:
+                raise _Mismatch(f"item {i + 1} ({_show(item)}) is not {_describe(t.element or T.STRING)}"
+                                + (f": {exc.hint}" if exc.hint else "")) from None
+        return tuple(items)
     raise _Mismatch()
 
 
@@ -314,9 +326,11 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
                 full = f"claim.{key}"
                 fact = declared.get(full)
                 if fact is None:
+                    owners = [k for k, prog in r.policy.programs.items() if full in prog.claim_facts]
+                    hint = (f"`{key}` is a fact of {', '.join(owners[:3])}, not of {program.measure.id}"
+                            if owners else did_you_mean(str(key), [n.split(".", 1)[1] for n in declared]))
                     r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{key}`",
-                              path + (key,), did_you_mean(str(key), [n.split(".", 1)[1] for n in declared]),
-                              key=True)
+                              path + (key,), hint, key=True)
                     continue
                 if value is not None:
                     facts[full] = r.convert(value, fact.type, path + (key,), full)
@@ -340,6 +354,16 @@ def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
         r.unknown_keys(item, HISTORY_KEYS, path, "a prior award")
         measure = item.get("measure")
         program = r.policy.find_measure(str(measure)) if measure is not None else None
+        if measure is not None and program is None and item.get("policy") is not None \
+                and item.get("group") is None and item.get("pool") is None:
+            r.problem("missing-key", "an award under another policy counts only with `group:` (exclusivity) "
+                      "or `pool:` (a shared cap)", path, "add the group or the pool it shares with this policy",
+                      key=True)
+        if program is not None and item.get("project") is None and (
+                program.measure.one_time or program.measure.exclusive
+                or any(c.per != "entity-year" for c, _ in program.pooled_caps)):
+            r.problem("missing-key", f"a prior award under `{program.measure.id}` needs `project:` "
+                      "(one-time awards, exclusivity and project caps are counted per project)", path, key=True)
         if measure is not None and program is None and item.get("policy") is None:
             r.problem("unknown-measure", f"unknown measure `{measure}`", path + ("measure",),
                       did_you_mean(str(measure), r.policy.measure_ids())

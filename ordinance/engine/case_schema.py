@@ -50,7 +50,8 @@ def type_schema(t: Type) -> dict[str, Any]:
 
 
 def _fact_schema(fact: FactDef) -> dict[str, Any]:
-    schema = dict(type_schema(fact.type))
+    # null is allowed: the engine reads it as "not known" (the claim may become undetermined)
+    schema: dict[str, Any] = {"anyOf": [type_schema(fact.type), {"type": "null"}]}
     schema["title"] = fact.label.zh
     schema["description"] = f"{fact.label.en} ({fact.type})"
     return schema
@@ -91,6 +92,7 @@ def case_schema(policy: "Policy") -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["claims"],
         "properties": {
+            "$schema": {"type": "string", "description": "the schema of this file (for editors)"},
             "case": {"type": ["string", "integer"], "description": "case id"},
             "note": {"type": "string"},
             "applicant": {"type": "object", "additionalProperties": False, "properties": applicant_props},

@@ -484,7 +484,8 @@ def _pass_facts(state: CheckedPolicy, report) -> None:
             scope.add(Symbol(fact.name, "fact", fact.type, fact.label.en))
         policy_claim = {n: f for n, f in state.policy.facts.items() if n.startswith("claim.")}
         claim_facts = {**policy_claim, **m.facts}
-        claim_facts = {n: declared.get(n, f) for n, f in claim_facts.items() if n.startswith("claim.")}
+        # each measure keeps its own wording of a claim fact (the type is one per policy, checked above)
+        claim_facts = {n: f for n, f in claim_facts.items() if n.startswith("claim.")}
         for fact in claim_facts.values():
             scope.add(Symbol(fact.name, "fact", fact.type, fact.label.en))
         state.claim_facts[m.id] = claim_facts

@@ -30,7 +30,7 @@ from .. import values as V
 from .case import Case, Claim
 from .decision import ClaimResult, Decision
 from .model import Label
-from .program import EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, MeasureProgram, Outcome, reason
+from .program import EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_WORDS, MeasureProgram, Outcome, reason
 from .trace import TraceNode
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -300,8 +300,7 @@ def _cap_key(cap, measure: str, day, project: str | None) -> tuple[object, ...] 
     return (pool, project)
 
 
-_SCOPE_WORDS = {"entity-year": "per entity per year", "project": "per project", "product": "per product",
-                "project-year": "per project per year", "product-year": "per product per year"}
+_SCOPE_WORDS = SCOPE_WORDS
 
 
 _SCOPE_ZH = {"project": "單個項目", "product": "單個產品", "project-year": "單個項目本年度",

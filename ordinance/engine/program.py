@@ -32,6 +32,11 @@ from .trace import MISSING, TraceNode
 #: Bits of MeasureProgram.cross_claim_steps: which rules spanning claims a measure takes part in.
 ONE_TIME, EXCLUSIVE, POOLED_CAPS, QUOTA = 1, 2, 4, 8
 
+#: How the trace words each cap scope.
+SCOPE_WORDS = {"claim": "per claim", "entity-year": "per entity per year", "project": "per project",
+               "product": "per product", "project-year": "per project per year",
+               "product-year": "per product per year"}
+
 #: Cap scopes that span several claims and prior awards (``claim`` bounds one claim only).
 POOLED_SCOPES = ("project", "product", "project-year", "product-year", "entity-year")
 
@@ -279,8 +284,9 @@ class MeasureProgram:
                                                   cap.limit, env, min(amount, limit))
                 cap_node.inputs = {"amount": amount, "limit": limit, **cap_node.inputs}
                 cap_node.types.update({"amount": "money", "limit": "money"})
-                cap_node.notes.append(f"capped per {cap.per}: {V.format_money(amount)} > {V.format_money(limit)}"
-                                      if bit else f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}")
+                cap_node.notes.append(f"capped {SCOPE_WORDS[cap.per]}: {V.format_money(amount)} > "
+                                      f"{V.format_money(limit)}" if bit else
+                                      f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}")
             if bit:
                 amount = limit
         return amount.quantize(V.CENT, rounding="ROUND_HALF_UP")
