@@ -151,6 +151,14 @@ def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+def dotted_path(path) -> str:
+    """``("claims", 0, "date")`` -> ``claims[0].date``: a path inside a case or rule file."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A "did you mean ...?" hint for ``word`` among ``candidates``, or None."""
     pool = sorted(set(candidates))

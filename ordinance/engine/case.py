@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from .. import types as T
 from .. import values as V
-from ..errors import CaseError, Problem, did_you_mean
+from ..errors import CaseError, Problem, did_you_mean, dotted_path
 from ..types import Type
 from .load import LoadedFile
 
@@ -234,10 +234,7 @@ def _show(value: Any) -> str:
 
 
 def _dotted(path: tuple[object, ...]) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
+    return dotted_path(path)
 
 
 def read_case(data: Any, policy: "Policy", name: str = "<case>", loaded: LoadedFile | None = None) -> Case:

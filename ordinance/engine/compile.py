@@ -138,33 +138,19 @@ class _Compiler:
         return self._fold(node, fn, lp, rp)
 
     def _And(self, node: A.And):
-        lp, rp = self.compile(node.left), self.compile(node.right)
-        l = lp.fn if isinstance(lp, _Const) else lp
-        r = rp.fn if isinstance(rp, _Const) else rp
-
-        def and_(env):
-            try:
-                a = l(env)
-            except Undetermined as left_missing:
-                try:
-                    b = r(env)
-                except Undetermined as right_missing:
-                    raise Undetermined(left_missing.missing | right_missing.missing) from None
-                if b is False:
-                    return False
-                raise
-            if a is False:
-                return False
-            return r(env)
-
-        return self._fold(node, and_, lp, rp)
+        return self._connective(node, decisive=False)
 
     def _Or(self, node: A.Or):
-        lp, rp = self.compile(node.left), self.compile(node.right)
-        l = lp.fn if isinstance(lp, _Const) else lp
-        r = rp.fn if isinstance(rp, _Const) else rp
+        return self._connective(node, decisive=True)
 
-        def or_(env):
+    def _connective(self, node: A.And | A.Or, decisive: bool):
+        """``and`` (decided by false) or ``or`` (decided by true), three-valued: when the left
+        side is undetermined, a decisive right side still decides; otherwise both sides'
+        missing facts are reported."""
+        lp, rp = self.compile(node.left), self.compile(node.right)
+        l, r = _as_fn(lp), _as_fn(rp)
+
+        def connective(env):
             try:
                 a = l(env)
             except Undetermined as left_missing:
@@ -172,14 +158,14 @@ class _Compiler:
                     b = r(env)
                 except Undetermined as right_missing:
                     raise Undetermined(left_missing.missing | right_missing.missing) from None
-                if b is True:
-                    return True
+                if b is decisive:
+                    return decisive
                 raise
-            if a is True:
-                return True
+            if a is decisive:
+                return decisive
             return r(env)
 
-        return self._fold(node, or_, lp, rp)
+        return self._fold(node, connective, lp, rp)
 
     def _Not(self, node: A.Not):
         part = self.compile(node.operand)

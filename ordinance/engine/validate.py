@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from ..errors import Problem, did_you_mean
+from ..errors import Problem, did_you_mean, dotted_path
 from .load import LoadedFile
 
 SCHEMAS = ("policy", "rules")
@@ -88,10 +88,7 @@ def _problem(error: ValidationError, loaded: LoadedFile) -> Problem:
 
 
 def _dotted(path: tuple[object, ...]) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "."
+    return dotted_path(path) or "."
 
 
 def _json_kind(value: Any) -> str:
