@@ -221,7 +221,7 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
         parameters=mp.parameters(("parameters",), ""), groups=mp.groups(),
         readings=[mp.reading(r) for r in data.get("readings") or []],
         files=[FileParser(lf, report, source_text).rule_file() for lf in loaded_files],
-        directory=str(display_root), sources=sources)
+        directory=str(display_root), sources=sources, valid_location=manifest.location(("valid",), key=True))
     checked = check_stage.check_policy(policy_def, report)
     if len(problems) > before:
         return None

@@ -4,18 +4,26 @@ Every command loads the bundled policy unless given ``--policy DIR`` (repeatable
 policies load together).  Input mistakes are printed as ``file:line:col: code: message`` with
 the source line and a caret, and exit with status 1; usage mistakes exit with status 2.  No
 input produces a Python traceback.
+
+The commands: ``eval`` (decide one case), ``batch`` (decide many, with annual quotas ranked
+across them; the logic is in :mod:`ordinance.cli.batch`), ``show`` (the policy for reading,
+:mod:`ordinance.cli.show`), ``explain`` (:mod:`ordinance.cli.explain`), ``check``, ``test``
+and ``schema``.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
-from ..errors import OrdinanceError
+from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
 from ..policy import Policy, bundled_policy_dir, load_policy
+from ..render import FORMATS, render
 
 
 def _policy(paths: tuple[str, ...]) -> Policy:
@@ -23,7 +31,12 @@ def _policy(paths: tuple[str, ...]) -> Policy:
 
 
 def _colour(stream) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return tty and "NO_COLOR" not in os.environ
 
 
 def _fail(exc: OrdinanceError) -> None:
@@ -33,13 +46,63 @@ def _fail(exc: OrdinanceError) -> None:
     sys.exit(1)
 
 
+def _write(text: str, output: str | None) -> None:
+    """Write ``text`` to the file ``output`` (``-`` or None: standard output)."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.FileError(output, exc.strerror or str(exc)) from None
+
+
 policy_option = click.option("--policy", "policies", multiple=True, type=click.Path(file_okay=False),
                              help="A policy directory (default: the bundled Xiamen 2025 AI measures). "
                                   "Repeat to load several policies together.")
 
 
+class DateType(click.ParamType):
+    """A calendar date written YYYY-MM-DD."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, _dt.date):
+            return value
+        text = str(value).strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            self.fail(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2025-06-30", param, ctx)
+        try:
+            return _dt.date.fromisoformat(text)
+        except ValueError as exc:
+            self.fail(f"{value!r} is not a date: {exc}", param, ctx)
+
+
+DATE = DateType()
+
+as_of_option = click.option("--as-of", "as_of", type=DATE, metavar="YYYY-MM-DD",
+                            help="The date of evaluation: shown in the report and used for claims "
+                                 "that give no date.")
+
+
 class _Group(click.Group):
     """Turns any exception that escapes a command into a one-line report instead of a traceback."""
+
+    _late_done = False
+
+    def _late(self) -> None:
+        if not _Group._late_done:
+            _Group._late_done = True
+            _register_late_commands()
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        self._late()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context):
+        self._late()
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -59,7 +122,7 @@ class _Group(click.Group):
             sys.exit(3)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("ordinance", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ordinance")
 def main() -> None:
     """ordinance: decide subsidy claims from rule files, and explain every step.
@@ -68,45 +131,166 @@ def main() -> None:
     Examples:
       ordinance eval examples/compute-voucher.yaml
       ordinance eval case.yaml --format json -o decision.json
+      ordinance batch examples/batch/cases --out decisions.jsonl
+      ordinance show compute-voucher
       ordinance check policy/xiamen-ai-2025
+
+    Exit status: 0 done; 1 a problem in the input (printed as file:line:col: code: message);
+    2 a usage mistake; 3 an internal error (ORDINANCE_DEBUG=1 shows the traceback).
+    Colour is used on a terminal unless NO_COLOR is set.
     """
+
+
+_SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+                   ".txt": "text"}
 
 
 @main.command("eval")
 @click.argument("case", type=click.Path(dir_okay=False, allow_dash=True))
 @policy_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="How to print the decision.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="How to print the decision (default: text, or what the -o file's suffix names: "
+                   ".json, .md, .html).")
+@as_of_option
 @click.option("--trace/--no-trace", default=True, show_default=True, help="Record the derivation.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE, not stdout.")
-def eval_command(case: str, policies: tuple[str, ...], fmt: str, trace: bool, output: str | None) -> None:
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="Write to FILE, not stdout.")
+def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _dt.date | None, trace: bool,
+                 output: str | None) -> None:
     """Decide CASE (a YAML or JSON case file; `-` reads standard input).
 
     \b
     Example:
-      ordinance eval examples/compute-voucher.yaml --format json
+      ordinance eval examples/compute-voucher.yaml
+      ordinance eval examples/compute-voucher.yaml --format json --as-of 2025-12-31
+      cat case.yaml | ordinance eval - -o decision.md
     """
     from ..cases import load_case, read_case_text
-    from ..render.text import render_decision
+    from ..engine.load import decode
 
-    try:
-        policy = _policy(policies)
-        if case == "-":
-            parsed = read_case_text(sys.stdin.read(), "<stdin>", policy)
+    if fmt is None:
+        suffix = Path(output).suffix.lower() if output and output != "-" else ""
+        fmt = _SUFFIX_FORMATS.get(suffix, "text")
+        if fmt not in FORMATS:
+            fmt = "text"
+    policy = _policy(policies)
+    if case == "-":
+        stdin = getattr(sys.stdin, "buffer", None)  # bytes: an encoding mistake is reported, not raised
+        if stdin is None:
+            text = sys.stdin.read() if sys.stdin is not None else ""
         else:
-            parsed = load_case(case, policy)
-        decision = policy.evaluate(parsed, trace=trace)
-    except OrdinanceError as exc:
-        _fail(exc)
-        return
-    if fmt == "json":
-        text = decision.to_json()
+            try:
+                text = decode(stdin.read(), "<stdin>")
+            except PolicyError as exc:  # the loader's errors are about this case
+                raise CaseError(exc.problems, exc.sources) from None
+        parsed = read_case_text(text, "<stdin>", policy)
     else:
-        text = render_decision(decision, colour=output is None and _colour(sys.stdout))
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+        parsed = load_case(case, policy)
+    decision = policy.evaluate(parsed, trace=trace, as_of=as_of)
+    to_terminal = output is None or output == "-"
+    text = render(decision, fmt, colour=to_terminal and _colour(sys.stdout))
+    _check_unicode(text, "<stdin>" if case == "-" else case)
+    _write(text, output)
+
+
+def _check_unicode(text: str, source: str) -> None:
+    """A JSON or YAML escape can smuggle half a surrogate pair into the case: report it, not crash."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CaseError([Problem("encoding", f"the case holds text that is not valid Unicode (a lone surrogate "
+                                             f"U+{ord(exc.object[exc.start]):04X})", Location(source, 1, 1),
+                                 "write text as UTF-8; do not escape half of a surrogate pair")]) from None
+
+
+@main.command("batch")
+@click.argument("cases", type=click.Path(exists=True))
+@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The file to write: one decision per case, in input order.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="jsonl: one decision (JSON) per line; csv: one row per claim "
+                   "(default: csv when --out ends in .csv, else jsonl).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes (0: one per CPU). The output is the same for any number.")
+@click.option("--trace/--no-trace", default=False, show_default=True,
+              help="Record the derivation in each decision (JSON Lines only).")
+@as_of_option
+@policy_option
+def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool, as_of: _dt.date | None,
+                  policies: tuple[str, ...]) -> None:
+    """Decide many cases: a folder of case files, a .jsonl file or a .csv file.
+
+    Every case appears in the output once, in input order; a case that cannot be read or
+    decided appears as `"status": "error"` with its problems, and the others go on.
+    Annual quotas (e.g. at most 10 hit products a year) are ranked across the whole batch.
+    A summary goes to stderr: claims by status, and the amount due by measure and year.
+    Exit status 0 when every case was decided, 1 when some could not be.
+
+    \b
+    CSV input: one claim per row; columns case, id, measure, date, project,
+    applicant.<fact> and the claim's facts by name; consecutive rows with the same
+    `case` form one case; empty cells are absent facts.
+
+    \b
+    Example:
+      ordinance batch examples/batch/cases --out decisions.jsonl
+      ordinance batch examples/batch/claims.csv --out decisions.csv --jobs 4
+    """
+    from . import batch
+
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    fmt = fmt or ("csv" if out.lower().endswith(".csv") else "jsonl")
+    source = Path(cases)
+    kind = batch.input_kind(source)
+    if kind is None:
+        raise click.BadParameter("give a folder of case files, a .jsonl file or a .csv file", param_hint="CASES")
+    if source.is_file() and Path(out).resolve() == source.resolve():
+        raise click.BadParameter("the output would overwrite the input", param_hint="--out")
+    policy = _policy(policies)
+    options = batch.Options(tuple(str(p) for p in policies), trace and fmt == "jsonl", as_of, fmt,
+                            bool(os.environ.get("ORDINANCE_DEBUG")))
+    try:
+        summary = batch.run(source, kind, Path(out), policy, options, jobs,
+                            progress=_is_tty(sys.stderr))
+    except OSError as exc:
+        raise click.FileError(getattr(exc, "filename", None) or out, exc.strerror or str(exc)) from None
+    click.echo(summary.render(out, fmt), err=True, nl=False)
+    if summary.internal_errors:
+        sys.exit(3)
+    if summary.errors:
+        sys.exit(1)
+
+
+def _is_tty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@main.command("show")
+@click.argument("measure", required=False)
+@policy_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="text for the terminal, markdown for a document.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="Write to FILE, not stdout.")
+def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Show the policy for reading: every measure, or MEASURE, beside the text it encodes.
+
+    For each measure: its title, article and responsible units, the quoted source text,
+    the facts it reads, its parameters (with dated values), conditions, tables, amount,
+    caps, basis, exclusivity group, quota, one-time rule, and the readings taken.
+
+    \b
+    Example:
+      ordinance show compute-voucher
+      ordinance show --format markdown -o policy.md
+    """
+    from .show import show_policy
+
+    _write(show_policy(_policy(policies), measure, fmt), output)
 
 
 @main.command("check")
@@ -122,11 +306,7 @@ def check_command(directories: tuple[str, ...]) -> None:
       ordinance check policy/xiamen-ai-2025
     """
     targets = list(directories) or [str(bundled_policy_dir())]
-    try:
-        policy = load_policy(targets)
-    except OrdinanceError as exc:
-        _fail(exc)
-        return
+    policy = load_policy(targets)
     click.echo(f"ok: {policy.id}: {len(policy.programs)} measures, sha256:{policy.digest[:12]}")
 
 
@@ -184,6 +364,14 @@ def schema_command(policies: tuple[str, ...], kind: str) -> None:
     from ..engine.validate import schema
 
     click.echo(to_json(_policy(policies).case_schema() if kind == "case" else schema(kind)), nl=False)
+
+
+def _register_late_commands() -> None:
+    """Commands whose modules import this one (for its options): added on the group's first use,
+    so that importing either module first works."""
+    from .explain import explain_command
+
+    main.add_command(explain_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

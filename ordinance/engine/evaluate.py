@@ -140,7 +140,7 @@ def _attach_readings(claim_node: TraceNode, readings, measure, source: str, keep
         about = reading.applies_to
         target = None
         if about:
-            target = next((n for n in claim_node.walk() if n is not claim_node and
+            target = next((n for n in claim_node.walk() if n is not claim_node and n.kind != "reading" and
                            (about in (n.id, n.kind) or (n.kind == "amount" and about == f"basis:{measure.basis}"))),
                           None)
         if target is None and not keep_unmatched:
@@ -158,16 +158,17 @@ def _validity(program: MeasureProgram, claim: Claim, node: TraceNode | None) -> 
                                "claim.date within " + str(pdef.valid), {"claim.date": None}, None, "undetermined"))
         return Outcome("undetermined", missing=["claim.date"], reasons=[reason(
             "missing-facts", "缺少事實：claim.date", "facts needed: claim.date")])
-    windows = [("policy", pdef.valid, pdef.validity_citation,
-                Label("政策有效期", "policy in force"))]
+    windows = [("policy", pdef.valid, pdef.validity_citation, Label("政策有效期", "policy in force"),
+                pdef.valid_location)]
     if program.validity is not None:
         windows.append(("measure", program.validity, program.measure.valid_citation or program.measure.citation,
-                        Label("措施適用期", "measure in force")))
-    for which, window, citation, label in windows:
+                        Label("措施適用期", "measure in force"), program.measure.valid_location))
+    for which, window, citation, label, location in windows:
         inside = window.contains(claim.date)
         if node is not None:
-            node.add(TraceNode("validity", which, label, None, citation, f"claim.date within {window}",
-                               {"claim.date": claim.date}, inside, "true" if inside else "false"))
+            node.add(TraceNode("validity", which, label, location, citation, f"claim.date within {window}",
+                               {"claim.date": claim.date}, inside, "true" if inside else "false",
+                               types={"claim.date": "date"}))
         if not inside:
             return Outcome("ineligible", reasons=[reason(
                 "outside-validity",
@@ -238,11 +239,12 @@ def _apply_exclusivity(entries: list[_Entry], case: Case) -> None:
                 f"not stacked (就高不重複): claim {winner.claim.id} for the same project is higher",
                 winner=winner.claim.id, group=group, project=project))
             if e.node is not None:
-                e.node.add(TraceNode("exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
-                                     inputs={"project": project, "this claim": _comparable_value_before(e),
-                                             winner.claim.id: _comparable_value(winner)},
-                                     result="superseded",
-                                     notes=[f"superseded by {winner.claim.id}"] + _group_reading(e, group)))
+                node = e.node.add(TraceNode(
+                    "exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
+                    inputs={"project": project, "this claim": _comparable_value_before(e),
+                            winner.claim.id: _comparable_value(winner)},
+                    result="superseded", notes=[f"superseded by {winner.claim.id}"] + _group_reading(e, group)))
+                node.types = {"project": "string", "this claim": "money", winner.claim.id: "money"}
                 e.node.status, e.node.result = "superseded", ZERO
         best_prior = max(prior, key=lambda a: (a.amount, -a.index)) if prior else None
         wvalue = _comparable_value(winner)

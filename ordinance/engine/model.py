@@ -173,6 +173,7 @@ class MeasureDef:
     one_time: bool = False
     valid_citation: Citation | None = None
     exclusive_location: Location | None = None
+    valid_location: Location | None = None
     broken: set[str] = field(default_factory=set)  # values, table parts and items that did not parse
 
 
@@ -211,6 +212,7 @@ class PolicyDef:
     files: list[RuleFileDef]
     directory: str
     sources: dict[str, str] = field(default_factory=dict)  # file name -> text, for error rendering
+    valid_location: Location | None = None
 
     @property
     def measures(self) -> list[MeasureDef]:

@@ -211,9 +211,11 @@ class FileParser:
                                  self.label(q), self.loc(qpath), self.citation(qpath, article))
         valid = None
         valid_citation = None
+        valid_location = None
         if isinstance(data.get("valid"), dict):
             valid = Validity(self.date(path + ("valid", "from")), self.date(path + ("valid", "until")))
             valid_citation = self.citation(path + ("valid",), article)
+            valid_location = self.loc(path + ("valid",), key=True)
         benefit = str(data.get("benefit") or ("money" if "amount" in data else "support"))
         readings = [self.reading(r) for r in data.get("readings") or []]
         return MeasureDef(
@@ -229,7 +231,7 @@ class FileParser:
             exclusive=data.get("exclusive"), quota=quota, readings=readings, valid=valid,
             exclusive_location=self.loc(path + ("exclusive",)) if data.get("exclusive") else None,
             file=self.loaded.name, location=self.loc(path), one_time=bool(data.get("one_time")),
-            valid_citation=valid_citation,
+            valid_citation=valid_citation, valid_location=valid_location,
             broken=broken | {item for item in ("amount", "ceiling", "duration") if path + (item,) in self.failed})
 
     def reading(self, value: Any) -> Reading:

@@ -22,8 +22,20 @@ def _json(decision: Decision, *, colour: bool = False) -> str:
     return decision.to_json()
 
 
+def _markdown(decision: Decision, *, colour: bool = False) -> str:
+    from .markdown import render_decision
+
+    return render_decision(decision, colour=colour)
+
+
+def _html(decision: Decision, *, colour: bool = False) -> str:
+    from .html import render_decision
+
+    return render_decision(decision, colour=colour)
+
+
 #: format name -> renderer(decision, *, colour) -> str
-RENDERERS: dict[str, Callable[..., str]] = {"text": _text, "json": _json}
+RENDERERS: dict[str, Callable[..., str]] = {"text": _text, "json": _json, "markdown": _markdown, "html": _html}
 
 
 def render(decision: Decision, fmt: str = "text", *, colour: bool = False) -> str:

@@ -1,0 +1,401 @@
+"""``ordinance show``: the policy for reading, each rule beside the source text it encodes.
+
+Everything comes from the loaded :class:`~ordinance.policy.Policy`: the measures
+(:class:`~ordinance.engine.model.MeasureDef`) and their policy
+(:class:`~ordinance.engine.model.PolicyDef`, with its groups and readings).  Two renderings
+share one walk over that data: plain text for the terminal and Markdown for documents.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..engine.check import BUILTIN_FACTS
+from ..engine.model import (
+    Citation,
+    FactDef,
+    Label,
+    MeasureDef,
+    ParameterDef,
+    PolicyDef,
+    Reading,
+)
+from ..engine.program import MeasureProgram
+from ..errors import OrdinanceError, Problem, did_you_mean
+from ..policy import Policy
+
+_BASIS = {"exact": "exact: the rule computes the amount due",
+          "maximum": "maximum: the rule computes a statutory maximum (最高不超過); the responsible unit "
+                     "sets the amount within it"}
+_BENEFIT = {"money": "money", "assessed": "assessed award (a ceiling; the amount is set on assessment)",
+            "in-kind": "in kind", "support": "support without a computed amount"}
+_PER = {"claim": "per claim", "project": "per project", "product": "per product",
+        "project-year": "per project per year", "product-year": "per product per year",
+        "entity-year": "per entity per year"}
+
+
+class UnknownMeasure(OrdinanceError):
+    """``show`` was asked for a measure the policy does not have."""
+
+
+def show_policy(policy: Policy, ref: str | None = None, fmt: str = "text") -> str:
+    """The policy (or the measure ``ref``) as text or Markdown."""
+    if ref is not None:
+        program = policy.find_measure(ref)
+        if program is None:
+            raise UnknownMeasure([Problem("unknown-measure", f"unknown measure `{ref}`", None,
+                                          did_you_mean(ref, policy.measure_ids())
+                                          or "`ordinance show` lists every measure", "MEASURE")])
+        programs = [program]
+    else:
+        programs = list(policy.programs.values())
+    doc = _Doc(markdown=fmt == "markdown")
+    if ref is None:
+        for info in policy.policies:
+            _policy_section(doc, info.definition, policy, info.digest)
+    for program in programs:
+        _measure_section(doc, program, policy, single=ref is not None)
+    return doc.text()
+
+
+# -------------------------------------------------------------------------------------------------
+# A tiny document model: headings, key/value lines, lists, tables and quotes, rendered twice
+# -------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Doc:
+    markdown: bool
+    lines: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        while self.lines and not self.lines[-1]:
+            self.lines.pop()
+        return "\n".join(self.lines) + "\n"
+
+    def blank(self) -> None:
+        if self.lines and self.lines[-1]:
+            self.lines.append("")
+
+    def heading(self, level: int, text: str) -> None:
+        self.blank()
+        if self.markdown:
+            self.lines.append("#" * level + " " + text)
+            self.lines.append("")
+        elif level <= 2:
+            if level == 2 and self.lines:
+                self.lines.append("─" * 78)
+            self.lines.append(text)
+        else:
+            self.lines.append("  " + text)
+
+    def fields(self, rows: Iterable[tuple[str, str]], indent: int = 2) -> None:
+        rows = [(k, v) for k, v in rows if v]
+        if not rows:
+            return
+        if self.markdown:
+            for k, v in rows:
+                first, *more = v.split("\n")
+                self.lines.append(f"- **{k}**: {first}")
+                self.lines.extend(f"  {line}" for line in more)
+            self.lines.append("")
+            return
+        width = max(len(k) for k, _ in rows)
+        for k, v in rows:
+            first, *more = v.split("\n")
+            self.lines.append(" " * indent + f"{k:<{width}}  {first}")
+            self.lines.extend(" " * (indent + width + 2) + line for line in more)
+
+    def quote(self, citation: Citation | None, indent: int = 2) -> None:
+        if citation is None or not citation.text:
+            return
+        where = f"{citation.article}" + (f", source line {citation.source_line}" if citation.source_line else "")
+        if self.markdown:
+            self.lines.append(f"> 「{citation.text}」 ({where})")
+            self.lines.append("")
+        else:
+            self.lines.append(" " * indent + f"「{citation.text}」 ({where})")
+
+    def table(self, header: list[str], rows: list[list[str]], notes: list[list[str]] | None = None) -> None:
+        """Rows of cells; ``notes[i]`` are lines shown under row i (text) or in the last column (Markdown)."""
+        if not rows:
+            return
+        if self.markdown:
+            self.lines.append("| " + " | ".join(header) + " |")
+            self.lines.append("|" + "|".join("---" for _ in header) + "|")
+            for row in rows:
+                self.lines.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
+            self.lines.append("")
+            return
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(header))]
+        for n, row in enumerate(rows):
+            cells = [c + " " * (widths[i] - _width(c)) if i < len(row) - 1 else c for i, c in enumerate(row)]
+            self.lines.append(("    " + "  ".join(cells)).rstrip())
+            for note in (notes[n] if notes else []):
+                self.lines.append("      " + note)
+
+    def items(self, entries: list[str]) -> None:
+        if self.markdown:
+            self.lines.extend(f"- {e}" for e in entries)
+            self.lines.append("")
+        else:
+            self.lines.extend(f"    - {e}" for e in entries)
+
+
+def _width(text: str) -> int:
+    """Terminal cells: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>") if text else " "
+
+
+def _code(doc: _Doc, text: str) -> str:
+    return f"`{text}`" if doc.markdown and text else text
+
+
+def _label(label: Label | None) -> str:
+    return str(label) if label is not None else ""
+
+
+# -------------------------------------------------------------------------------------------------
+# The policy
+# -------------------------------------------------------------------------------------------------
+
+def _policy_section(doc: _Doc, p: PolicyDef, policy: Policy, digest: str) -> None:
+    doc.heading(1, f"{p.id}  {_label(p.title)}")
+    doc.fields([
+        ("issuer", _label(p.issuer)),
+        ("issued", p.issued.isoformat() if p.issued else ""),
+        ("valid", str(p.valid)),
+        ("measures", ", ".join(_code(doc, m.id) for m in p.measures)),
+        ("directory", p.directory),
+        ("digest", f"sha256:{digest[:12]}"),
+    ])
+    doc.quote(p.validity_citation)
+    if p.groups:
+        doc.heading(3, "exclusivity groups (就高不重複: one project is paid once, at the highest award)")
+        members = {g: [m.id for m in p.measures if m.exclusive == g] for g in p.groups}
+        for g in p.groups.values():
+            line = f"{_code(doc, g.id)}  {_label(g.label)}: " + ", ".join(_code(doc, m) for m in members[g.id])
+            if doc.markdown:
+                doc.lines.append(f"- {line}")
+                if g.reading is not None:
+                    doc.lines.append(f"  - reading: {g.reading.zh}")
+                    doc.lines.append(f"    {g.reading.en}")
+            else:
+                doc.lines.append(f"    {line}")
+                if g.reading is not None:
+                    doc.lines.append(f"      reading: {g.reading.zh}")
+                    doc.lines.append(f"               {g.reading.en}")
+        if doc.markdown:
+            doc.lines.append("")
+    if p.readings:
+        doc.heading(3, "readings of the policy as a whole")
+        doc.items([_reading(doc, r) for r in p.readings])
+    facts = [f for f in policy.applicant_facts.values() if f.name in p.facts or len(policy.policies) == 1]
+    if facts:
+        doc.heading(3, "facts about the applicant")
+        _facts_table(doc, facts)
+
+
+def _reading(doc: _Doc, r: Reading, prefix: str = "") -> str:
+    about = f"{prefix}[{r.applies_to}] " if r.applies_to else prefix
+    if r.label.zh == r.label.en:
+        return about + r.label.zh
+    return f"{about}{r.label.zh}{'<br>' if doc.markdown else chr(10) + '      '}{r.label.en}"
+
+
+def _facts_table(doc: _Doc, facts: list[FactDef], builtins: Iterable[str] = ()) -> None:
+    rows = [[_code(doc, f.name), str(f.type), _label(f.label)] for f in facts]
+    for name in builtins:
+        t, zh, en = BUILTIN_FACTS[name]
+        rows.append([_code(doc, name), str(t), f"{zh} / {en} (built in)"])
+    doc.table(["fact", "type", "description"], rows)
+
+
+# -------------------------------------------------------------------------------------------------
+# A measure
+# -------------------------------------------------------------------------------------------------
+
+def _expressions(m: MeasureDef):
+    for c in m.conditions:
+        yield c.when
+    for v in m.values.values():
+        yield v.expression
+    for t in m.tables.values():
+        for row in t.rows:
+            if row.when is not None:
+                yield row.when
+            yield from row.cells.values()
+    for e in (m.amount, m.ceiling, m.duration):
+        if e is not None:
+            yield e
+    for cap in m.caps:
+        yield cap.limit
+    if m.quota is not None:
+        yield m.quota.rank_by
+
+
+def _reads(program: MeasureProgram) -> list[str]:
+    names: dict[str, None] = {}
+    for e in _expressions(program.measure):
+        typed = program.checked.typed.get(id(e))
+        if typed is not None:
+            names.update(dict.fromkeys(typed.reads))
+    return list(names)
+
+
+def _measure_section(doc: _Doc, program: MeasureProgram, policy: Policy, single: bool) -> None:
+    m = program.measure
+    p = program.policy
+    reads = _reads(program)
+    doc.heading(2, f"{_code(doc, program.key)}  {_label(m.title)}")
+    doc.fields([
+        ("article", m.article),
+        ("policy", p.id if len(policy.policies) > 1 or single else ""),
+        ("responsible", "、".join(m.responsible)),
+        ("rule", f"{m.location.file}:{m.location.line}"),
+        ("in force", f"{m.valid} (the measure's own window)" if m.valid else ""),
+    ])
+    if m.citation.text:
+        doc.heading(3, "source text")
+        doc.quote(m.citation, indent=4)
+
+    doc.heading(3, "the award")
+    rows = [("benefit", _BENEFIT.get(m.benefit, m.benefit) + (f" — {_label(m.benefit_label)}" if m.benefit_label
+                                                                else "")),
+            ("basis", _BASIS.get(m.basis, m.basis))]
+    for name, e in (("amount", m.amount), ("ceiling", m.ceiling), ("duration", m.duration)):
+        if e is not None:
+            rows.append((name, _code(doc, e.text)))
+    rows.append(("one-time", "yes: paid once per project (a later claim for the project is refused)"
+                 if m.one_time else "no"))
+    if m.exclusive:
+        group = p.groups.get(m.exclusive)
+        rows.append(("exclusive", f"group {_code(doc, m.exclusive)}"
+                     + (f" {_label(group.label)}" if group else "")
+                     + " — 就高不重複: among claims for one project under the group's measures only the highest "
+                       "stands; claims must name their project"))
+    else:
+        rows.append(("exclusive", "no"))
+    if m.quota is not None:
+        q = m.quota
+        rows.append(("quota", f"at most {q.count} awards a {q.per}, ranked by {_code(doc, q.rank_by.text)} "
+                              f"({'highest' if q.order == 'descending' else 'lowest'} first; ties by case id, "
+                              f"then claim id)" + (f" — {_label(q.label)}" if q.label else "")))
+    else:
+        rows.append(("quota", "no"))
+    group = p.groups.get(m.exclusive) if m.exclusive else None
+    if group is not None and group.reading is not None:
+        rows.append(("group reading", f"{group.reading.zh}\n{group.reading.en}"))
+    doc.fields(rows, indent=4)
+    if m.quota is not None:
+        doc.quote(m.quota.citation, indent=4)
+
+    declared = [policy.applicant_facts[n] for n in policy.applicant_facts if n in reads]
+    declared += list(program.claim_facts.values())
+    builtins = [n for n in reads if n in BUILTIN_FACTS]
+    if declared or builtins:
+        doc.heading(3, "facts read")
+        _facts_table(doc, declared, builtins)
+
+    params = {**p.parameters, **m.parameters}
+    shown = [params[n] for n in params if n in m.parameters or n in reads]
+    if shown:
+        doc.heading(3, "parameters")
+        _parameters(doc, shown)
+
+    if m.values:
+        doc.heading(3, "named values")
+        doc.table(["name", "expression", "meaning"],
+                  [[_code(doc, v.name), _code(doc, v.expression.text), _label(v.label)] for v in m.values.values()])
+
+    if m.conditions:
+        doc.heading(3, "conditions (all must hold)")
+        rows = []
+        notes = []
+        for i, c in enumerate(m.conditions, start=1):
+            rows.append([f"{i}.", _code(doc, c.id), _code(doc, c.when.text), _label(c.label)]
+                        + ([_cite(c.citation)] if doc.markdown else []))
+            notes.append([f"「{c.citation.text}」"] if c.citation and c.citation.text else [])
+        doc.table(["", "id", "when", "meaning"] + (["source"] if doc.markdown else []), rows, notes)
+
+    for t in m.tables.values():
+        doc.heading(3, f"table {_code(doc, t.name)}" + (f"  {_label(t.label)}" if t.label else "")
+                    + " (the first row that applies is used)")
+        doc.quote(t.citation, indent=4)
+        columns = list(dict.fromkeys(c for row in t.rows for c in row.cells))
+        rows = [[_code(doc, row.when.text) if row.when is not None else "otherwise"]
+                + [_code(doc, row.cells[c].text) if c in row.cells else "" for c in columns]
+                + [_label(row.label)] for row in t.rows]
+        doc.table(["when"] + columns + ["row"], rows)
+
+    if m.caps:
+        doc.heading(3, "caps")
+        rows = []
+        notes = []
+        for c in m.caps:
+            scope = _PER.get(c.per, c.per) + (f", pool {c.pool}" if c.pool else "")
+            rows.append([_code(doc, c.id), _code(doc, c.limit.text), scope, _label(c.label)]
+                        + ([_cite(c.citation)] if doc.markdown else []))
+            notes.append([f"「{c.citation.text}」"] if c.citation and c.citation.text else [])
+        doc.table(["id", "limit", "per", "meaning"] + (["source"] if doc.markdown else []), rows, notes)
+
+    readings = [_reading(doc, r) for r in m.readings]
+    about = _about(program)
+    policy_readings = [_reading(doc, r, "the policy ") for r in p.readings if r.applies_to in about]
+    if readings or (single and policy_readings):
+        doc.heading(3, "readings taken")
+        doc.items(readings + (policy_readings if single else []))
+
+
+def _about(program: MeasureProgram) -> set[str]:
+    """What the policy's readings may be about for this measure (the steps of its trace)."""
+    m = program.measure
+    out = {"validity", "amount", f"basis:{m.basis}"}
+    out.update(c.id for c in m.conditions)
+    out.update(c.id for c in m.caps)
+    out.update(m.tables)
+    out.update(m.values)
+    if any(c.per == "entity-year" for c in m.caps):
+        out.add("yearly-cap")
+    if any(c.per != "entity-year" and c.per != "claim" for c in m.caps):
+        out.add("project-cap")
+    if m.quota is not None:
+        out.add("quota")
+    if m.exclusive:
+        out.update(("exclusivity", m.exclusive))
+    if m.one_time:
+        out.add("one-time")
+    return out
+
+
+def _cite(citation: Citation | None) -> str:
+    return f"「{citation.text}」" if citation is not None and citation.text else ""
+
+
+def _parameters(doc: _Doc, params: list[ParameterDef]) -> None:
+    rows = []
+    notes = []
+    for prm in params:
+        if len(prm.values) == 1 and prm.values[0].start is None:
+            value = _code(doc, prm.values[0].expression.text)
+        else:
+            parts = []
+            for i, v in enumerate(prm.values):
+                nxt = prm.values[i + 1].start if i + 1 < len(prm.values) else None
+                until = f"until {_day_before(nxt)}" if nxt else ""
+                when = " ".join(w for w in (f"from {v.start}" if v.start else "", until) if w) or "always"
+                parts.append(f"{_code(doc, v.expression.text)} {when}")
+            value = "; ".join(parts)
+        rows.append([_code(doc, prm.name), value, _label(prm.label)] + ([_cite(prm.citation)] if doc.markdown else []))
+        notes.append([f"「{prm.citation.text}」"] if prm.citation and prm.citation.text else [])
+    doc.table(["name", "value", "meaning"] + (["source"] if doc.markdown else []), rows, notes)
+
+
+def _day_before(day: _dt.date) -> _dt.date:
+    return day - _dt.timedelta(days=1)
