@@ -171,7 +171,7 @@ def test_half_a_surrogate_pair_is_a_case_problem_not_a_crash(tmp_path):
     case = write(tmp_path, "s.yaml", 'case: "x\\ud800"\napplicant: {kind: university}\nclaims: []\n')
     result = run("eval", case, "--format", "json")
     assert result.exit_code == 1
-    assert "encoding: the case holds text that is not valid Unicode (a lone surrogate U+D800)" in result.output
+    assert "s.yaml:1:7: encoding: the text holds an unpaired surrogate escape" in result.output
 
 
 def test_an_evaluation_error_is_exit_1(tmp_path):

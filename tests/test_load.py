@@ -128,3 +128,7 @@ def test_columns_inside_quoted_scalars_count_escapes(yaml_value, target):
     value = loaded.data["when"]
     loc = loaded.span(("when",)).location(value.index(target))
     assert line[loc.column - 1] == target
+
+
+def test_unpaired_surrogate_escape_is_an_encoding_problem():
+    assert codes('x: "a\\ud800b"\n') == ["encoding"]

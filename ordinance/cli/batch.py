@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 from .. import values as V
 from ..engine.decision import Decision, to_json
-from ..engine.evaluate import _rank_key
+from ..engine.evaluate import QuotaPlace, rank_quota
 from ..engine.load import DEFAULT_LIMITS, decode, load_file
 from ..engine.trace import json_value
 from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
@@ -681,32 +681,31 @@ def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jo
 
 class _Patch(NamedTuple):
     claim: str
-    within: bool
-    position: int
-    contenders: int
-    taken: int
-    count: int
-    year: int | None
+    place: QuotaPlace
     amount: Decimal | None
     counted: bool
     case_total: Decimal
 
+    @property
+    def within(self) -> bool:
+        return self.place.within
+
+    @property
+    def position(self) -> int:
+        return self.place.position
+
 
 def _rank(pools: dict[tuple[str, int | None], list[Contender]], policy: Policy, summary: Summary
           ) -> dict[int, list[_Patch]]:
-    """Rank each quota's contenders as ``apply_quotas`` does; the patches by output line/row."""
+    """Rank each quota's contenders with the engine's own ranking; the patches by output line/row."""
     patches: dict[int, list[_Patch]] = defaultdict(list)
     for (measure, year), members in sorted(pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         quota = policy.find_measure(measure).measure.quota
-        descending = quota.order == "descending"
-        members.sort(key=lambda c: (_rank_key(c.rank, descending), c.case, c.claim))
-        taken = 0  # awards made in earlier rounds (evaluate_many's `awarded`): none in a batch
         exceeded = 0
-        for position, c in enumerate(members, start=1 + taken):
-            within = position <= quota.count
-            patches[c.where].append(_Patch(c.claim, within, position, len(members) + taken, taken, quota.count,
-                                           year, c.amount, c.counted, c.case_total))
-            if not within:
+        # taken = 0: a batch has no awards from earlier rounds (evaluate_many's `awarded`)
+        for c, place in rank_quota(members, quota, year, 0, lambda c: (c.rank, c.case, c.claim)):
+            patches[c.where].append(_Patch(c.claim, place, c.amount, c.counted, c.case_total))
+            if not place.within:
                 exceeded += 1
                 summary.statuses["eligible"] -= 1
                 summary.statuses["ineligible"] += 1
@@ -714,20 +713,6 @@ def _rank(pools: dict[tuple[str, int | None], list[Contender]], policy: Policy, 
                     summary.totals[(measure, year)] -= c.amount
         summary.quotas.append((measure, year, len(members), len(members) - exceeded, exceeded))
     return patches
-
-
-def _note(p: _Patch) -> str:
-    """The note :func:`~ordinance.engine.evaluate.apply_quotas` writes (the same words)."""
-    return (f"quota: ranked {p.position} of {p.contenders} for {p.year}"
-            f"{f' ({p.taken} already awarded)' if p.taken else ''}; "
-            f"{'within' if p.within else 'beyond'} the {p.count} awards a year "
-            "(ties broken by case id, then claim id)")
-
-
-def _exceeded_reason(p: _Patch) -> dict[str, Any]:
-    return {"code": "quota-exceeded", "zh": f"超出年度名額（第{p.position}名，名額{p.count}個）",
-            "en": f"beyond the yearly quota (ranked {p.position}, quota {p.count})",
-            "position": p.position, "count": p.count}
 
 
 #: The keys of TraceNode.to_dict(), in order: a key set anew goes to its place among them.
@@ -765,10 +750,10 @@ def _find_kind(node: dict[str, Any], kind: str) -> dict[str, Any] | None:
 
 def _patch_result(r: dict[str, Any], p: _Patch) -> dict[str, Any]:
     """One claim of a decision's JSON, as ``apply_quotas`` leaves the ClaimResult."""
-    note = _note(p)
+    note = p.place.note()
     quota = dict(r.get("quota") or {})
-    quota.update(status="awarded" if p.within else "exceeded", position=p.position, contenders=p.contenders,
-                 already_awarded=p.taken)
+    quota.update(status="awarded" if p.within else "exceeded", position=p.position,
+                 contenders=p.place.contenders, already_awarded=p.place.taken)
     r["quota"] = quota
     r["notes"] = [n for n in r.get("notes", []) if not n.startswith("subject to the quota")] + [note]
     amount = p.amount
@@ -776,7 +761,7 @@ def _patch_result(r: dict[str, Any], p: _Patch) -> dict[str, Any]:
         r["status"] = "ineligible"
         amount = Decimal(0)
         r["amount"] = V.money_string(amount)
-        r["reasons"] = list(r["reasons"]) + [_exceeded_reason(p)]
+        r["reasons"] = list(r["reasons"]) + [p.place.exceeded_reason()]
     trace = r.get("trace")
     if trace is not None:
         q = _find_kind(trace, "quota")

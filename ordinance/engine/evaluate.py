@@ -24,7 +24,7 @@ import datetime as _dt
 import decimal
 from collections import defaultdict
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .. import values as V
 from .case import Case, Claim
@@ -408,6 +408,48 @@ def _mark_quotas(entries: Iterable[_Entry]) -> None:
             node.types = {"rank value": e.program.input_types(quota.rank_by)["result"]}
 
 
+@dataclasses.dataclass(frozen=True)
+class QuotaPlace:
+    """Where one claim ranks under a yearly quota, and the words the decision uses for it."""
+
+    position: int
+    contenders: int  # including the places already awarded
+    taken: int  # places awarded in earlier rounds
+    count: int  # the quota
+    year: int | None
+
+    @property
+    def within(self) -> bool:
+        return self.position <= self.count
+
+    def note(self) -> str:
+        return (f"quota: ranked {self.position} of {self.contenders} for {self.year}"
+                f"{f' ({self.taken} already awarded)' if self.taken else ''}; "
+                f"{'within' if self.within else 'beyond'} the {self.count} awards a year "
+                "(ties broken by case id, then claim id)")
+
+    def exceeded_reason(self) -> dict[str, Any]:
+        return reason("quota-exceeded", f"超出年度名額（第{self.position}名，名額{self.count}個）",
+                      f"beyond the yearly quota (ranked {self.position}, quota {self.count})",
+                      position=self.position, count=self.count)
+
+
+def rank_quota(members: list[Any], quota, year: int | None, taken: int,
+               key: "Callable[[Any], tuple[Any, str, str]]") -> list[tuple[Any, QuotaPlace]]:
+    """Order the contenders of one quota and year: by the rank value (``quota.order``), then case
+    id, then claim id; ``key(member)`` gives ``(rank value, case id, claim id)``."""
+    descending = quota.order == "descending"
+
+    def order(member: Any) -> tuple[Any, str, str]:
+        rank, case_id, claim_id = key(member)
+        return (_rank_key(rank, descending), case_id, claim_id)
+
+    ranked = sorted(members, key=order)
+    total = len(ranked) + taken
+    return [(m, QuotaPlace(position, total, taken, quota.count, year))
+            for position, m in enumerate(ranked, start=1 + taken)]
+
+
 def apply_quotas(decisions: list[Decision], policy: "Policy",
                  awarded: Mapping[tuple[str, int], int] | None = None) -> None:
     """Rank the quota-bound eligible claims of many decisions; mark those beyond each quota.
@@ -420,31 +462,24 @@ def apply_quotas(decisions: list[Decision], policy: "Policy",
     for d in decisions:
         for r in d.results:
             if r.quota is not None and r.status == "eligible":
-                pools[(r.measure, r.year)].append((d, r))
+                key = r.measure if not r.policy else f"{r.policy}:{r.measure}"
+                pools[(key, r.year)].append((d, r))
     for (measure, year), members in sorted(pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         quota = policy.find_measure(measure).measure.quota
-        descending = quota.order == "descending"
-        members.sort(key=lambda dr: (_rank_key(dr[1].rank, descending), dr[0].case, dr[1].claim))
-        taken = awarded.get((measure, year), 0) if year is not None else 0
-        for position, (d, r) in enumerate(members, start=1 + taken):
-            within = position <= quota.count
-            r.quota = dict(r.quota or {}, status="awarded" if within else "exceeded", position=position,
-                           contenders=len(members) + taken, already_awarded=taken)
-            note = (f"quota: ranked {position} of {len(members) + taken} for {year}"
-                    f"{f' ({taken} already awarded)' if taken else ''}; "
-                    f"{'within' if within else 'beyond'} the {quota.count} awards a year "
-                    "(ties broken by case id, then claim id)")
+        taken = awarded.get((measure.split(":")[-1], year), 0) if year is not None else 0
+        for (d, r), place in rank_quota(members, quota, year, taken, lambda dr: (dr[1].rank, dr[0].case, dr[1].claim)):
+            note = place.note()
+            r.quota = dict(r.quota or {}, status="awarded" if place.within else "exceeded", position=place.position,
+                           contenders=place.contenders, already_awarded=taken)
             r.notes = [n for n in r.notes if not n.startswith("subject to the quota")] + [note]
-            if not within:
+            if not place.within:
                 r.status = "ineligible"
                 r.amount = ZERO
-                r.reasons.append(reason("quota-exceeded", f"超出年度名額（第{position}名，名額{quota.count}個）",
-                                        f"beyond the yearly quota (ranked {position}, quota {quota.count})",
-                                        position=position, count=quota.count))
+                r.reasons.append(place.exceeded_reason())
             if r.trace is not None:
                 q = r.trace.find("quota")
                 if q is not None:
-                    q.result = "awarded" if within else "exceeded"
+                    q.result = "awarded" if place.within else "exceeded"
                     q.notes.append(note)
                 r.trace.status, r.trace.result = r.status, r.amount
 

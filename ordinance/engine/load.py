@@ -29,6 +29,7 @@ from ..grammar.parser import SourceSpan
 DataPath = tuple[object, ...]
 
 _INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,12 @@ def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _B
         return None
     loaded.positions[path] = _position(node)
     if isinstance(node, ScalarNode):
+        if _SURROGATE.search(node.value):
+            pos = loaded.positions[path]
+            problems.append(Problem("encoding", "the text holds an unpaired surrogate escape (e.g. \\ud800), "
+                                    "which is not a character", Location(loaded.name, pos.line, pos.column),
+                                    "write the character itself, or a valid \\U escape"))
+            return None
         return _resolve_scalar(node)
     if isinstance(node, SequenceNode):
         return [_walk(item, path + (i,), depth + 1, loaded, budget, problems)
