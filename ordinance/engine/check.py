@@ -702,10 +702,26 @@ def _pass_measures(state: CheckedPolicy, report) -> None:
             report(Problem("bad-validity", "`valid.from` is after `valid.until`", m.location))
 
 
+def _pass_tiers(state: CheckedPolicy, report) -> None:
+    """Tiered tables: no unreachable row, no value of the tiered fact that no row covers."""
+    from .tiers import check_table
+
+    for m in state.policy.measures:
+        scope = state.scopes[m.id]
+
+        def type_of(name: str) -> str | None:
+            symbol = scope.lookup(name)
+            return symbol.type.name if symbol is not None else None
+
+        for table in m.tables.values():
+            check_table(m, table, type_of, report)
+
+
 POLICY_PASSES: list[tuple[str, Callable[[CheckedPolicy, Callable[[Problem], None]], None]]] = [
     ("unique-measures", _pass_unique_measures),
     ("facts", _pass_facts),
     ("names", _pass_names),
     ("types", _pass_types),
     ("measures", _pass_measures),
+    ("tiers", _pass_tiers),
 ]
