@@ -27,6 +27,7 @@ from .engine.model import FactDef, PolicyDef, Validity
 from .engine.parse import FileParser
 from .engine.program import MeasureProgram
 from .errors import Location, PolicyError, Problem
+from .types import STRING
 
 PathLike = str | os.PathLike[str]
 
@@ -56,6 +57,10 @@ class Policy:
         self.digest = infos[0].digest if len(infos) == 1 else hashlib.sha256(
             "".join(i.digest for i in infos).encode()).hexdigest()
         self.multi = len(infos) > 1
+        #: how a case names each applicant fact (``annual_revenue``) -> (its full name, its type)
+        self.applicant_specs = {name.split(".", 1)[1]: (name, fact.type) for name, fact in applicant_facts.items()}
+        for builtin in ("id", "name"):
+            self.applicant_specs[builtin] = (f"applicant.{builtin}", STRING)
         self.refs = self.policy_refs()
 
     # -- lookup -----------------------------------------------------------------------------------

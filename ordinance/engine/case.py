@@ -85,8 +85,11 @@ class _Reader:
         try:
             return convert_value(value, t)
         except _Mismatch as exc:
-            self.problem("wrong-type", f"`{fact}` must be {_describe(t)}, not {_show(value)}", path, exc.hint)
+            self.mismatch(exc, value, t, path, fact)
         return None
+
+    def mismatch(self, exc: "_Mismatch", value: Any, t: Type, path: tuple[object, ...], fact: str) -> None:
+        self.problem("wrong-type", f"`{fact}` must be {_describe(t)}, not {_show(value)}", path, exc.hint)
 
 
 class _Mismatch(Exception):
@@ -262,21 +265,18 @@ def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:
     if not isinstance(data, (dict, Mapping)):
         r.problem("wrong-type", "`applicant` must be a mapping of facts", ("applicant",))
         return facts
-    declared = r.policy.applicant_facts
+    specs = r.policy.applicant_specs  # key -> (full name, type), built once per policy
     for key, value in data.items():
-        full = f"applicant.{key}"
-        path = ("applicant", key)
-        if full in ("applicant.id", "applicant.name"):
-            if value is not None:
-                facts[full] = r.convert(value, T.STRING, path, full)
-            continue
-        fact = declared.get(full)
-        if fact is None:
-            r.problem("unknown-fact", f"unknown applicant fact `{key}`", path,
-                      did_you_mean(str(key), [n.split(".", 1)[1] for n in declared] + ["id", "name"]), key=True)
-            continue
-        if value is not None:
-            facts[full] = r.convert(value, fact.type, path, full)
+        spec = specs.get(key)
+        if spec is None:
+            r.problem("unknown-fact", f"unknown applicant fact `{key}`", ("applicant", key),
+                      did_you_mean(str(key), list(specs)), key=True)
+        elif value is not None:
+            full, t = spec
+            try:
+                facts[full] = convert_value(value, t)
+            except _Mismatch as exc:
+                r.mismatch(exc, value, t, ("applicant", key), full)
     return facts
 
 
@@ -316,24 +316,29 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
             project = None
         facts: dict[str, Any] = {}
         if program is not None:
-            declared = program.claim_facts
+            specs = program.claim_specs  # key -> (full name, type), built once per measure
             for key, value in item.items():
-                if key in CLAIM_KEYS:
-                    continue
-                full = f"claim.{key}"
-                fact = declared.get(full)
-                if fact is None:
-                    owners = [k for k, prog in r.policy.programs.items() if full in prog.claim_facts]
-                    hint = (f"`{key}` is a fact of {', '.join(owners[:3])}, not of {program.measure.id}"
-                            if owners else did_you_mean(str(key), [n.split(".", 1)[1] for n in declared]))
-                    r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{key}`",
-                              path + (key,), hint, key=True)
-                    continue
-                if value is not None:
-                    facts[full] = r.convert(value, fact.type, path + (key,), full)
+                spec = specs.get(key)
+                if spec is None:
+                    if key not in CLAIM_KEYS:
+                        _unknown_claim_fact(r, program, key, path)
+                elif value is not None:
+                    full, t = spec
+                    try:
+                        facts[full] = convert_value(value, t)
+                    except _Mismatch as exc:
+                        r.mismatch(exc, value, t, path + (key,), full)
         claims.append(Claim(claim_id, program.key if program else str(measure_ref), day,
                             str(project) if project is not None else None, facts, i))
     return claims
+
+
+def _unknown_claim_fact(r: _Reader, program, key: str, path: tuple[object, ...]) -> None:
+    full = f"claim.{key}"
+    owners = [k for k, prog in r.policy.programs.items() if full in prog.claim_facts]
+    hint = (f"`{key}` is a fact of {', '.join(owners[:3])}, not of {program.measure.id}"
+            if owners else did_you_mean(str(key), list(program.claim_specs)))
+    r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{key}`", path + (key,), hint, key=True)
 
 
 def _read_history(r: _Reader, data: Any) -> list[PriorAward]:

@@ -90,6 +90,8 @@ class MeasureProgram:
         self.policy = policy
         self.checked = checked
         self.claim_facts: dict[str, FactDef] = checked.claim_facts.get(measure.id, {})
+        #: how a case names each claim fact (``compute_spend``) -> (its full name, its type)
+        self.claim_specs = {name.split(".", 1)[1]: (name, fact.type) for name, fact in self.claim_facts.items()}
         self.constants: dict[str, tuple[bool, Any]] = {}
         self._readers: dict[str, Compiled] = {}
         self._tables: dict[str, tuple[list[Compiled | None], list[dict[str, Compiled]]]] = {}
