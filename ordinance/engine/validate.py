@@ -4,17 +4,27 @@ The schemas live in ``ordinance/schema/`` (``policy.schema.json`` for the manife
 ``rules.schema.json`` for rule files) so that an editor validates the same way as the loader
 (``# yaml-language-server: $schema=...``).  Schema errors are turned into problems at the
 offending key or value, with the allowed keys or values offered as "did you mean".
+
+Validation is a pure function of the file's text and the schema, so a file that passed once
+need not be validated again: its sha256 (with the schema's) is remembered in a small cache
+directory (``$XDG_CACHE_HOME/ordinance``, or ``~/.cache/ordinance``; ``ORDINANCE_CACHE=off``
+turns it off).  Only passes are remembered — a file with problems is always validated afresh —
+so the cache can change how fast a policy loads, never what it loads to.  jsonschema itself is
+imported only when a file has to be validated.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+if TYPE_CHECKING:  # pragma: no cover
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 from ..errors import Problem, did_you_mean, dotted_path
 from .load import LoadedFile
@@ -30,8 +40,30 @@ def schema(kind: str) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=None)
-def _validator(kind: str) -> Draft202012Validator:
+def _validator(kind: str) -> "Draft202012Validator":
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema(kind))
+
+
+@functools.lru_cache(maxsize=None)
+def _schema_digest(kind: str) -> str:
+    return hashlib.sha256((SCHEMA_DIR / f"{kind}.schema.json").read_bytes()).hexdigest()
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("ORDINANCE_CACHE", "").lower() in ("off", "0", "no", "false"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ordinance" / "validated"
+
+
+def _pass_mark(loaded: LoadedFile, kind: str) -> Path | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    key = hashlib.sha256(f"{kind}\0{_schema_digest(kind)}\0{loaded.text}".encode("utf-8", "surrogatepass"))
+    return folder / key.hexdigest()
 
 
 def validate(loaded: LoadedFile, kind: str) -> list[Problem]:
@@ -40,6 +72,11 @@ def validate(loaded: LoadedFile, kind: str) -> list[Problem]:
         return [Problem("empty-file", "the file is empty", loaded.location(()),
                         "a rule file needs at least `article:` and `measures:`" if kind == "rules"
                         else "a policy manifest needs `policy:`, `title:`, `issuer:`, `issued:`, `valid:`")]
+    mark = _pass_mark(loaded, kind)
+    if mark is not None and mark.exists():
+        return []
+    from jsonschema.exceptions import best_match
+
     problems: list[Problem] = []
     seen: set[tuple[object, ...]] = set()
     for error in _validator(kind).iter_errors(loaded.data):
@@ -50,10 +87,16 @@ def validate(loaded: LoadedFile, kind: str) -> list[Problem]:
         if key not in seen:
             seen.add(key)
             problems.append(problem)
+    if not problems and mark is not None:
+        try:
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()
+        except OSError:
+            pass  # a read-only home: validate every time
     return problems
 
 
-def _problem(error: ValidationError, loaded: LoadedFile) -> Problem:
+def _problem(error: "ValidationError", loaded: LoadedFile) -> Problem:
     path = tuple(error.absolute_path)
     where = "/".join(str(p) for p in path) or "the top level"
     v, instance, sub = error.validator, error.instance, error.schema
