@@ -96,7 +96,7 @@ def _compiled_rule() -> Built:
         if outcome.status != "eligible":
             return zero
         amount = outcome.amount
-        for _cap, limit in outcome.pooled_caps:  # one claim, no history: the yearly cap is a min
+        for _cap, limit, _pool, _scope in outcome.pooled_caps:  # one claim, no history: the yearly cap is a min
             if amount > limit:
                 amount = limit
         return amount

@@ -11,6 +11,7 @@ as one :class:`~ordinance.errors.CaseError`, so nothing is decided from half-rea
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Mapping
@@ -113,15 +114,22 @@ def convert_value(value: Any, t: Type) -> Any:
     if cls is bool and name == "bool":
         return value
     if cls is str:
-        if name == "date" and len(value) == 10 and value[4] == "-" and value[7] == "-":
-            try:
-                return _dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
-            except ValueError:
-                pass  # the slow path explains what is wrong
-        elif name == "enum" and value in (t.values or ()):
+        if name == "enum" and value in (t.values or ()):
             return value
-        elif name == "string":
+        if name == "string":
             return value
+        if name in _CACHED_TEXT_TYPES and len(value) <= 64:
+            return _convert_text(value, t)  # "200萬", "2025-06-01": the same texts recur across cases
+    return _convert_slow(value, t)
+
+
+_CACHED_TEXT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
+
+
+@functools.lru_cache(maxsize=8192)
+def _convert_text(value: str, t: Type) -> Any:
+    """Text to a value of ``t``, remembered: Decimals, dates and durations are immutable, and a
+    failure (``_Mismatch``) is raised afresh each time, never cached."""
     return _convert_slow(value, t)
 
 

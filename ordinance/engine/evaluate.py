@@ -30,7 +30,8 @@ from .. import values as V
 from .case import Case, Claim
 from .decision import ClaimResult, Decision
 from .model import Label
-from .program import EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_WORDS, MeasureProgram, Outcome, reason
+from .program import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, SCOPE_WORDS,
+                      MeasureProgram, Outcome, reason)
 from .trace import TraceNode
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -290,14 +291,13 @@ def _comparable_value_before(e: _Entry) -> Decimal | None:
     return o.amount if e.result.benefit == "money" else o.ceiling
 
 
-def _cap_key(cap, measure: str, day, project: str | None) -> tuple[object, ...] | None:
+def _cap_key(pool: str, scope: int, day, project: str | None) -> tuple[object, ...] | None:
     """The pool a cap draws from for an award: None when the award has no project to pool by."""
-    pool = cap.pool or measure
-    if cap.per == "entity-year":
+    if scope == SCOPE_ENTITY_YEAR:
         return (pool, day.year)
     if project is None:
         return None
-    if cap.per.endswith("-year"):
+    if scope == SCOPE_PROJECT_YEAR:
         return (pool, project, day.year)
     return (pool, project)
 
@@ -326,23 +326,23 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
         # the common case: one claim, nothing granted before, no trace to record
         e = capped[0]
         asked = e.result.amount
-        for cap, limit in e.outcome.pooled_caps:
+        for cap, limit, _, _ in e.outcome.pooled_caps:
             if asked > limit:
                 asked = max(limit, ZERO)
         if asked == 0 and e.result.amount:
-            exhausted = next(c.per for c, limit in e.outcome.pooled_caps if limit <= 0)
+            exhausted = next(c.per for c, limit, _, _ in e.outcome.pooled_caps if limit <= 0)
             e.result.reasons.append(_exhausted_reason(exhausted))
         e.result.amount = asked
         return
     history: dict[tuple[object, ...], Decimal] = {}
     for award in case.history:
         program = policy.programs.get(award.measure or "")
-        caps = [c for c, _ in program.pooled_caps] if program is not None else []
+        caps = program._pooled if program is not None else []
         counted: set[tuple[object, ...]] = set()
-        for cap in caps:
-            if award.pool and (cap.pool or program.measure.id) != award.pool:
+        for _, _, pool, scope in caps:
+            if award.pool and pool != award.pool:
                 continue
-            key = _cap_key(cap, program.measure.id, award.date, award.project)
+            key = _cap_key(pool, scope, award.date, award.project)
             if key is not None and key not in counted:
                 counted.add(key)
                 history[key] = history.get(key, ZERO) + award.amount
@@ -352,18 +352,20 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
     granted: dict[tuple[object, ...], Decimal] = {}
     ordered = capped if len(capped) == 1 else sorted(capped, key=lambda e: (e.claim.date, e.claim.index))
     for e in ordered:
-        year = e.claim.date.year
+        day = e.claim.date
+        year = day.year
+        project = e.claim.project
         keys = []
         exhausted: str | None = None
-        for cap, limit in e.outcome.pooled_caps:
-            key = _cap_key(cap, e.program.measure.id, e.claim.date, e.claim.project)
+        for cap, limit, pool, scope in e.outcome.pooled_caps:
+            key = _cap_key(pool, scope, day, project)
             if key is None:  # no project named: the cap bounded this claim alone (see its cap step)
                 continue
             keys.append(key)
             before, earlier = history.get(key, ZERO), granted.get(key, ZERO)
-            remaining = max(limit - before - earlier, ZERO)
+            remaining = limit if not (before or earlier) and limit > 0 else max(limit - before - earlier, ZERO)
             asked = e.result.amount
-            grant = min(asked, remaining)
+            grant = asked if asked <= remaining else remaining
             if e.node is not None and (cap.per == "entity-year" or before or earlier):
                 scope = _SCOPE_WORDS[cap.per]
                 inputs: dict[str, object] = {"cap": limit, "already granted (history)": before,

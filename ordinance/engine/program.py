@@ -37,6 +37,9 @@ SCOPE_WORDS = {"claim": "per claim", "entity-year": "per entity per year", "proj
                "product": "per product", "project-year": "per project per year",
                "product-year": "per product per year"}
 
+#: How a pooled cap keys its pool: by (pool, year), (pool, project) or (pool, project, year).
+SCOPE_ENTITY_YEAR, SCOPE_PROJECT, SCOPE_PROJECT_YEAR = 0, 1, 2
+
 #: Cap scopes that span several claims and prior awards (``claim`` bounds one claim only).
 POOLED_SCOPES = ("project", "product", "project-year", "product-year", "entity-year")
 
@@ -59,7 +62,7 @@ class Outcome:
     duration: V.Duration | None = None
     reasons: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    pooled_caps: list[tuple[CapDef, Decimal]] = field(default_factory=list)  # with their limits
+    pooled_caps: list[tuple[CapDef, Decimal, str, int]] = field(default_factory=list)  # cap, limit, pool, scope
     rank: Any = None
     notes: list[str] = field(default_factory=list)
 
@@ -107,6 +110,11 @@ class MeasureProgram:
         self.pooled_caps = [(c, self._compile(c.limit)) for c in measure.caps if c.per in POOLED_SCOPES]
         self.rank = self._compile(measure.quota.rank_by) if measure.quota is not None else None
         self.pools = sorted({c.pool or measure.id for c, _ in self.pooled_caps})
+        #: (cap, limit closure, pool, scope) with the scope as SCOPE_ENTITY_YEAR / _PROJECT / _PROJECT_YEAR
+        self._pooled = [(c, fn, c.pool or measure.id,
+                         SCOPE_ENTITY_YEAR if c.per == "entity-year" else
+                         SCOPE_PROJECT_YEAR if c.per.endswith("-year") else SCOPE_PROJECT)
+                        for c, fn in self.pooled_caps]
         self.validity = measure.valid
         windows = [policy.valid] + ([measure.valid] if measure.valid is not None else [])
         starts = [w.start for w in windows if w.start is not None]
@@ -249,8 +257,8 @@ class MeasureProgram:
                 if node is not None:
                     self._trace_expression(node, "duration", "duration", Label("期限", "duration"), m.location,
                                            m.citation, m.duration, env, outcome.duration)
-            for cap, fn in self.pooled_caps:
-                outcome.pooled_caps.append((cap, fn(env)))
+            for cap, fn, pool, scope in self._pooled:
+                outcome.pooled_caps.append((cap, fn(env), pool, scope))
             if self.rank is not None:
                 outcome.rank = self.rank(env)
         except Undetermined as exc:
