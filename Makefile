@@ -28,5 +28,14 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.run
 
+# Coverage-guided fuzzing (atheris) of the rule loader and the case reader, FUZZ_SECONDS each:
+# not part of `make test`. Crashes go to build/fuzz/*/crashes/ (docs/security.md).
+.PHONY: fuzz
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,fuzz]'
+	$(BIN)/python fuzz/fuzz_loader.py -max_total_time=$(FUZZ_SECONDS)
+	$(BIN)/python fuzz/fuzz_case.py -max_total_time=$(FUZZ_SECONDS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -17,6 +17,18 @@ exactly as :func:`ordinance.engine.evaluate.apply_quotas` ranks the decisions of
 ``Policy.evaluate_many`` (same key, same ties, same notes and reasons), and pass two rewrites
 the output file line by line into a temporary file, patching those claims, then replaces the
 output atomically.
+
+Nothing is lost.  Every input case appears in the output exactly once, decided or failed; a
+line of input longer than ``Limits.max_line_bytes`` is that case failing (``line-too-long``),
+skipped without being read into memory.  Records are written whole (never a part of one), and
+beside the output a *checkpoint* (``OUT.checkpoint``, JSON Lines) records, for every case
+written, where its record ends and the little the summary and the quotas need.  A run stopped
+by SIGINT or SIGTERM, or by a worker process that died, writes what is complete, keeps the
+checkpoint and says how to go on; ``--resume`` reads the checkpoint, cuts the output back to the
+last record it vouches for (a record half-written by a hard kill is dropped), skips the cases
+already decided and appends the rest, and ranks the quotas over all of them, earlier ones
+included: the output is then byte for byte what one uninterrupted run writes.  The checkpoint
+is removed when the run is complete.
 """
 
 from __future__ import annotations
@@ -24,16 +36,20 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as _dt
+import hashlib
 import io
 import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -42,7 +58,7 @@ from typing import Any, NamedTuple
 from .. import values as V
 from ..engine.decision import Decision, to_json
 from ..engine.evaluate import QuotaPlace, rank_quota
-from ..engine.load import DEFAULT_LIMITS, decode, load_file
+from ..engine.load import DEFAULT_LIMITS, Limits, check_data, decode, load_file
 from ..engine.trace import json_value
 from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
 from ..policy import Policy, bundled_policy_dir, load_policy
@@ -70,6 +86,7 @@ class Options:
     as_of: _dt.date | None
     fmt: str  # jsonl | csv
     debug: bool = False  # ORDINANCE_DEBUG: let internal errors raise
+    limits: Limits = DEFAULT_LIMITS  # for case files, lines of input and the data they hold
 
 
 class Contender(NamedTuple):
@@ -111,13 +128,14 @@ def input_kind(path: Path) -> str | None:
     return None
 
 
-def items(source: Path, kind: str, skip: Path | None = None) -> Iterator[tuple[int, tuple]]:
+def items(source: Path, kind: str, skip: Path | None = None, limits: Limits = DEFAULT_LIMITS
+          ) -> Iterator[tuple[int, tuple]]:
     """(progress position, item) for every case of ``source``, read lazily (``skip``: the output)."""
     if kind == "folder":
         return _folder_items(source, skip)
     if kind == "jsonl":
-        return _jsonl_items(source)
-    return _csv_items(source)
+        return _jsonl_items(source, limits)
+    return _csv_items(source, limits)
 
 
 def progress_length(source: Path, kind: str, skip: Path | None = None) -> int:
@@ -144,26 +162,77 @@ def _folder_items(folder: Path, skip: Path | None = None) -> Iterator[tuple[int,
         yield i, ("file", str(folder / name), name)
 
 
-def _jsonl_items(path: Path) -> Iterator[tuple[int, tuple]]:
+def _line_too_long(display: str, n: int, size: int, limits: Limits) -> tuple:
+    return ("bad", f"line {n}", [Problem(
+        "line-too-long", f"the line is {size} bytes or more, over the limit of {limits.max_line_bytes}",
+        Location(display, n, 1), "one case per line; raise the limit (max_line_bytes, --max-line-bytes) "
+        "if the case is genuine")])
+
+
+def _skip_rest(f, first: int) -> int:
+    """Read (and drop) the rest of an over-long line; its size in bytes (units for text)."""
+    size = first
+    while True:
+        chunk = f.readline(1 << 16)
+        size += len(chunk)
+        if not chunk or chunk.endswith(("\n" if isinstance(chunk, str) else b"\n")):
+            return size
+
+
+def _jsonl_items(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int, tuple]]:
     display = str(path)
+    limit = limits.max_line_bytes
     with open(path, "rb") as f:
-        for n, raw in enumerate(f, start=1):
+        n = 0
+        while True:
+            raw = f.readline(limit + 1)  # never more than the limit in memory
+            if not raw:
+                return
+            n += 1
+            if len(raw) > limit:
+                size = len(raw) if raw.endswith(b"\n") else _skip_rest(f, len(raw))
+                yield n, _line_too_long(display, n, size, limits)
+                continue
             if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if not raw.strip():
                 continue
-            if len(raw) > DEFAULT_LIMITS.max_file_bytes:
-                yield n, ("bad", f"line {n}", [Problem(
-                    "file-too-large", f"the line is {len(raw)} bytes, over the limit of "
-                    f"{DEFAULT_LIMITS.max_file_bytes}", Location(display, n, 1))])
-                continue
             yield n, ("json", display, n, raw)
 
 
-def _csv_items(path: Path) -> Iterator[tuple[int, tuple]]:
+class _LineTooLong(Exception):
+    def __init__(self, line: int, size: int):
+        super().__init__(line)
+        self.line, self.size = line, size
+
+
+class _Lines:
+    """The lines of a text file for ``csv.reader``, each at most ``limit`` bytes: a longer one is
+    skipped and raised as :class:`_LineTooLong` (once), and the lines after it follow."""
+
+    def __init__(self, f, limit: int):
+        self.f, self.limit, self.n = f, limit, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.f.readline(self.limit + 1)  # characters: at most 4 bytes each
+        if not line:
+            raise StopIteration
+        self.n += 1
+        if len(line) > self.limit:
+            raise _LineTooLong(self.n, _skip_rest(self.f, len(line)))
+        if len(line) * 4 > self.limit and len(line.encode("utf-8", "surrogateescape")) > self.limit:
+            raise _LineTooLong(self.n, len(line.encode("utf-8", "surrogateescape")))
+        return line
+
+
+def _csv_items(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int, tuple]]:
     display = str(path)
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-        reader = csv.reader(f)
+        lines = _Lines(f, limits.max_line_bytes)
+        reader = csv.reader(lines)
         try:
             header = next(reader)
         except StopIteration:
@@ -171,6 +240,9 @@ def _csv_items(path: Path) -> Iterator[tuple[int, tuple]]:
         except csv.Error as exc:
             raise CaseError([Problem("csv-syntax", f"the header row cannot be read: {exc}",
                                      Location(display, 1, 1))]) from None
+        except _LineTooLong as exc:
+            raise CaseError([Problem("line-too-long", f"the header row is {exc.size} bytes or more, over the "
+                                     f"limit of {limits.max_line_bytes}", Location(display, 1, 1))]) from None
         header = [_clean(h).strip() for h in header]
         seen: dict[str, int] = {}
         for i, name in enumerate(header, start=1):
@@ -183,18 +255,22 @@ def _csv_items(path: Path) -> Iterator[tuple[int, tuple]]:
         group: list[tuple[int, list[str]]] = []
         key: str | None = None
         while True:
-            start = reader.line_num + 1
+            start = lines.n + 1
             try:
                 row = next(reader)
             except StopIteration:
                 break
-            except csv.Error as exc:
+            except (csv.Error, _LineTooLong) as exc:
                 if group:
                     yield start - 1, ("csv", display, header_t, group)
                     group = []
-                yield reader.line_num, ("bad", f"line {start}",
-                                        [Problem("csv-syntax", f"the row cannot be read: {exc}",
-                                                 Location(display, start, 1))])
+                if isinstance(exc, _LineTooLong):
+                    yield lines.n, _line_too_long(display, exc.line, exc.size, limits)
+                else:
+                    yield lines.n, ("bad", f"line {start}",
+                                    [Problem("csv-syntax", f"the row cannot be read: {exc}",
+                                             Location(display, start, 1))])
+                key = None
                 continue
             if not any(cell.strip() for cell in row):
                 continue
@@ -205,7 +281,7 @@ def _csv_items(path: Path) -> Iterator[tuple[int, tuple]]:
             key = row_key
             group.append((start, row))
         if group:
-            yield reader.line_num, ("csv", display, header_t, group)
+            yield lines.n, ("csv", display, header_t, group)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -235,12 +311,14 @@ def decide(item: tuple) -> Record:
     from ..engine.case import read_case
 
     assert _STATE is not None, "init_worker() first"
+    if item[0] == "die" and multiprocessing.parent_process() is not None:  # the test hook `worker`
+        os.kill(os.getpid(), signal.SIGKILL)
     policy, options = _STATE
     name = _fallback_name(item)
     try:
         if item[0] == "bad":
             return _error_record(item[1], "CaseError", item[2], options)
-        data, loaded, problems, read_name = _load(item, policy)
+        data, loaded, problems, read_name = _load(item, policy, options.limits)
         name = _data_name(data, name)
         try:
             case = read_case(data, policy, read_name, loaded)
@@ -295,13 +373,13 @@ def _item_location(item: tuple) -> Location | None:
     return None
 
 
-def _load(item: tuple, policy: Policy) -> tuple[Any, Any, list[Problem], str]:
+def _load(item: tuple, policy: Policy, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, Any, list[Problem], str]:
     """(case data, the LoadedFile or None, problems found while reading, name for read_case)."""
     kind = item[0]
     if kind == "file":
         _, path, name = item
         try:
-            loaded = load_file(path, path)
+            loaded = load_file(path, path, limits)
         except PolicyError as exc:  # the loader's errors are about this case file
             raise CaseError(exc.problems, exc.sources) from None
         return loaded.data, loaded, [], _clean(name)
@@ -313,7 +391,12 @@ def _load(item: tuple, policy: Policy) -> tuple[Any, Any, list[Problem], str]:
             problem = exc.problems[0]
             column = problem.location.column if problem.location else 1
             raise CaseError([dataclasses.replace(problem, location=Location(display, n, column))]) from None
-        return _json_loads(text.rstrip("\r\n"), display, n), None, [], f"line {n}"
+        data = _json_loads(text.rstrip("\r\n"), display, n, limits)
+        try:
+            check_data(data, display, limits, Location(display, n, 1))
+        except PolicyError as exc:
+            raise CaseError(exc.problems) from None
+        return data, None, [], f"line {n}"
     if kind == "csv":
         _, display, header, rows = item
         data, problems = _csv_case(header, rows, display, policy)
@@ -342,9 +425,22 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _json_loads(text: str, display: str, n: int) -> Any:
+class _TooManyDigits(Exception):
+    def __init__(self, digits: int):
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _json_loads(text: str, display: str, n: int, limits: Limits = DEFAULT_LIMITS) -> Any:
+    most = limits.integer_digits
+
+    def integer(digits: str) -> int:
+        if len(digits) - digits.startswith("-") > most:
+            raise _TooManyDigits(len(digits) - digits.startswith("-"))
+        return int(digits)
+
     try:
-        return json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicates)
+        return json.loads(text, parse_float=Decimal, parse_int=integer, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise CaseError([Problem("json-syntax", f"{exc.msg} (line {n} is not one JSON value)",
                                  Location(display, n, exc.colno),
@@ -352,6 +448,13 @@ def _json_loads(text: str, display: str, n: int) -> Any:
     except _DuplicateKey as exc:
         raise CaseError([Problem("duplicate-key", f"the key `{_clean(exc.key)}` appears twice in one object",
                                  Location(display, n, 1))]) from None
+    except _TooManyDigits as exc:
+        raise CaseError([Problem("literal-too-long", f"a number has {exc.digits} digits, over the limit of {most}",
+                                 Location(display, n, 1), "no amount needs so many digits: check the value "
+                                 "(or raise max_literal_digits)")]) from None
+    except RecursionError:
+        raise CaseError([Problem("too-deep", f"nesting deeper than {limits.max_depth} levels",
+                                 Location(display, n, 1), "flatten the data")]) from None
 
 
 def _csv_key(header: tuple[str, ...], row: list[str]) -> str:
@@ -545,7 +648,7 @@ def records(stream: Iterable[tuple[int, tuple]], jobs: int, options: Options, po
     iterator = iter(stream)
     # ProcessPoolExecutor, not Pool: a worker that dies (killed for memory, say) breaks the pool
     # with an error instead of leaving its task waiting forever.
-    executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=init_worker,
+    executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_pool_worker,
                                    initargs=(options,))
     try:
         pending: deque = deque()
@@ -582,6 +685,8 @@ class Summary:
     totals: dict[tuple[str, int | None], Decimal] = dataclasses.field(default_factory=lambda: defaultdict(Decimal))
     quotas: list[tuple[str, int | None, int, int, int]] = dataclasses.field(default_factory=list)
     measure_order: list[str] = dataclasses.field(default_factory=list)
+    interrupted: str | None = None  # SIGINT | SIGTERM | worker: the run stopped early
+    resumed: int = 0  # cases decided by the interrupted run this one resumed
 
     def render(self, out: str, fmt: str) -> str:
         cases = f"{self.cases} case{'s' if self.cases != 1 else ''}"
@@ -629,53 +734,415 @@ def _figure(amount: Decimal) -> str:
     return f"{Decimal(V.money_string(amount)):,.2f}"
 
 
+# -------------------------------------------------------------------------------------------------
+# Checkpoints, interruption and --resume
+# -------------------------------------------------------------------------------------------------
+
+#: The checkpoint beside the output: ``OUT.checkpoint``.
+CHECKPOINT_SUFFIX = ".checkpoint"
+CHECKPOINT_VERSION = 1
+
+#: Exit statuses of an interrupted batch (the output holds complete records; --resume goes on).
+INTERRUPTED_STATUS = {"SIGINT": 130, "SIGTERM": 143, "worker": 75}
+
+#: A test hook (not for users): ``mode:N`` stops the run after N cases as if ``mode`` happened:
+#: ``sigint``/``sigterm`` (the process signals itself), ``sigkill`` (a record half-written, then
+#: killed outright), ``worker`` (the worker deciding case N+1 is killed; with --jobs 2 or more).
+TEST_HOOK = "ORDINANCE_TEST_INTERRUPT"
+
+
+def checkpoint_path(out: Path) -> Path:
+    return out.with_name(out.name + CHECKPOINT_SUFFIX)
+
+
+class ResumeError(Exception):
+    """``--resume`` cannot go on (no checkpoint, another run's checkpoint, a changed input)."""
+
+
+class _Stop:
+    """While active, SIGINT and SIGTERM only set :attr:`signal`: the run stops between two cases,
+    never inside a record.  A second SIGINT interrupts at once (KeyboardInterrupt)."""
+
+    def __init__(self) -> None:
+        self.signal: str | None = None
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> "_Stop":
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    self._saved[sig] = signal.signal(sig, self._handle)
+                except (ValueError, OSError):  # pragma: no cover - not settable here
+                    pass
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signal is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.signal = signal.Signals(signum).name
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+
+
+def _init_pool_worker(options: Options) -> None:
+    """A worker leaves interruptions to the parent, which stops between cases and shuts it down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    init_worker(options)
+
+
+def _write_all(f, data: bytes) -> int:
+    view = memoryview(data)
+    written = 0
+    while written < len(data):
+        n = f.write(view[written:])
+        written += n or 0
+    return written
+
+
+def _json_line(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+
+
+def _tag(value: Any) -> Any:
+    """A rank value as JSON, exactly: Decimal and date are tagged so that they read back as such."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, _dt.date):
+        return {"t": value.isoformat()}
+    if isinstance(value, bool) or not isinstance(value, int):
+        return {"s": str(value)}
+    return {"i": value}
+
+
+def _untag(value: Any) -> Any:
+    if value is None:
+        return None
+    kind, text = next(iter(value.items()))
+    return {"d": Decimal, "t": _dt.date.fromisoformat, "i": int, "s": str}[kind](text)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _unmoney(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _entry(n: int, item_id: str, position: int, record: Record) -> dict[str, Any]:
+    """What the checkpoint keeps of one case: enough to rebuild the summary and the quotas."""
+    return {"n": n, "at": item_id, "pos": position, "case": record.case, "status": record.status,
+            "rows": record.rows,
+            "claims": [[st, m, y, _money(a)] for st, m, y, a in record.claims],
+            "contenders": [[m, y, _tag(r), c, i, _money(a), counted, _money(t)]
+                           for m, y, r, c, i, a, counted, t in record.contenders]}
+
+
+def _record_of(entry: dict[str, Any]) -> Record:
+    return Record(entry["case"], "", entry["rows"],
+                  [(st, m, y, _unmoney(a)) for st, m, y, a in entry["claims"]],
+                  [(m, y, _untag(r), c, i, _unmoney(a), counted, _unmoney(t))
+                   for m, y, r, c, i, a, counted, t in entry["contenders"]], entry["status"])
+
+
+def _item_id(item: tuple) -> str:
+    """Which input a case came from (a file name, ``line N``): checked when resuming."""
+    kind = item[0]
+    if kind == "file":
+        return _clean(item[2])
+    if kind == "json":
+        return f"line {item[2]}"
+    if kind == "csv":
+        return f"line {item[3][0][0]}"
+    return _clean(str(item[1]))
+
+
+class _Writer:
+    """The output and its checkpoint, in whole records.  The output is written first; a checkpoint
+    line vouches only for bytes already in the output, so the checkpoint never claims more."""
+
+    def __init__(self, out: Path, checkpoint: Path, size: int, checkpoint_size: int | None, head: bytes,
+                 header: dict[str, Any]):
+        self.checkpoint = checkpoint
+        if checkpoint_size is None:  # a fresh run
+            self.out = open(out, "wb", buffering=0)
+            self.cp = open(checkpoint, "wb", buffering=0)
+            _write_all(self.out, head)
+            header["start"] = len(head)
+            _write_all(self.cp, _json_line(header))
+            size = len(head)
+        else:
+            self.out = open(out, "r+b", buffering=0)
+            self.out.truncate(size)
+            self.out.seek(size)
+            self.cp = open(checkpoint, "r+b", buffering=0)
+            self.cp.truncate(checkpoint_size)
+            self.cp.seek(checkpoint_size)
+        self.size = self.written = size
+        self.chunks: list[bytes] = []
+        self.entries: list[tuple[int, bytes]] = []
+
+    def add(self, data: bytes, entry: dict[str, Any]) -> None:
+        self.size += len(data)
+        entry["end"] = self.size
+        self.chunks.append(data)
+        self.entries.append((self.size, _json_line(entry)))
+        if len(self.entries) >= CHUNK or self.size - self.written >= 1 << 16:
+            self.flush()  # decisions reach the file as they are made (a reader may follow it)
+
+    def flush(self) -> None:
+        if self.chunks:
+            data, self.chunks = b"".join(self.chunks), []
+            self.written += _write_all(self.out, data)
+        ready = [line for end, line in self.entries if end <= self.written]
+        self.entries = []
+        if ready:
+            _write_all(self.cp, b"".join(ready))
+
+    def tear(self, data: bytes) -> None:
+        """The test hook ``sigkill``: half of a record reaches the output, then the process dies."""
+        self.flush()
+        _write_all(self.out, data[: max(len(data) // 2, 1)])
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def final(self, digest: str) -> None:
+        """The ranked output is ready to replace the output: say so, in case the process dies
+        between replacing it and removing the checkpoint."""
+        with open(self.checkpoint, "ab", buffering=0) as cp:
+            _write_all(cp, _json_line({"final": digest}))
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.out.close()
+            self.cp.close()
+
+
+class _Resumed(NamedTuple):
+    entries: list[dict[str, Any]]
+    size: int  # output bytes vouched for
+    checkpoint_size: int  # checkpoint bytes read
+    final: str | None  # the digest of the finished output, when the run got that far
+
+
+def _header(source: Path, kind: str, policy: Policy, options: Options) -> dict[str, Any]:
+    return {"checkpoint": CHECKPOINT_VERSION, "input": str(source.resolve()), "kind": kind,
+            "format": options.fmt, "trace": options.trace,
+            "as_of": options.as_of.isoformat() if options.as_of else None, "policy": policy.digest,
+            "limits": dataclasses.asdict(options.limits)}
+
+
+def _read_checkpoint(out: Path, checkpoint: Path, expected: dict[str, Any]) -> _Resumed:
+    """The checkpoint's complete lines, checked against this run and against the output."""
+    with open(checkpoint, "rb") as f:
+        raw = f.read()
+    lines = raw.split(b"\n")[:-1]  # the last piece has no newline: a line half-written, or nothing
+    try:
+        header = json.loads(lines[0]) if lines else None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict) or header.get("checkpoint") != CHECKPOINT_VERSION:
+        raise ResumeError(f"{checkpoint} is not a checkpoint this version can read; run the batch again "
+                          "without --resume")
+    differs = [key for key in expected if key != "start" and header.get(key) != expected[key]]
+    if differs:
+        said = {"input": "the input", "kind": "the input", "format": "--format", "trace": "--trace",
+                "as_of": "--as-of", "policy": "the policy (its rule files changed, or --policy differs)",
+                "limits": "the --max-... limits"}
+        raise ResumeError(f"{out} was started with other options: {', '.join(dict.fromkeys(said.get(k, k) for k in differs))}"
+                          " differ; resume with the same ones, or run again without --resume")
+    entries: list[dict[str, Any]] = []
+    final = None
+    used = len(lines[0]) + 1
+    for line in lines[1:]:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            break
+        if "final" in entry:  # not kept: a run that goes on writes its own
+            final = entry["final"]
+            break
+        entries.append(entry)
+        used += len(line) + 1
+    try:
+        out_size = out.stat().st_size
+    except OSError:
+        raise ResumeError(f"{out} is missing: there is nothing to resume; run the batch again without "
+                          "--resume") from None
+    while entries and entries[-1]["end"] > out_size:  # cannot happen unless the output was cut
+        entries.pop()
+        final = None
+    size = entries[-1]["end"] if entries else header["start"]
+    if out_size < size:
+        raise ResumeError(f"{out} is shorter than its checkpoint says; run the batch again without --resume")
+    if final is not None and out_size != size:
+        return _Resumed(entries, size, used, final)  # the ranked output may be in place: run() compares
+    with open(out, "rb") as f:
+        newlines = 0
+        left = size
+        last = b"\n"
+        while left > 0:
+            block = f.read(min(left, 1 << 20))
+            if not block:
+                break
+            newlines += block.count(b"\n")
+            left -= len(block)
+            last = block[-1:]
+    whole = last == b"\n" or size == 0
+    if not whole or (expected["format"] == "jsonl" and newlines != len(entries)):
+        raise ResumeError(f"{out} does not match its checkpoint ({checkpoint}); run the batch again "
+                          "without --resume")
+    return _Resumed(entries, size, used, None)
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _hook() -> tuple[str, int] | None:
+    spec = os.environ.get(TEST_HOOK, "")
+    mode, _, count = spec.partition(":")
+    if mode in ("sigint", "sigterm", "sigkill", "worker") and count.isdigit():
+        return mode, int(count)
+    return None
+
+
+def _dying(stream: Iterator[tuple[int, tuple]], after: int) -> Iterator[tuple[int, tuple]]:
+    """The test hook ``worker``: the case after the first ``after`` kills the worker deciding it."""
+    for i, (position, item) in enumerate(stream):
+        yield position, (("die",) if i == after else item)
+
+
+def _account(summary: Summary, pools: dict, record: Record, where: int, fmt: str) -> int:
+    """Add one case to the summary and the quota pools; the next output line (jsonl) or row (csv)."""
+    summary.cases += 1
+    if record.status != "decided":
+        summary.errors += 1
+        summary.internal_errors += record.status == "internal"
+        if len(summary.error_cases) < 5:
+            summary.error_cases.append(record.case)
+    for status, measure, year, amount in record.claims:
+        summary.statuses[status] += 1
+        if amount is not None:
+            summary.totals[(measure, year)] += amount
+    for measure, year, rank, claim, index, amount, counted, total in record.contenders:
+        pools[(measure, year)].append(Contender(rank, record.case, claim, where + index if fmt == "csv" else where,
+                                                amount, counted, total))
+    return where + (record.rows if fmt == "csv" else 1)
+
+
 def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jobs: int = 1,
-        progress: bool = False) -> Summary:
-    """Decide every case of ``source`` into ``out``; rank the quotas across the batch."""
+        progress: bool = False, resume: bool = False) -> Summary:
+    """Decide every case of ``source`` into ``out``; rank the quotas across the batch.
+
+    With ``resume``, go on from the checkpoint an interrupted run left (:class:`ResumeError` if
+    there is none that fits).  An interrupted run returns a summary whose ``interrupted`` says by
+    what; its output holds complete records and its checkpoint is kept.
+    """
     import click
 
     summary = Summary(measure_order=policy.measure_ids())
     pools: dict[tuple[str, int | None], list[Contender]] = defaultdict(list)
     where = 0  # the next output line (jsonl) or data row (csv)
-    bar = None
+    if out.exists() and not out.is_file():  # a device or a pipe cannot be ranked in place, nor resumed
+        raise ValueError(f"{out} is not a regular file: the output must be one")
+    checkpoint = checkpoint_path(out)
+    header = _header(source, kind, policy, options)
+    resumed: _Resumed | None = None
+    if resume:
+        if checkpoint.exists():
+            resumed = _read_checkpoint(out, checkpoint, header)
+        elif out.exists() and out.stat().st_size > 0:
+            raise ResumeError(f"{out} has no checkpoint ({checkpoint.name}): the run that wrote it finished, "
+                              "or it was not written by `ordinance batch`; there is nothing to resume")
+    stream = items(source, kind, skip=out, limits=options.limits)
     shown = 0
-    stream = items(source, kind, skip=out)
-    with open(out, "w", encoding="utf-8", newline="") as fh:
-        if options.fmt == "csv":
-            fh.write(_csv_text([list(CSV_COLUMNS)]))
+    if resumed is not None:
+        for entry in resumed.entries:
+            where = _account(summary, pools, _record_of(entry), where, options.fmt)
+        summary.resumed = len(resumed.entries)
+        if resumed.entries:
+            skipped = list(islice(stream, len(resumed.entries)))
+            last = resumed.entries[-1]
+            if len(skipped) < len(resumed.entries) or _item_id(skipped[-1][1]) != last["at"]:
+                raise ResumeError(f"the input changed since the interrupted run (case {last['n']} was "
+                                  f"{last['at']}); run the batch again without --resume")
+            shown = last["pos"]
+        if resumed.final is not None:
+            if _digest(out) != resumed.final:
+                raise ResumeError(f"{out} does not match its checkpoint ({checkpoint}); run the batch again "
+                                  "without --resume")
+            _rank(pools, policy, summary)  # it had finished: only the checkpoint was left
+            checkpoint.unlink()
+            return summary
+    ids: deque[str] = deque()  # the inputs in flight, in order: records come back in the same order
+
+    def noted(pairs: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, tuple]]:
+        for position, item in pairs:
+            ids.append(_item_id(item))
+            yield position, item
+
+    stream = noted(stream)
+    hook = _hook()
+    if hook is not None and hook[0] == "worker" and jobs > 1:
+        stream = _dying(stream, hook[1] - summary.cases)
+    head = _csv_text([list(CSV_COLUMNS)]).encode("utf-8") if options.fmt == "csv" else b""
+    bar = None
+    with _Stop() as stop:
+        writer = _Writer(out, checkpoint, resumed.size if resumed else 0,
+                         resumed.checkpoint_size if resumed else None, head, header)
+        decided = records(stream, jobs, options, policy)
         try:
             if progress:
                 bar = click.progressbar(length=progress_length(source, kind, out), label="deciding",
-                                      file=sys.stderr)
+                                        file=sys.stderr)
                 bar.__enter__()
-            for position, record in records(stream, jobs, options, policy):
-                fh.write(record.out)
-                summary.cases += 1
-                if summary.cases % CHUNK == 0:
-                    fh.flush()  # decisions reach the file as they are made (a reader may follow it)
-                if record.status != "decided":
-                    summary.errors += 1
-                    summary.internal_errors += record.status == "internal"
-                    if len(summary.error_cases) < 5:
-                        summary.error_cases.append(record.case)
-                for status, measure, year, amount in record.claims:
-                    summary.statuses[status] += 1
-                    if amount is not None:
-                        summary.totals[(measure, year)] += amount
-                for measure, year, rank, claim, index, amount, counted, total in record.contenders:
-                    pools[(measure, year)].append(Contender(
-                        rank, record.case, claim, where + index if options.fmt == "csv" else where,
-                        amount, counted, total))
-                where += record.rows if options.fmt == "csv" else 1
+                if shown:
+                    bar.update(shown)
+            for position, record in decided:
+                data = record.out.encode("utf-8")
+                if hook is not None and hook[0] == "sigkill" and summary.cases == hook[1]:
+                    writer.tear(data)
+                writer.add(data, _entry(summary.cases + 1, ids.popleft(), position, record))
+                where = _account(summary, pools, record, where, options.fmt)
                 if bar is not None and position > shown:
                     bar.update(position - shown)
                     shown = position
+                if hook is not None and hook[0] in ("sigint", "sigterm") and summary.cases == hook[1]:
+                    signal.raise_signal(signal.SIGINT if hook[0] == "sigint" else signal.SIGTERM)
+                if stop.signal is not None:
+                    summary.interrupted = stop.signal
+                    break
+        except BrokenProcessPool:
+            summary.interrupted = "worker"
+        except KeyboardInterrupt:
+            summary.interrupted = "SIGINT"
+        except OrdinanceError:  # the input cannot be read at all (a CSV header): nothing to resume
+            if summary.cases == summary.resumed:
+                writer.close()
+                checkpoint.unlink(missing_ok=True)
+            raise
         finally:
+            decided.close()
+            writer.close()
             if bar is not None:
                 bar.__exit__(None, None, None)
-    patches = _rank(pools, policy, summary)
-    if patches:
-        _rewrite(out, patches, options.fmt)
+        if summary.interrupted is not None:
+            return summary
+        patches = _rank(pools, policy, summary)
+        if patches:
+            _rewrite(out, patches, options.fmt, before_replace=writer.final)
+        checkpoint.unlink()
     return summary
 
 
@@ -799,8 +1266,11 @@ def _patch_csv_row(row: list[str], p: _Patch) -> list[str]:
     return row
 
 
-def _rewrite(out: Path, patches: dict[int, list[_Patch]], fmt: str) -> None:
-    """Pass two: stream ``out`` into a temporary file, patching the ranked claims; replace ``out``."""
+def _rewrite(out: Path, patches: dict[int, list[_Patch]], fmt: str, before_replace=None) -> None:
+    """Pass two: stream ``out`` into a temporary file, patching the ranked claims; replace ``out``.
+
+    ``before_replace(digest)`` is told the sha256 of the new output just before it replaces the old."""
+    out = Path(os.path.realpath(out))  # replace the file a symbolic link names, never the link
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         if fmt == "jsonl":
@@ -818,6 +1288,8 @@ def _rewrite(out: Path, patches: dict[int, list[_Patch]], fmt: str) -> None:
                     p = patches.get(i)
                     writer.writerow(_patch_csv_row(row, p[0]) if p else row)
         shutil.copymode(out, tmp)
+        if before_replace is not None:
+            before_replace(_digest(Path(tmp)))
         os.replace(tmp, out)
     except BaseException:
         if os.path.exists(tmp):

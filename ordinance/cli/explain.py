@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from ..errors import CaseError, OrdinanceError, PolicyError, did_you_mean
-from .main import _check_unicode, _colour, _fail, _policy, as_of_option, policy_option
+from ..errors import OrdinanceError, did_you_mean
+from .main import _check_unicode, _colour, _fail, _limits, _policy, _read_stdin, as_of_option, policy_option
 
 
 @click.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,20 +35,14 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
       ordinance explain examples/rd-project.yaml --as-of 2025-12-31
     """
     from ..cases import load_case, read_case_text
-    from ..engine.load import decode
     from ..render.explain import render_explanation
 
     try:
         policy = _policy(policies)
         if case == "-":
-            stdin = getattr(sys.stdin, "buffer", None)  # bytes: an encoding mistake is reported, not raised
-            try:
-                text = decode(stdin.read(), "<stdin>") if stdin is not None else sys.stdin.read()
-            except PolicyError as exc:  # the loader's errors are about this case
-                raise CaseError(exc.problems, exc.sources) from None
-            parsed = read_case_text(text, "<stdin>", policy)
+            parsed = read_case_text(_read_stdin(), "<stdin>", policy, _limits())
         else:
-            parsed = load_case(case, policy)
+            parsed = load_case(case, policy, _limits())
         decision = policy.evaluate(parsed, trace=True, as_of=as_of)
     except OrdinanceError as exc:
         _fail(exc)

@@ -14,20 +14,48 @@ and ``schema``.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
 import click
 
+from ..engine.load import DEFAULT_LIMITS, Limits, read_limited
 from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
 from ..policy import Policy, bundled_policy_dir, load_policy
 from ..render import FORMATS, render
 
 
+def _limits() -> Limits:
+    """The limits the command runs under: the global ``--max-...`` options (or the defaults)."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if isinstance(ctx.obj, Limits):
+            return ctx.obj
+        ctx = ctx.parent
+    return DEFAULT_LIMITS
+
+
 def _policy(paths: tuple[str, ...]) -> Policy:
-    return load_policy(list(paths) if paths else bundled_policy_dir())
+    return load_policy(list(paths) if paths else bundled_policy_dir(), limits=_limits())
+
+
+def _read_stdin(name: str = "<stdin>") -> str:
+    """Standard input as text, at most ``max_file_bytes`` of it; a mistake is a case problem."""
+    from ..engine.load import decode
+
+    if sys.stdin is None:
+        return ""
+    stdin = getattr(sys.stdin, "buffer", None)  # bytes: an encoding mistake is reported, not raised
+    if stdin is None:  # a text stream (an embedding replaced sys.stdin): its characters, bounded alike
+        stdin = io.BytesIO(sys.stdin.read(_limits().max_file_bytes + 1).encode("utf-8", "surrogateescape"))
+    try:
+        return decode(read_limited(stdin, name, _limits()), name)
+    except PolicyError as exc:  # the loader's errors are about this case
+        raise CaseError(exc.problems, exc.sources) from None
 
 
 def _colour(stream) -> bool:
@@ -122,9 +150,55 @@ class _Group(click.Group):
             sys.exit(3)
 
 
+class ByteSize(click.ParamType):
+    """A number of bytes: ``1048576``, ``512k``, ``4M``, ``1G`` (k, M, G: powers of 1024)."""
+
+    name = "size"
+    _UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            number = value
+        else:
+            m = re.fullmatch(r"\s*(\d{1,15})\s*([kKmMgG]?)(?:i?[bB])?\s*", str(value))
+            if not m:
+                self.fail(f"{value!r} is not a size: write bytes, or a number with k, M or G (e.g. 4M)", param, ctx)
+            number = int(m.group(1)) * self._UNITS[m.group(2).lower()]
+        if number < 1:
+            self.fail(f"{value!r} is not a size: it must be at least 1 byte", param, ctx)
+        return number
+
+
+BYTES = ByteSize()
+
+#: The global options that set :class:`~ordinance.engine.load.Limits` (docs/security.md), each
+#: also read from an environment variable.
+LIMIT_OPTIONS = (
+    ("max_file_bytes", BYTES, "bytes in one rule file, case file or standard input"),
+    ("max_depth", click.IntRange(min=1), "nesting of one YAML or JSON document"),
+    ("max_nodes", click.IntRange(min=1), "values in one document (each use of a YAML alias counts)"),
+    ("max_expression_length", click.IntRange(min=1), "characters in one expression of a rule file"),
+    ("max_expression_depth", click.IntRange(min=1), "nesting of one expression (operators, calls, lists)"),
+    ("max_literal_digits", click.IntRange(min=1), "digits in one number"),
+    ("max_line_bytes", BYTES, "bytes in one line of batch input (JSON Lines, CSV)"),
+)
+
+
+def _limit_options(f):
+    for name, kind, what in reversed(LIMIT_OPTIONS):
+        flag = "--" + name.replace("_", "-")
+        default = getattr(DEFAULT_LIMITS, name)
+        f = click.option(flag, name, type=kind, default=None, metavar="SIZE" if kind is BYTES else "N",
+                         envvar="ORDINANCE_" + name.upper(), show_envvar=True,
+                         help=f"Limit: {what} (default {default}).")(f)
+    return f
+
+
 @click.group("ordinance", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ordinance")
-def main() -> None:
+@_limit_options
+@click.pass_context
+def main(ctx: click.Context, **limits) -> None:
     """ordinance: decide subsidy claims from rule files, and explain every step.
 
     \b
@@ -134,11 +208,19 @@ def main() -> None:
       ordinance batch examples/batch/cases --out decisions.jsonl
       ordinance show compute-voucher
       ordinance check policy/xiamen-ai-2025
+      ordinance --max-line-bytes 4M batch big.jsonl --out out.jsonl
+
+    The --max-... options (before the command) bound what is read; docs/security.md lists
+    them with their defaults.
 
     Exit status: 0 done; 1 a problem in the input (printed as file:line:col: code: message);
-    2 a usage mistake; 3 an internal error (ORDINANCE_DEBUG=1 shows the traceback).
+    2 a usage mistake; 3 an internal error (ORDINANCE_DEBUG=1 shows the traceback);
+    130, 143 or 75: a batch interrupted by SIGINT, SIGTERM or a worker that died
+    (its output holds complete records; --resume goes on).
     Colour is used on a terminal unless NO_COLOR is set.
     """
+    chosen = {name: value for name, value in limits.items() if value is not None}
+    ctx.obj = Limits(**chosen) if chosen else DEFAULT_LIMITS
 
 
 _SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
@@ -166,7 +248,6 @@ def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _
       cat case.yaml | ordinance eval - -o decision.md
     """
     from ..cases import load_case, read_case_text
-    from ..engine.load import decode
 
     if fmt is None:
         suffix = Path(output).suffix.lower() if output and output != "-" else ""
@@ -175,17 +256,9 @@ def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _
             fmt = "text"
     policy = _policy(policies)
     if case == "-":
-        stdin = getattr(sys.stdin, "buffer", None)  # bytes: an encoding mistake is reported, not raised
-        if stdin is None:
-            text = sys.stdin.read() if sys.stdin is not None else ""
-        else:
-            try:
-                text = decode(stdin.read(), "<stdin>")
-            except PolicyError as exc:  # the loader's errors are about this case
-                raise CaseError(exc.problems, exc.sources) from None
-        parsed = read_case_text(text, "<stdin>", policy)
+        parsed = read_case_text(_read_stdin(), "<stdin>", policy, _limits())
     else:
-        parsed = load_case(case, policy)
+        parsed = load_case(case, policy, _limits())
     decision = policy.evaluate(parsed, trace=trace, as_of=as_of)
     to_terminal = output is None or output == "-"
     text = render(decision, fmt, colour=to_terminal and _colour(sys.stdout))
@@ -214,10 +287,13 @@ def _check_unicode(text: str, source: str) -> None:
               help="Worker processes (0: one per CPU). The output is the same for any number.")
 @click.option("--trace/--no-trace", default=False, show_default=True,
               help="Record the derivation in each decision (JSON Lines only).")
+@click.option("--resume", is_flag=True,
+              help="Go on with an interrupted run: keep the cases OUT already holds (see OUT.checkpoint), "
+                   "decide the rest, and rank the quotas over all of them.")
 @as_of_option
 @policy_option
-def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool, as_of: _dt.date | None,
-                  policies: tuple[str, ...]) -> None:
+def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool, resume: bool,
+                  as_of: _dt.date | None, policies: tuple[str, ...]) -> None:
     """Decide many cases: a folder of case files, a .jsonl file or a .csv file.
 
     Every case appears in the output once, in input order; a case that cannot be read or
@@ -225,6 +301,10 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
     Annual quotas (e.g. at most 10 hit products a year) are ranked across the whole batch.
     A summary goes to stderr: claims by status, and the amount due by measure and year.
     Exit status 0 when every case was decided, 1 when some could not be.
+
+    Interrupted (Ctrl-C, SIGTERM, a worker killed), the run stops between two cases: OUT
+    holds complete records, OUT.checkpoint what is needed to go on, and the command to go
+    on is printed (the same one with --resume).  Exit status 130, 143 or 75.
 
     \b
     CSV input: one claim per row; columns case, id, measure, date, project,
@@ -247,19 +327,56 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
         raise click.BadParameter("give a folder of case files, a .jsonl file or a .csv file", param_hint="CASES")
     if source.is_file() and Path(out).resolve() == source.resolve():
         raise click.BadParameter("the output would overwrite the input", param_hint="--out")
+    if Path(out).exists() and not Path(out).is_file():
+        raise click.BadParameter("give a file: the quotas are ranked by rewriting the output in place, and an "
+                                 "interrupted run resumes from it (not a device or a pipe)", param_hint="--out")
     policy = _policy(policies)
     options = batch.Options(tuple(str(p) for p in policies), trace and fmt == "jsonl", as_of, fmt,
-                            bool(os.environ.get("ORDINANCE_DEBUG")))
+                            bool(os.environ.get("ORDINANCE_DEBUG")), _limits())
     try:
         summary = batch.run(source, kind, Path(out), policy, options, jobs,
-                            progress=_is_tty(sys.stderr))
+                            progress=_is_tty(sys.stderr), resume=resume)
+    except batch.ResumeError as exc:
+        raise click.UsageError(f"cannot resume: {exc}") from None
     except OSError as exc:
         raise click.FileError(getattr(exc, "filename", None) or out, exc.strerror or str(exc)) from None
+    if summary.interrupted is not None:
+        what = {"SIGINT": "interrupted (SIGINT)", "SIGTERM": "terminated (SIGTERM)",
+                "worker": "stopped: a worker process died (killed, or out of memory)"}[summary.interrupted]
+        again = _resume_command(cases, out, fmt, jobs, trace, as_of, policies)
+        click.echo(f"{what} after {summary.cases} case{'s' if summary.cases != 1 else ''}: {out} holds their "
+                   f"complete records (quotas not yet ranked), {batch.checkpoint_path(Path(out)).name} "
+                   f"the rest of what is needed to go on.\nto resume: {again}", err=True)
+        sys.exit(batch.INTERRUPTED_STATUS[summary.interrupted])
+    if summary.resumed:
+        click.echo(f"resumed after {summary.resumed} case{'s' if summary.resumed != 1 else ''} "
+                   "decided before the interruption", err=True)
     click.echo(summary.render(out, fmt), err=True, nl=False)
     if summary.internal_errors:
         sys.exit(3)
     if summary.errors:
         sys.exit(1)
+
+
+def _resume_command(cases: str, out: str, fmt: str, jobs: int, trace: bool, as_of: _dt.date | None,
+                    policies: tuple[str, ...]) -> str:
+    """The command that goes on with an interrupted batch: this one, with --resume."""
+    words = ["ordinance"]
+    limits = _limits()
+    for name, _, _ in LIMIT_OPTIONS:
+        value = getattr(limits, name)
+        if value != getattr(DEFAULT_LIMITS, name):
+            words += ["--" + name.replace("_", "-"), str(value)]
+    words += ["batch", cases, "--out", out, "--format", fmt]
+    if jobs != 1:
+        words += ["--jobs", str(jobs)]
+    if trace:
+        words.append("--trace")
+    if as_of is not None:
+        words += ["--as-of", as_of.isoformat()]
+    for policy in policies:
+        words += ["--policy", policy]
+    return shlex.join(words + ["--resume"])
 
 
 def _is_tty(stream) -> bool:
@@ -306,7 +423,7 @@ def check_command(directories: tuple[str, ...]) -> None:
       ordinance check policy/xiamen-ai-2025
     """
     targets = list(directories) or [str(bundled_policy_dir())]
-    policy = load_policy(targets)
+    policy = load_policy(targets, limits=_limits())
     click.echo(f"ok: {policy.id}: {len(policy.programs)} measures, sha256:{policy.digest[:12]}")
 
 
@@ -329,7 +446,7 @@ def test_command(directories: tuple[str, ...], verbose: bool) -> None:
     targets = [Path(d) for d in directories] or [bundled_policy_dir()]
     passed = failed = 0
     for directory in targets:
-        policy = load_policy(directory)
+        policy = load_policy(directory, limits=_limits())
         for test in collect(directory):
             outcome = run_test(test, policy, directory)
             if outcome.passed:

@@ -10,13 +10,17 @@ constructors, so that:
 - a duplicate key is an error, not "last one wins";
 - aliases are counted as they expand, so a "billion laughs" file is refused, not expanded;
 - every value's file, line and column is kept in :attr:`LoadedFile.positions`, keyed by its
-  path in the data (``("measures", 0, "amount")``).
+  path in the data (``("measures", 0, "amount")``);
+- every input is bounded by :class:`Limits` (file size, nesting, values, digits of a number),
+  and every breach is a :class:`~ordinance.errors.PolicyError` with a stable code, never a
+  Python exception: docs/security.md lists them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +38,40 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 @dataclass(frozen=True)
 class Limits:
-    """Input limits; each breach is a clear error with a stable code."""
+    """Input limits; each breach is a clear error with a stable code (docs/security.md).
 
+    One ``Limits`` serves rule files and cases alike: pass it to
+    ``ordinance.load_policy(..., limits=)``, ``ordinance.load_case(..., limits=)``, or give the
+    ``ordinance`` command its ``--max-...`` options.  Every field is a positive integer.
+    """
+
+    #: bytes in one file (a rule file, a manifest, a case file, standard input): ``file-too-large``
     max_file_bytes: int = 4 * 1024 * 1024
+    #: nesting of mappings and lists in one YAML or JSON document: ``too-deep``
     max_depth: int = 64
+    #: values in one document, every use of an alias counted again: ``too-many-nodes``
     max_nodes: int = 200_000
+    #: characters in one expression of a rule file: ``expression-too-long``
+    max_expression_length: int = 65_536
+    #: nesting of one expression's tree (operators, calls, lists): ``expression-too-deep``
+    max_expression_depth: int = 100
+    #: digits in one number (an expression's literal, a plain YAML or JSON integer): ``literal-too-long``
+    max_literal_digits: int = 5_000
+    #: bytes in one line of batch input (JSON Lines, CSV): ``line-too-long`` (that case fails)
+    max_line_bytes: int = 1024 * 1024
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Limits.{f.name} must be a positive integer, not {value!r}")
+
+    @property
+    def integer_digits(self) -> int:
+        """Digits allowed in an integer read as a Python ``int``: ``max_literal_digits``, and never
+        more than Python converts from text (``sys.get_int_max_str_digits()``, 4300 by default)."""
+        cap = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+        return min(self.max_literal_digits, cap) if cap else self.max_literal_digits
 
 
 DEFAULT_LIMITS = Limits()
@@ -64,6 +97,8 @@ class LoadedFile:
     data: Any
     positions: dict[DataPath, ScalarPosition] = field(default_factory=dict)
     key_positions: dict[DataPath, ScalarPosition] = field(default_factory=dict)
+    #: the limits the file was loaded under; its expressions are parsed under the same ones
+    limits: Limits = DEFAULT_LIMITS
 
     def location(self, path: DataPath, *, key: bool = False) -> Location:
         """The location of the value at ``path`` (or of its key), or of its nearest parent."""
@@ -84,12 +119,12 @@ class LoadedFile:
         pos = self.positions.get(tuple(path))
         if pos is None:
             loc = self.location(path)
-            return SourceSpan.at(self.name, loc.line, loc.column)
+            return SourceSpan.at(self.name, loc.line, loc.column, self.limits)
         if pos.style is None and pos.line == pos.end_line:
-            return SourceSpan.at(self.name, pos.line, pos.column)
+            return SourceSpan.at(self.name, pos.line, pos.column, self.limits)
         if pos.style in ("'", '"') and pos.line == pos.end_line:
-            return SourceSpan(self.name, tuple(_quoted_segments(self.text, pos)))
-        return SourceSpan(self.name, tuple(_multiline_segments(self.text, pos)))
+            return SourceSpan(self.name, tuple(_quoted_segments(self.text, pos)), self.limits)
+        return SourceSpan(self.name, tuple(_multiline_segments(self.text, pos)), self.limits)
 
 
 _ESCAPE_WIDTH = {"x": 4, "u": 6, "U": 10}
@@ -161,9 +196,18 @@ def _compose(text: str) -> Node | None:
     if _FAST_LOADER is not None:
         try:
             return yaml.compose(text, Loader=_FAST_LOADER)
-        except yaml.YAMLError:
+        except yaml.MarkedYAMLError as exc:
+            if "nesting depth" in (exc.problem or ""):  # libyaml stops at 1000 levels; Python would recurse
+                raise _TooDeepYAML(exc.problem_mark) from None
+        except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: text libyaml cannot encode
             pass
     return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+class _TooDeepYAML(Exception):
+    def __init__(self, mark: Any = None):
+        super().__init__("too deep")
+        self.mark = mark
 
 
 class _Budget:
@@ -171,14 +215,27 @@ class _Budget:
         self.limits, self.nodes = limits, 0
 
 
+def _too_large(name: str, size: int | None, limits: Limits) -> PolicyError:
+    said = (f"the file is {size} bytes, over the limit of {limits.max_file_bytes}" if size is not None
+            else f"the file is larger than the limit of {limits.max_file_bytes} bytes")
+    return PolicyError([Problem("file-too-large", said,
+                                Location(name, 1, 1),
+                                "split it, or raise the limit (max_file_bytes, --max-file-bytes) if it is genuine")])
+
+
 def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
-    """Load YAML/JSON ``text`` (already decoded) under the display ``name``."""
+    """Load YAML/JSON ``text`` (already decoded) under the display ``name``.
+
+    Raises :class:`~ordinance.errors.PolicyError` for anything it cannot load; never another
+    exception (the callers that read cases turn it into a CaseError).
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
-    if len(text.encode("utf-8")) > limits.max_file_bytes:
-        raise PolicyError([Problem("file-too-large",
-                                   f"the file is larger than the limit of {limits.max_file_bytes} bytes",
-                                   Location(name, 1, 1), "split it, or raise the limit (max_file_bytes)")])
+    if len(text) > limits.max_file_bytes or len(text.encode("utf-8", "surrogatepass")) > limits.max_file_bytes:
+        raise _too_large(name, None, limits)
+    if "\0" in text:
+        raise PolicyError([_binary(name, text.count("\n", 0, text.index("\0")) + 1,
+                                   text.index("\0") - (text.rfind("\n", 0, text.index("\0")) + 1) + 1)])
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -191,32 +248,60 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
     except yaml.YAMLError as exc:
         raise PolicyError([Problem("yaml-syntax", str(exc).strip(), Location(name, 1, 1))],
                           {name: text}) from None
-    loaded = LoadedFile(name, text, None)
+    except (RecursionError, _TooDeepYAML) as exc:  # the pure-Python composer recurses once per level
+        mark = getattr(exc, "mark", None)
+        loc = Location(name, mark.line + 1, mark.column + 1) if mark is not None else Location(name, 1, 1)
+        raise PolicyError([Problem("too-deep", f"nesting deeper than {limits.max_depth} levels", loc,
+                                   "flatten the data")], {name: text}) from None
+    loaded = LoadedFile(name, text, None, limits=limits)
     if root is None:
         loaded.data = None
         return loaded
     problems: list[Problem] = []
-    loaded.data = _walk(root, (), 0, loaded, _Budget(limits), problems)
+    try:
+        loaded.data = _walk(root, (), 0, loaded, _Budget(limits), problems)
+    except RecursionError:  # only with a max_depth above what Python's stack allows
+        problems.append(Problem("too-deep", "the data is nested too deeply to read", Location(name, 1, 1),
+                                "flatten the data, or lower max_depth"))
     if problems:
         raise PolicyError(problems, {name: text})
     return loaded
 
 
+def read_limited(stream: Any, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """At most ``limits.max_file_bytes`` bytes from a binary ``stream`` (a pipe, a device, a file);
+    a larger input is a ``file-too-large`` PolicyError, found without reading all of it."""
+    raw = stream.read(limits.max_file_bytes + 1)
+    if raw is None:
+        raw = b""
+    if len(raw) > limits.max_file_bytes:
+        raise _too_large(name, None, limits)
+    return raw
+
+
 def load_file(path: str | Path, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
-    """Read and load the file at ``path``; errors name ``name`` (default: the path)."""
+    """Read and load the file at ``path``; errors name ``name`` (default: the path).
+
+    A file larger than ``limits.max_file_bytes`` is refused before it is read; a device or a
+    pipe that never ends is read no further than the limit.
+    """
     path = Path(path)
     display = name or str(path)
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
-            raise PolicyError([Problem("file-too-large",
-                                       f"the file is {size} bytes, over the limit of {limits.max_file_bytes}",
-                                       Location(display, 1, 1), "raise the limit (max_file_bytes) if it is genuine")])
-        raw = path.read_bytes()
+            raise _too_large(display, size, limits)
+        with open(path, "rb") as stream:
+            raw = read_limited(stream, display, limits)
     except OSError as exc:
         raise PolicyError([Problem("file-unreadable", f"cannot read the file: {exc.strerror or exc}",
                                    Location(display, 1, 1))]) from None
     return load_text(decode(raw, display), display, limits)
+
+
+def _binary(name: str, line: int, column: int) -> Problem:
+    return Problem("binary-file", "the file holds a NUL byte: it is binary data, not text",
+                   Location(name, line, column), "give a YAML or JSON text file, saved as UTF-8")
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -227,8 +312,49 @@ def decode(raw: bytes, name: str) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            hint = "the file looks like UTF-16: save it as UTF-8"
+        elif b"\0" in raw[: exc.start + 1]:
+            raise PolicyError([_binary(name, raw.count(b"\n", 0, raw.index(b"\0")) + 1,
+                                       raw.index(b"\0") - (raw.rfind(b"\n", 0, raw.index(b"\0")) + 1) + 1)]) from None
+        else:
+            hint = "save the file as UTF-8"
         raise PolicyError([Problem("encoding", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                                   Location(name, line, column), "save the file as UTF-8")]) from None
+                                   Location(name, line, column), hint)]) from None
+
+
+def check_data(data: Any, name: str, limits: Limits = DEFAULT_LIMITS, where: Location | None = None) -> None:
+    """Hold plain data read otherwise than by :func:`load_text` (JSON) to the same limits:
+    nesting (``too-deep``), values (``too-many-nodes``), digits of an integer (``literal-too-long``).
+    Iterative, so any depth is measured without recursion."""
+    loc = where or Location(name, 1, 1)
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > limits.max_nodes:
+            raise PolicyError([Problem("too-many-nodes", f"the data holds more than {limits.max_nodes} values",
+                                       loc, "split it, or raise the limit (max_nodes)")])
+        if depth > limits.max_depth:
+            raise PolicyError([Problem("too-deep", f"nesting deeper than {limits.max_depth} levels", loc,
+                                       "flatten the data")])
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def int_digits_problem(text: str, limits: Limits, location: Location) -> Problem | None:
+    """A ``literal-too-long`` problem when the integer ``text`` has more digits than allowed."""
+    if len(text) <= limits.integer_digits:
+        return None
+    digits = sum(ch.isdigit() for ch in text)
+    if digits <= limits.integer_digits:
+        return None
+    return Problem("literal-too-long", f"the number has {digits} digits, over the limit of "
+                   f"{limits.integer_digits}", location,
+                   "no amount needs so many digits: check the value (or raise max_literal_digits)")
 
 
 def _position(node: Node) -> ScalarPosition:
@@ -257,11 +383,15 @@ def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _B
     loaded.positions[path] = _position(node)
     if isinstance(node, ScalarNode):
         if _SURROGATE.search(node.value):
-            pos = loaded.positions[path]
-            problems.append(Problem("encoding", "the text holds an unpaired surrogate escape (e.g. \\ud800), "
-                                    "which is not a character", Location(loaded.name, pos.line, pos.column),
-                                    "write the character itself, or a valid \\U escape"))
+            problems.append(_surrogate(loaded, loaded.positions[path]))
             return None
+        if node.style is None or node.style == "":
+            if _INT_RE.match(node.value):
+                pos = loaded.positions[path]
+                problem = int_digits_problem(node.value, limits, Location(loaded.name, pos.line, pos.column))
+                if problem is not None:
+                    problems.append(problem)
+                    return None
         return _resolve_scalar(node)
     if isinstance(node, SequenceNode):
         return [_walk(item, path + (i,), depth + 1, loaded, budget, problems)
@@ -276,6 +406,9 @@ def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _B
                 continue
             key = str(key_node.value)
             key_pos = _position(key_node)
+            if _SURROGATE.search(key):
+                problems.append(_surrogate(loaded, key_pos))
+                continue
             if key in out:
                 prev = first_seen[key]
                 problems.append(Problem(
@@ -288,6 +421,12 @@ def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _B
             out[key] = _walk(value_node, path + (key,), depth + 1, loaded, budget, problems)
         return out
     return None
+
+
+def _surrogate(loaded: LoadedFile, pos: ScalarPosition) -> Problem:
+    return Problem("encoding", "the text holds an unpaired surrogate escape (e.g. \\ud800), "
+                   "which is not a character", Location(loaded.name, pos.line, pos.column),
+                   "write the character itself, or a valid \\U escape")
 
 
 def _resolve_scalar(node: ScalarNode) -> Any:

@@ -5,14 +5,20 @@ built once per process (and cached on disk by Lark between processes); a Transfo
 the parse tree into the immutable nodes of :mod:`ordinance.grammar.ast`, keeping character
 offsets.  Syntax errors become :class:`~ordinance.errors.Problem` records with code
 ``syntax`` and a hint that names what was expected, in words rather than terminal names.
+
+Expressions are data, never Python: the text is lexed and parsed by the grammar alone, and
+nothing here (or later) hands it to ``eval``, ``exec``, ``getattr`` or ``str.format``.  Every
+parse is bounded by :class:`~ordinance.engine.load.Limits`: the length of the text
+(``expression-too-long``, checked before any parsing), the digits of a number
+(``literal-too-long``) and the depth of the tree (``expression-too-deep``).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -20,6 +26,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from .. import values as V
 from ..errors import Location, Problem
 from . import ast as A
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine.load import Limits
 
 GRAMMAR_PATH = Path(__file__).with_name("expression.lark")
 
@@ -43,33 +52,63 @@ def _lark() -> Lark:
 
 
 class ExpressionSyntaxError(Exception):
-    """Raised by :func:`parse_text`; carries the offset and a readable message."""
+    """Raised by :func:`parse_text`; carries the offset, a readable message and a stable code
+    (``syntax``, or the limit broken: ``expression-too-long``, ``expression-too-deep``,
+    ``literal-too-long``)."""
 
-    def __init__(self, offset: int, message: str, hint: str | None = None, width: int = 1):
+    def __init__(self, offset: int, message: str, hint: str | None = None, width: int = 1, code: str = "syntax"):
         super().__init__(message)
-        self.offset, self.message, self.hint, self.width = offset, message, hint, width
+        self.offset, self.message, self.hint, self.width, self.code = offset, message, hint, width, code
+
+
+_DEFAULT_LIMITS: Any = None
+
+
+def _limits(limits: "Limits | None") -> "Limits":
+    """``limits``, or the defaults (imported late: the loader imports this module)."""
+    global _DEFAULT_LIMITS
+    if limits is not None:
+        return limits
+    if _DEFAULT_LIMITS is None:
+        from ..engine.load import DEFAULT_LIMITS
+
+        _DEFAULT_LIMITS = DEFAULT_LIMITS
+    return _DEFAULT_LIMITS
 
 
 @v_args(meta=True)
 class _ToAst(Transformer):
     """Parse tree -> AST.  Every method receives the tree's meta (positions) and children."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, max_digits: int):
         super().__init__()
         self.text = text
+        self.max_digits = max_digits
 
     # literals -----------------------------------------------------------------------------
     def _lit(self, meta, token: Token, kind: str, value) -> A.Literal:
         return A.Literal(kind, value, str(token), token.start_pos, token.end_pos)
 
+    def _digits(self, token: Token) -> str:
+        """The token's text, once its digits are within the limit."""
+        text = str(token)
+        if len(text) > self.max_digits:
+            digits = sum(ch.isdigit() for ch in text)
+            if digits > self.max_digits:
+                raise ExpressionSyntaxError(
+                    token.start_pos, f"the number has {digits} digits, over the limit of {self.max_digits}",
+                    "no amount needs so many digits: check the literal (or raise max_literal_digits)",
+                    width=len(text), code="literal-too-long")
+        return text
+
     def number(self, meta, c):
-        return self._lit(meta, c[0], "number", V.parse_number(str(c[0])))
+        return self._lit(meta, c[0], "number", V.parse_number(self._digits(c[0])))
 
     def money(self, meta, c):
-        return self._lit(meta, c[0], "money", V.parse_money(str(c[0])))
+        return self._lit(meta, c[0], "money", V.parse_money(self._digits(c[0])))
 
     def percent(self, meta, c):
-        return self._lit(meta, c[0], "percent", V.parse_percent(str(c[0])))
+        return self._lit(meta, c[0], "percent", V.parse_percent(self._digits(c[0])))
 
     def date(self, meta, c):
         try:
@@ -81,7 +120,7 @@ class _ToAst(Transformer):
 
     def duration(self, meta, c):
         try:
-            value = V.parse_duration(str(c[0]))
+            value = V.parse_duration(self._digits(c[0]))
         except V.LiteralError as exc:
             raise ExpressionSyntaxError(c[0].start_pos, str(exc), width=len(c[0])) from None
         return self._lit(meta, c[0], "duration", value)
@@ -161,26 +200,43 @@ def _unescape(body: str) -> str:
     return "".join(out)
 
 
-#: How deeply an expression may nest (operators, calls, lists).  The checker, the compiler and
-#: the compiled closures all recurse over the tree, so a bound here keeps them within Python's
-#: recursion limit; no statute needs more than a handful of levels.
+#: How deeply an expression may nest (operators, calls, lists) by default
+#: (``Limits.max_expression_depth``).  The checker, the compiler and the compiled closures all
+#: recurse over the tree, so a bound here keeps them within Python's recursion limit; no statute
+#: needs more than a handful of levels.
 MAX_DEPTH = 100
 
-_TOO_DEEP = ("the expression is nested too deeply",
-             f"split it into named values under `values:` (at most {MAX_DEPTH} levels)")
+_TOO_DEEP = "the expression is nested too deeply"
 
 
-def parse_text(text: str) -> A.Node:
-    """Parse one expression; raise :class:`ExpressionSyntaxError` on a mistake."""
+def _too_deep(limit: int) -> ExpressionSyntaxError:
+    return ExpressionSyntaxError(0, _TOO_DEEP, f"split it into named values under `values:` (at most {limit} levels)",
+                                 code="expression-too-deep")
+
+
+def parse_text(text: str, limits: "Limits | None" = None) -> A.Node:
+    """Parse one expression; raise :class:`ExpressionSyntaxError` on a mistake or a broken limit.
+
+    ``limits`` (default: the default :class:`~ordinance.engine.load.Limits`) bounds the length
+    of ``text``, the digits of each number and the depth of the tree.
+    """
+    limits = _limits(limits)
+    if not isinstance(text, str):
+        raise ExpressionSyntaxError(0, "an expression must be text")
+    if len(text) > limits.max_expression_length:
+        raise ExpressionSyntaxError(0, f"the expression is {len(text)} characters long, over the limit of "
+                                    f"{limits.max_expression_length}",
+                                    "split it into named values under `values:`", width=1,
+                                    code="expression-too-long")
     if not text.strip():
         raise ExpressionSyntaxError(0, "empty expression", "write a value, a name or a formula")
     try:
         tree = _lark().parse(text)
-        node = _ToAst(text).transform(tree)
+        node = _ToAst(text, limits.max_literal_digits).transform(tree)
     except UnexpectedInput as exc:
         raise _friendly(exc, text) from None
     except RecursionError:
-        raise ExpressionSyntaxError(0, *_TOO_DEEP) from None
+        raise _too_deep(limits.max_expression_depth) from None
     except Exception as exc:  # a Transformer callback raised: unwrap lark's VisitError
         inner = getattr(exc, "orig_exc", None)
         if isinstance(inner, ExpressionSyntaxError):
@@ -188,10 +244,10 @@ def parse_text(text: str) -> A.Node:
         if isinstance(inner, V.LiteralError):
             raise ExpressionSyntaxError(0, str(inner)) from None
         if isinstance(inner, RecursionError):
-            raise ExpressionSyntaxError(0, *_TOO_DEEP) from None
+            raise _too_deep(limits.max_expression_depth) from None
         raise
-    if _depth(node) > MAX_DEPTH:
-        raise ExpressionSyntaxError(0, *_TOO_DEEP)
+    if _depth(node) > limits.max_expression_depth:
+        raise _too_deep(limits.max_expression_depth)
     return node
 
 
@@ -301,6 +357,8 @@ class SourceSpan:
 
     file: str
     segments: tuple[tuple[int, int, int], ...]
+    #: the limits of the file the text came from (:attr:`LoadedFile.limits`); None: the defaults
+    limits: Any = field(default=None, compare=False, repr=False)
 
     def location(self, start: int, end: int | None = None) -> Location:
         line, col = self._point(start)
@@ -319,8 +377,8 @@ class SourceSpan:
         return best[1], best[2] + (offset - best[0])
 
     @staticmethod
-    def at(file: str, line: int, column: int) -> "SourceSpan":
-        return SourceSpan(file, ((0, line, column),))
+    def at(file: str, line: int, column: int, limits: Any = None) -> "SourceSpan":
+        return SourceSpan(file, ((0, line, column),), limits)
 
 
 @dataclass(frozen=True)
@@ -336,17 +394,19 @@ class Expression:
         return self.span.location(node.start, node.end)
 
 
-def parse_expression(text: str, span: SourceSpan,
-                     report: Callable[[Problem], None] | None = None) -> Expression | None:
+def parse_expression(text: str, span: SourceSpan, report: Callable[[Problem], None] | None = None,
+                     limits: "Limits | None" = None) -> Expression | None:
     """Parse ``text`` found at ``span``; on error report a Problem and return None.
 
     Without ``report`` the problem is raised as a :class:`~ordinance.errors.PolicyError`.
+    ``limits``: the limits to parse under; by default those the file was loaded under
+    (``span.limits``), else the default :class:`~ordinance.engine.load.Limits`.
     """
     try:
-        return Expression(text, parse_text(text), span)
+        return Expression(text, parse_text(text, limits if limits is not None else span.limits), span)
     except ExpressionSyntaxError as exc:
         loc = span.location(exc.offset, exc.offset + exc.width)
-        problem = Problem("syntax", exc.message, loc, exc.hint)
+        problem = Problem(exc.code, exc.message, loc, exc.hint)
         if report is None:
             from ..errors import PolicyError
             raise PolicyError([problem]) from None
