@@ -191,13 +191,34 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
     if data.get("source"):
         source_path = directory / data["source"]["file"]
         source_name = str(display_root / data["source"]["file"])
-        try:
-            source_text = load_stage.decode(source_path.read_bytes(), source_name)
-        except OSError:
-            problems.append(Problem("missing-source", f"the source text {data['source']['file']} is missing",
-                                    manifest.location(("source", "file"))))
+        if not _inside(source_path, directory):
+            problems.append(Problem("outside-policy", f"the source text {data['source']['file']} is outside the "
+                                    "policy's folder", manifest.location(("source", "file")),
+                                    "keep the source text in the policy folder"))
+        else:
+            try:
+                with open(source_path, "rb") as stream:
+                    source_text = load_stage.decode(load_stage.read_limited(stream, source_name, limits),
+                                                    source_name)
+            except OSError:
+                problems.append(Problem("missing-source", f"the source text {data['source']['file']} is missing",
+                                        manifest.location(("source", "file"))))
+            except PolicyError as exc:
+                problems.extend(exc.problems)
     patterns = data.get("rules") or ["rules/*.yaml"]
-    rule_paths = sorted({p for pattern in patterns for p in directory.glob(pattern) if p.is_file()})
+    rule_paths = []
+    for i, pattern in enumerate(patterns):
+        try:
+            found = [p for p in directory.glob(pattern) if p.is_file()]
+        except (ValueError, NotImplementedError):  # an absolute pattern
+            found = None
+        if found is None or any(not _inside(p, directory) for p in found):
+            problems.append(Problem("outside-policy", f"the rule pattern `{pattern}` reaches outside the policy's "
+                                    "folder", manifest.location(("rules", i)),
+                                    "rule files live in the policy folder, e.g. rules/*.yaml"))
+            continue
+        rule_paths.extend(found)
+    rule_paths = sorted(set(rule_paths))
     if not rule_paths:
         problems.append(Problem("no-rules", "no rule files found", manifest.location(("rules",)),
                                 "put rule files in rules/*.yaml or list them under `rules:`"))
@@ -233,6 +254,11 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
     digest = _digest(directory, [manifest_path] + rule_paths + ([directory / data["source"]["file"]]
                                                                if source_text is not None else []))
     return PolicyInfo(policy_def.id, digest, str(directory), policy_def), checked
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    """Whether ``path`` (symlinks followed) lies inside ``directory``."""
+    return path.resolve().is_relative_to(directory.resolve())
 
 
 def _display_root(directory: Path) -> Path:

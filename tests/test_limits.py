@@ -66,7 +66,7 @@ def test_defaults():
     assert dataclasses.asdict(DEFAULT_LIMITS) == {
         "max_file_bytes": 4 * 1024 * 1024, "max_depth": 64, "max_nodes": 200_000,
         "max_expression_length": 65_536, "max_expression_depth": MAX_DEPTH, "max_literal_digits": 5_000,
-        "max_line_bytes": 1024 * 1024}
+        "max_line_bytes": 1024 * 1024, "max_claims": 10_000}
     assert ordinance.Limits is Limits
 
 

@@ -181,6 +181,7 @@ LIMIT_OPTIONS = (
     ("max_expression_depth", click.IntRange(min=1), "nesting of one expression (operators, calls, lists)"),
     ("max_literal_digits", click.IntRange(min=1), "digits in one number"),
     ("max_line_bytes", BYTES, "bytes in one line of batch input (JSON Lines, CSV)"),
+    ("max_claims", click.IntRange(min=1), "claims (and, apart, prior awards) in one case"),
 )
 
 

@@ -20,7 +20,7 @@ from .. import types as T
 from .. import values as V
 from ..errors import CaseError, Problem, did_you_mean, dotted_path
 from ..types import Type
-from .load import LoadedFile
+from .load import DEFAULT_LIMITS, LoadedFile
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..policy import Policy
@@ -254,6 +254,13 @@ def read_case(data: Any, policy: "Policy", name: str = "<case>", loaded: LoadedF
     if not isinstance(data, (dict, Mapping)):
         r.problem("bad-case", "a case must be a mapping with `applicant:` and `claims:`", ())
         raise CaseError(r.problems, {name: loaded.text} if loaded else None)
+    limits = loaded.limits if loaded is not None else DEFAULT_LIMITS
+    for key in ("claims", "history"):
+        items = data.get(key)
+        if isinstance(items, list) and len(items) > limits.max_claims:
+            r.problem("too-many-claims", f"the case lists {len(items)} {key}, more than the limit of "
+                      f"{limits.max_claims}", (key,), "split the case, or raise the limit (max_claims)")
+            raise CaseError(r.problems, {name: loaded.text} if loaded else None)
     r.unknown_keys(data, CASE_KEYS, (), "the case")
     case_id = data.get("case")
     if case_id is not None and not isinstance(case_id, (str, int)):

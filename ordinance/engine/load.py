@@ -59,6 +59,9 @@ class Limits:
     max_literal_digits: int = 5_000
     #: bytes in one line of batch input (JSON Lines, CSV): ``line-too-long`` (that case fails)
     max_line_bytes: int = 1024 * 1024
+    #: claims, and prior awards, in one case: ``too-many-claims``.  The language has no loops, so
+    #: this bounds the evaluation steps of a case (each claim runs its measure's expressions once)
+    max_claims: int = 10_000
 
     def __post_init__(self) -> None:
         for f in fields(self):
