@@ -34,7 +34,7 @@ PERCENT_RE = re.compile(rf"^({_NUMBER})\s*%$")
 NUMBER_RE = re.compile(rf"^[-+]?{_NUMBER}$")
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 DURATION_RE = re.compile(
-    rf"^(\d+)\s*(years?|months?|days?|年|個月|个月|日|天)$")
+    r"^(\d+)\s*(years?|months?|days?|年|個月|个月|日|天)$")
 
 #: The most digits a duration's count may have (10^7 days is beyond the calendar anyway).
 MAX_DURATION_DIGITS = 7

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Mapping
@@ -118,12 +119,15 @@ def convert_value(value: Any, t: Type) -> Any:
             return value
         if name == "string":
             return value
+        if (name == "money" or name == "number") and _PLAIN_DECIMAL(value):
+            return Decimal(value)  # "1234567.89": digits as written, non-negative, at most 30 before the point
         if name in _CACHED_TEXT_TYPES and len(value) <= 64:
             return _convert_text(value, t)  # "200萬", "2025-06-01": the same texts recur across cases
     return _convert_slow(value, t)
 
 
 _CACHED_TEXT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
+_PLAIN_DECIMAL = re.compile(r"\d{1,30}(?:\.\d{1,30})?\Z").match
 
 
 @functools.lru_cache(maxsize=8192)

@@ -18,7 +18,7 @@ import decimal
 import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from .. import values as V
 from ..errors import EvaluationError, Problem
@@ -478,5 +478,3 @@ def _dated(name: str, starts: list[_dt.date], fns: list[Compiled]) -> Compiled:
         return fns[i](env)
     return dated
 
-
-ProgramFactory = Callable[[MeasureDef, PolicyDef, CheckedPolicy], MeasureProgram]
