@@ -77,8 +77,8 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.d
         for e in entries if trace else ():
             if e.node is not None:
                 m = e.program.measure
-                _attach_readings(e.node, m.readings, m, "the rule file", keep_unmatched=True)
-                _attach_readings(e.node, e.program.policy.readings, m, "the policy", keep_unmatched=False)
+                _attach_readings(e.node, m, [(r, "the rule file", True) for r in m.readings]
+                                 + [(r, "the policy", False) for r in e.program.policy.readings])
     return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.refs, as_of=as_of)
 
 
@@ -134,16 +134,24 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
     return _Entry(claim, program, outcome, result, node)
 
 
-def _attach_readings(claim_node: TraceNode, readings, measure, source: str, keep_unmatched: bool) -> None:
-    """Put each reading under the step it is about: a node whose id or kind is its ``about``
-    (``basis:maximum`` / ``basis:exact`` name the amount of measures with that basis)."""
-    for reading in readings:
+def _attach_readings(claim_node: TraceNode, measure, readings) -> None:
+    """Put each reading under the step it is about: the first node whose id or kind is its
+    ``about`` (``basis:maximum`` / ``basis:exact`` name the amount of measures with that basis).
+    ``readings`` are ``(reading, whose, keep_unmatched)``: a measure's reading about no step of
+    this claim is shown at the claim's level, a policy's is left out."""
+    if not readings:
+        return
+    steps: dict[str, TraceNode] = {}
+    for n in claim_node.walk():
+        if n is claim_node or n.kind == "reading":
+            continue
+        steps.setdefault(n.id, n)
+        steps.setdefault(n.kind, n)
+        if n.kind == "amount":
+            steps.setdefault(f"basis:{measure.basis}", n)
+    for reading, source, keep_unmatched in readings:
         about = reading.applies_to
-        target = None
-        if about:
-            target = next((n for n in claim_node.walk() if n is not claim_node and n.kind != "reading" and
-                           (about in (n.id, n.kind) or (n.kind == "amount" and about == f"basis:{measure.basis}"))),
-                          None)
+        target = steps.get(about) if about else None
         if target is None and not keep_unmatched:
             continue
         (target or claim_node).add(TraceNode("reading", about or "reading", reading.label,

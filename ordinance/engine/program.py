@@ -98,6 +98,7 @@ class MeasureProgram:
         self.constants: dict[str, tuple[bool, Any]] = {}
         self._readers: dict[str, Compiled] = {}
         self._tables: dict[str, tuple[list[Compiled | None], list[dict[str, Compiled]]]] = {}
+        self._input_types: dict[tuple[int, bool], dict[str, str]] = {}  # for the trace, per expression
         self._resolver = _MeasureResolver(self)
         self._compile_parameters()
         self.conditions = [(c, self._compile(c.when)) for c in measure.conditions]
@@ -317,16 +318,20 @@ class MeasureProgram:
 
     def input_types(self, expression: Expression, result: bool = True) -> dict[str, str]:
         """The static types of what ``expression`` reads (and of its result), for renderers."""
-        scope = self.checked.scopes[self.measure.id]
-        typed = self._typed(expression)
-        out = {}
-        for name in typed.reads:
-            symbol = scope.lookup(name)
-            if symbol is not None:
-                out[name] = str(symbol.type)
-        if result:
-            out["result"] = str(typed.type)
-        return out
+        key = (id(expression), result)
+        known = self._input_types.get(key)
+        if known is None:
+            scope = self.checked.scopes[self.measure.id]
+            typed = self._typed(expression)
+            known = {}
+            for name in typed.reads:
+                symbol = scope.lookup(name)
+                if symbol is not None:
+                    known[name] = str(symbol.type)
+            if result:
+                known["result"] = str(typed.type)
+            self._input_types[key] = known
+        return dict(known)  # the caller may add to it
 
     def _trace_expression(self, parent: TraceNode, kind: str, id: str, label: Label | None, location, citation,
                           expression: Expression, env: dict, result: Any, status: str | None = None) -> TraceNode:

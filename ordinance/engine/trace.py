@@ -65,10 +65,12 @@ class TraceNode:
         return out
 
     def walk(self):
-        """This node and all below it, depth first."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This node and all below it, depth first (parents before their children)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
     def find(self, kind: str, id: str | None = None) -> "TraceNode | None":
         for node in self.walk():
