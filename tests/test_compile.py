@@ -309,3 +309,39 @@ def test_a_constant_resolver_name_is_folded():
     typed = Checker(scope, lambda p: None).check(parse_expression("1萬 * r", SourceSpan.at("r.yaml", 1, 1)))
     assert constant_value(typed, Constants()) == (True, D(3000))
     assert compile_expression(typed, Constants())({}) == D(3000)
+
+
+def test_any_and_all_over_a_written_list_are_three_valued():
+    from ordinance.engine.check import Checker, Scope, Symbol
+    from ordinance.engine.compile import Resolver, Undetermined, compile_expression
+    from ordinance.grammar.parser import SourceSpan, parse_expression
+    from ordinance import types as T
+
+    scope = Scope()
+    for name in ("a", "b", "c"):
+        scope.add(Symbol(f"claim.{name}", "fact", T.BOOL))
+
+    class Facts(Resolver):
+        def name(self, dotted):
+            def read(env):
+                try:
+                    return env[dotted]
+                except KeyError:
+                    raise Undetermined(frozenset((dotted,))) from None
+            return read
+
+    def run(text, env):
+        typed = Checker(scope, lambda p: (_ for _ in ()).throw(AssertionError(p))).check(
+            parse_expression(text, SourceSpan.at("t", 1, 1)))
+        try:
+            return compile_expression(typed, Facts())(env)
+        except Undetermined as exc:
+            return sorted(exc.missing)
+
+    assert run("any([claim.a, claim.b])", {"claim.b": True}) is True
+    assert run("any([claim.a, claim.b])", {"claim.b": False}) == ["claim.a"]
+    assert run("any([claim.a, claim.b, claim.c])", {"claim.b": False}) == ["claim.a", "claim.c"]
+    assert run("all([claim.a, claim.b])", {"claim.b": False}) is False
+    assert run("all([claim.a, claim.b])", {"claim.a": True, "claim.b": True}) is True
+    assert run("all([claim.a, claim.b])", {"claim.a": True}) == ["claim.b"]
+    assert run("any([false, false])", {}) is False and run("all([])", {}) is True

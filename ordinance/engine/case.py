@@ -255,6 +255,9 @@ def _dotted(path: tuple[object, ...]) -> str:
 def read_case(data: Any, policy: "Policy", name: str = "<case>", loaded: LoadedFile | None = None) -> Case:
     """Check and convert ``data`` into a :class:`Case` for ``policy``; raise CaseError listing every problem."""
     r = _Reader(policy, name, loaded)
+    if data is None:
+        r.problem("empty-file", "the case is empty", (), "a case needs at least `claims:`")
+        raise CaseError(r.problems, {name: loaded.text} if loaded else None)
     if not isinstance(data, (dict, Mapping)):
         r.problem("bad-case", "a case must be a mapping with `applicant:` and `claims:`", ())
         raise CaseError(r.problems, {name: loaded.text} if loaded else None)

@@ -167,6 +167,10 @@ class _Compiler:
 
         return self._fold(node, connective, lp, rp)
 
+    def _quantifier(self, node: A.Call, decisive: bool):
+        parts = [self.compile(i) for i in node.arguments[0].items]
+        return self._fold(node, _quantifier_fn([_as_fn(p) for p in parts], decisive), *parts)
+
     def _Not(self, node: A.Not):
         part = self.compile(node.operand)
         f = part.fn if isinstance(part, _Const) else part
@@ -186,6 +190,8 @@ class _Compiler:
         return if_
 
     def _Call(self, node: A.Call):
+        if node.function in ("any", "all") and len(node.arguments) == 1 and isinstance(node.arguments[0], A.ListExpr):
+            return self._quantifier(node, decisive=node.function == "any")
         parts = [self.compile(a) for a in node.arguments]
         fns = [p.fn if isinstance(p, _Const) else p for p in parts]
         types = [self.typed.type_of(a) for a in node.arguments]
@@ -193,6 +199,24 @@ class _Compiler:
         if node.function == "cap":  # never folded: its trace note must be recorded at run time
             return fn
         return self._fold(node, fn, *parts)
+
+
+def _quantifier_fn(items: list[Compiled], decisive: bool) -> Compiled:
+    """``any([...])`` (decided by a true item) or ``all([...])`` (by a false one) over a written
+    list, three-valued like ``or`` and ``and``: a decisive item decides even when others are
+    missing; otherwise the missing facts of every undetermined item are reported."""
+    def quantifier(env):
+        missing: frozenset[str] = frozenset()
+        for item in items:
+            try:
+                if bool(item(env)) is decisive:
+                    return decisive
+            except Undetermined as exc:
+                missing |= exc.missing
+        if missing:
+            raise Undetermined(missing)
+        return not decisive
+    return quantifier
 
 
 def _as_fn(part) -> Compiled:
