@@ -393,7 +393,7 @@ def _load(item: tuple, policy: Policy, limits: Limits = DEFAULT_LIMITS) -> tuple
             raise CaseError([dataclasses.replace(problem, location=Location(display, n, column))]) from None
         data = _json_loads(text.rstrip("\r\n"), display, n, limits)
         try:
-            check_data(data, display, limits, Location(display, n, 1))
+            check_data(data, display, limits, Location(display, n, 1), text)
         except PolicyError as exc:
             raise CaseError(exc.problems) from None
         return data, None, [], f"line {n}"

@@ -326,10 +326,17 @@ def decode(raw: bytes, name: str) -> str:
                                    Location(name, line, column), hint)]) from None
 
 
-def check_data(data: Any, name: str, limits: Limits = DEFAULT_LIMITS, where: Location | None = None) -> None:
+def check_data(data: Any, name: str, limits: Limits = DEFAULT_LIMITS, where: Location | None = None,
+               text: str | None = None) -> None:
     """Hold plain data read otherwise than by :func:`load_text` (JSON) to the same limits:
     nesting (``too-deep``), values (``too-many-nodes``), digits of an integer (``literal-too-long``).
-    Iterative, so any depth is measured without recursion."""
+    Iterative, so any depth is measured without recursion.  Given the JSON ``text`` the data was
+    read from, the walk is skipped when counting brackets and separators already bounds both
+    (every container opens with a bracket, every further value follows a comma or a colon)."""
+    if text is not None:
+        opened = text.count("[") + text.count("{")
+        if opened <= limits.max_depth and opened + text.count(",") + text.count(":") + 1 <= limits.max_nodes:
+            return
     loc = where or Location(name, 1, 1)
     nodes = 0
     stack: list[tuple[Any, int]] = [(data, 0)]
