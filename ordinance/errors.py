@@ -12,7 +12,7 @@ a caret under the offending span.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 
@@ -173,25 +173,3 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
         return None
     quoted = " or ".join(f"`{m}`" for m in matches)
     return f"did you mean {quoted}?"
-
-
-@dataclass
-class ProblemCollector:
-    """Collects problems during a stage; :meth:`raise_if_any` raises them together."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, code: str, message: str, location: Location | None = None, hint: str | None = None,
-            path: str | None = None) -> None:
-        self.problems.append(Problem(code, message, location, hint, path))
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        self.problems.extend(problems)
-
-    def __bool__(self) -> bool:
-        return bool(self.problems)
-
-    def raise_if_any(self, error_type: type[OrdinanceError] = PolicyError,
-                     sources: Mapping[str, str] | None = None) -> None:
-        if self.problems:
-            raise error_type(self.problems, sources)

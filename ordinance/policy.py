@@ -61,7 +61,8 @@ class Policy:
         self.applicant_specs = {name.split(".", 1)[1]: (name, fact.type) for name, fact in applicant_facts.items()}
         for builtin in ("id", "name"):
             self.applicant_specs[builtin] = (f"applicant.{builtin}", STRING)
-        self.refs = self.policy_refs()
+        #: the ``policies`` entries of a decision: id and digest of each policy loaded
+        self.refs = [{"id": i.id, "digest": i.digest} for i in infos]
 
     # -- lookup -----------------------------------------------------------------------------------
     def measure_ids(self) -> list[str]:
@@ -81,8 +82,6 @@ class Policy:
             return self.programs.get(ref)
         return None
 
-    def policy_refs(self) -> list[dict[str, str]]:
-        return [{"id": i.id, "digest": i.digest} for i in self.policies]
 
     # -- evaluation -------------------------------------------------------------------------------
     def read_case(self, case: Mapping[str, Any] | Case, name: str = "<case>") -> Case:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCALAR_NAMES = ("bool", "number", "money", "rate", "date", "duration", "string")
-
 
 @dataclass(frozen=True)
 class Type:

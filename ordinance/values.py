@@ -224,9 +224,3 @@ def _cents(amount: Decimal) -> Decimal:
     q = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     return q.copy_abs() if q.is_zero() else q
 
-
-def is_finite_decimal(value: Decimal) -> bool:
-    try:
-        return value.is_finite()
-    except (InvalidOperation, AttributeError):
-        return False

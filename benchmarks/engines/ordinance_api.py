@@ -92,7 +92,7 @@ def _compiled_rule() -> Built:
         day = env["claim.date"]
         if not policy_window.contains(day) or (measure_window is not None and not measure_window.contains(day)):
             return zero
-        outcome = run(dict(env), day, None)  # run memoises tables and values in env: a fresh copy each time
+        outcome = run(dict(env), None)  # run memoises tables and values in env: a fresh copy each time
         if outcome.status != "eligible":
             return zero
         amount = outcome.amount

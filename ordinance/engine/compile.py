@@ -85,9 +85,6 @@ class _Compiler:
         method = getattr(self, "_" + type(node).__name__)
         return method(node)
 
-    def _fn(self, node: A.Node) -> Compiled:
-        c = self.compile(node)
-        return c.fn if isinstance(c, _Const) else c
 
     def _fold(self, node: A.Node, fn: Compiled, *parts) -> Any:
         """Fold ``fn`` to a constant if all ``parts`` are constants (and it evaluates)."""

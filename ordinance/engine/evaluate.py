@@ -109,7 +109,7 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
             env["claim.date"] = day
         if claim.project is not None:
             env["claim.project"] = claim.project
-        outcome = program.run(env, day, node)
+        outcome = program.run(env, node)
         if outcome.status == "eligible" and m.exclusive and claim.project is None:
             outcome = Outcome("undetermined", missing=["claim.project"], reasons=[reason(
                 "project-needed", "須註明項目，以適用「就高不重複」",
@@ -310,9 +310,6 @@ def _cap_key(pool: str, scope: int, day, project: str | None) -> tuple[object, .
     return (pool, project)
 
 
-_SCOPE_WORDS = SCOPE_WORDS
-
-
 _SCOPE_ZH = {"project": "單個項目", "product": "單個產品", "project-year": "單個項目本年度",
              "product-year": "單個產品本年度"}
 
@@ -321,7 +318,7 @@ def _exhausted_reason(scope: str) -> dict[str, Any]:
     if scope == "entity-year":
         return reason("yearly-cap-exhausted", "本年度額度已用完", "the yearly cap for this applicant is used up")
     return reason("cap-exhausted", f"{_SCOPE_ZH[scope]}上限已用完",
-                  f"the cap {_SCOPE_WORDS[scope]} is used up by earlier awards")
+                  f"the cap {SCOPE_WORDS[scope]} is used up by earlier awards")
 
 
 def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> None:
@@ -375,7 +372,7 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
             asked = e.result.amount
             grant = asked if asked <= remaining else remaining
             if e.node is not None and (cap.per == "entity-year" or before or earlier):
-                scope = _SCOPE_WORDS[cap.per]
+                scope = SCOPE_WORDS[cap.per]
                 inputs: dict[str, object] = {"cap": limit, "already granted (history)": before,
                                              "already granted (earlier claims)": earlier, "remaining": remaining,
                                              "amount": asked}

@@ -50,7 +50,6 @@ class FactDef:
     type: Type
     label: Label
     location: Location
-    unit_hint: str | None = None
 
 
 @dataclass

@@ -177,10 +177,10 @@ class MeasureProgram:
         return selector
 
     # -- evaluation --------------------------------------------------------------------------------
-    def run(self, env: dict, claim_date: _dt.date | None, node: TraceNode | None) -> Outcome:
+    def run(self, env: dict, node: TraceNode | None) -> Outcome:
         """Decide one claim whose facts are in ``env``; record steps under ``node`` if tracing."""
         try:
-            return self._run(env, claim_date, node)
+            return self._run(env, node)
         except NoRowMatched as exc:
             t = exc.table
             label = t.label.en if t.label else t.name
@@ -215,7 +215,7 @@ class MeasureProgram:
         return EvaluationError([Problem("evaluation", f"{where} cannot be computed: {describe_error(exc)}",
                                         location, hint)], self.policy.sources)
 
-    def _run(self, env: dict, claim_date: _dt.date | None, node: TraceNode | None) -> Outcome:
+    def _run(self, env: dict, node: TraceNode | None) -> Outcome:
         m = self.measure
         failed: list[ConditionDef] = []
         missing: set[str] = set()

@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 from ..errors import Problem, did_you_mean, dotted_path
 from .load import LoadedFile
 
-SCHEMAS = ("policy", "rules")
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
 
