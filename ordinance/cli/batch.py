@@ -359,7 +359,7 @@ def _fallback_name(item: tuple) -> str:
     if kind == "csv":
         line, row = item[3][0]
         return _csv_key(item[2], row) or f"line {line}"
-    return _clean(item[1])
+    return _clean(str(item[1]))
 
 
 def _item_location(item: tuple) -> Location | None:
@@ -852,14 +852,9 @@ def _record_of(entry: dict[str, Any]) -> Record:
 
 def _item_id(item: tuple) -> str:
     """Which input a case came from (a file name, ``line N``): checked when resuming."""
-    kind = item[0]
-    if kind == "file":
-        return _clean(item[2])
-    if kind == "json":
-        return f"line {item[2]}"
-    if kind == "csv":
+    if item[0] == "csv":
         return f"line {item[3][0][0]}"
-    return _clean(str(item[1]))
+    return _fallback_name(item)
 
 
 class _Writer:
