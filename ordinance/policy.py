@@ -11,8 +11,10 @@ groups then span them all.
 from __future__ import annotations
 
 import datetime
+import fnmatch
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -21,7 +23,7 @@ from .engine import check as check_stage
 from .engine import evaluate as evaluate_stage
 from .engine import load as load_stage
 from .engine import validate as validate_stage
-from .engine.case import Case, read_case
+from .engine.case import Case, read_case, read_plain_case
 from .engine.decision import Decision
 from .engine.model import FactDef, PolicyDef, Validity
 from .engine.parse import FileParser
@@ -88,7 +90,7 @@ class Policy:
         """Check and convert a case given as plain data; raise CaseError on any mistake."""
         if isinstance(case, Case):
             return case
-        return read_case(case, self, name)
+        return read_plain_case(case, self, name) or read_case(case, self, name)
 
     def evaluate(self, case: Mapping[str, Any] | Case, *, trace: bool = True,
                  as_of: datetime.date | None = None) -> Decision:
@@ -124,20 +126,33 @@ class Policy:
         return f"<Policy {self.id} ({len(self.programs)} measures) sha256:{self.digest[:12]}>"
 
 
-def load_policy(path: PathLike | Sequence[PathLike], *, limits: load_stage.Limits = load_stage.DEFAULT_LIMITS
-                ) -> Policy:
+def load_policy(path: PathLike | Sequence[PathLike], *, limits: load_stage.Limits = load_stage.DEFAULT_LIMITS,
+                overrides: Mapping[str, str] | None = None, display_root: PathLike | None = None) -> Policy:
     """Load, validate, parse, check and compile the policy directory at ``path``.
 
     ``path`` may also be a list of directories, loaded together.  Raises
     :class:`~ordinance.errors.PolicyError` listing every problem found.
+
+    ``overrides`` overlays the first directory in memory, without writing a file: it maps a
+    path inside that directory (``rules/08-compute-voucher.yaml``, ``policy.yaml``; written with
+    ``/``) to the text that replaces the file's; a path that names no file yet adds a rule file,
+    when it matches the manifest's ``rules:`` patterns.  Any other path is a problem
+    (``bad-override``).  The digest is computed over the overlaid text.
+
+    ``display_root`` is the name the first directory goes by in problems and traces (``""``:
+    files are named relative to the directory, ``rules/08-compute-voucher.yaml``); by default it
+    is the directory's path, relative to the working directory when it lies below it.
     """
     paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
     problems: list[Problem] = []
     sources: dict[str, str] = {}
     infos: list[PolicyInfo] = []
     checked_all = []
-    for p in paths:
-        result = _load_one(Path(p), limits, problems, sources)
+    for i, p in enumerate(paths):
+        if i == 0 and (overrides is not None or display_root is not None):
+            result = _load_one(Path(p), limits, problems, sources, dict(overrides or {}), display_root)
+        else:
+            result = _load_one(Path(p), limits, problems, sources)
         if result is not None:
             infos.append(result[0])
             checked_all.append(result[1])
@@ -162,12 +177,14 @@ def load_policy(path: PathLike | Sequence[PathLike], *, limits: load_stage.Limit
     return Policy(infos, programs, applicant_facts)
 
 
-def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[str, str]):
-    """One policy directory through load, validate, parse and check."""
+def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[str, str],
+              overrides: dict[str, str] | None = None, display: PathLike | None = None):
+    """One policy directory through load, validate, parse and check (``overrides``, ``display``:
+    see :func:`load_policy`)."""
     report = problems.append
     before = len(problems)
     manifest_path = directory / "policy.yaml"
-    display_root = _display_root(directory)
+    display_root = _display_root(directory) if display is None else Path(display)
     if not manifest_path.is_file():
         problems.append(Problem("no-manifest", f"no policy.yaml in {directory}",
                                 Location(str(display_root / "policy.yaml"), 1, 1),
@@ -175,7 +192,10 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
         return None
     loaded_files = []
     try:
-        manifest = load_stage.load_file(manifest_path, str(display_root / "policy.yaml"), limits)
+        if overrides and "policy.yaml" in overrides:
+            manifest = load_stage.load_text(overrides["policy.yaml"], str(display_root / "policy.yaml"), limits)
+        else:
+            manifest = load_stage.load_file(manifest_path, str(display_root / "policy.yaml"), limits)
     except PolicyError as exc:
         problems.extend(exc.problems)
         sources.update(exc.sources)
@@ -217,6 +237,8 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
                                     "rule files live in the policy folder, e.g. rules/*.yaml"))
             continue
         rule_paths.extend(found)
+    if overrides:
+        rule_paths.extend(_overlay_paths(directory, patterns, rule_paths, overrides, display_root, problems))
     rule_paths = sorted(set(rule_paths))
     if not rule_paths:
         problems.append(Problem("no-rules", "no rule files found", manifest.location(("rules",)),
@@ -224,7 +246,9 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
     for rp in rule_paths:
         name = str(display_root / rp.relative_to(directory))
         try:
-            loaded = load_stage.load_file(rp, name, limits)
+            text = overrides.get(rp.relative_to(directory).as_posix()) if overrides else None
+            loaded = (load_stage.load_file(rp, name, limits) if text is None
+                      else load_stage.load_text(text, name, limits))
         except PolicyError as exc:
             problems.extend(exc.problems)
             sources.update(exc.sources)
@@ -251,7 +275,7 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
     if len(problems) > before:
         return None
     digest = _digest(directory, [manifest_path] + rule_paths + ([directory / data["source"]["file"]]
-                                                               if source_text is not None else []))
+                                                               if source_text is not None else []), overrides)
     return PolicyInfo(policy_def.id, digest, str(directory), policy_def), checked
 
 
@@ -267,15 +291,69 @@ def _display_root(directory: Path) -> Path:
         return directory
 
 
-def _digest(directory: Path, files: list[Path]) -> str:
-    """sha256 over the rule files' names and content, in a fixed order."""
+def _digest(directory: Path, files: list[Path], overrides: Mapping[str, str] | None = None) -> str:
+    """sha256 over the rule files' names and content (as overlaid), in a fixed order."""
     h = hashlib.sha256()
     for f in sorted(set(files)):
-        h.update(str(f.relative_to(directory)).replace(os.sep, "/").encode("utf-8"))
+        rel = str(f.relative_to(directory)).replace(os.sep, "/")
+        h.update(rel.encode("utf-8"))
         h.update(b"\0")
-        h.update(f.read_bytes())
+        text = overrides.get(rel) if overrides else None
+        h.update(f.read_bytes() if text is None else text.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
+
+
+# -- the in-memory overlay ---------------------------------------------------------------------------
+
+def override_path_problem(rel: str) -> str | None:
+    """Why ``rel`` cannot name a file of an overlay (None: it can): it must be a relative path
+    written with ``/``, without ``..`` or empty parts, naming a ``.yaml``, ``.yml`` or ``.json`` file."""
+    if not isinstance(rel, str) or not rel:
+        return "the path is empty"
+    if rel.startswith(("/", "\\")) or "\\" in rel or re.match(r"^[A-Za-z]:", rel):
+        return "the path must be relative to the policy folder, written with /"
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return "the path must not hold `..`, `.` or empty parts"
+    if any(ch in rel for ch in "\0*?[]") or any(ord(ch) < 32 for ch in rel):
+        return "the path holds a character a file name cannot"
+    if not rel.endswith((".yaml", ".yml", ".json")):
+        return "only rule files (.yaml, .yml, .json) and policy.yaml can be overlaid"
+    return None
+
+
+def _matches(parts: list[str], pattern: list[str]) -> bool:
+    """Whether the path ``parts`` matches the glob ``pattern`` parts (``**``: any number of folders)."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_matches(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _matches(parts[1:], pattern[1:])
+
+
+def _overlay_paths(directory: Path, patterns: list[Any], found: list[Path], overrides: Mapping[str, str],
+                   display_root: Path, problems: list[Problem]) -> list[Path]:
+    """The rule files an overlay adds; a path that is neither a rule file (found, or matching a
+    ``rules:`` pattern) nor ``policy.yaml`` is a ``bad-override`` problem."""
+    known = {p.relative_to(directory).as_posix() for p in found}
+    added = []
+    for rel in sorted(overrides):
+        if rel == "policy.yaml" or rel in known:
+            continue
+        why = override_path_problem(rel)
+        if why is None and not any(isinstance(pat, str) and _matches(rel.split("/"), pat.split("/"))
+                                   for pat in patterns):
+            why = f"it matches none of the policy's rule patterns ({', '.join(map(str, patterns))})"
+        if why is None and (directory / rel).exists():
+            why = "a file of that name exists but is not one of the policy's rule files"
+        if why is not None:
+            problems.append(Problem("bad-override", f"cannot overlay `{rel}`: {why}",
+                                    Location(str(display_root / rel), 1, 1),
+                                    "overlay policy.yaml, a rule file, or a new file under rules/"))
+            continue
+        added.append(directory / rel)
+    return added
 
 
 def bundled_policy_dir(policy_id: str = DEFAULT_POLICY_ID) -> Path:

@@ -302,13 +302,25 @@ _FORBIDDEN_YAML = {"load", "unsafe_load", "full_load", "load_all", "unsafe_load_
                    "UnsafeLoader", "FullLoader", "CLoader", "CUnsafeLoader", "CFullLoader"}
 
 
+#: The one place allowed to compile Python: the code generator's ``_build``, which compiles source
+#: written from the checked AST with no rule text in it (tests/test_codegen.py audits that source).
+_SANCTIONED = {("ordinance/engine/codegen.py", "_build"): {"compile", "exec"}}
+
+
 def test_the_engine_never_evaluates_text_as_python():
     offences = []
     for path in sorted((ROOT / "ordinance").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        relative = path.relative_to(ROOT).as_posix()
+        sanctioned: dict[int, set[str]] = {}
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef) and (relative, fn.name) in _SANCTIONED:
+                for inner in ast.walk(fn):
+                    sanctioned[id(inner)] = _SANCTIONED[(relative, fn.name)]
         for node in ast.walk(tree):
             where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FORBIDDEN_CALLS:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FORBIDDEN_CALLS \
+                    and node.func.id not in sanctioned.get(id(node), ()):
                 offences.append(f"{where}: {node.func.id}()")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in ("format", "format_map") \

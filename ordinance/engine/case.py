@@ -122,7 +122,7 @@ def convert_value(value: Any, t: Type) -> Any:
         if (name == "money" or name == "number") and _PLAIN_DECIMAL(value):
             return Decimal(value)  # "1234567.89": digits as written, non-negative, at most 30 before the point
         if name in _CACHED_TEXT_TYPES and len(value) <= 64:
-            return _convert_text(value, t)  # "200萬", "2025-06-01": the same texts recur across cases
+            return _convert_text(value, name)  # "200萬", "2025-06-01": the same texts recur across cases
     return _convert_slow(value, t)
 
 
@@ -130,11 +130,15 @@ _CACHED_TEXT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
 _PLAIN_DECIMAL = re.compile(r"\d{1,30}(?:\.\d{1,30})?\Z").match
 
 
+_SIMPLE_TYPES = {t.name: t for t in (T.MONEY, T.NUMBER, T.RATE, T.DATE, T.DURATION)}
+
+
 @functools.lru_cache(maxsize=8192)
-def _convert_text(value: str, t: Type) -> Any:
-    """Text to a value of ``t``, remembered: Decimals, dates and durations are immutable, and a
-    failure (``_Mismatch``) is raised afresh each time, never cached."""
-    return _convert_slow(value, t)
+def _convert_text(value: str, type_name: str) -> Any:
+    """Text to a value of the simple type named ``type_name``, remembered: Decimals, dates and
+    durations are immutable, and a failure (``_Mismatch``) is raised afresh each time, never
+    cached.  (Keyed by the type's name: strings hash once, a Type would hash every time.)"""
+    return _convert_slow(value, _SIMPLE_TYPES[type_name])
 
 
 def _convert_slow(value: Any, t: Type) -> Any:
@@ -278,6 +282,87 @@ def read_case(data: Any, policy: "Policy", name: str = "<case>", loaded: LoadedF
     if r.problems:
         raise CaseError(r.problems, {name: loaded.text} if loaded else None)
     return Case(str(case_id) if case_id is not None else name, applicant, claims, history, name)
+
+
+_PLAIN_CASE_KEYS = frozenset(CASE_KEYS)
+_PLAIN_CLAIM_KEYS = frozenset(CLAIM_KEYS)
+
+
+def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case | None:
+    """The common shape of a case, read without a problem report: a dict of known keys, known facts
+    whose values convert, claims under measures named by their ids, unique claim ids.  Anything
+    else (including every mistake) returns None, and :func:`read_case` reads the case again,
+    collecting every problem with its path.  The two give the same :class:`Case` (a test holds it)."""
+    if data.__class__ is not dict:
+        return None
+    for key in data:
+        if key not in _PLAIN_CASE_KEYS:
+            return None
+    claims_data = data.get("claims")
+    if claims_data.__class__ is not list or len(claims_data) > DEFAULT_LIMITS.max_claims:
+        return None
+    case_id = data.get("case")
+    if case_id is not None and case_id.__class__ is not str:
+        return None
+    applicant: dict[str, Any] = {}
+    applicant_data = data.get("applicant")
+    try:
+        if applicant_data is not None:
+            if applicant_data.__class__ is not dict:
+                return None
+            specs = policy.applicant_specs
+            for key, value in applicant_data.items():
+                spec = specs.get(key)
+                if spec is None:
+                    return None
+                if value is not None:
+                    applicant[spec[0]] = convert_value(value, spec[1])
+        claims: list[Claim] = []
+        programs = policy.programs
+        seen: set[str] = set()
+        for i, item in enumerate(claims_data):
+            if item.__class__ is not dict:
+                return None
+            claim_id = item.get("id")
+            if claim_id.__class__ is not str:
+                if claim_id is not None:
+                    return None
+                claim_id = f"claim-{i + 1}"
+            if claim_id in seen:
+                return None
+            seen.add(claim_id)
+            program = programs.get(item.get("measure"))  # type: ignore[arg-type]
+            if program is None:
+                return None
+            day = item.get("date")
+            if day is not None:
+                day = _convert_text(day, "date") if day.__class__ is str and len(day) <= 64 \
+                    else convert_value(day, T.DATE)
+            project = item.get("project")
+            if project is not None and project.__class__ is not str:
+                return None
+            specs = program.claim_specs
+            facts: dict[str, Any] = {}
+            for key, value in item.items():
+                spec = specs.get(key)
+                if spec is None:
+                    if key not in _PLAIN_CLAIM_KEYS:
+                        return None
+                elif value is not None:
+                    facts[spec[0]] = convert_value(value, spec[1])
+            claims.append(Claim(claim_id, program.key, day, project, facts, i))
+    except (_Mismatch, TypeError):
+        return None
+    history_data = data.get("history")
+    history: list[PriorAward] = []
+    if history_data:
+        if history_data.__class__ is not list or len(history_data) > DEFAULT_LIMITS.max_claims:
+            return None
+        r = _Reader(policy, name, None)
+        history = _read_history(r, history_data)
+        if r.problems:
+            return None
+    return Case(case_id if case_id is not None else name, applicant, claims, history, name)
 
 
 def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:

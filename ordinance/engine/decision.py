@@ -18,7 +18,7 @@ from ..values import Duration, money_string
 from .trace import TraceNode, json_value
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ClaimResult:
     """The result for one claim."""
 
@@ -29,18 +29,33 @@ class ClaimResult:
     amount: Decimal | None
     basis: str  # exact | maximum
     benefit: str  # money | assessed | in-kind | support
-    ceiling: Decimal | None = None
-    duration: Duration | None = None
-    reasons: list[dict[str, Any]] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    quota: dict[str, Any] | None = None
-    superseded_by: str | None = None
-    trace: TraceNode | None = None
-    date: Any = None
-    year: int | None = None
-    project: str | None = None
-    rank: Any = None
+    ceiling: Decimal | None
+    duration: Duration | None
+    reasons: list[dict[str, Any]]
+    missing: list[str]
+    notes: list[str]
+    quota: dict[str, Any] | None
+    superseded_by: str | None
+    trace: TraceNode | None
+    date: Any
+    year: int | None
+    project: str | None
+    rank: Any
+
+    def __init__(self, claim: str, measure: str, policy: str, status: str, amount: Decimal | None, basis: str,
+                 benefit: str, ceiling: Decimal | None = None, duration: Duration | None = None,
+                 reasons: list[dict[str, Any]] | None = None, missing: list[str] | None = None,
+                 notes: list[str] | None = None, quota: dict[str, Any] | None = None,
+                 superseded_by: str | None = None, trace: TraceNode | None = None, date: Any = None,
+                 year: int | None = None, project: str | None = None, rank: Any = None):
+        # written out rather than generated: a decision makes one per claim, on the fast path
+        self.claim, self.measure, self.policy, self.status, self.amount = claim, measure, policy, status, amount
+        self.basis, self.benefit, self.ceiling, self.duration = basis, benefit, ceiling, duration
+        self.reasons = reasons if reasons is not None else []
+        self.missing = missing if missing is not None else []
+        self.notes = notes if notes is not None else []
+        self.quota, self.superseded_by, self.trace = quota, superseded_by, trace
+        self.date, self.year, self.project, self.rank = date, year, project, rank
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

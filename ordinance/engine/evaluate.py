@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import decimal
+import threading
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
@@ -53,12 +54,17 @@ class _Entry:
 def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.date | None = None) -> Decision:
     """Decide ``case`` under ``policy``; ``as_of`` is the date of evaluation (claims without a
     date of their own are decided as of it)."""
-    with decimal.localcontext(V.DECIMAL_CONTEXT):
+    saved = _getcontext()
+    _setcontext(_thread_context())
+    try:
         claims = case.claims
         if as_of is not None and any(c.date is None for c in claims):
             claims = [dataclasses.replace(c, date=as_of) if c.date is None else c for c in claims]
-        entries = [_decide_claim(policy, case, claim, trace) for claim in claims]
-        if as_of is not None:
+        if trace:
+            entries = [_decide_claim(policy, case, claim, True) for claim in claims]
+        else:
+            entries = [_decide_untraced(policy, case, claim) for claim in claims]
+        if as_of is not None and trace:
             for e, original in zip(entries, case.claims):
                 if original.date is None and e.node is not None:
                     e.node.notes.append(f"the claim gives no date: decided as of {as_of}")
@@ -79,7 +85,50 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.d
                 m = e.program.measure
                 _attach_readings(e.node, m, [(r, "the rule file", True) for r in m.readings]
                                  + [(r, "the policy", False) for r in e.program.policy.readings])
-    return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.refs, as_of=as_of)
+    finally:
+        _setcontext(saved)
+    return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.refs, as_of)
+
+
+_getcontext, _setcontext = decimal.getcontext, decimal.setcontext
+_THREAD = threading.local()
+
+
+def _thread_context() -> decimal.Context:
+    """This thread's copy of :data:`~ordinance.values.DECIMAL_CONTEXT` (cheaper to enter than
+    ``decimal.localcontext``, which copies it on every call; its flags are never read)."""
+    try:
+        return _THREAD.context
+    except AttributeError:
+        context = _THREAD.context = V.DECIMAL_CONTEXT.copy()
+        return context
+
+
+def _decide_untraced(policy: "Policy", case: Case, claim: Claim) -> _Entry:
+    """:func:`_decide_claim` with the trace off: the same outcome, with nothing recorded."""
+    program = policy.programs[claim.measure]
+    day = claim.date
+    if day is not None and program.always_valid(day):
+        env = {**case.applicant, **claim.facts, "claim.id": claim.id, "claim.date": day}
+        if claim.project is not None:
+            env["claim.project"] = claim.project
+        outcome = program.run(env, None)
+        m = program.measure
+        if outcome.status == "eligible" and m.exclusive and claim.project is None:
+            outcome = _project_needed(m)
+        status = outcome.status
+        if status == "eligible" and not outcome.reasons and not outcome.missing:
+            result = ClaimResult(claim.id, m.id, program.policy.id if policy.multi else "", status, outcome.amount,
+                                 m.basis, m.benefit, outcome.ceiling, outcome.duration, None, None, None, None, None,
+                                 None, day, day.year, claim.project, outcome.rank)
+            return _Entry(claim, program, outcome, result, None)
+    return _decide_claim(policy, case, claim, False)
+
+
+def _project_needed(m) -> Outcome:
+    return Outcome("undetermined", missing=["claim.project"], reasons=[reason(
+        "project-needed", "須註明項目，以適用「就高不重複」",
+        f"the project must be named: measures of group `{m.exclusive}` are not stacked per project")])
 
 
 def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _Entry:
@@ -111,9 +160,7 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
             env["claim.project"] = claim.project
         outcome = program.run(env, node)
         if outcome.status == "eligible" and m.exclusive and claim.project is None:
-            outcome = Outcome("undetermined", missing=["claim.project"], reasons=[reason(
-                "project-needed", "須註明項目，以適用「就高不重複」",
-                f"the project must be named: measures of group `{m.exclusive}` are not stacked per project")])
+            outcome = _project_needed(m)
     result.status = outcome.status
     if outcome.reasons:
         result.reasons = list(outcome.reasons)
@@ -342,7 +389,7 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
     history: dict[tuple[object, ...], Decimal] = {}
     for award in case.history:
         program = policy.programs.get(award.measure or "")
-        caps = program._pooled if program is not None else []
+        caps = program.pooled if program is not None else []
         counted: set[tuple[object, ...]] = set()
         for _, _, pool, scope in caps:
             if award.pool and pool != award.pool:

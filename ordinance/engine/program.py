@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import decimal
 import datetime as _dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from .. import values as V
 from ..errors import EvaluationError, Problem
 from ..grammar.parser import Expression
 from .check import CheckedPolicy, TypedExpression
+from .codegen import generate_measure
 from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression, constant_value
 from .model import CapDef, ConditionDef, FactDef, Label, MeasureDef, PolicyDef, TableDef
 from .trace import MISSING, TraceNode
@@ -52,19 +52,28 @@ class NoRowMatched(Exception):
         self.table = table
 
 
-@dataclass
 class Outcome:
     """What one claim comes to before the cross-claim rules."""
 
-    status: str  # eligible | ineligible | undetermined
-    amount: Decimal | None = None
-    ceiling: Decimal | None = None
-    duration: V.Duration | None = None
-    reasons: list[dict[str, Any]] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    pooled_caps: list[tuple[CapDef, Decimal, str, int]] = field(default_factory=list)  # cap, limit, pool, scope
-    rank: Any = None
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("status", "amount", "ceiling", "duration", "reasons", "missing", "pooled_caps", "rank", "notes")
+
+    def __init__(self, status: str, amount: Decimal | None = None, ceiling: Decimal | None = None,
+                 duration: V.Duration | None = None, reasons: list[dict[str, Any]] | None = None,
+                 missing: list[str] | None = None, pooled_caps: list[tuple[CapDef, Decimal, str, int]] | None = None,
+                 rank: Any = None):
+        self.status = status  # eligible | ineligible | undetermined
+        self.amount = amount
+        self.ceiling = ceiling
+        self.duration = duration
+        self.reasons = reasons if reasons is not None else []
+        self.missing = missing if missing is not None else []
+        #: (cap, limit, pool, scope) of each cap that spans claims
+        self.pooled_caps = pooled_caps if pooled_caps is not None else []
+        self.rank = rank
+        self.notes: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.status!r}, amount={self.amount!r}, reasons={self.reasons!r})"
 
 
 def reason(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
@@ -88,7 +97,9 @@ class _MeasureResolver(Resolver):
 class MeasureProgram:
     """A measure compiled to closures; :meth:`run` decides one claim."""
 
-    def __init__(self, measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy):
+    outcome_class = Outcome
+
+    def __init__(self, measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy, *, generate: bool = True):
         self.measure = measure
         self.policy = policy
         self.checked = checked
@@ -112,7 +123,7 @@ class MeasureProgram:
         self.rank = self._compile(measure.quota.rank_by) if measure.quota is not None else None
         self.pools = sorted({c.pool or measure.id for c, _ in self.pooled_caps})
         #: (cap, limit closure, pool, scope) with the scope as SCOPE_ENTITY_YEAR / _PROJECT / _PROJECT_YEAR
-        self._pooled = [(c, fn, c.pool or measure.id,
+        self.pooled = [(c, fn, c.pool or measure.id,
                          SCOPE_ENTITY_YEAR if c.per == "entity-year" else
                          SCOPE_PROJECT_YEAR if c.per.endswith("-year") else SCOPE_PROJECT)
                         for c, fn in self.pooled_caps]
@@ -125,6 +136,9 @@ class MeasureProgram:
         self.key = measure.id  # how the policy names this program (qualified when ids clash)
         self.cross_claim_steps = ((ONE_TIME if measure.one_time else 0) | (EXCLUSIVE if measure.exclusive else 0)
                                   | (POOLED_CAPS if self.pooled_caps else 0) | (QUOTA if measure.quota else 0))
+        #: the generated function of the untraced fast path (codegen.py), or None
+        self.generated = generate_measure(self) if generate else None
+        self._fast = self.generated.fast if self.generated is not None else None
 
     def always_valid(self, day: _dt.date) -> bool:
         """Whether ``day`` lies inside the policy's and the measure's validity windows."""
@@ -179,6 +193,10 @@ class MeasureProgram:
     # -- evaluation --------------------------------------------------------------------------------
     def run(self, env: dict, node: TraceNode | None) -> Outcome:
         """Decide one claim whose facts are in ``env``; record steps under ``node`` if tracing."""
+        if node is None and self._fast is not None:
+            outcome = self._fast(env)  # None: out of the ordinary, the closures decide and explain
+            if outcome is not None:
+                return outcome
         try:
             return self._run(env, node)
         except NoRowMatched as exc:
@@ -234,9 +252,7 @@ class MeasureProgram:
         if failed:
             if node is not None:
                 self._trace_tables(env, node)
-            return Outcome("ineligible", reasons=[reason("condition-failed", f"不符合條件：{c.label.zh}",
-                                                         f"condition not met: {c.label.en}", condition=c.id)
-                                                  for c in failed])
+            return _conditions_failed(failed)
         if missing:
             if node is not None:
                 self._trace_tables(env, node)
@@ -258,7 +274,7 @@ class MeasureProgram:
                 if node is not None:
                     self._trace_expression(node, "duration", "duration", Label("期限", "duration"), m.location,
                                            m.citation, m.duration, env, outcome.duration)
-            for cap, fn, pool, scope in self._pooled:
+            for cap, fn, pool, scope in self.pooled:
                 outcome.pooled_caps.append((cap, fn(env), pool, scope))
             if self.rank is not None:
                 outcome.rank = self.rank(env)
@@ -301,6 +317,11 @@ class MeasureProgram:
             if bit:
                 amount = limit
         return amount.quantize(V.CENT, rounding="ROUND_HALF_UP")
+
+    def conditions_failed(self, values: tuple[bool, ...]) -> Outcome:
+        """The outcome when some conditions are false, given every condition's value in order
+        (for the generated fast path)."""
+        return _conditions_failed([c for (c, _), ok in zip(self.conditions, values) if not ok])
 
     # -- trace helpers -----------------------------------------------------------------------------
     def read_inputs(self, expression: Expression, env: dict) -> dict[str, Any]:
@@ -386,6 +407,12 @@ class MeasureProgram:
                      [{c: self._compile(e) for c, e in r.cells.items()} for r in rows])
             self._tables[name] = parts
         return parts
+
+
+def _conditions_failed(failed: list[ConditionDef]) -> Outcome:
+    return Outcome("ineligible", reasons=[reason("condition-failed", f"不符合條件：{c.label.zh}",
+                                                 f"condition not met: {c.label.en}", condition=c.id)
+                                          for c in failed])
 
 
 _EVALUATION_ERRORS = (ArithmeticError, ValueError, V.LiteralError)

@@ -171,24 +171,26 @@ def _wrap(node: Node, parent: int, strict: bool) -> str:
     return text
 
 
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-expressions of ``node``, left to right."""
+    if isinstance(node, (Negate, Not)):
+        return (node.operand,)
+    if isinstance(node, (Binary, Compare, And, Or)):
+        return (node.left, node.right)
+    if isinstance(node, If):
+        return (node.condition, node.then, node.otherwise)
+    if isinstance(node, Call):
+        return node.arguments
+    if isinstance(node, ListExpr):
+        return node.items
+    return ()
+
+
 def walk(node: Node):
     """Every node of the tree, parents before children."""
     yield node
-    if isinstance(node, (Negate, Not)):
-        yield from walk(node.operand)
-    elif isinstance(node, (Binary, Compare, And, Or)):
-        yield from walk(node.left)
-        yield from walk(node.right)
-    elif isinstance(node, If):
-        yield from walk(node.condition)
-        yield from walk(node.then)
-        yield from walk(node.otherwise)
-    elif isinstance(node, Call):
-        for arg in node.arguments:
-            yield from walk(arg)
-    elif isinstance(node, ListExpr):
-        for item in node.items:
-            yield from walk(item)
+    for child in children(node):
+        yield from walk(child)
 
 
 def names_in(node: Node) -> list[str]:

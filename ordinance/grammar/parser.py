@@ -257,22 +257,8 @@ def _depth(node: A.Node) -> int:
     while stack:
         n, d = stack.pop()
         deepest = max(deepest, d)
-        stack.extend((child, d + 1) for child in _children(n))
+        stack.extend((child, d + 1) for child in A.children(n))
     return deepest
-
-
-def _children(node: A.Node) -> tuple[A.Node, ...]:
-    if isinstance(node, (A.Negate, A.Not)):
-        return (node.operand,)
-    if isinstance(node, (A.Binary, A.Compare, A.And, A.Or)):
-        return (node.left, node.right)
-    if isinstance(node, A.If):
-        return (node.condition, node.then, node.otherwise)
-    if isinstance(node, A.Call):
-        return node.arguments
-    if isinstance(node, A.ListExpr):
-        return node.items
-    return ()
 
 
 #: The keywords of the language: reserved, never names (the lexer is not contextual).
