@@ -308,7 +308,7 @@ def decide_chunk(chunk: list[tuple]) -> list[Record]:
 
 def decide(item: tuple) -> Record:
     """Read and decide one case; every failure becomes an error record."""
-    from ..engine.case import read_case
+    from ..engine.case import read_case, read_plain_case
 
     assert _STATE is not None, "init_worker() first"
     if item[0] == "die" and multiprocessing.parent_process() is not None:  # the test hook `worker`
@@ -321,7 +321,8 @@ def decide(item: tuple) -> Record:
         data, loaded, problems, read_name = _load(item, policy, options.limits)
         name = _data_name(data, name)
         try:
-            case = read_case(data, policy, read_name, loaded)
+            case = (read_plain_case(data, policy, read_name) if loaded is None and not problems else None) \
+                or read_case(data, policy, read_name, loaded)
         except CaseError as exc:
             raise CaseError(problems + exc.problems) from None
         if problems:
@@ -417,11 +418,13 @@ class _DuplicateKey(Exception):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise _DuplicateKey(k)
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):  # a key appears twice: name the first one repeated
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
     return out
 
 
