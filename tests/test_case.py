@@ -145,3 +145,53 @@ def test_a_case_may_name_its_schema(policy):
     case = case_with(compute_spend="1萬", service_qualified=True)
     case["$schema"] = "./case.schema.json"
     assert policy.evaluate(case).results[0].status == "eligible"
+
+
+# -- the plain-case reader (the fast path of Policy.read_case) ---------------------------------
+
+def _all_bundled_case_data():
+    from ordinance.policy import bundled_policy_dir
+    from ordinance.testing import collect
+
+    out = []
+    for test in collect(bundled_policy_dir()):
+        spec = test.spec
+        out.extend(spec["cases"] if "cases" in spec else [spec.get("case")])
+    return out
+
+
+_ODD_CASES = [
+    None, [], "text", {"claims": None}, {"claims": "c1"}, {"claims": [], "surprise": 1},
+    {"case": 7, "claims": []}, {"applicant": [], "claims": []},
+    {"applicant": {"kind": "enterprise", "annual_revenu": 1}, "claims": []},
+    {"claims": [{"id": "c1", "measure": "compute-voucher"}, {"id": "c1", "measure": "compute-voucher"}]},
+    {"claims": [{"id": 1, "measure": "compute-voucher"}]}, {"claims": [{"measure": "compute-vouchr"}]},
+    {"claims": [{"measure": ["compute-voucher"]}]}, {"claims": [{"measure": "compute-voucher", "project": 3}]},
+    {"claims": [{"measure": "compute-voucher", "date": "2025-02-30"}]},
+    {"claims": [{"measure": "compute-voucher", "compute_spend": "-5元"}]},
+    {"claims": [{"measure": "compute-voucher", "model_spend": "5元"}]},
+    {"claims": [{"measure": "compute-voucher"}], "history": "h1"},
+    {"claims": [{"measure": "compute-voucher"}], "history": [{"measure": "compute-voucher"}]},
+    {"claims": [{"measure": "compute-voucher", "date": None, "compute_spend": None}], "note": "n"},
+]
+
+
+@pytest.mark.parametrize("data", _all_bundled_case_data() + _ODD_CASES)
+def test_the_plain_reader_agrees_with_the_full_reader_or_declines(policy, data):
+    from ordinance.engine.case import read_case, read_plain_case
+
+    plain = read_plain_case(data, policy)
+    try:
+        full = read_case(data, policy)
+    except CaseError:
+        assert plain is None, "the plain reader accepted a case the full reader refuses"
+        return
+    assert plain is None or plain == full
+
+
+def test_the_plain_reader_reads_the_common_cases(policy):
+    from ordinance.engine.case import read_plain_case
+
+    cases = [c for c in _all_bundled_case_data() if c is not None]
+    read = [c for c in cases if read_plain_case(c, policy) is not None]
+    assert len(read) >= 0.8 * len(cases), f"only {len(read)} of {len(cases)}"
