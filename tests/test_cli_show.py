@@ -197,3 +197,18 @@ def test_console_script_show():
     proc = subprocess.run([str(Path(sys.executable).parent / "ordinance"), "show", "hit-produc"],
                           capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
     assert proc.returncode == 1 and "did you mean `hit-product`?" in proc.stderr
+
+
+def test_generated_shows_the_fast_path_and_what_its_names_hold():
+    text = show("compute-voucher", "--generated")
+    assert text.startswith("# compute-voucher (三(八))")
+    assert "def _fast(env):" in text
+    assert "= 'claim.compute_spend'" in text and "= Decimal('0.30')" in text  # references, listed as values
+    assert "claim.compute_spend" not in text.split("def _fast(env):", 1)[1]  # ...never pasted into the code
+
+
+def test_generated_for_every_measure_and_for_an_unknown_one():
+    text = show("--generated")
+    assert text.count("def _fast(env):") == len(ordinance.default_policy().programs)
+    result = run("show", "nope", "--generated")
+    assert result.exit_code != 0 and "unknown-measure" in result.output

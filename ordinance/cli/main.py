@@ -394,7 +394,10 @@ def _is_tty(stream) -> bool:
               help="text for the terminal, markdown for a document.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
               help="Write to FILE, not stdout.")
-def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, output: str | None) -> None:
+@click.option("--generated", is_flag=True,
+              help="Show the Python the engine generated for MEASURE's untraced fast path instead.")
+def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, output: str | None,
+                 generated: bool) -> None:
     """Show the policy for reading: every measure, or MEASURE, beside the text it encodes.
 
     For each measure: its title, article and responsible units, the quoted source text,
@@ -405,10 +408,12 @@ def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, outpu
     Example:
       ordinance show compute-voucher
       ordinance show --format markdown -o policy.md
+      ordinance show compute-voucher --generated
     """
-    from .show import show_policy
+    from .show import show_generated, show_policy
 
-    _write(show_policy(_policy(policies), measure, fmt), output)
+    policy = _policy(policies)
+    _write(show_generated(policy, measure) if generated else show_policy(policy, measure, fmt), output)
 
 
 @main.command("check")

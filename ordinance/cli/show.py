@@ -43,15 +43,7 @@ class UnknownMeasure(OrdinanceError):
 
 def show_policy(policy: Policy, ref: str | None = None, fmt: str = "text") -> str:
     """The policy (or the measure ``ref``) as text or Markdown."""
-    if ref is not None:
-        program = policy.find_measure(ref)
-        if program is None:
-            raise UnknownMeasure([Problem("unknown-measure", f"unknown measure `{ref}`", None,
-                                          did_you_mean(ref, policy.measure_ids())
-                                          or "`ordinance show` lists every measure", "MEASURE")])
-        programs = [program]
-    else:
-        programs = list(policy.programs.values())
+    programs = _programs(policy, ref)
     doc = _Doc(markdown=fmt == "markdown")
     if ref is None:
         for info in policy.policies:
@@ -142,6 +134,30 @@ class _Doc:
             self.lines.append("")
         else:
             self.lines.extend(f"    - {e}" for e in entries)
+
+
+def _programs(policy: Policy, ref: str | None) -> list[MeasureProgram]:
+    """Every measure, or the one ``ref`` names."""
+    if ref is None:
+        return list(policy.programs.values())
+    program = policy.find_measure(ref)
+    if program is None:
+        raise UnknownMeasure([Problem("unknown-measure", f"unknown measure `{ref}`", None,
+                                      did_you_mean(ref, policy.measure_ids())
+                                      or "`ordinance show` lists every measure", "MEASURE")])
+    return [program]
+
+
+def show_generated(policy: Policy, ref: str | None = None) -> str:
+    """The generated Python of each measure's untraced fast path (or of ``ref``'s), with what
+    its names refer to; a measure the generator does not handle says so."""
+    parts = []
+    for program in _programs(policy, ref):
+        head = f"# {program.measure.id} ({program.measure.article})"
+        body = program.generated.listing() if program.generated is not None else \
+            "# not generated: the closures decide every claim of this measure\n"
+        parts.append(head + "\n" + body)
+    return "\n".join(parts)
 
 
 def _width(text: str) -> int:

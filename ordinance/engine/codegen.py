@@ -11,8 +11,8 @@ the caps that span claims, the quota's key) with no call per node, and compiles 
 Safety: rule text never becomes code.  Every literal, fact name, table and constant enters the
 generated source as a *reference* to a value in the function's namespace (``_k3``), never as
 text; generated identifiers are ``_v0``, ``_t1_0`` and the like; operators come from a fixed
-table keyed by the AST node kind.  The source can be read (:attr:`GeneratedRun.source`) and
-is what ``ordinance show --generated`` would print.
+table keyed by the AST node kind.  The source can be read (:meth:`GeneratedRun.listing`,
+``ordinance show MEASURE --generated``).
 
 Equivalence: the generated function returns ``None`` whenever anything is out of the ordinary
 (a fact is missing, no table row applies, an arithmetic error, anything at all), and the caller
@@ -285,9 +285,32 @@ class GeneratedRun:
     """A measure's generated fast path: ``fast(env)`` gives an Outcome, or None to say "ask the
     closures"."""
 
-    def __init__(self, fast: Callable[[dict], Any], source: str):
+    def __init__(self, fast: Callable[[dict], Any], source: str, references: dict[str, Any]):
         self.fast = fast
         self.source = source
+        self.references = references
+
+    def listing(self) -> str:
+        """The source, preceded by what each ``_kN`` it refers to holds (for ``ordinance show
+        --generated``)."""
+        lines = ["# what the names refer to (values, never code):"]
+        for name, value in self.references.items():
+            shown = _describe_reference(value)
+            lines.append(f"#   {name} = {shown}")
+        return "\n".join(lines) + "\n" + self.source
+
+
+def _describe_reference(value: Any) -> str:
+    if callable(value) and not isinstance(value, type):
+        owner = getattr(value, "__self__", None)
+        name = getattr(value, "__name__", "function")
+        return f"<{name} of {type(owner).__name__}>" if owner is not None else f"<{name}>"
+    if isinstance(value, type):
+        return f"<class {value.__name__}>"
+    if hasattr(value, "id") and hasattr(value, "per"):  # a cap definition
+        return f"<cap {value.id} per {value.per}>"
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 class _MeasureWriter:
@@ -424,7 +447,7 @@ class _MeasureWriter:
                   + "\n".join(self.lines) + "\n"
                   "    except Exception:  # anything out of the ordinary: the closures decide and explain\n"
                   "        return None\n")
-        return GeneratedRun(_build(source, "_fast", pool), source)
+        return GeneratedRun(_build(source, "_fast", pool), source, dict(pool.values))
 
 
 def generate_measure(program: "MeasureProgram") -> GeneratedRun | None:
