@@ -82,9 +82,7 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.d
             _mark_quotas(entries)
         for e in entries if trace else ():
             if e.node is not None:
-                m = e.program.measure
-                _attach_readings(e.node, m, [(r, "the rule file", True) for r in m.readings]
-                                 + [(r, "the policy", False) for r in e.program.policy.readings])
+                _attach_readings(e.node, e.program.measure, e.program.trace_readings)
     finally:
         _setcontext(saved)
     return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.refs, as_of)
@@ -188,14 +186,17 @@ def _attach_readings(claim_node: TraceNode, measure, readings) -> None:
     this claim is shown at the claim's level, a policy's is left out."""
     if not readings:
         return
+    wanted = {reading.applies_to for reading, _, _ in readings if reading.applies_to}
     steps: dict[str, TraceNode] = {}
-    for n in claim_node.walk():
+    basis = f"basis:{measure.basis}"
+    for n in claim_node.walk() if wanted else ():
         if n is claim_node or n.kind == "reading":
             continue
-        steps.setdefault(n.id, n)
-        steps.setdefault(n.kind, n)
-        if n.kind == "amount":
-            steps.setdefault(f"basis:{measure.basis}", n)
+        for key in (n.id, n.kind, basis) if n.kind == "amount" else (n.id, n.kind):
+            if key in wanted and key not in steps:
+                steps[key] = n
+        if len(steps) == len(wanted):
+            break  # every reading has found its step: the first in walk order
     for reading, source, keep_unmatched in readings:
         about = reading.applies_to
         target = steps.get(about) if about else None

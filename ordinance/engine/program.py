@@ -136,6 +136,9 @@ class MeasureProgram:
         self.key = measure.id  # how the policy names this program (qualified when ids clash)
         self.cross_claim_steps = ((ONE_TIME if measure.one_time else 0) | (EXCLUSIVE if measure.exclusive else 0)
                                   | (POOLED_CAPS if self.pooled_caps else 0) | (QUOTA if measure.quota else 0))
+        #: the readings a trace shows: (reading, whose, shown even when about no step of the claim)
+        self.trace_readings = ([(r, "the rule file", True) for r in measure.readings]
+                               + [(r, "the policy", False) for r in policy.readings])
         #: the generated function of the untraced fast path (codegen.py), or None
         self.generated = generate_measure(self) if generate else None
         self._fast = self.generated.fast if self.generated is not None else None
