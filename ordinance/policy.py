@@ -23,7 +23,7 @@ from .engine import check as check_stage
 from .engine import evaluate as evaluate_stage
 from .engine import load as load_stage
 from .engine import validate as validate_stage
-from .engine.case import Case, read_case, read_plain_case
+from .engine.case import Case, converter_for, read_case, read_plain_case
 from .engine.decision import Decision
 from .engine.model import FactDef, PolicyDef, Validity
 from .engine.parse import FileParser
@@ -63,6 +63,8 @@ class Policy:
         self.applicant_specs = {name.split(".", 1)[1]: (name, fact.type) for name, fact in applicant_facts.items()}
         for builtin in ("id", "name"):
             self.applicant_specs[builtin] = (f"applicant.{builtin}", STRING)
+        #: the same, with each type's converter (for the plain-case reader)
+        self.applicant_readers = {key: (full, converter_for(t)) for key, (full, t) in self.applicant_specs.items()}
         #: the ``policies`` entries of a decision: id and digest of each policy loaded
         self.refs = [{"id": i.id, "digest": i.digest} for i in infos]
 

@@ -173,6 +173,24 @@ _ODD_CASES = [
     {"claims": [{"measure": "compute-voucher"}], "history": "h1"},
     {"claims": [{"measure": "compute-voucher"}], "history": [{"measure": "compute-voucher"}]},
     {"claims": [{"measure": "compute-voucher", "date": None, "compute_spend": None}], "note": "n"},
+    *[{"claims": [{"id": "c1", "measure": "compute-voucher"}], "history": [award]} for award in [
+        {"measure": "compute-voucher", "date": "2025-04-01", "amount": "50萬"},
+        {"id": "h9", "measure": "compute-voucher", "date": "2025-04-01", "amount": 500000, "pool": "p", "note": "x"},
+        {"measure": "rd-city", "date": "2025-04-01", "amount": "50萬"},  # exclusive: needs its project
+        {"measure": "rd-city", "date": "2025-04-01", "amount": "50萬", "project": "p1"},
+        {"measure": "rd-city", "date": "2025-04-01", "amount": "50萬", "project": 7},
+        {"measure": "rd-city", "date": "2025-04-01", "amount": "50萬", "project": "p1", "group": "other"},
+        {"id": 3, "measure": "compute-voucher", "date": "2025-04-01", "amount": "50萬"},
+        {"measure": "compute-voucher", "date": "2025-04-31", "amount": "50萬"},
+        {"measure": "compute-voucher", "date": "2025-04-01", "amount": "-50萬"},
+        {"measure": "compute-voucher", "date": "2025-04-01"},
+        {"measure": "compute-voucher", "amount": "50萬"},
+        {"measure": "elsewhere", "date": "2025-04-01", "amount": "50萬", "policy": "other", "group": "g"},
+        {"pool": "compute", "date": "2025-04-01", "amount": "50萬"},
+        {"measure": "compute-voucher", "date": "2025-04-01", "amount": "50萬", "surprise": 1},
+        {"measure": "compute-voucher", "date": "2025-04-01", "amount": "50萬", "group": ["g"]},
+        "h1",
+    ]],
 ]
 
 

@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .. import types as T
 from .. import values as V
@@ -124,6 +124,40 @@ def convert_value(value: Any, t: Type) -> Any:
         if name in _CACHED_TEXT_TYPES and len(value) <= 64:
             return _convert_text(value, name)  # "200萬", "2025-06-01": the same texts recur across cases
     return _convert_slow(value, t)
+
+
+def converter_for(t: Type) -> Callable[[Any], Any]:
+    """``convert_value(·, t)`` specialised to ``t``: the shapes JSON and YAML give most are taken
+    first, everything else goes to :func:`convert_value` (so the results are the same)."""
+    name = t.name
+    if name in ("money", "number"):
+        low = 0 if name == "money" else -_LIMIT + 1
+
+        def decimal_value(value: Any) -> Any:
+            cls = value.__class__
+            if cls is str:
+                if _PLAIN_DECIMAL(value):
+                    return Decimal(value)
+                if len(value) <= 64:
+                    return _convert_text(value, name)
+            elif cls is int and low <= value < _LIMIT:
+                return Decimal(value)
+            return convert_value(value, t)
+        return decimal_value
+    if name in ("date", "duration", "rate"):
+        def text_value(value: Any) -> Any:
+            if value.__class__ is str and len(value) <= 64:
+                return _convert_text(value, name)
+            return convert_value(value, t)
+        return text_value
+    if name == "bool":
+        return lambda value: value if value.__class__ is bool else convert_value(value, t)
+    if name == "string":
+        return lambda value: value if value.__class__ is str else convert_value(value, t)
+    if name == "enum":
+        allowed = frozenset(t.values or ())
+        return lambda value: value if value.__class__ is str and value in allowed else convert_value(value, t)
+    return lambda value: convert_value(value, t)
 
 
 _CACHED_TEXT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
@@ -310,13 +344,13 @@ def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case |
         if applicant_data is not None:
             if applicant_data.__class__ is not dict:
                 return None
-            specs = policy.applicant_specs
+            readers = policy.applicant_readers
             for key, value in applicant_data.items():
-                spec = specs.get(key)
-                if spec is None:
+                reader = readers.get(key)
+                if reader is None:
                     return None
                 if value is not None:
-                    applicant[spec[0]] = convert_value(value, spec[1])
+                    applicant[reader[0]] = reader[1](value)
         claims: list[Claim] = []
         programs = policy.programs
         seen: set[str] = set()
@@ -341,15 +375,16 @@ def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case |
             project = item.get("project")
             if project is not None and project.__class__ is not str:
                 return None
-            specs = program.claim_specs
+            readers = program.claim_keys
             facts: dict[str, Any] = {}
             for key, value in item.items():
-                spec = specs.get(key)
-                if spec is None:
-                    if key not in _PLAIN_CLAIM_KEYS:
-                        return None
-                elif value is not None:
-                    facts[spec[0]] = convert_value(value, spec[1])
+                reader = readers.get(key, _UNKNOWN)
+                if reader is None:  # id, measure, date, project, note: read above
+                    continue
+                if reader is _UNKNOWN:
+                    return None
+                if value is not None:
+                    facts[reader[0]] = reader[1](value)
             claims.append(Claim(claim_id, program.key, day, project, facts, i))
     except (_Mismatch, TypeError):
         return None
@@ -358,11 +393,45 @@ def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case |
     if history_data:
         if history_data.__class__ is not list or len(history_data) > DEFAULT_LIMITS.max_claims:
             return None
-        r = _Reader(policy, name, None)
-        history = _read_history(r, history_data)
-        if r.problems:
+        try:
+            for i, item in enumerate(history_data):
+                award = _plain_award(item, i, programs)
+                if award is None:
+                    return None
+                history.append(award)
+        except (_Mismatch, TypeError):
             return None
     return Case(case_id if case_id is not None else name, applicant, claims, history, name)
+
+
+_UNKNOWN = object()
+_PLAIN_HISTORY_KEYS = frozenset(HISTORY_KEYS)
+_MONEY = T.MONEY
+
+
+def _plain_award(item: Any, i: int, programs: Mapping[str, Any]) -> PriorAward | None:
+    """A prior award in its common shape (under a measure of this policy), or None: see
+    :func:`_read_history` for the rest and for every mistake."""
+    if item.__class__ is not dict:
+        return None
+    for key in item:
+        if key not in _PLAIN_HISTORY_KEYS:
+            return None
+    program = programs.get(item.get("measure"))
+    award_id, project, group, pool = item.get("id"), item.get("project"), item.get("group"), item.get("pool")
+    day, amount = item.get("date"), item.get("amount")
+    if program is None or day is None or amount is None or item.get("policy") is not None \
+            or (award_id is not None and award_id.__class__ is not str) \
+            or (project is not None and project.__class__ is not str) \
+            or (group is not None and group.__class__ is not str) or (pool is not None and pool.__class__ is not str):
+        return None
+    if project is None and program.needs_project:
+        return None
+    day = _convert_text(day, "date") if day.__class__ is str and len(day) <= 64 else convert_value(day, T.DATE)
+    amount = convert_value(amount, _MONEY)
+    group = group or program.measure.exclusive
+    return PriorAward(award_id or f"history-{i + 1}", program.key, day, amount, project, group or None, pool,
+                      None, i)
 
 
 def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:
@@ -468,9 +537,7 @@ def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
             r.problem("missing-key", "an award under another policy counts only with `group:` (exclusivity) "
                       "or `pool:` (a shared cap)", path, "add the group or the pool it shares with this policy",
                       key=True)
-        if program is not None and item.get("project") is None and (
-                program.measure.one_time or program.measure.exclusive
-                or any(c.per != "entity-year" for c, _ in program.pooled_caps)):
+        if program is not None and item.get("project") is None and program.needs_project:
             r.problem("missing-key", f"a prior award under `{program.measure.id}` needs `project:` "
                       "(one-time awards, exclusivity and project caps are counted per project)", path, key=True)
         if measure is not None and program is None and item.get("policy") is None:

@@ -23,6 +23,7 @@ from .. import values as V
 from ..errors import EvaluationError, Problem
 from ..grammar.parser import Expression
 from .check import CheckedPolicy, TypedExpression
+from .case import CLAIM_KEYS, converter_for
 from .codegen import generate_measure
 from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression, constant_value
 from .model import CapDef, ConditionDef, FactDef, Label, MeasureDef, PolicyDef, TableDef
@@ -106,6 +107,10 @@ class MeasureProgram:
         self.claim_facts: dict[str, FactDef] = checked.claim_facts.get(measure.id, {})
         #: how a case names each claim fact (``compute_spend``) -> (its full name, its type)
         self.claim_specs = {name.split(".", 1)[1]: (name, fact.type) for name, fact in self.claim_facts.items()}
+        #: every key a claim may have: a fact's (its full name, its type's converter), or None for
+        #: the keys every claim has (id, measure, date, project, note); for the plain-case reader
+        self.claim_keys: dict[str, tuple[str, Any] | None] = dict.fromkeys(CLAIM_KEYS)
+        self.claim_keys.update({key: (full, converter_for(t)) for key, (full, t) in self.claim_specs.items()})
         self.constants: dict[str, tuple[bool, Any]] = {}
         self._readers: dict[str, Compiled] = {}
         self._tables: dict[str, tuple[list[Compiled | None], list[dict[str, Compiled]]]] = {}
@@ -134,6 +139,10 @@ class MeasureProgram:
         self._first_day = max(starts) if starts else _dt.date.min
         self._last_day = min(ends) if ends else _dt.date.max
         self.key = measure.id  # how the policy names this program (qualified when ids clash)
+        #: whether a prior award under this measure must name its project (one-time awards,
+        #: exclusivity and caps per project are counted per project)
+        self.needs_project = bool(measure.one_time or measure.exclusive
+                                  or any(c.per != "entity-year" for c, _ in self.pooled_caps))
         self.cross_claim_steps = ((ONE_TIME if measure.one_time else 0) | (EXCLUSIVE if measure.exclusive else 0)
                                   | (POOLED_CAPS if self.pooled_caps else 0) | (QUOTA if measure.quota else 0))
         #: the readings a trace shows: (reading, whose, shown even when about no step of the claim)
