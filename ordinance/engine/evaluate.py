@@ -388,11 +388,11 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
         e.result.amount = asked
         return
     history: dict[tuple[object, ...], Decimal] = {}
+    programs = policy.programs
     for award in case.history:
-        program = policy.programs.get(award.measure or "")
-        caps = program.pooled if program is not None else []
+        program = programs.get(award.measure or "")
         counted: set[tuple[object, ...]] = set()
-        for _, _, pool, scope in caps:
+        for _, _, pool, scope in program.pooled if program is not None else ():
             if award.pool and pool != award.pool:
                 continue
             key = _cap_key(pool, scope, award.date, award.project)
@@ -403,48 +403,60 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
             key = (award.pool, award.date.year)
             history[key] = history.get(key, ZERO) + award.amount
     granted: dict[tuple[object, ...], Decimal] = {}
-    ordered = capped if len(capped) == 1 else sorted(capped, key=lambda e: (e.claim.date, e.claim.index))
+    ordered = capped if len(capped) == 1 else sorted(capped, key=_in_date_order)
     for e in ordered:
-        day = e.claim.date
-        year = day.year
-        project = e.claim.project
+        claim = e.claim
+        day, project, result, node = claim.date, claim.project, e.result, e.node
         keys = []
         exhausted: str | None = None
         for cap, limit, pool, scope in e.outcome.pooled_caps:
-            key = _cap_key(pool, scope, day, project)
-            if key is None:  # no project named: the cap bounded this claim alone (see its cap step)
+            if scope == SCOPE_ENTITY_YEAR:
+                key: tuple[object, ...] = (pool, day.year)
+            elif project is None:  # no project named: the cap bounded this claim alone (see its cap step)
                 continue
+            else:
+                key = (pool, project, day.year) if scope == SCOPE_PROJECT_YEAR else (pool, project)
             keys.append(key)
             before, earlier = history.get(key, ZERO), granted.get(key, ZERO)
             remaining = limit if not (before or earlier) and limit > 0 else max(limit - before - earlier, ZERO)
-            asked = e.result.amount
+            asked = result.amount
             grant = asked if asked <= remaining else remaining
-            if e.node is not None and (cap.per == "entity-year" or before or earlier):
-                scope = SCOPE_WORDS[cap.per]
-                inputs: dict[str, object] = {"cap": limit, "already granted (history)": before,
-                                             "already granted (earlier claims)": earlier, "remaining": remaining,
-                                             "amount": asked}
-                if cap.per.endswith("year"):
-                    inputs = {"year": year, **inputs}
-                if cap.per != "entity-year":
-                    inputs = {"project": e.claim.project, **inputs}
-                node = TraceNode("yearly-cap" if cap.per == "entity-year" else "project-cap", cap.id, cap.label,
-                                 cap.location, cap.citation, cap.limit.text, inputs, grant,
-                                 notes=[f"capped {scope}: {V.format_money(asked)} > {V.format_money(remaining)} "
-                                        "remaining" if asked > remaining else
-                                        f"within the cap {scope}: {V.format_money(remaining)} remaining"])
-                node.types = {k: "money" for k in inputs if k not in ("year", "project")}
-                node.types.update({"year": "number", "project": "string", "result": "money"})
-                e.node.add(node)
+            if node is not None and (cap.per == "entity-year" or before or earlier):
+                node.add(_pooled_cap_node(cap, claim, limit, before, earlier, remaining, asked, grant))
             if grant == 0 and asked > 0:
                 exhausted = cap.per
-            e.result.amount = grant
+            result.amount = grant
         for key in dict.fromkeys(keys):
-            granted[key] = granted.get(key, ZERO) + e.result.amount
+            granted[key] = granted.get(key, ZERO) + result.amount
         if exhausted is not None:
-            e.result.reasons.append(_exhausted_reason(exhausted))
-        if e.node is not None:
-            e.node.result = e.result.amount
+            result.reasons.append(_exhausted_reason(exhausted))
+        if node is not None:
+            node.result = result.amount
+
+
+def _in_date_order(e: _Entry) -> tuple[_dt.date, int]:
+    return (e.claim.date, e.claim.index)
+
+
+def _pooled_cap_node(cap, claim: Claim, limit: Decimal, before: Decimal, earlier: Decimal, remaining: Decimal,
+                     asked: Decimal, grant: Decimal) -> TraceNode:
+    """The trace step of a cap that spans awards: what was granted before, what remains."""
+    scope = SCOPE_WORDS[cap.per]
+    inputs: dict[str, object] = {"cap": limit, "already granted (history)": before,
+                                 "already granted (earlier claims)": earlier, "remaining": remaining,
+                                 "amount": asked}
+    if cap.per.endswith("year"):
+        inputs = {"year": claim.date.year, **inputs}
+    if cap.per != "entity-year":
+        inputs = {"project": claim.project, **inputs}
+    node = TraceNode("yearly-cap" if cap.per == "entity-year" else "project-cap", cap.id, cap.label,
+                     cap.location, cap.citation, cap.limit.text, inputs, grant,
+                     notes=[f"capped {scope}: {V.format_money(asked)} > {V.format_money(remaining)} "
+                            "remaining" if asked > remaining else
+                            f"within the cap {scope}: {V.format_money(remaining)} remaining"])
+    node.types = {k: "money" for k in inputs if k not in ("year", "project")}
+    node.types.update({"year": "number", "project": "string", "result": "money"})
+    return node
 
 
 def _mark_quotas(entries: Iterable[_Entry]) -> None:
