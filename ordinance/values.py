@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, ROUND_HALF_UP
@@ -179,8 +180,10 @@ def parse_duration(text: str) -> Duration:
     return Duration(days=n)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_money(amount: Decimal) -> str:
-    """``5000000`` -> ``5,000,000.00 元 (500萬)``: the figure and the statute's spelling."""
+    """``5000000`` -> ``5,000,000.00 元 (500萬)``: the figure and the statute's spelling
+    (remembered: traces show the same caps and amounts again and again)."""
     q = _cents(amount)
     text = f"{q:,.2f} 元"
     chinese = chinese_amount(q)  # the spelling of the figure shown, not of the unrounded amount

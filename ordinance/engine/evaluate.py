@@ -189,8 +189,12 @@ def _attach_readings(claim_node: TraceNode, measure, readings) -> None:
     wanted = {reading.applies_to for reading, _, _ in readings if reading.applies_to}
     steps: dict[str, TraceNode] = {}
     basis = f"basis:{measure.basis}"
-    for n in claim_node.walk() if wanted else ():
-        if n is claim_node or n.kind == "reading":
+    stack = list(reversed(claim_node.children)) if wanted else []
+    while stack:  # depth first, parents before children (TraceNode.walk, without a generator)
+        n = stack.pop()
+        if n.children:
+            stack.extend(reversed(n.children))
+        if n.kind == "reading":
             continue
         for key in (n.id, n.kind, basis) if n.kind == "amount" else (n.id, n.kind):
             if key in wanted and key not in steps:
@@ -215,15 +219,10 @@ def _validity(program: MeasureProgram, claim: Claim, node: TraceNode | None) -> 
                                "claim.date within " + str(pdef.valid), {"claim.date": None}, None, "undetermined"))
         return Outcome("undetermined", missing=["claim.date"], reasons=[reason(
             "missing-facts", "缺少事實：claim.date", "facts needed: claim.date")])
-    windows = [("policy", pdef.valid, pdef.validity_citation, Label("政策有效期", "policy in force"),
-                pdef.valid_location)]
-    if program.validity is not None:
-        windows.append(("measure", program.validity, program.measure.valid_citation or program.measure.citation,
-                        Label("措施適用期", "measure in force"), program.measure.valid_location))
-    for which, window, citation, label, location in windows:
+    for which, window, citation, label, location, text in program.windows:
         inside = window.contains(claim.date)
         if node is not None:
-            node.add(TraceNode("validity", which, label, location, citation, f"claim.date within {window}",
+            node.add(TraceNode("validity", which, label, location, citation, text,
                                {"claim.date": claim.date}, inside, "true" if inside else "false",
                                types={"claim.date": "date"}))
         if not inside:

@@ -133,6 +133,13 @@ class MeasureProgram:
                          SCOPE_PROJECT_YEAR if c.per.endswith("-year") else SCOPE_PROJECT)
                         for c, fn in self.pooled_caps]
         self.validity = measure.valid
+        #: the windows a claim's date must lie in: (which, window, citation, label, location, text)
+        self.windows = [("policy", policy.valid, policy.validity_citation, Label("政策有效期", "policy in force"),
+                         policy.valid_location, f"claim.date within {policy.valid}")]
+        if measure.valid is not None:
+            self.windows.append(("measure", measure.valid, measure.valid_citation or measure.citation,
+                                 Label("措施適用期", "measure in force"), measure.valid_location,
+                                 f"claim.date within {measure.valid}"))
         windows = [policy.valid] + ([measure.valid] if measure.valid is not None else [])
         starts = [w.start for w in windows if w.start is not None]
         ends = [w.end for w in windows if w.end is not None]

@@ -376,8 +376,14 @@ class Expression:
     span: SourceSpan
 
     def location(self, node: A.Node | None = None) -> Location:
-        node = node or self.tree
+        if node is None or node is self.tree:
+            return self._whole
         return self.span.location(node.start, node.end)
+
+    @functools.cached_property
+    def _whole(self) -> Location:
+        """Where the whole expression is (asked for by every trace step: computed once)."""
+        return self.span.location(self.tree.start, self.tree.end)
 
 
 def parse_expression(text: str, span: SourceSpan, report: Callable[[Problem], None] | None = None,
