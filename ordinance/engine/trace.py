@@ -12,7 +12,7 @@ read this data and add nothing to it.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,20 +21,33 @@ from ..values import Duration, format_decimal
 from .model import Citation, Label
 
 
-@dataclass
+@dataclass(slots=True, init=False)
 class TraceNode:
     kind: str
     id: str
-    label: Label | None = None
-    location: Location | None = None
-    citation: Citation | None = None
-    expression: str | None = None
-    inputs: dict[str, Any] = field(default_factory=dict)
-    result: Any = None
-    status: str | None = None  # for conditions: true | false | undetermined
-    types: dict[str, str] = field(default_factory=dict)  # input name (or "result") -> static type
-    notes: list[str] = field(default_factory=list)
-    children: list["TraceNode"] = field(default_factory=list)
+    label: Label | None
+    location: Location | None
+    citation: Citation | None
+    expression: str | None
+    inputs: dict[str, Any]
+    result: Any
+    status: str | None  # for conditions: true | false | undetermined
+    types: dict[str, str]  # input name (or "result") -> static type
+    notes: list[str]
+    children: list["TraceNode"]
+
+    def __init__(self, kind: str, id: str, label: Label | None = None, location: Location | None = None,
+                 citation: Citation | None = None, expression: str | None = None,
+                 inputs: dict[str, Any] | None = None, result: Any = None, status: str | None = None,
+                 types: dict[str, str] | None = None, notes: list[str] | None = None,
+                 children: list["TraceNode"] | None = None):
+        # written out rather than generated: a traced claim makes dozens of nodes
+        self.kind, self.id, self.label, self.location, self.citation = kind, id, label, location, citation
+        self.expression, self.result, self.status = expression, result, status
+        self.inputs = inputs if inputs is not None else {}
+        self.types = types if types is not None else {}
+        self.notes = notes if notes is not None else []
+        self.children = children if children is not None else []
 
     def add(self, child: "TraceNode") -> "TraceNode":
         self.children.append(child)
