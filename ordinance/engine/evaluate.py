@@ -140,8 +140,8 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
         facts.update(claim.facts)
         facts_node = node.add(TraceNode("facts", "facts", Label("申請事實", "facts of the claim"),
                                         inputs=dict(sorted(facts.items()))))
-        declared = {**policy.applicant_facts, **program.claim_facts}
-        facts_node.types = {k: str(declared[k].type) if k in declared else "string" for k in facts_node.inputs}
+        declared = program.fact_types(policy)
+        facts_node.types = {k: declared.get(k, "string") for k in facts_node.inputs}
     day = claim.date
     result = ClaimResult(claim.id, m.id, program.policy.id if policy.multi else "", "undetermined",
                          None, m.basis, m.benefit, date=day, project=claim.project,

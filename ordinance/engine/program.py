@@ -115,6 +115,7 @@ class MeasureProgram:
         self._readers: dict[str, Compiled] = {}
         self._tables: dict[str, tuple[list[Compiled | None], list[dict[str, Compiled]]]] = {}
         self._input_types: dict[tuple[int, bool], dict[str, str]] = {}  # for the trace, per expression
+        self._fact_types: tuple[dict, dict[str, str]] | None = None  # (the policy's applicant facts, types)
         self._resolver = _MeasureResolver(self)
         self._compile_parameters()
         self.conditions = [(c, self._compile(c.when)) for c in measure.conditions]
@@ -158,6 +159,14 @@ class MeasureProgram:
         #: the generated function of the untraced fast path (codegen.py), or None
         self.generated = generate_measure(self) if generate else None
         self._fast = self.generated.fast if self.generated is not None else None
+
+    def fact_types(self, policy: Any) -> dict[str, str]:
+        """The type, as words, of each fact a claim of this measure may give (for the trace)."""
+        cached = self._fact_types
+        if cached is None or cached[0] is not policy.applicant_facts:
+            declared = {**policy.applicant_facts, **self.claim_facts}
+            cached = self._fact_types = (policy.applicant_facts, {name: str(f.type) for name, f in declared.items()})
+        return cached[1]
 
     def always_valid(self, day: _dt.date) -> bool:
         """Whether ``day`` lies inside the policy's and the measure's validity windows."""
