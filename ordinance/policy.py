@@ -25,6 +25,7 @@ from .engine import load as load_stage
 from .engine import validate as validate_stage
 from .engine.case import Case, converter_for, read_case, read_plain_case
 from .engine.decision import Decision
+from .engine.lane import decide_single
 from .engine.model import FactDef, PolicyDef, Validity
 from .engine.parse import FileParser
 from .engine.program import MeasureProgram
@@ -101,6 +102,10 @@ class Policy:
         With ``trace`` the derivation is recorded (``Decision.results[i].trace``); ``as_of`` is the
         date of evaluation, shown in reports and used for claims that give no date.
         """
+        if not trace and as_of is None and case.__class__ is dict:
+            decision = decide_single(self, case)  # one claim, no history: None if it is anything else
+            if decision is not None:
+                return decision
         return evaluate_stage.evaluate_case(self, self.read_case(case), trace, as_of)
 
     def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], *, trace: bool = True,

@@ -471,14 +471,16 @@ def test_evaluation_error_is_a_record(tmp_path):
 
 
 def test_an_internal_error_in_one_case_is_a_record_and_exit_3(tmp_path, monkeypatch):
-    real = ordinance.Policy.evaluate
+    from ordinance.engine.program import MeasureProgram
 
-    def evaluate(self, case, **kwargs):
-        if case.id == "boom":
+    real = MeasureProgram.run
+
+    def run_measure(self, env, node):  # every path that decides a claim runs its measure
+        if env.get("applicant.id") == "boom":
             raise RuntimeError("kaput")
-        return real(self, case, **kwargs)
+        return real(self, env, node)
 
-    monkeypatch.setattr(ordinance.Policy, "evaluate", evaluate)
+    monkeypatch.setattr(MeasureProgram, "run", run_measure)
     monkeypatch.delenv("ORDINANCE_DEBUG", raising=False)
     out = tmp_path / "out.jsonl"
     result = run(jsonl(tmp_path / "in.jsonl", [voucher("a"), voucher("boom"), voucher("c")]), "--out", out)

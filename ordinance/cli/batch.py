@@ -309,6 +309,7 @@ def decide_chunk(chunk: list[tuple]) -> list[Record]:
 def decide(item: tuple) -> Record:
     """Read and decide one case; every failure becomes an error record."""
     from ..engine.case import read_case, read_plain_case
+    from ..engine.lane import decide_single
 
     assert _STATE is not None, "init_worker() first"
     if item[0] == "die" and multiprocessing.parent_process() is not None:  # the test hook `worker`
@@ -320,6 +321,11 @@ def decide(item: tuple) -> Record:
             return _error_record(item[1], "CaseError", item[2], options)
         data, loaded, problems, read_name = _load(item, policy, options.limits)
         name = _data_name(data, name)
+        if loaded is None and not problems and not options.trace and options.as_of is None and not policy.multi:
+            decision = decide_single(policy, data, read_name)  # one plain claim: None for anything else
+            if decision is not None:
+                return _checked(_decided([r.measure for r in decision.results], decision, options), name, item,
+                                options)
         try:
             case = (read_plain_case(data, policy, read_name) if loaded is None and not problems else None) \
                 or read_case(data, policy, read_name, loaded)
@@ -328,7 +334,7 @@ def decide(item: tuple) -> Record:
         if problems:
             raise CaseError(problems)
         decision = policy.evaluate(case, trace=options.trace, as_of=options.as_of)
-        record = _decided(case.claims, decision, options)
+        record = _decided([c.measure for c in case.claims], decision, options)
     except OrdinanceError as exc:
         return _error_record(name, type(exc).__name__, _locate(exc.problems, item), options)
     except RecursionError:
@@ -340,6 +346,11 @@ def decide(item: tuple) -> Record:
         return _error_record(name, type(exc).__name__, [Problem(
             "internal-error", f"internal error ({type(exc).__name__}: {exc}); this is a bug, please report it "
             "with this case (ORDINANCE_DEBUG=1 shows details)", _item_location(item))], options, internal=True)
+    return _checked(record, name, item, options)
+
+
+def _checked(record: Record, name: str, item: tuple, options: Options) -> Record:
+    """``record``, or an error record if its text cannot be written as UTF-8."""
     try:
         record.out.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -574,11 +585,12 @@ def _csv_location(path: str | None, display: str, header: tuple[str, ...], rows)
     return Location(display, line, col)
 
 
-def _decided(claims, decision: Decision, options: Options) -> Record:
+def _decided(keys: list[str], decision: Decision, options: Options) -> Record:
+    """The record of a decided case; ``keys`` name each claim's measure as the policy does
+    (``policy-id:measure`` when ids collide)."""
     tallies = []
     contenders = []
     total = decision.total
-    keys = [c.measure for c in claims]  # the measure keys (``policy-id:measure`` when ids collide)
     rows_out: list[list[str]] = []
     for i, (r, key) in enumerate(zip(decision.results, keys)):
         counted = r.status == "eligible" and r.benefit == "money" and r.amount is not None

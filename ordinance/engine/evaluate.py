@@ -106,21 +106,30 @@ def _decide_untraced(policy: "Policy", case: Case, claim: Claim) -> _Entry:
     """:func:`_decide_claim` with the trace off: the same outcome, with nothing recorded."""
     program = policy.programs[claim.measure]
     day = claim.date
-    if day is not None and program.always_valid(day):
-        env = {**case.applicant, **claim.facts, "claim.id": claim.id, "claim.date": day}
-        if claim.project is not None:
-            env["claim.project"] = claim.project
-        outcome = program.run(env, None)
-        m = program.measure
-        if outcome.status == "eligible" and m.exclusive and claim.project is None:
-            outcome = _project_needed(m)
-        status = outcome.status
-        if status == "eligible" and not outcome.reasons and not outcome.missing:
-            result = ClaimResult(claim.id, m.id, program.policy.id if policy.multi else "", status, outcome.amount,
-                                 m.basis, m.benefit, outcome.ceiling, outcome.duration, None, None, None, None, None,
-                                 None, day, day.year, claim.project, outcome.rank)
-            return _Entry(claim, program, outcome, result, None)
-    return _decide_claim(policy, case, claim, False)
+    if day is None or not program.always_valid(day):
+        return _decide_claim(policy, case, claim, False)
+    env = {**case.applicant, **claim.facts, "claim.id": claim.id, "claim.date": day}
+    if claim.project is not None:
+        env["claim.project"] = claim.project
+    outcome = program.run(env, None)
+    if outcome.status == "eligible" and program.measure.exclusive and claim.project is None:
+        outcome = _project_needed(program.measure)
+    return _Entry(claim, program, outcome, claim_result(policy, program, claim.id, day, claim.project, outcome), None)
+
+
+def claim_result(policy: "Policy", program: MeasureProgram, claim_id: str, day: _dt.date | None,
+                 project: str | None, outcome: Outcome) -> ClaimResult:
+    """The untraced result of a claim whose outcome is known (before the rules spanning claims)."""
+    m = program.measure
+    status = outcome.status
+    eligible = status == "eligible"
+    return ClaimResult(claim_id, m.id, program.policy.id if policy.multi else "", status,
+                       outcome.amount if eligible else (ZERO if status == "ineligible" else None),
+                       m.basis, m.benefit, outcome.ceiling if eligible else None,
+                       outcome.duration if eligible else None,
+                       list(outcome.reasons) if outcome.reasons else None,
+                       list(outcome.missing) if outcome.missing else None, None, None, None, None,
+                       day, day.year if day is not None else None, project, outcome.rank if eligible else None)
 
 
 def _project_needed(m) -> Outcome:
@@ -149,7 +158,7 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
     if day is not None and node is None and program.always_valid(day):
         outcome = None  # the fast path: inside every window, nothing to record
     else:
-        outcome = _validity(program, claim, node)
+        outcome = _validity(program, claim.date, node)
     if outcome is None:
         env = {**case.applicant, **claim.facts, "claim.id": claim.id}
         if day is not None:
@@ -210,26 +219,26 @@ def _attach_readings(claim_node: TraceNode, measure, readings) -> None:
                                              notes=[f"how {source} reads the text"]))
 
 
-def _validity(program: MeasureProgram, claim: Claim, node: TraceNode | None) -> Outcome | None:
-    """The policy's and the measure's windows; an Outcome when the claim fails them."""
+def _validity(program: MeasureProgram, day: _dt.date | None, node: TraceNode | None) -> Outcome | None:
+    """The policy's and the measure's windows; an Outcome when the claim's ``day`` fails them."""
     pdef = program.policy
-    if claim.date is None:
+    if day is None:
         if node is not None:
             node.add(TraceNode("validity", "policy", Label("有效期", "validity"), None, pdef.validity_citation,
                                "claim.date within " + str(pdef.valid), {"claim.date": None}, None, "undetermined"))
         return Outcome("undetermined", missing=["claim.date"], reasons=[reason(
             "missing-facts", "缺少事實：claim.date", "facts needed: claim.date")])
     for which, window, citation, label, location, text in program.windows:
-        inside = window.contains(claim.date)
+        inside = window.contains(day)
         if node is not None:
             node.add(TraceNode("validity", which, label, location, citation, text,
-                               {"claim.date": claim.date}, inside, "true" if inside else "false",
+                               {"claim.date": day}, inside, "true" if inside else "false",
                                types={"claim.date": "date"}))
         if not inside:
             return Outcome("ineligible", reasons=[reason(
                 "outside-validity",
-                f"申請日期{claim.date}不在{'政策' if which == 'policy' else '措施'}有效期（{window}）內",
-                f"the claim date {claim.date} is outside the {which}'s validity ({window})",
+                f"申請日期{day}不在{'政策' if which == 'policy' else '措施'}有效期（{window}）內",
+                f"the claim date {day} is outside the {which}'s validity ({window})",
                 window={"from": window.start.isoformat() if window.start else None,
                         "until": window.end.isoformat() if window.end else None})])
     return None
@@ -375,16 +384,7 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
     if not capped:
         return
     if len(capped) == 1 and not case.history and capped[0].node is None:
-        # the common case: one claim, nothing granted before, no trace to record
-        e = capped[0]
-        asked = e.result.amount
-        for cap, limit, _, _ in e.outcome.pooled_caps:
-            if asked > limit:
-                asked = max(limit, ZERO)
-        if asked == 0 and e.result.amount:
-            exhausted = next(c.per for c, limit, _, _ in e.outcome.pooled_caps if limit <= 0)
-            e.result.reasons.append(_exhausted_reason(exhausted))
-        e.result.amount = asked
+        cap_alone(capped[0].result, capped[0].outcome)  # the common case: one claim, nothing granted before
         return
     history: dict[tuple[object, ...], Decimal] = {}
     programs = policy.programs
@@ -431,6 +431,19 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
             result.reasons.append(_exhausted_reason(exhausted))
         if node is not None:
             node.result = result.amount
+
+
+def cap_alone(result: ClaimResult, outcome: Outcome) -> None:
+    """The caps that span awards, for a claim that has the case to itself (no other claim, no
+    prior award, no trace): each bounds its amount."""
+    asked = result.amount
+    for cap, limit, _, _ in outcome.pooled_caps:
+        if asked > limit:
+            asked = max(limit, ZERO)
+    if asked == 0 and result.amount:
+        exhausted = next(c.per for c, limit, _, _ in outcome.pooled_caps if limit <= 0)
+        result.reasons.append(_exhausted_reason(exhausted))
+    result.amount = asked
 
 
 def _in_date_order(e: _Entry) -> tuple[_dt.date, int]:

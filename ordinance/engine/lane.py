@@ -1,0 +1,103 @@
+"""The express lane: a case with one claim and no history, decided without the trace in one pass.
+
+Most cases a service or a batch decides look like this, and for them the general path
+(:func:`~ordinance.engine.case.read_case`, then
+:func:`~ordinance.engine.evaluate.evaluate_case`) builds objects that one claim does not need: a
+:class:`Case`, a :class:`Claim`, an entry for the rules that span claims, a decimal context
+entered per call.  :func:`decide_single` reads the case straight into the facts the measure
+reads and decides it with the same pieces -- the same converters, the measure's program
+(generated fast path or closures), the same validity windows, the same result builder and
+the same cap logic -- so the decision is the same.
+
+It declines (returns None) whenever the case is anything but plain: a mistake anywhere, a
+second claim, a prior award, a measure taking part in one-time awards, exclusivity or a quota.
+The general path then decides, and reports every mistake with its place.  ``tests/test_lane.py``
+holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .case import _UNKNOWN, _PLAIN_CASE_KEYS, _Mismatch, _convert_text, convert_value
+from .decision import Decision
+from .evaluate import _getcontext, _setcontext, _thread_context, _validity, cap_alone, claim_result
+from .program import POOLED_CAPS
+from .. import types as T
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..policy import Policy
+
+_DATE = T.DATE
+
+
+def decide_single(policy: "Policy", data: Any, name: str = "<case>") -> Decision | None:
+    """The decision on ``data`` (plain data, trace off, no ``as_of``), or None to take the
+    general path."""
+    if data.__class__ is not dict:
+        return None
+    for key in data:
+        if key not in _PLAIN_CASE_KEYS:
+            return None
+    claims = data.get("claims")
+    if claims.__class__ is not list or len(claims) != 1 or data.get("history"):
+        return None
+    item = claims[0]
+    case_id = data.get("case")
+    if item.__class__ is not dict or (case_id is not None and case_id.__class__ is not str):
+        return None
+    measure = item.get("measure")
+    program = policy.programs.get(measure) if measure.__class__ is str else None
+    if program is None or program.cross_claim_steps & ~POOLED_CAPS:
+        return None
+    claim_id, day, project = item.get("id"), item.get("date"), item.get("project")
+    if claim_id.__class__ is not str:
+        if claim_id is not None:
+            return None
+        claim_id = "claim-1"
+    if project is not None and project.__class__ is not str:
+        return None
+    env: dict[str, Any] = {}
+    try:
+        if day is not None:
+            day = _convert_text(day, "date") if day.__class__ is str and len(day) <= 64 \
+                else convert_value(day, _DATE)
+        applicant = data.get("applicant")
+        if applicant is not None:
+            if applicant.__class__ is not dict:
+                return None
+            readers = policy.applicant_readers
+            for key, value in applicant.items():
+                reader = readers.get(key)
+                if reader is None:
+                    return None
+                if value is not None:
+                    env[reader[0]] = reader[1](value)
+        keys = program.claim_keys
+        for key, value in item.items():
+            reader = keys.get(key, _UNKNOWN)
+            if reader is None:  # id, measure, date, project, note
+                continue
+            if reader is _UNKNOWN:
+                return None
+            if value is not None:
+                env[reader[0]] = reader[1](value)
+    except (_Mismatch, TypeError):
+        return None
+    saved = _getcontext()
+    _setcontext(_thread_context())
+    try:
+        outcome = None if day is not None and program.always_valid(day) else _validity(program, day, None)
+        if outcome is None:
+            env["claim.id"] = claim_id
+            env["claim.date"] = day
+            if project is not None:
+                env["claim.project"] = project
+            outcome = program.run(env, None)  # (an exclusive measure never comes here: see above)
+        result = claim_result(policy, program, claim_id, day, project, outcome)
+        if program.cross_claim_steps and result.status == "eligible" and outcome.pooled_caps \
+                and result.amount is not None:
+            cap_alone(result, outcome)
+    finally:
+        _setcontext(saved)
+    return Decision(policy.id, policy.digest, case_id if case_id is not None else name, [result], policy.refs)

@@ -1,0 +1,127 @@
+"""The express lane (engine/lane.py) decides one-claim cases exactly as the general path does,
+and declines everything else."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import ordinance
+from ordinance import CaseError
+from ordinance.engine.case import read_case
+from ordinance.engine.evaluate import evaluate_case
+from ordinance.engine.lane import decide_single
+from ordinance.engine.program import POOLED_CAPS
+from ordinance.policy import bundled_policy_dir
+from ordinance.testing import collect
+
+from test_case import _ODD_CASES
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return ordinance.load_policy(bundled_policy_dir())
+
+
+def general(policy, data):
+    return evaluate_case(policy, read_case(data, policy), False)
+
+
+def _bundled():
+    out = []
+    for test in collect(bundled_policy_dir()):
+        spec = test.spec
+        if not spec.get("policies"):
+            out.extend(spec["cases"] if "cases" in spec else [spec.get("case")])
+    return out
+
+
+def _split(case):
+    """Each claim of a bundled case as a case of its own (the lane's shape)."""
+    if not isinstance(case, dict) or not isinstance(case.get("claims"), list):
+        return []
+    return [{**{k: v for k, v in case.items() if k not in ("claims", "history")}, "claims": [claim]}
+            for claim in case["claims"]]
+
+
+CASES = _bundled() + [c for case in _bundled() for c in _split(case)] + _ODD_CASES
+
+
+@pytest.mark.parametrize("data", CASES)
+def test_the_lane_agrees_with_the_general_path_or_declines(policy, data):
+    lane = decide_single(policy, data)
+    try:
+        expected = general(policy, data)
+    except CaseError:
+        assert lane is None, "the lane decided a case the general path refuses"
+        return
+    if lane is not None:
+        assert lane == expected
+        assert lane.to_json() == expected.to_json()
+
+
+def test_the_lane_takes_every_plain_one_claim_case(policy):
+    """Every one-claim case the general path decides, under a measure that takes part in no rule
+    spanning claims but caps, goes through the lane (unless it writes a claim id as a number)."""
+    plain = []
+    for case in [c for case in _bundled() for c in _split(case)]:
+        program = policy.find_measure(str(case["claims"][0].get("measure")))
+        if program is None or program.cross_claim_steps & ~POOLED_CAPS or not isinstance(case["claims"][0].get("id", ""), str):
+            continue
+        try:
+            general(policy, case)
+        except CaseError:
+            continue
+        plain.append(case)
+    assert len(plain) > 60
+    assert [c for c in plain if decide_single(policy, c) is None] == []
+
+
+def test_the_lane_declines_what_needs_the_rules_spanning_claims(policy):
+    claim = {"id": "c1", "measure": "rd-city", "date": "2025-08-01", "project": "p", "city_jiebang_project": True,
+             "ai_field": True, "rd_investment": "1000萬"}
+    assert decide_single(policy, {"claims": [claim]}) is None  # exclusivity group
+    two = {"claims": [dict(claim, measure="compute-voucher"), dict(claim, id="c2", measure="compute-voucher")]}
+    assert decide_single(policy, two) is None
+    history = {"claims": [{"id": "c1", "measure": "compute-voucher", "date": "2025-08-01"}],
+               "history": [{"measure": "compute-voucher", "date": "2025-04-01", "amount": "50萬"}]}
+    assert decide_single(policy, history) is None
+
+
+def test_random_voucher_cases_decide_alike(policy):
+    rng = random.Random(29)
+    taken = 0
+    for i in range(3000):
+        revenue = rng.choice([0, 99_999_999, 100_000_000, 999_999_999, 1_000_000_000, rng.randrange(0, 3 * 10**9)])
+        claim = {"id": "c1", "measure": rng.choice(["compute-voucher", "model-voucher"]),
+                 "date": f"{rng.choice([2024, 2025, 2026, 2027, 2028])}-{rng.randrange(1, 13):02d}-01"}
+        if claim["measure"] == "compute-voucher":
+            claim.update(compute_spend=f"{rng.randrange(0, 10**10) / 100:.2f}", service_qualified=rng.random() > .1)
+        else:
+            claim.update(model_spend=rng.choice(["500萬", 12345, "0"]), model_registered=rng.random() > .1,
+                         purpose=rng.choice(["agent-development", "other"]))
+        if rng.random() < 0.05:
+            claim.pop("date")
+        data = {"applicant": {"kind": rng.choice(["enterprise", "university"]), "annual_revenue": revenue},
+                "claims": [claim]}
+        lane = decide_single(policy, data)
+        try:
+            expected = general(policy, data)
+        except CaseError:
+            assert lane is None
+            continue
+        if lane is not None:
+            taken += 1
+            assert lane == expected, data
+    assert taken > 2000
+
+
+def test_policy_evaluate_takes_the_lane_only_without_the_trace(policy):
+    data = {"applicant": {"kind": "enterprise", "annual_revenue": "5億"},
+            "claims": [{"id": "c1", "measure": "compute-voucher", "date": "2025-06-01", "compute_spend": "100萬",
+                        "service_qualified": True}]}
+    off = policy.evaluate(data, trace=False)
+    on = policy.evaluate(data, trace=True)
+    assert off.results[0].trace is None and on.results[0].trace is not None
+    assert off.to_dict()["results"][0]["amount"] == on.to_dict()["results"][0]["amount"] == "400000.00"
