@@ -1,7 +1,8 @@
 """The benchmark suite's entry point: ``python -m benchmarks.run [--quick] [--out PATH]``.
 
 Runs workload A (the compute voucher through ordinance, the hand-written limit and the peers),
-workload B (the whole policy on one five-claim case), start-up, and ``ordinance batch``;
+workload B (the whole policy on one five-claim case), start-up, ``ordinance batch``, and the
+web load (``wrk`` against ``ordinance serve``);
 prints one Markdown report and writes it to ``--out`` (default ``benchmarks/results.md``).
 
 Exit status: 0 when every figure of ordinance was computed from right answers, 1 when
@@ -17,16 +18,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import batch, machine, startup, targets, workload_a, workload_b
+from . import batch, machine, startup, targets, web_load, workload_a, workload_b
 from .engines import all_engines
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("a", "b", "startup", "batch")
+SECTIONS = ("a", "b", "startup", "batch", "web")
 NOISE = ("Timings on a shared machine are noisy (the load average above says how busy it was when the run started): "
          "read the figures as orders of magnitude and compare rows of the same run.")
 
-FULL = {"n": 100_000, "batch_cases": 1_000_000, "repeats": 5, "run_seconds": 1.0, "startup_repeats": 5}
-QUICK = {"n": 10_000, "batch_cases": 10_000, "repeats": 3, "run_seconds": 0.3, "startup_repeats": 3}
+FULL = {"n": 100_000, "batch_cases": 1_000_000, "repeats": 5, "run_seconds": 1.0, "startup_repeats": 5,
+        "web_seconds": 10.0}
+QUICK = {"n": 10_000, "batch_cases": 10_000, "repeats": 3, "run_seconds": 0.3, "startup_repeats": 3,
+         "web_seconds": 3.0}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -41,6 +44,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, help="timed runs per figure, after the warm-up (default 5; --quick 3)")
     p.add_argument("--run-seconds", type=float, help="about how long one timed run lasts (default 1.0)")
     p.add_argument("--startup-repeats", type=int, help="fresh processes per start-up figure (default 5)")
+    p.add_argument("--web-seconds", type=float, help="length of the timed wrk run against `ordinance serve` "
+                   "(default 10; --quick 3)")
     p.add_argument("--only", help=f"comma-separated sections to run, of: {', '.join(SECTIONS)}")
     p.add_argument("--engines", help="only workload A engines whose name contains one of these comma-separated words")
     args = p.parse_args(argv)
@@ -117,6 +122,17 @@ def main(argv: Sequence[str] | None = None, *, extra_engines=(), stream=None) ->
                         f"{bt.cases:,} generated one-claim cases (workload A's generator); wall time of the whole "
                         f"command, start-up and policy load included; every output line checked.\n\n"
                         + batch.render(bt))
+
+    if "web" in args.sections:
+        w = web_load.run(args.web_seconds, log=log)
+        goals += web_load.targets(w)
+        if w.available and w.check.startswith("MISMATCH"):
+            wrong.append("web load")
+        sections.append("## Web load — `POST /v1/decide` on `ordinance serve --workers 2`\n\n"
+                        "`wrk` on loopback posts one-claim compute-voucher cases (workload A's applicants) over "
+                        f"{web_load.CONNECTIONS} connections after a short warm-up; the first {web_load.CHECKED} "
+                        "answers are checked to the cent first (see benchmarks/web_load.py).\n\n"
+                        + web_load.render(w))
 
     elapsed = time.perf_counter() - started
     lines = ["# ordinance benchmark results", ""]

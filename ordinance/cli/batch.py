@@ -58,7 +58,7 @@ from typing import Any, NamedTuple
 from .. import values as V
 from ..engine.decision import Decision, to_json
 from ..engine.evaluate import QuotaPlace, rank_quota
-from ..engine.load import DEFAULT_LIMITS, Limits, check_data, decode, load_file
+from ..engine.load import DEFAULT_LIMITS, DuplicateKey, Limits, check_data, decode, load_file, no_duplicate_keys
 from ..engine.trace import json_value
 from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
 from ..policy import Policy, bundled_policy_dir, load_policy
@@ -422,23 +422,6 @@ def _data_name(data: Any, fallback: str) -> str:
     return fallback
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):  # a key appears twice: name the first one repeated
-        seen: set[str] = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise _DuplicateKey(k)
-            seen.add(k)
-    return out
-
-
 class _TooManyDigits(Exception):
     def __init__(self, digits: int):
         super().__init__(digits)
@@ -454,12 +437,12 @@ def _json_loads(text: str, display: str, n: int, limits: Limits = DEFAULT_LIMITS
         return int(digits)
 
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=integer, object_pairs_hook=_no_duplicates)
+        return json.loads(text, parse_float=Decimal, parse_int=integer, object_pairs_hook=no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise CaseError([Problem("json-syntax", f"{exc.msg} (line {n} is not one JSON value)",
                                  Location(display, n, exc.colno),
                                  "JSON Lines holds one case per line, as one JSON object")]) from None
-    except _DuplicateKey as exc:
+    except DuplicateKey as exc:
         raise CaseError([Problem("duplicate-key", f"the key `{_clean(exc.key)}` appears twice in one object",
                                  Location(display, n, 1))]) from None
     except _TooManyDigits as exc:

@@ -493,8 +493,10 @@ def _register_late_commands() -> None:
     """Commands whose modules import this one (for its options): added on the group's first use,
     so that importing either module first works."""
     from .explain import explain_command
+    from .serve import serve_command
 
     main.add_command(explain_command)
+    main.add_command(serve_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

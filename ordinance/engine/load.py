@@ -355,6 +355,27 @@ def check_data(data: Any, name: str, limits: Limits = DEFAULT_LIMITS, where: Loc
             stack.extend((v, depth + 1) for v in value)
 
 
+class DuplicateKey(Exception):
+    """A JSON object names ``key`` twice (raised by :func:`no_duplicate_keys`)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s ``object_pairs_hook`` for input read from outside: a key given twice is
+    an error (``DuplicateKey``), never silently the last value."""
+    out = dict(pairs)
+    if len(out) != len(pairs):  # a key appears twice: name the first one repeated
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise DuplicateKey(k)
+            seen.add(k)
+    return out
+
+
 def int_digits_problem(text: str, limits: Limits, location: Location) -> Problem | None:
     """A ``literal-too-long`` problem when the integer ``text`` has more digits than allowed."""
     if len(text) <= limits.integer_digits:

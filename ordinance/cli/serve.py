@@ -1,0 +1,71 @@
+"""``ordinance serve``: the HTTP API and the web workbench on uvicorn.
+
+The policies are loaded (and checked) once, before the server starts: a broken policy stops
+start-up with its located problems and exit status 1, like every other command.  Each
+``--policy`` directory is one policy, chosen in a request by its id (the first is the default).
+With ``--workers N`` uvicorn runs N processes; each builds the app from the settings passed
+in the environment (:data:`ordinance.web.app.ENV_SETTINGS`).  Starlette and uvicorn are
+imported only here, when the command runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from .main import BYTES, _limits
+
+
+@click.command("serve", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--policy", "policies", multiple=True, type=click.Path(file_okay=False),
+              help="A policy directory (default: the bundled Xiamen 2025 AI measures). Repeat to serve "
+                   "several policies, each chosen in a request by its id (the first is the default).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on (0.0.0.0: every interface; mind who can reach it).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The TCP port.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Server processes (each loads the policies; 2 on a 2-core machine).")
+@click.option("--max-body-bytes", type=BYTES, default="1M", show_default=True, metavar="SIZE",
+              help="The largest request body accepted (larger: 413).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              metavar="SECONDS", help="The time one request may take (longer: 503).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every request to stderr.")
+def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int, max_body_bytes: int,
+                  time_limit: float, access_log: bool) -> None:
+    """Serve the HTTP API and the web workbench (docs/api.md, docs/web.md).
+
+    Open http://127.0.0.1:8000/ for the page; the API is under /v1/ and described by
+    /openapi.json.  The global --max-... options bound what every request may hold.
+    Stop with Ctrl-C.
+
+    \b
+    Examples:
+      ordinance serve
+      ordinance serve --policy policy/xiamen-ai-2025 --port 8080 --workers 2
+      curl -s localhost:8000/v1/decide -H 'content-type: application/json' \\
+           -d '{"case": {"claims": [{"id": "c1", "measure": "compute-voucher", "compute_spend": "100萬",
+                "service_qualified": true, "date": "2025-06-01"}], "applicant": {"kind": "university"}}}'
+    """
+    from ..web.app import ENV_SETTINGS, HTTP_PROTOCOL, Settings, create_app, load_policies, settle
+
+    limits = _limits()
+    entries = load_policies(list(policies), limits)  # a PolicyError is reported like any command's
+    import uvicorn
+
+    settings = Settings(tuple(str(Path(p).resolve()) for p in policies), limits, max_body_bytes, time_limit)
+    os.environ[ENV_SETTINGS] = settings.to_json()
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"ordinance: serving {', '.join(e.id for e in entries)} at http://{shown}:{port}/ "
+               f"({workers} worker{'s' if workers != 1 else ''}; Ctrl-C stops)", err=True)
+    options = dict(host=host, port=port, http=HTTP_PROTOCOL, lifespan="off", access_log=access_log, server_header=False,
+                   log_level="info" if access_log else "warning")
+    if workers == 1:
+        app = create_app([e.policy for e in entries], limits=limits, max_body_bytes=max_body_bytes,
+                         time_limit_seconds=time_limit)
+        settle()
+        uvicorn.run(app, **options)
+    else:
+        uvicorn.run("ordinance.web.app:app_from_env", factory=True, workers=workers, **options)

@@ -1,0 +1,692 @@
+"""The route handlers of the HTTP API (``/healthz``, ``/v1/...``).
+
+Every handler reads its JSON body through :func:`read_json` (content type, size limit, UTF-8,
+JSON, the engine's input limits), checks the body's fields with :func:`fields` (422 with the
+path of each wrong field), runs the engine's work in a worker thread within the time limit
+(:meth:`~ordinance.web.app.Service.run`), and answers deterministic JSON: the same request
+gives the same bytes.  Engine errors become problem+json with the engine's codes and
+locations (:mod:`ordinance.web.problems`).  The policies' own data (``/v1/policies``, the case
+schema) is computed once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .. import __version__
+from ..engine.decision import ClaimResult, Decision
+from ..engine.load import DuplicateKey, check_data, no_duplicate_keys
+from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean
+from ..policy import Policy, override_path_problem
+from .problems import ApiError, from_ordinance_error
+
+JSON_TYPE = "application/json"
+
+VERSION = __version__
+
+
+# -- responses ----------------------------------------------------------------------------------------
+
+def dumps(data: Any) -> bytes:
+    """Deterministic compact JSON (keys in the order built, Chinese as is), as UTF-8."""
+    return utf8(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (``\\ud800`` escaped in the request's JSON) is a 422, as
+    ``ordinance eval`` refuses it."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ApiError("invalid-case", "the request holds text that is not valid Unicode",
+                       [Problem("encoding", f"the text holds a lone surrogate (U+{ord(exc.object[exc.start]):04X})",
+                                None, "write text as UTF-8; do not escape half of a surrogate pair")],
+                       problem_code="encoding") from None
+
+
+def raw_json_response(body: bytes) -> Response:
+    return Response(body, media_type=JSON_TYPE)
+
+
+def handler(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    """Turns :class:`ApiError` and engine errors raised by ``fn`` into problem+json responses."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await fn(request)
+        except ApiError as exc:
+            return exc.response()
+        except OrdinanceError as exc:
+            return from_ordinance_error(exc).response()
+
+    wrapped.__name__ = fn.__name__
+    wrapped.__doc__ = fn.__doc__
+    return wrapped
+
+
+def service(request: Request):
+    return request.app.state.service
+
+
+# -- reading the body ---------------------------------------------------------------------------------
+
+class _TooLong(Exception):
+    pass
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request's JSON object, read within the limits (400, 413, 415, 422 otherwise)."""
+    svc = service(request)
+    limit = svc.max_body_bytes
+    ctype = request.headers.get("content-type", "")
+    media = ctype.split(";", 1)[0].strip().lower()
+    if media != JSON_TYPE and not (media.startswith("application/") and media.endswith("+json")):
+        raise ApiError("unsupported-media-type", f"the body must be sent as {JSON_TYPE}, not "
+                       f"{media or 'without a Content-Type'}")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise ApiError("bad-request", "the Content-Length header is not a number")
+        if int(declared) > limit:
+            raise ApiError("body-too-large", f"the body is {int(declared)} bytes, over the limit of {limit}",
+                           headers={"Connection": "close"})
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError("body-too-large", f"the body is larger than the limit of {limit} bytes",
+                           headers={"Connection": "close"})
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise ApiError("encoding", f"the body is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                       [Problem("encoding", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                                _body_location(line, column), "send the JSON as UTF-8")]) from None
+    limits = svc.limits
+    most = limits.integer_digits
+
+    def integer(digits: str) -> int:
+        if len(digits) - digits.startswith("-") > most:
+            raise _TooLong(len(digits))
+        return int(digits)
+
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_int=integer, parse_constant=_constant,
+                          object_pairs_hook=no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        raise ApiError("malformed-json", f"{exc.msg} at line {exc.lineno}, column {exc.colno}",
+                       [Problem("json-syntax", exc.msg, _body_location(exc.lineno, exc.colno),
+                                "send one JSON object")]) from None
+    except DuplicateKey as exc:
+        raise ApiError("malformed-json", f"the key `{exc.key}` appears twice in one object",
+                       [Problem("duplicate-key", f"the key `{exc.key}` appears twice in one object",
+                                None, "keep one")]) from None
+    except _TooLong as exc:
+        raise ApiError("invalid-request", f"a number has {exc} digits, over the limit of {most}",
+                       [Problem("literal-too-long", f"a number has {exc} digits, over the limit of {most}",
+                                None, "no amount needs so many digits")], problem_code="literal-too-long") from None
+    except ValueError as exc:  # NaN, Infinity
+        raise ApiError("malformed-json", str(exc), [Problem("json-syntax", str(exc))]) from None
+    except RecursionError:
+        raise ApiError("invalid-request", f"the body is nested deeper than {limits.max_depth} levels",
+                       [Problem("too-deep", f"nesting deeper than {limits.max_depth} levels", None,
+                                "flatten the data")], problem_code="too-deep") from None
+    try:
+        check_data(data, "<body>", limits, None, text)
+    except PolicyError as exc:
+        raise ApiError("invalid-request", exc.summary(), [p for p in exc.problems],
+                       problem_code=exc.problems[0].code) from None
+    if not isinstance(data, dict):
+        raise ApiError("invalid-request", "the body must be a JSON object",
+                       [Problem("wrong-type", f"the body must be a JSON object, not {_json_kind(data)}")],
+                       problem_code="wrong-type")
+    return data
+
+
+def _body_location(line: int, column: int):
+    from ..errors import Location
+
+    return Location("<body>", line, column)
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+# -- checking the body's fields ----------------------------------------------------------------------
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _string(value: Any, path: str, out: list[Problem]) -> Any:
+    if isinstance(value, str) and value:
+        return value
+    out.append(Problem("wrong-type", f"`{path}` must be a non-empty string, not {_json_kind(value)}", path=path))
+    return None
+
+
+def _case(value: Any, path: str, out: list[Problem]) -> Any:
+    if isinstance(value, (dict, str)):
+        return value
+    out.append(Problem("wrong-type", f"`{path}` must be an object (the case) or a string (the text of a case "
+                       f"file, YAML or JSON), not {_json_kind(value)}", path=path))
+    return None
+
+
+def _boolean(value: Any, path: str, out: list[Problem]) -> Any:
+    if isinstance(value, bool):
+        return value
+    out.append(Problem("wrong-type", f"`{path}` must be true or false, not {_json_kind(value)}", path=path))
+    return None
+
+
+def _date(value: Any, path: str, out: list[Problem]) -> Any:
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError as exc:
+            out.append(Problem("bad-date", f"`{path}` is not a date: {exc}", path=path,
+                               hint="write YYYY-MM-DD, e.g. 2025-06-30"))
+            return None
+    out.append(Problem("bad-date", f"`{path}` must be a date written YYYY-MM-DD, not "
+                       f"{value!r}" if isinstance(value, str) else f"`{path}` must be a date written YYYY-MM-DD, "
+                       f"not {_json_kind(value)}", path=path, hint="write YYYY-MM-DD, e.g. 2025-06-30"))
+    return None
+
+
+def _claim_id(value: Any, path: str, out: list[Problem]) -> Any:
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+        return str(value)
+    out.append(Problem("wrong-type", f"`{path}` must be a claim id (a string), not {_json_kind(value)}", path=path))
+    return None
+
+
+def _format(value: Any, path: str, out: list[Problem]) -> Any:
+    if value in ("json", "html"):
+        return value
+    out.append(Problem("not-allowed", f"`{path}` must be \"json\" or \"html\", not {value!r}", path=path,
+                       hint=did_you_mean(str(value), ["json", "html"]) if isinstance(value, str) else None))
+    return None
+
+
+def _files(value: Any, path: str, out: list[Problem]) -> Any:
+    if not isinstance(value, dict):
+        out.append(Problem("wrong-type", f"`{path}` must be an object of file path -> file text, "
+                           f"not {_json_kind(value)}", path=path))
+        return None
+    ok = True
+    for name, text in value.items():
+        if not isinstance(text, str):
+            out.append(Problem("wrong-type", f"the text of `{name}` must be a string, not {_json_kind(text)}",
+                               path=f"{path}.{name}"))
+            ok = False
+    return value if ok else None
+
+
+def _side(value: Any, path: str, out: list[Problem]) -> Any:
+    if not isinstance(value, dict):
+        out.append(Problem("wrong-type", f"`{path}` must be an object, not {_json_kind(value)}", path=path))
+        return None
+    return fields(value, SIDE, out, path + ".")
+
+
+Spec = dict[str, tuple[Callable[[Any, str, list[Problem]], Any], bool]]
+
+DECIDE: Spec = {"policy": (_string, False), "case": (_case, True), "as_of": (_date, False),
+                "trace": (_boolean, False), "format": (_format, False)}
+EXPLAIN: Spec = {"policy": (_string, False), "case": (_case, True), "claim": (_claim_id, True),
+                 "as_of": (_date, False)}
+CHECK: Spec = {"policy": (_string, False), "files": (_files, False)}
+TRY: Spec = {"policy": (_string, False), "files": (_files, False), "case": (_case, False), "as_of": (_date, False)}
+SIDE: Spec = {"policy": (_string, False), "files": (_files, False)}
+COMPARE: Spec = {"case": (_case, True), "as_of": (_date, False), "left": (_side, False), "right": (_side, False)}
+
+
+def fields(body: Mapping[str, Any], spec: Spec, out: list[Problem] | None = None, prefix: str = "") -> dict[str, Any]:
+    """The body's fields checked against ``spec`` (name -> (reader, required)); raises 422 listing
+    every wrong, missing or unknown field (with ``out`` given: adds to it instead)."""
+    problems: list[Problem] = [] if out is None else out
+    args: dict[str, Any] = {}
+    for name in body:
+        if name not in spec:
+            problems.append(Problem("unknown-key", f"unknown key `{prefix}{name}`", path=prefix + name,
+                                    hint=did_you_mean(name, spec) or f"the keys are {', '.join(spec)}"))
+    for name, (reader, required) in spec.items():
+        if name not in body or body[name] is None:
+            if required:
+                problems.append(Problem("missing-key", f"`{prefix}{name}` is required", path=prefix + name))
+            continue
+        value = reader(body[name], prefix + name, problems)
+        if value is not None:
+            args[name] = value
+    if out is None and problems:
+        first = problems[0]
+        raise ApiError("invalid-request", first.message if len(problems) == 1 else
+                       f"{first.message} (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})",
+                       problems, problem_code=first.code)
+    return args
+
+
+def overlay_files(files: Mapping[str, str] | None, path: str = "files") -> dict[str, str]:
+    """The overlay's files, each path checked (400 for ``..``, absolute paths, non-YAML names)."""
+    if not files:
+        return {}
+    problems = []
+    for name in files:
+        why = override_path_problem(name)
+        if why is not None:
+            problems.append(Problem("bad-override-path", f"`{name}`: {why}", path=f"{path}.{name}",
+                                    hint="give paths inside the policy folder, e.g. rules/08-compute-voucher.yaml"))
+    if problems:
+        raise ApiError("bad-override-path", problems[0].message, problems)
+    return dict(files)
+
+
+def _rejected_overlay(exc: PolicyError) -> None:
+    """A path the loader refused to overlay (not a rule file of the policy) is a 400, like a bad path."""
+    bad = [p for p in exc.problems if p.code == "bad-override"]
+    if bad:
+        raise ApiError("bad-override-path", bad[0].message, bad)
+
+
+# -- GET ------------------------------------------------------------------------------------------------
+
+@handler
+async def healthz(request: Request) -> Response:
+    svc = service(request)
+    return raw_json_response(svc.cached("healthz", lambda: dumps({"status": "ok", "version": VERSION,
+                                                                  "policies": list(svc.entries)})))
+
+
+def _label(label: Any) -> dict[str, str] | None:
+    return label.to_dict() if label is not None else None
+
+
+def _validity(valid: Any) -> dict[str, Any]:
+    return {"from": valid.start.isoformat() if valid.start else None,
+            "until": valid.end.isoformat() if valid.end else None}
+
+
+def _summary(entry) -> dict[str, Any]:
+    info = entry.policy.policies[0].definition
+    return {"id": entry.id, "title": info.title.to_dict(), "digest": entry.policy.digest,
+            "measures": len(entry.policy.programs), "valid": _validity(info.valid)}
+
+
+@handler
+async def list_policies(request: Request) -> Response:
+    svc = service(request)
+    return raw_json_response(svc.cached("policies", lambda: dumps({"policies": [_summary(e) for e in
+                                                                                svc.entries.values()]})))
+
+
+@handler
+async def policy_detail(request: Request) -> Response:
+    svc = service(request)
+    entry = svc.entry(request.path_params["id"], "id")
+    return raw_json_response(entry.cached("detail", lambda: dumps(policy_data(entry))))
+
+
+def _type(t: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": t.name}
+    if t.name == "enum" and t.values:
+        out["values"] = list(t.values)
+    if t.name == "list" and t.element is not None:
+        out["element"] = _type(t.element)
+    if t.name == "money":
+        out["unit"] = "元"
+    return out
+
+
+def _measure_reads(program: Any) -> list[str]:
+    """The facts a measure reads: its claim facts, then the applicant facts its expressions read."""
+    m = program.measure
+    typed = program.checked.typed
+    expressions = [c.when for c in m.conditions] + [e for e in (m.amount, m.ceiling, m.duration) if e is not None]
+    expressions += [v.expression for v in m.values.values()]
+    for table in m.tables.values():
+        for row in table.rows:
+            expressions += ([row.when] if row.when is not None else []) + list(row.cells.values())
+    expressions += [c.limit for c in m.caps] + ([m.quota.rank_by] if m.quota is not None else [])
+    read: set[str] = set()
+    for e in expressions:
+        t = typed.get(id(e))
+        if t is not None:
+            read.update(t.reads)
+    applicant = [name for name in program.checked.applicant_facts if name in read]
+    return list(program.claim_facts) + applicant
+
+
+def policy_data(entry) -> dict[str, Any]:
+    """GET /v1/policies/{id}: the policy for reading and for building a case form."""
+    policy: Policy = entry.policy
+    info = policy.policies[0]
+    p = info.definition
+    facts: dict[str, dict[str, Any]] = {}
+    for name, fact in policy.applicant_facts.items():
+        facts[name] = {"name": name, "scope": "applicant", **_type(fact.type), "label": fact.label.to_dict(),
+                       "measures": []}
+    for key, program in policy.programs.items():
+        for name, fact in program.claim_facts.items():
+            item = facts.setdefault(name, {"name": name, "scope": "claim", **_type(fact.type),
+                                           "label": fact.label.to_dict(), "measures": []})
+            item["measures"].append(key)
+    parameters: dict[int, dict[str, Any]] = {id(param): _parameter(param) for param in p.parameters.values()}
+    measures = []
+    for key, program in policy.programs.items():
+        m = program.measure
+        for param in m.parameters.values():
+            if id(param) not in parameters:
+                parameters[id(param)] = _parameter(param)
+            if not any(param is q for q in p.parameters.values()):
+                parameters[id(param)]["measures"].append(key)
+        measures.append({
+            "id": key, "article": m.article, "title": m.title.to_dict(),
+            "quote": m.citation.text if m.citation is not None else None,
+            "source_line": m.citation.source_line if m.citation is not None else None,
+            "benefit": m.benefit, "basis": m.basis, "exclusive": m.exclusive,
+            "facts": _measure_reads(program), "file": m.location.file, "line": m.location.line,
+        })
+    files = {name: text for name, text in sorted(p.sources.items()) if name == "policy.yaml" or
+             any(name == f.file for f in p.files)}
+    tests_dir = entry.directory / "tests"
+    tests = sorted(f.relative_to(entry.directory).as_posix() for f in tests_dir.glob("*.yaml")) \
+        if tests_dir.is_dir() else []
+    return {"id": entry.id, "title": p.title.to_dict(), "issuer": p.issuer.to_dict(),
+            "issued": p.issued.isoformat() if p.issued else None, "digest": policy.digest,
+            "valid": _validity(p.valid), "facts": list(facts.values()), "parameters": list(parameters.values()),
+            "measures": measures, "files": files, "source": p.source_text, "tests": tests}
+
+
+def _parameter(param: Any) -> dict[str, Any]:
+    """A parameter; ``measures``: the measures whose own (or whose file's) parameter it is, empty
+    for the policy's."""
+    return {"name": param.name, "measures": [], "label": _label(param.label),
+            "values": [{"from": v.start.isoformat() if v.start else None, "expression": v.expression.text}
+                       for v in param.values],
+            "file": param.location.file, "line": param.location.line}
+
+
+@handler
+async def case_schema(request: Request) -> Response:
+    svc = service(request)
+    unknown = [k for k in request.query_params if k != "policy"]
+    if unknown:
+        raise ApiError("invalid-request", f"unknown query parameter `{unknown[0]}`",
+                       [Problem("unknown-key", f"unknown query parameter `{k}`", path=k, hint="give ?policy=ID")
+                        for k in unknown], problem_code="unknown-key")
+    entry = svc.entry(request.query_params.get("policy"))
+    return Response(entry.cached("schema", lambda: dumps(entry.policy.case_schema())),
+                    media_type="application/schema+json")
+
+
+# -- POST -----------------------------------------------------------------------------------------------
+
+CASE_NAME = "<case>"
+
+
+def evaluate(policy: Policy, case: Mapping[str, Any] | str, trace: bool, as_of: _dt.date | None,
+             limits: Any) -> Decision:
+    """Decide ``case``: plain data, or the text of a case file (YAML or JSON, read by the engine's case
+    loader under ``limits``: its problems are located by line and column in ``<case>``)."""
+    if isinstance(case, str):
+        from ..cases import read_case_text
+
+        case = read_case_text(case, CASE_NAME, policy, limits)
+    else:  # the engine holds a case given as data to the default limits: hold it to the server's
+        for key in ("claims", "history"):
+            items = case.get(key)
+            if isinstance(items, list) and len(items) > limits.max_claims:
+                raise CaseError([Problem("too-many-claims", f"the case lists {len(items)} {key}, more than the "
+                                         f"limit of {limits.max_claims}", None,
+                                         "split the case, or raise the limit (max_claims)", key)])
+    return policy.evaluate(case, trace=trace, as_of=as_of)
+
+
+def _evaluate(svc: Any, policy: Policy, case: Mapping[str, Any] | str, trace: bool, as_of: _dt.date | None,
+              detail: str = "") -> Decision:
+    try:
+        return evaluate(policy, case, trace, as_of, svc.limits)
+    except OrdinanceError as exc:
+        raise from_ordinance_error(exc, prefix="case", detail=(detail + exc.summary()) if detail else None) \
+            from None
+
+
+@handler
+async def decide(request: Request) -> Response:
+    """POST /v1/decide: a case in, the decision contract (or the HTML report) out."""
+    svc = service(request)
+    args = fields(await read_json(request), DECIDE)
+    entry = svc.entry(args.get("policy"))
+    html = args.get("format") == "html"
+    trace = args.get("trace", html)
+    case, as_of = args["case"], args.get("as_of")
+
+    def work() -> Any:
+        decision = _evaluate(svc, entry.policy, case, trace, as_of)
+        if html:
+            from ..render import render
+
+            return decision.case, render(decision, "html")
+        return dumps(decision.to_dict())
+
+    out = await svc.run(work)
+    if html:
+        from .app import REPORT_CSP
+
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", out[0]).strip("-.")[:80] or "decision"
+        return Response(utf8(out[1]), media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": REPORT_CSP,
+                                 "Content-Disposition": f'attachment; filename="decision-{name}.html"'})
+    return raw_json_response(out)
+
+
+@handler
+async def explain(request: Request) -> Response:
+    """POST /v1/explain: one claim's derivation, why (not), and the source text it cites."""
+    svc = service(request)
+    args = fields(await read_json(request), EXPLAIN)
+    entry = svc.entry(args.get("policy"))
+
+    def work() -> bytes:
+        decision = _evaluate(svc, entry.policy, args["case"], True, args.get("as_of"))
+        claim = args["claim"]
+        result = next((r for r in decision.results if r.claim == claim), None)
+        if result is None:
+            known = [r.claim for r in decision.results]
+            hint = did_you_mean(claim, known) or f"its claims are {', '.join(known) or 'none'}"
+            raise ApiError("unknown-claim", f"the case has no claim `{claim}`",
+                           [Problem("unknown-claim", f"the case has no claim `{claim}`", None, hint, "claim")])
+        return dumps(explanation(decision, result))
+
+    return raw_json_response(await svc.run(work))
+
+
+def _step(node: Any) -> dict[str, Any] | None:
+    if node is None:
+        return None
+    return {"kind": node.kind, "id": node.id, "label": _label(node.label)}
+
+
+def explanation(decision: Decision, result: ClaimResult) -> dict[str, Any]:
+    from ..render.explain import render_explanation, why_not
+
+    findings = []
+    for f in why_not(result):
+        findings.append({
+            "kind": f.kind, "title": f.title, "step": _step(f.node), "expression": f.expression,
+            "location": f.location, "citation": f.citation.to_dict() if f.citation is not None else None,
+            "inputs": [{"name": name, "value": value} for name, value in f.inputs],
+            "change": list(f.change), "steps": [_step(s) for s in f.steps], "reason": f.reason,
+        })
+    citations = []
+    seen = set()
+    if result.trace is not None:
+        for node in result.trace.walk():
+            c = node.citation
+            if c is None:
+                continue
+            loc = node.location
+            key = (c.article, c.text, loc.file if loc else None, loc.line if loc else None)
+            if key in seen:
+                continue
+            seen.add(key)
+            citations.append({"article": c.article, "quote": c.text, "source_line": c.source_line,
+                              "file": key[2], "line": key[3], "step": _step(node)})
+    return {"policy": {"id": decision.policy_id, "digest": decision.policy_digest}, "case": decision.case,
+            "claim": result.claim, "result": result.to_dict(),
+            "explanation": {"findings": findings, "text": render_explanation(result)},
+            "citations": citations}
+
+
+@handler
+async def check(request: Request) -> Response:
+    """POST /v1/check: rule-file text in (overlaid on the policy, in memory), located problems out."""
+    svc = service(request)
+    args = fields(await read_json(request), CHECK)
+    entry = svc.entry(args.get("policy"))
+    files = overlay_files(args.get("files"))
+
+    def work() -> bytes:
+        try:
+            policy = svc.overlay(entry, files)
+        except PolicyError as exc:
+            _rejected_overlay(exc)
+            return dumps({"ok": False, "policy": entry.id, "digest": None, "measures": None,
+                          "problems": [p.to_dict() for p in exc.problems]})
+        return dumps({"ok": True, "policy": entry.id, "digest": policy.digest, "measures": len(policy.programs),
+                      "problems": []})
+
+    return raw_json_response(await svc.run(work))
+
+
+def _tests(entry) -> list[Any]:
+    from ..testing import collect
+
+    return entry.cached("tests", lambda: collect(entry.directory) if (entry.directory / "tests").is_dir() else [])
+
+
+def run_tests(svc: Any, entry: Any, policy: Policy, files: Mapping[str, str]) -> dict[str, Any]:
+    """The policy's YAML tests against the overlaid ``policy`` (as ``ordinance test`` runs them)."""
+    from dataclasses import replace
+
+    from ..testing import run_test
+
+    results = []
+    passed = failed = 0
+    for test in _tests(entry):
+        spec = test.spec
+        extra = spec.get("policies")
+        target = policy
+        if extra:
+            base = Path(test.file).parent
+            try:
+                target = svc.overlay(entry, files, tuple(base / p for p in extra))
+            except PolicyError as exc:
+                outcome_failures = [f"the policies this test loads beside the policy do not load: {exc.summary()}"]
+                results.append(_test_result(entry, test, outcome_failures))
+                failed += 1
+                continue
+            test = replace(test, spec={k: v for k, v in spec.items() if k != "policies"})
+        outcome = run_test(test, target, entry.directory)
+        results.append(_test_result(entry, test, outcome.failures))
+        if outcome.passed:
+            passed += 1
+        else:
+            failed += 1
+    return {"passed": passed, "failed": failed, "results": results}
+
+
+def _test_result(entry: Any, test: Any, failures: list[str]) -> dict[str, Any]:
+    try:
+        file = Path(test.file).relative_to(entry.directory).as_posix()
+    except ValueError:
+        file = Path(test.file).name
+    return {"name": test.name, "file": file, "line": test.line, "passed": not failures, "failures": list(failures)}
+
+
+@handler
+async def try_policy(request: Request) -> Response:
+    """POST /v1/try: the policy's tests, and a sample case, against the overlaid rule files."""
+    svc = service(request)
+    args = fields(await read_json(request), TRY)
+    entry = svc.entry(args.get("policy"))
+    files = overlay_files(args.get("files"))
+
+    def work() -> bytes:
+        try:
+            policy = svc.overlay(entry, files)
+        except PolicyError as exc:
+            _rejected_overlay(exc)
+            return dumps({"ok": False, "problems": [p.to_dict() for p in exc.problems], "tests": None,
+                          "decision": None, "case_problems": []})
+        tests = run_tests(svc, entry, policy, files)
+        decision = None
+        case_problems: list[dict[str, Any]] = []
+        if "case" in args:
+            try:
+                decision = evaluate(policy, args["case"], True, args.get("as_of"), svc.limits).to_dict()
+            except OrdinanceError as exc:
+                case_problems = from_ordinance_error(exc, prefix="case").problems
+        return dumps({"ok": True, "problems": [], "tests": tests, "decision": decision,
+                      "case_problems": case_problems})
+
+    return raw_json_response(await svc.run(work))
+
+
+@handler
+async def compare(request: Request) -> Response:
+    """POST /v1/compare: one case decided under two policies (or two overlays), step by step."""
+    from .compare import compare_decisions
+
+    svc = service(request)
+    args = fields(await read_json(request), COMPARE)
+    sides = {}
+    for side in ("left", "right"):
+        spec = args.get(side) or {}
+        sides[side] = (svc.entry(spec.get("policy"), f"{side}.policy"), overlay_files(spec.get("files"),
+                                                                                       f"{side}.files"))
+
+    def work() -> bytes:
+        decisions = {}
+        for side, (entry, files) in sides.items():
+            try:
+                policy = svc.overlay(entry, files)
+            except PolicyError as exc:
+                _rejected_overlay(exc)
+                raise from_ordinance_error(exc, detail=f"the {side} policy does not load: {exc.summary()}") from None
+            decisions[side] = _evaluate(svc, policy, args["case"], True, args.get("as_of"),
+                                        f"under the {side} policy: ")
+        changes = compare_decisions(decisions["left"], decisions["right"])
+        return dumps({"left": decisions["left"].to_dict(), "right": decisions["right"].to_dict(),
+                      "changes": changes, "same": not changes})
+
+    return raw_json_response(await svc.run(work))
