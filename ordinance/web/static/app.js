@@ -1,0 +1,87 @@
+// The workbench's entry point: the policy picker, the language toggle, the three views.
+
+import { $, h, replace } from "./dom.js";
+import { api } from "./api.js";
+import { applyStatic, lang, setLang, onLang, t, L } from "./i18n.js";
+import { state, emit, on } from "./state.js";
+import { initDecide } from "./decide.js";
+import { initDraft } from "./draft.js";
+import { initAudit } from "./audit.js";
+import { showError } from "./errors.js";
+
+const VIEWS = ["decide", "draft", "audit"];
+
+function route() {
+  const name = (location.hash || "").replace(/^#/, "").split("/")[0];
+  const view = VIEWS.includes(name) ? name : "decide";
+  for (const v of VIEWS) {
+    $(`#view-${v}`).hidden = v !== view;
+    const tab = $(`#tab-${v}`);
+    tab.classList.toggle("active", v === view);
+    tab.setAttribute("aria-selected", v === view ? "true" : "false");
+  }
+  document.body.dataset.view = view;
+  emit("view", view);
+}
+
+function renderBanner() {
+  const p = state.policy;
+  if (!p) return;
+  $("#policy-title").textContent = L(p.title) || p.id;
+  const meta = [];
+  if (p.valid && (p.valid.from || p.valid.until)) meta.push(t("policy.valid", { from: p.valid.from || "…", until: p.valid.until || "…" }));
+  if (p.issuer) meta.push(t("policy.issuer", { issuer: L(p.issuer) }));
+  if (p.digest) meta.push(t("policy.digest", { digest: String(p.digest).slice(0, 12) }));
+  $("#policy-meta").textContent = meta.join(" · ");
+}
+
+function renderPolicyOptions() {
+  const select = $("#policy-select");
+  replace(select, state.policies.map((p) => h("option", { value: p.id, selected: p.id === state.policyId },
+    p.title ? `${L(p.title)}` : p.id)));
+  select.title = state.policyId || "";
+}
+
+async function loadPolicy(id) {
+  const [policy, schema] = await Promise.all([api.policy(id), api.caseSchema(id)]);
+  state.policyId = id;
+  state.policy = policy;
+  state.schema = schema;
+  state.edits.clear();
+  renderBanner();
+  emit("policy", policy);
+}
+
+async function start() {
+  document.documentElement.lang = lang() === "zh" ? "zh-Hant" : "en";
+  applyStatic();
+  const views = [initDecide(), initDraft(), initAudit()];
+  $("#lang-toggle").addEventListener("click", () => setLang(lang() === "zh" ? "en" : "zh"));
+  onLang(() => {
+    renderBanner();
+    renderPolicyOptions();
+    for (const v of views) if (v.onLang) v.onLang();
+  });
+  window.addEventListener("hashchange", route);
+  on("show-view", (name) => {
+    if (location.hash !== `#${name}`) history.pushState(null, "", `#${name}`);
+    route();
+  });
+  route();
+  try {
+    const list = await api.policies();
+    state.policies = list.policies || [];
+    if (!state.policies.length) throw new Error("no policy");
+    state.policyId = state.policies[0].id;
+    renderPolicyOptions();
+    $("#policy-select").addEventListener("change", async (e) => {
+      try { await loadPolicy(e.target.value); } catch (err) { showError($("#global-error"), err); }
+    });
+    await loadPolicy(state.policyId);
+    document.body.dataset.ready = "1";
+  } catch (err) {
+    showError($("#global-error"), err);
+  }
+}
+
+start();
