@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..policy import Policy
 
 ZERO = Decimal(0)
+_FACTS_LABEL = Label("申請事實", "facts of the claim")
 
 
 class _Entry:
@@ -143,12 +144,9 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
     m = program.measure
     node = None
     if trace:
-        node = TraceNode("claim", claim.id, m.title, m.location, m.citation,
-                         notes=[f"measure {m.id} ({m.article})", "responsible: " + "、".join(m.responsible)])
-        facts = {k: v for k, v in case.applicant.items()}
-        facts.update(claim.facts)
-        facts_node = node.add(TraceNode("facts", "facts", Label("申請事實", "facts of the claim"),
-                                        inputs=dict(sorted(facts.items()))))
+        node = TraceNode("claim", claim.id, m.title, m.location, m.citation, notes=list(program.claim_notes))
+        facts = {**case.applicant, **claim.facts}
+        facts_node = node.add(TraceNode("facts", "facts", _FACTS_LABEL, inputs=dict(sorted(facts.items()))))
         declared = program.fact_types(policy)
         facts_node.types = {k: declared.get(k, "string") for k in facts_node.inputs}
     day = claim.date

@@ -153,6 +153,8 @@ class MeasureProgram:
                                   or any(c.per != "entity-year" for c, _ in self.pooled_caps))
         self.cross_claim_steps = ((ONE_TIME if measure.one_time else 0) | (EXCLUSIVE if measure.exclusive else 0)
                                   | (POOLED_CAPS if self.pooled_caps else 0) | (QUOTA if measure.quota else 0))
+        #: the notes of a claim's trace: the measure, and who is responsible for it
+        self.claim_notes = (f"measure {measure.id} ({measure.article})", "responsible: " + "、".join(measure.responsible))
         #: the readings a trace shows: (reading, whose, shown even when about no step of the claim)
         self.trace_readings = ([(r, "the rule file", True) for r in measure.readings]
                                + [(r, "the policy", False) for r in policy.readings])
