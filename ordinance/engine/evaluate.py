@@ -83,7 +83,7 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.d
             _mark_quotas(entries)
         for e in entries if trace else ():
             if e.node is not None:
-                _attach_readings(e.node, e.program.measure, e.program.trace_readings)
+                _attach_readings(e.node, e.program)
     finally:
         _setcontext(saved)
     return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.refs, as_of)
@@ -186,27 +186,33 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
     return _Entry(claim, program, outcome, result, node)
 
 
-def _attach_readings(claim_node: TraceNode, measure, readings) -> None:
+def _attach_readings(claim_node: TraceNode, program: MeasureProgram) -> None:
     """Put each reading under the step it is about: the first node whose id or kind is its
     ``about`` (``basis:maximum`` / ``basis:exact`` name the amount of measures with that basis).
-    ``readings`` are ``(reading, whose, keep_unmatched)``: a measure's reading about no step of
-    this claim is shown at the claim's level, a policy's is left out."""
+    The readings are ``program.trace_readings``, ``(reading, whose, keep_unmatched)``: a measure's
+    reading about no step of this claim is shown at the claim's level, a policy's is left out."""
+    readings = program.trace_readings
     if not readings:
         return
-    wanted = {reading.applies_to for reading, _, _ in readings if reading.applies_to}
+    wanted = program.reading_targets
+    need = len(wanted)
+    basis = program.basis_target
     steps: dict[str, TraceNode] = {}
-    basis = f"basis:{measure.basis}"
-    stack = list(reversed(claim_node.children)) if wanted else []
+    stack = claim_node.children[::-1] if need else []
     while stack:  # depth first, parents before children (TraceNode.walk, without a generator)
         n = stack.pop()
         if n.children:
-            stack.extend(reversed(n.children))
-        if n.kind == "reading":
+            stack.extend(n.children[::-1])
+        kind = n.kind
+        if kind == "reading":
             continue
-        for key in (n.id, n.kind, basis) if n.kind == "amount" else (n.id, n.kind):
-            if key in wanted and key not in steps:
-                steps[key] = n
-        if len(steps) == len(wanted):
+        if n.id in wanted and n.id not in steps:
+            steps[n.id] = n
+        if kind in wanted and kind not in steps:
+            steps[kind] = n
+        if kind == "amount" and basis in wanted and basis not in steps:
+            steps[basis] = n
+        if len(steps) == need:
             break  # every reading has found its step: the first in walk order
     for reading, source, keep_unmatched in readings:
         about = reading.applies_to

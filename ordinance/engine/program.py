@@ -158,6 +158,9 @@ class MeasureProgram:
         #: the readings a trace shows: (reading, whose, shown even when about no step of the claim)
         self.trace_readings = ([(r, "the rule file", True) for r in measure.readings]
                                + [(r, "the policy", False) for r in policy.readings])
+        #: what the readings are about (the steps to find in a trace), and how the amount is named
+        self.reading_targets = frozenset(r.applies_to for r, _, _ in self.trace_readings if r.applies_to)
+        self.basis_target = f"basis:{measure.basis}"
         #: the generated function of the untraced fast path (codegen.py), or None
         self.generated = generate_measure(self) if generate else None
         self._fast = self.generated.fast if self.generated is not None else None
