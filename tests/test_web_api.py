@@ -829,3 +829,11 @@ if __name__ == "__main__":
     new = update(old)
     DOC.write_text(new, encoding="utf-8")
     print("docs/api.md: " + ("updated" if new != old else "unchanged"))
+
+
+@pytest.mark.parametrize("length", ["abc", "²", "12 34", "-5"])
+def test_a_content_length_that_is_not_a_number_is_400_not_500(length):
+    small = client_for()
+    r = small.post("/v1/decide", content=json.dumps({"case": CASE}).encode(),
+                   headers={"content-type": "application/json", "content-length": length.encode("latin-1")})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")

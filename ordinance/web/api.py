@@ -97,7 +97,7 @@ async def read_json(request: Request) -> dict[str, Any]:
                        f"{media or 'without a Content-Type'}")
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.strip().isdigit():
+        if not (declared.strip().isascii() and declared.strip().isdigit()):  # not "²", which isdigit() takes
             raise ApiError("bad-request", "the Content-Length header is not a number")
         if int(declared) > limit:
             raise ApiError("body-too-large", f"the body is {int(declared)} bytes, over the limit of {limit}",
