@@ -116,6 +116,44 @@ def _decide(item: tuple, fmt: str) -> list[str]:
     return record.out.split(",error,,,,", 1)[1].split(",", 1)[0].split(";")
 
 
+def _outcome(fn, *args):
+    """What ``fn(*args)`` gives: ("ok", value) or ("error", the engine's codes); anything else escapes."""
+    try:
+        return ("ok", fn(*args))
+    except OrdinanceError as exc:
+        return ("error", sorted(exc.codes))
+
+
+def _fast_paths_agree(loaded) -> None:
+    """Differential check of the fast paths against the general one, on the same data: the
+    plain-case reader and the express lane must give what read_case and evaluate_case give, or
+    decline; the untraced decision must be the traced one without its trace (the generated code
+    against the closures)."""
+    from ordinance.engine.case import read_plain_case
+    from ordinance.engine.evaluate import evaluate_case
+    from ordinance.engine.lane import decide_single
+
+    policy, data = _policy(), loaded.data
+    plain = read_plain_case(data, policy, "case.yaml")
+    lane = _outcome(decide_single, policy, data, "case.yaml")
+    read = _outcome(read_case, data, policy, "case.yaml", loaded)
+    if read[0] == "error":
+        assert plain is None and lane == ("ok", None), f"a fast path accepted a case read_case refuses: {read[1]}"
+        return
+    assert plain is None or plain == read[1], "the plain reader and read_case read the case differently"
+    off = _outcome(evaluate_case, policy, read[1], False)
+    on = _outcome(evaluate_case, policy, read[1], True)
+    if lane[1] is not None:
+        assert lane == off, f"the lane and the general path disagree: {lane} / {off}"
+    if off[0] == "ok" and on[0] == "ok":
+        traced = on[1].to_dict()
+        for result in traced["results"]:
+            result["trace"] = None
+        assert off[1].to_dict() == traced, "the trace changed the decision (generated code against closures)"
+    else:
+        assert off[0] == on[0] and off[1] == on[1], f"trace on and off fail differently: {off} / {on}"
+
+
 def case(data: bytes) -> list[str]:
     """The case reader against the bundled policy.
 
@@ -129,6 +167,7 @@ def case(data: bytes) -> list[str]:
     if mode <= 7:
         try:
             loaded = load_text(decode(body, "case.yaml"), "case.yaml", LIMITS)
+            _fast_paths_agree(loaded)
             decided = read_case(loaded.data, _policy(), "case.yaml", loaded)
             _policy().evaluate(decided, trace=True).to_json().encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: the CLI reports `encoding`
