@@ -23,9 +23,11 @@ check: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The benchmark suite (peers and the hand-written limit): not part of `make test`.
+# The benchmark suite (peers, the hand-written limit, and wrk against `ordinance serve`): not part of `make test`.
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then S=""; else S="sudo"; fi; \
+	  ($$S apt-get install -y -qq wrk >/dev/null 2>&1) || echo "note: wrk is not installed: the web load section is skipped"; }
 	$(BIN)/python -m benchmarks.run
 
 # Coverage-guided fuzzing (atheris) of the rule loader and the case reader, FUZZ_SECONDS each:
