@@ -27,7 +27,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then S=""; else S="sudo"; fi; \
-	  ($$S apt-get install -y -qq wrk >/dev/null 2>&1) || echo "note: wrk is not installed: the web load section is skipped"; }
+	  ($$S apt-get install -y -qq wrk >/dev/null 2>&1 || ($$S apt-get update -qq && $$S apt-get install -y -qq wrk) >/dev/null 2>&1) || echo "note: wrk is not installed: the web load section is skipped"; }
 	$(BIN)/python -m benchmarks.run
 
 # Coverage-guided fuzzing (atheris) of the rule loader and the case reader, FUZZ_SECONDS each:
