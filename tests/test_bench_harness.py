@@ -189,12 +189,17 @@ def test_the_suite_runs_end_to_end_and_reports_a_wrong_engine(tmp_path):
     wrong = H.Engine("deliberately wrong: 10億 not in the top tier", "peer",
                      lambda: H.Built(R.decimal_inputs, tier_bounds_exclusive, R.decimal_cents))
     status = bench_run.main(["--n", str(N), "--batch-cases", str(N), "--repeats", "1", "--run-seconds", "0.005",
-                             "--startup-repeats", "1", "--out", str(out)], extra_engines=[wrong], stream=stream)
+                             "--startup-repeats", "1", "--web-seconds", "1", "--out", str(out)],
+                            extra_engines=[wrong], stream=stream)
     assert status == 0  # ordinance's own answers were right
     report = out.read_text(encoding="utf-8")
     assert report.strip() == stream.getvalue().strip()
-    for heading in ("## Targets", "## Workload A", "## Workload B", "## Start-up", "## Batch"):
+    for heading in ("## Targets", "## Workload A", "## Workload B", "## Start-up", "## Batch", "## Web load"):
         assert heading in report
+    web_rows = [line for line in report.splitlines() if line.startswith("| `POST /v1/decide`")]
+    assert web_rows or "Web load: not available" in report  # without wrk (make bench installs it)
+    for line in web_rows:
+        assert "ok (200 totals to the cent)" in line, line
     lines: dict[str, str] = {}
     for line in report.splitlines():
         if line.startswith("| "):
@@ -211,3 +216,35 @@ def test_the_suite_runs_end_to_end_and_reports_a_wrong_engine(tmp_path):
     assert batch_rows or "not available" in report
     for line in batch_rows:
         assert f"ok ({N:,} totals to the cent)" in line or "not available" in line, line
+
+
+# -- the web load's reading of wrk ------------------------------------------------------------------
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:40123/v1/decide
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.52ms    1.10ms  25.31ms   90.12%
+    Req/Sec     2.26k   150.22     2.60k    72.00%
+  Latency Distribution
+     50%    3.41ms
+     75%    3.80ms
+     90%    4.25ms
+     99%  850.00us
+  45349 requests in 10.01s, 38.12MB read
+  Socket errors: connect 0, read 2, write 0, timeout 0
+  Non-2xx or 3xx responses: 3
+Requests/sec:   4530.12
+Transfer/sec:      3.81MB
+"""
+
+
+def test_the_web_load_reads_what_wrk_prints():
+    from benchmarks import web_load
+
+    figures = web_load.parse_wrk(WRK_OUTPUT)
+    assert figures["per_second"] == 4530.12 and figures["requests"] == 45349
+    assert (figures["p50"], figures["p90"], figures["p99"]) == (3.41, 4.25, 0.85)  # ms, from ms and us
+    assert figures["max"] == 25.31 and figures["non_2xx"] == 3
+    assert figures["socket_errors"] == "connect 0, read 2, write 0, timeout 0"
+    script = web_load.lua_script(['{"case":{"claims":[]}}', '{"case":{"id":"x"}}'])
+    assert script.count("[==[") == 2 and "wrk.method = \"POST\"" in script
