@@ -344,13 +344,8 @@ def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case |
         if applicant_data is not None:
             if applicant_data.__class__ is not dict:
                 return None
-            readers = policy.applicant_readers
-            for key, value in applicant_data.items():
-                reader = readers.get(key)
-                if reader is None:
-                    return None
-                if value is not None:
-                    applicant[reader[0]] = reader[1](value)
+            if not read_plain_facts(applicant_data, policy.applicant_readers, applicant):
+                return None
         claims: list[Claim] = []
         programs = policy.programs
         seen: set[str] = set()
@@ -375,16 +370,9 @@ def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case |
             project = item.get("project")
             if project is not None and project.__class__ is not str:
                 return None
-            readers = program.claim_keys
             facts: dict[str, Any] = {}
-            for key, value in item.items():
-                reader = readers.get(key, _UNKNOWN)
-                if reader is None:  # id, measure, date, project, note: read above
-                    continue
-                if reader is _UNKNOWN:
-                    return None
-                if value is not None:
-                    facts[reader[0]] = reader[1](value)
+            if not read_plain_facts(item, program.claim_keys, facts):
+                return None
             claims.append(Claim(claim_id, program.key, day, project, facts, i))
     except (_Mismatch, TypeError):
         return None
@@ -407,6 +395,22 @@ def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case |
 _UNKNOWN = object()
 _PLAIN_HISTORY_KEYS = frozenset(HISTORY_KEYS)
 _MONEY = T.MONEY
+
+
+def read_plain_facts(data: Mapping[str, Any], readers: Mapping[str, Any], into: dict[str, Any]) -> bool:
+    """Convert the facts of ``data`` into ``into`` (full name -> value), each with its reader
+    (``key -> (full name, converter)``, or None for a key read elsewhere, such as a claim's
+    ``date``); False at a key no reader knows.  A value that does not convert raises
+    ``_Mismatch`` (or ``TypeError``)."""
+    for key, value in data.items():
+        reader = readers.get(key, _UNKNOWN)
+        if reader is None:
+            continue
+        if reader is _UNKNOWN:
+            return False
+        if value is not None:
+            into[reader[0]] = reader[1](value)
+    return True
 
 
 def _plain_award(item: Any, i: int, programs: Mapping[str, Any]) -> PriorAward | None:

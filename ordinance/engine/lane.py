@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .case import _UNKNOWN, _PLAIN_CASE_KEYS, _Mismatch, _convert_text, convert_value
+from .case import _PLAIN_CASE_KEYS, _Mismatch, _convert_text, convert_value, read_plain_facts
 from .decision import Decision
 from .evaluate import _getcontext, _setcontext, _thread_context, _validity, cap_alone, claim_result
 from .program import POOLED_CAPS
@@ -63,25 +63,11 @@ def decide_single(policy: "Policy", data: Any, name: str = "<case>") -> Decision
             day = _convert_text(day, "date") if day.__class__ is str and len(day) <= 64 \
                 else convert_value(day, _DATE)
         applicant = data.get("applicant")
-        if applicant is not None:
-            if applicant.__class__ is not dict:
-                return None
-            readers = policy.applicant_readers
-            for key, value in applicant.items():
-                reader = readers.get(key)
-                if reader is None:
-                    return None
-                if value is not None:
-                    env[reader[0]] = reader[1](value)
-        keys = program.claim_keys
-        for key, value in item.items():
-            reader = keys.get(key, _UNKNOWN)
-            if reader is None:  # id, measure, date, project, note
-                continue
-            if reader is _UNKNOWN:
-                return None
-            if value is not None:
-                env[reader[0]] = reader[1](value)
+        if applicant is not None and (applicant.__class__ is not dict
+                                      or not read_plain_facts(applicant, policy.applicant_readers, env)):
+            return None
+        if not read_plain_facts(item, program.claim_keys, env):  # (id, measure, date, project: read above)
+            return None
     except (_Mismatch, TypeError):
         return None
     saved = _getcontext()
