@@ -125,3 +125,23 @@ def test_policy_evaluate_takes_the_lane_only_without_the_trace(policy):
     on = policy.evaluate(data, trace=True)
     assert off.results[0].trace is None and on.results[0].trace is not None
     assert off.to_dict()["results"][0]["amount"] == on.to_dict()["results"][0]["amount"] == "400000.00"
+
+
+def test_evaluate_many_decides_alike_with_the_lane(policy):
+    """evaluate_many without the trace takes the lane for plain one-claim cases; quotas, ranked
+    across the cases, come out the same as deciding each case the general way."""
+    cases = [c for case in _bundled() for c in _split(case)][:120]
+    readable = []
+    for c in cases:
+        try:
+            general(policy, c)
+        except (CaseError, ordinance.EvaluationError):
+            continue
+        readable.append(c)
+    fast = policy.evaluate_many(readable, trace=False)
+    slow = [evaluate_case(policy, read_case(c, policy, f"case-{i + 1}"), False) for i, c in enumerate(readable)]
+    from ordinance.engine.evaluate import apply_quotas
+    apply_quotas(slow, policy, None)
+    assert [d.to_dict() for d in fast] == [d.to_dict() for d in slow]
+    assert any(decide_single(policy, c, "x") is not None for c in readable)
+    assert any(r.quota is not None for d in fast for r in d.results)  # quotas ranked across the cases too
