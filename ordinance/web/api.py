@@ -310,6 +310,16 @@ def overlay_files(files: Mapping[str, str] | None, path: str = "files") -> dict[
     return dict(files)
 
 
+def _overlaid(svc: Any, entry: Any, files: Mapping[str, str]) -> tuple[Policy | None, list[dict[str, Any]]]:
+    """``entry``'s policy with ``files`` overlaid, or None and the located problems of the edited
+    text (a path the loader refuses to overlay is a 400)."""
+    try:
+        return svc.overlay(entry, files), []
+    except PolicyError as exc:
+        _rejected_overlay(exc)
+        return None, [p.to_dict() for p in exc.problems]
+
+
 def _rejected_overlay(exc: PolicyError) -> None:
     """A path the loader refused to overlay (not a rule file of the policy) is a 400, like a bad path."""
     bad = [p for p in exc.problems if p.code == "bad-override"]
@@ -576,12 +586,9 @@ async def check(request: Request) -> Response:
     files = overlay_files(args.get("files"))
 
     def work() -> bytes:
-        try:
-            policy = svc.overlay(entry, files)
-        except PolicyError as exc:
-            _rejected_overlay(exc)
-            return dumps({"ok": False, "policy": entry.id, "digest": None, "measures": None,
-                          "problems": [p.to_dict() for p in exc.problems]})
+        policy, problems = _overlaid(svc, entry, files)
+        if policy is None:
+            return dumps({"ok": False, "policy": entry.id, "digest": None, "measures": None, "problems": problems})
         return dumps({"ok": True, "policy": entry.id, "digest": policy.digest, "measures": len(policy.programs),
                       "problems": []})
 
@@ -642,12 +649,9 @@ async def try_policy(request: Request) -> Response:
     files = overlay_files(args.get("files"))
 
     def work() -> bytes:
-        try:
-            policy = svc.overlay(entry, files)
-        except PolicyError as exc:
-            _rejected_overlay(exc)
-            return dumps({"ok": False, "problems": [p.to_dict() for p in exc.problems], "tests": None,
-                          "decision": None, "case_problems": []})
+        policy, problems = _overlaid(svc, entry, files)
+        if policy is None:
+            return dumps({"ok": False, "problems": problems, "tests": None, "decision": None, "case_problems": []})
         tests = run_tests(svc, entry, policy, files)
         decision = None
         case_problems: list[dict[str, Any]] = []
