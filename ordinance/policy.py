@@ -68,6 +68,10 @@ class Policy:
         self.applicant_readers = {key: (full, converter_for(t)) for key, (full, t) in self.applicant_specs.items()}
         #: the ``policies`` entries of a decision: id and digest of each policy loaded
         self.refs = [{"id": i.id, "digest": i.digest} for i in infos]
+        #: each measure's express function (engine/lane.py), made the first time a case needs it
+        self.express: dict[str, Any] = {}
+        #: the claim dates those functions have read, as text -> date (a few thousand at most)
+        self.express_dates: dict[Any, datetime.date] = {}
 
     # -- lookup -----------------------------------------------------------------------------------
     def measure_ids(self) -> list[str]:

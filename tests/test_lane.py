@@ -3,6 +3,7 @@ and declines everything else."""
 
 from __future__ import annotations
 
+import decimal
 import random
 
 import pytest
@@ -145,3 +146,61 @@ def test_evaluate_many_decides_alike_with_the_lane(policy):
     assert [d.to_dict() for d in fast] == [d.to_dict() for d in slow]
     assert any(decide_single(policy, c, "x") is not None for c in readable)
     assert any(r.quota is not None for d in fast for r in d.results)  # quotas ranked across the cases too
+
+
+# -- the express function (codegen.generate_express) ---------------------------------------------
+
+def _plain_cases(policy):
+    out = []
+    for case in [c for case in _bundled() for c in _split(case)]:
+        program = policy.find_measure(str(case["claims"][0].get("measure")))
+        if program is None or program.cross_claim_steps & ~POOLED_CAPS:
+            continue
+        try:
+            general(policy, case)
+        except CaseError:
+            continue
+        out.append(case)
+    return out
+
+
+def test_the_express_function_decides_plain_cases_itself(policy):
+    """The lane's answers are the general path's (above); this counts the cases the generated
+    express function decided itself, per measure, so that the equality cannot hold only because
+    it always declines."""
+    decided: dict[str, int] = {}
+    for case in _plain_cases(policy):
+        decide_single(policy, case)  # makes the measure's express function on first use
+        item = case["claims"][0]
+        express = policy.express.get(item["measure"])
+        if express is not None and express(case, item, "<case>") is not None:
+            decided[item["measure"]] = decided.get(item["measure"], 0) + 1
+    made = {m for m, fn in policy.express.items() if fn is not None}
+    assert len(made) >= 8
+    assert made == set(decided), made - set(decided)
+    assert sum(decided.values()) > 50
+
+
+@pytest.mark.parametrize("context", [
+    decimal.Context(prec=3, rounding=decimal.ROUND_DOWN, traps=[]),
+    decimal.Context(prec=50, rounding=decimal.ROUND_CEILING, traps=[decimal.Inexact, decimal.Rounded]),
+], ids=["3-digits-round-down", "inexact-trapped"])
+def test_the_express_lane_ignores_the_callers_decimal_context(policy, context):
+    """Whatever decimal context the embedding program has set, decisions are those of the
+    engine's own (34 digits, half up): the express functions name their context in every
+    operation, and the rest of the lane sets it."""
+    rng = random.Random(3)
+    cases = _plain_cases(policy)
+    for _ in range(300):
+        cases.append({"applicant": {"kind": "enterprise", "annual_revenue": rng.randrange(0, 3 * 10**9)},
+                      "claims": [{"id": "c1", "measure": "compute-voucher", "date": "2026-03-01",
+                                  "compute_spend": f"{rng.randrange(0, 4 * 10**7)}.{rng.randrange(0, 100):02d}",
+                                  "service_qualified": True}]})
+    expected = [decide_single(policy, c) for c in cases]
+    with decimal.localcontext(context):
+        got = [decide_single(policy, c) for c in cases]
+    assert [d.to_dict() if d else None for d in got] == [d.to_dict() if d else None for d in expected]
+    assert sum(d is not None for d in got) > 300
+    if context.prec == 3:  # what this context alone gives, so that the test can fail
+        with decimal.localcontext(context):
+            assert decimal.Decimal("717564.96") * decimal.Decimal("0.30") != decimal.Decimal("215269.488")

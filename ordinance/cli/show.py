@@ -149,13 +149,20 @@ def _programs(policy: Policy, ref: str | None) -> list[MeasureProgram]:
 
 
 def show_generated(policy: Policy, ref: str | None = None) -> str:
-    """The generated Python of each measure's untraced fast path (or of ``ref``'s), with what
-    its names refer to; a measure the generator does not handle says so."""
+    """The generated Python of each measure's untraced fast path (or of ``ref``'s), and of its
+    express function (a one-claim case from plain data to its decision), with what their names
+    refer to; a measure the generator does not handle says so."""
+    from ..engine.lane import express_listing
+
     parts = []
     for program in _programs(policy, ref):
         head = f"# {program.measure.id} ({program.measure.article})"
         body = program.generated.listing() if program.generated is not None else \
             "# not generated: the closures decide every claim of this measure\n"
+        express = express_listing(policy, program)
+        body += "\n# the express function: a one-claim case without history, from its data to its decision\n" + (
+            express.listing() if express is not None else
+            "# none: claims of this measure take part in rules spanning claims (or the generator does not handle it)\n")
         parts.append(head + "\n" + body)
     return "\n".join(parts)
 

@@ -23,6 +23,7 @@ every bundled test case both ways.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Callable
@@ -75,7 +76,7 @@ def _pick_list(pick, items, text):
 def _to_unit(x, unit, mode, text):
     if unit <= 0:
         raise ValueError(f"{text}: the unit must be positive, not {unit}")
-    return (x / unit).to_integral_value(rounding=mode) * unit
+    return (x / unit).to_integral_value(mode) * unit
 
 
 def _cap(amount, limit):
@@ -103,6 +104,8 @@ _HELPERS: dict[str, Any] = {
     "_abs": abs, "_len": len, "_sum": sum, "_any": any, "_all": all, "_bool": bool,
 }
 
+#: Decimal operators as the methods of a decimal context (explicit mode)
+_DECIMAL_METHODS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
 _COMPARE = {">=": ">=", ">": ">", "<": "<", "<=": "<=", "==": "==", "!=": "!=", "in": "in", "not in": "not in"}
 _ROUNDING = {"floor": "_FLOOR", "ceil": "_CEILING", "round": "_HALF_UP"}
 
@@ -124,11 +127,28 @@ class _FoldingResolver(Resolver):
 class ExpressionWriter:
     """Writes one checked expression as a Python expression over the pool's names."""
 
-    def __init__(self, typed: TypedExpression, reading: Callable[[str], NameReading], pool: _Pool):
+    #: the types whose values are Decimals
+    NUMERIC = frozenset(("money", "number", "rate"))
+
+    def __init__(self, typed: TypedExpression, reading: Callable[[str], NameReading], pool: _Pool,
+                 explicit: bool = False):
         self.typed = typed
         self.reading = reading
         self.pool = pool
         self._folder = _Compiler(typed, _FoldingResolver(reading))
+        #: write Decimal arithmetic as calls on the engine's context ``_C`` (``_C.multiply(a, b)``),
+        #: so that the code does not depend on the caller's decimal context
+        self.explicit = explicit
+        #: whether the code written depends on the current decimal context all the same (set on writing)
+        self.needs_context = False
+
+    def _arithmetic(self, method: str, *operands: str) -> str | None:
+        """``_C.method(operands)`` in explicit mode, else None (write the operator)."""
+        return f"_C.{method}({', '.join(operands)})" if self.explicit else None
+
+    def _context_bound(self) -> None:
+        """What is being written uses the current decimal context (a helper doing arithmetic)."""
+        self.needs_context = True
 
     def write(self, node: A.Node | None = None) -> str:
         node = self.typed.tree if node is None else node
@@ -170,11 +190,17 @@ class ExpressionWriter:
         inner = self.write(node.operand)
         if self._type(node.operand) == "duration":
             return f"_negated({inner})"
-        return f"(-{inner})"
+        return self._arithmetic("minus", inner) or f"(-{inner})"
 
     def _Binary(self, node: A.Binary) -> str:
         l, r = self.write(node.left), self.write(node.right)
         lt, rt, op = self._type(node.left), self._type(node.right), node.op
+        if lt in self.NUMERIC and rt in self.NUMERIC and op in _DECIMAL_METHODS:
+            explicit = self._arithmetic(_DECIMAL_METHODS[op], l, r)
+            if explicit is not None:
+                return explicit
+        elif not (lt == "date" or rt == "date" or op in ("+", "-") and lt == rt == "duration"):
+            self._context_bound()  # a duration scaled (Decimal arithmetic inside), or anything unforeseen
         if op == "+":
             if lt == "date":
                 return f"{r}.add_to({l})"
@@ -233,10 +259,11 @@ class ExpressionWriter:
         if f in _ROUNDING:
             mode = _ROUNDING[f]
             if len(parts) == 1:
-                return f"{parts[0]}.to_integral_value(rounding={mode})"
+                return f"{parts[0]}.to_integral_value({mode})"
+            self._context_bound()
             return f"_to_unit({parts[0]}, {parts[1]}, {mode}, {self._text(node)})"
         if f == "abs":
-            return f"_abs({parts[0]})"
+            return self._arithmetic("abs", parts[0]) or f"_abs({parts[0]})"
         if f in ("year", "month"):
             return f"_D({parts[0]}.{f})"
         if f == "date":
@@ -244,6 +271,7 @@ class ExpressionWriter:
         if f == "between":
             return f"({parts[1]} <= {parts[0]} <= {parts[2]})"
         if f == "sum":
+            self._context_bound()
             return f"_sum({parts[0]}, _ZERO)"
         if f == "count":
             return f"_D(_len({parts[0]}))"
@@ -340,11 +368,22 @@ class _MeasureWriter:
             return ("call", program.reader(dotted))
         return ("fact", dotted)
 
-    def expression(self, expression) -> str:
-        return ExpressionWriter(self.program.checked.typed_of(expression), self.reading, self.pool).write()
+    #: write Decimal arithmetic against the context ``_C`` (see ExpressionWriter.explicit)
+    explicit = False
+    #: whether some code written depends on the current decimal context all the same
+    needs_context = False
 
-    def emit(self, line: str, indent: int = 2) -> None:
-        self.lines.append("    " * indent + line)
+    def expression(self, expression) -> str:
+        writer = ExpressionWriter(self.program.checked.typed_of(expression), self.reading, self.pool, self.explicit)
+        code = writer.write()
+        self.needs_context = self.needs_context or writer.needs_context
+        return code
+
+    #: the indentation of the body's statements (in the function, inside its ``try:``)
+    indent = 2
+
+    def emit(self, line: str, level: int = 0) -> None:
+        self.lines.append("    " * (self.indent + level) + line)
 
     def _value(self, name: str) -> str:
         key = "value:" + name
@@ -392,9 +431,9 @@ class _MeasureWriter:
             else:
                 self.emit(f"{'if' if first else 'elif'} {when}:")
             for c, code in row_cells.items():
-                self.emit(f"{variables[c]} = {code}", 3)
+                self.emit(f"{variables[c]} = {code}", 1)
             if not row_cells:
-                self.emit("pass", 3)
+                self.emit("pass", 1)
             first = False
             if closed:
                 break
@@ -403,32 +442,43 @@ class _MeasureWriter:
                 self.emit("return None")
             else:
                 self.emit("else:")
-                self.emit("return None", 3)  # no row applies: the closures say so
+                self.emit("return None", 1)  # no row applies: the closures say so
         for c, var in variables.items():
             self.emitted[f"table:{name}.{c}"] = var
         self._tables_done.add(name)
 
+    def refused(self, outcome: str) -> str:
+        """What the function returns when a condition is false, given the Outcome's code."""
+        return outcome
+
     # the function ----------------------------------------------------------------------------
-    def write(self) -> GeneratedRun:
-        program, m = self.program, self.measure
-        pool = self.pool
+    def body(self) -> None:
+        """The conditions, then the amount (the part both generated functions share)."""
+        program, m, pool = self.program, self.measure, self.pool
         for i, (cond, _fn) in enumerate(program.conditions):
             code = self.expression(cond.when)
             self.emit(f"_c{i} = {code}")
         if program.conditions:
             values = [f"_c{i}" for i in range(len(program.conditions))]
             self.emit(f"if not ({' and '.join(values)}):")
-            self.emit(f"return {pool.ref(program.conditions_failed)}(({''.join(v + ', ' for v in values)}))", 3)
-        amount = ceiling = duration = pooled = rank = "None"
+            failed = f"{pool.ref(program.conditions_failed)}(({''.join(v + ', ' for v in values)}))"
+            self.emit("return " + self.refused(failed), 1)
         if m.amount is not None:
             self.emit(f"_a = {self.expression(m.amount)}")
             self.emit("if _a < _ZERO:")
-            self.emit("_a = _ZERO", 3)
+            self.emit("_a = _ZERO", 1)
             for cap, _fn in program.claim_caps:
                 self.emit(f"_l = {self.expression(cap.limit)}")
                 self.emit("if _a > _l:")
-                self.emit("_a = _l", 3)
-            amount = "_a.quantize(_CENT, rounding=_HALF_UP)"
+                self.emit("_a = _l", 1)
+
+    def write(self) -> GeneratedRun:
+        program, m = self.program, self.measure
+        pool = self.pool
+        self.body()
+        amount = ceiling = duration = pooled = rank = "None"
+        if m.amount is not None:
+            amount = "_a.quantize(_CENT, _HALF_UP)"
         if m.ceiling is not None:
             ceiling = self.expression(m.ceiling)
         if m.duration is not None:
@@ -450,6 +500,219 @@ class _MeasureWriter:
         return GeneratedRun(_build(source, "_fast", pool), source, dict(pool.values))
 
 
+class _ExpressWriter(_MeasureWriter):
+    """Writes a measure's *express* function: a one-claim case without history, from its plain
+    data to its :class:`~ordinance.engine.decision.Decision`, in one function.
+
+    It reads the facts the measure needs into local variables (converting the common shapes
+    inline and every other one with the same converter as the plain-case reader), checks the
+    validity windows, runs the same body as :meth:`_MeasureWriter.write` over the locals, bounds
+    the amount by the caps spanning awards as :func:`~ordinance.engine.evaluate.cap_alone` does,
+    and builds the result.  It returns None (the express lane then decides the usual way) for a
+    missing fact, an unknown key, a value that does not convert, an exhausted cap, any exception.
+    """
+
+    indent = 3  # def, try: (anything unusual declines), try: (the decimal context, when it is needed)
+    explicit = True
+
+    def __init__(self, program: "MeasureProgram", policy: Any, kit: dict[str, Any]):
+        super().__init__(program)
+        self.policy = policy
+        self.kit = kit
+        self.facts: dict[str, str] = {}  # full name -> local variable, in the order first read
+        self.reads_project = False
+
+    _SPECIAL = {"claim.date": "_day", "claim.id": "_cid", "claim.project": "_project"}
+
+    def reading(self, dotted: str) -> NameReading:
+        kind, what = super().reading(dotted)
+        if kind == "call":
+            raise Unsupported("a parameter whose value changes from a date")
+        if kind != "fact":
+            return kind, what
+        special = self._SPECIAL.get(what)
+        if special is not None:
+            self.reads_project = self.reads_project or what == "claim.project"
+            return "local", special
+        var = self.facts.get(what)
+        if var is None:
+            var = self.facts[what] = f"_f{len(self.facts)}"
+        return "local", var
+
+    def refused(self, outcome: str) -> str:
+        return f"_settle(_cid, _day, _project, _case, {outcome})"
+
+    def write(self) -> GeneratedRun:
+        program, m, pool, policy = self.program, self.measure, self.pool, self.policy
+        if program.rank is not None or program.cross_claim_steps & ~self.kit["POOLED_CAPS"]:
+            raise Unsupported("a measure the express lane never takes")
+        self.body()
+        if m.amount is not None:
+            self.emit("_a = _a.quantize(_CENT, _HALF_UP, _C)")
+        ceiling = self.expression(m.ceiling) if m.ceiling is not None else "None"
+        duration = self.expression(m.duration) if m.duration is not None else "None"
+        granted = "_a" if m.amount is not None else "None"
+        if program.pooled:  # as cap_alone: each bounds the amount; computed even without one
+            if m.amount is not None:
+                self.emit("_g = _a")
+                granted = "_g"
+            for cap, _fn, _pool, _scope in program.pooled:
+                self.emit(f"_l = {self.expression(cap.limit)}")
+                if m.amount is not None:
+                    self.emit("if _g > _l:")
+                    self.emit("_g = _ZERO if _ZERO > _l else _l", 1)  # max(limit, 0), as cap_alone
+            if m.amount is not None:
+                self.emit("if not _g and _a:")
+                self.emit("return None", 1)  # a cap used up: the lane words the reason
+        fields = {"claim": "_cid", "measure": pool.ref(m.id), "policy": pool.ref(program.policy.id if policy.multi else ""),
+                  "status": pool.ref("eligible"), "amount": granted, "basis": pool.ref(m.basis),
+                  "benefit": pool.ref(m.benefit), "ceiling": ceiling, "duration": duration, "reasons": "[]",
+                  "missing": "[]", "notes": "[]", "quota": "None", "superseded_by": "None", "trace": "None",
+                  "date": "_day", "year": "_day.year", "project": "_project", "rank": "None"}
+        result_class = self.kit["ClaimResult"]
+        if set(fields) != set(result_class.__slots__):  # pragma: no cover - ClaimResult changed: keep in step
+            raise Unsupported("ClaimResult's fields")
+        self.emit(f"_r = _new({pool.ref(result_class)})")
+        for name, code in fields.items():
+            self.emit(f"_r.{name} = {code}")
+        decision = {"policy_id": pool.ref(policy.id), "policy_digest": pool.ref(policy.digest), "case": "_case",
+                    "results": "[_r]", "policies": pool.ref(policy.refs), "as_of": "None"}
+        decision_class = self.kit["Decision"]
+        if set(decision) != {f.name for f in dataclasses.fields(decision_class)}:  # pragma: no cover
+            raise Unsupported("Decision's fields")
+        self.emit(f"_d = _new({pool.ref(decision_class)})")
+        for name, code in decision.items():
+            self.emit(f"_d.{name} = {code}")
+        self.emit("return _d")
+        body, self.lines = self.lines, []
+        self._prologue()
+        prologue, self.lines = self.lines, []
+        for key in ("_settle", "_validity", "_ctx", "_getcontext", "_setcontext", "_new", "_date_text",
+                    "_convert_value", "_DATE", "_plain", "_LIMIT", "_program", "_dates"):
+            pool.values[key] = self.kit[key]
+        pool.values["_CENT"] = V.CENT
+        pool.values["_C"] = _ENGINE_CONTEXT
+        validity = [f"if not ({pool.ref(program.first_day)} <= _day <= {pool.ref(program.last_day)}):",
+                    "    _o = _validity(_program, _day, None)",
+                    "    return None if _o is None else _settle(_cid, _day, _project, _case, _o)"]
+        if self.needs_context:  # some arithmetic reads the current context: make it the engine's
+            core = (["        _saved = _getcontext()", "        _setcontext(_ctx())", "        try:"]
+                    + ["            " + line for line in validity] + body
+                    + ["        finally:", "            _setcontext(_saved)"])
+        else:  # every operation names its context: the caller's is never read
+            core = ["        " + line for line in validity] + [line[4:] for line in body]
+        source = ("def _express(_data, _item, _name):\n"
+                  "    try:\n"
+                  + "\n".join(prologue + core) + "\n"
+                  "    except Exception:  # anything out of the ordinary: the express lane decides the usual way\n"
+                  "        return None\n")
+        return GeneratedRun(_build(source, "_express", pool), source, dict(pool.values))
+
+    def _prologue(self) -> None:
+        """Check the keys, read the date and every fact the body reads into its local."""
+        program, pool, policy = self.program, self.pool, self.policy
+        self.indent = 2
+        # the case: as the express lane's own checks (lane.decide_single)
+        self.emit(f"if _data.get({pool.ref('history')}) or not {pool.ref(self.kit['CASE_KEYS'])}.issuperset(_data):")
+        self.emit("return None", 1)
+        self.emit(f"_case = _data.get({pool.ref('case')})")
+        self.emit("if _case is None:")
+        self.emit("_case = _name", 1)
+        self.emit(f"elif _case.__class__ is not {pool.ref(str)}:")
+        self.emit("return None", 1)
+        self.emit(f"_cid = _item.get({pool.ref('id')})")
+        self.emit("if _cid is None:")
+        self.emit(f"_cid = {pool.ref('claim-1')}", 1)
+        self.emit(f"elif _cid.__class__ is not {pool.ref(str)}:")
+        self.emit("return None", 1)
+        self.emit(f"_project = _item.get({pool.ref('project')})")
+        self.emit(f"if _project is not None and _project.__class__ is not {pool.ref(str)}:")
+        self.emit("return None", 1)
+        self.emit(f"_ap = _data.get({pool.ref('applicant')})")
+        self.emit(f"_raw_day = _item.get({pool.ref('date')})")
+        by_name = {full: ("_ap", key, policy.applicant_specs[key][1], reader)
+                   for key, reader in policy.applicant_readers.items() for full in (reader[0],)}
+        by_name.update({full: ("_item", key, t, program.claim_keys[key])
+                        for key, (full, t) in program.claim_specs.items()})
+        read = {full: by_name[full] for full in self.facts if full in by_name}
+        if len(read) != len(self.facts):
+            raise Unsupported("a fact neither the applicant nor the claim gives")
+        for source, readers, fast in (
+                ("_item", program.claim_keys, {key for s, key, _t, _r in read.values() if s == "_item"}
+                 | set(program.claim_keys).difference(program.claim_specs)),
+                ("_ap", policy.applicant_readers, {key for s, key, _t, _r in read.values() if s == "_ap"})):
+            if source == "_ap":
+                self.emit("if _ap is None:")
+                self.emit(f"_ap = {pool.ref(_EMPTY)}", 1)
+                self.emit(f"elif _ap.__class__ is not {pool.ref(dict)}:")
+                self.emit("return None", 1)
+            # keys the body reads are converted below; any other fact is converted only to check it
+            self.emit(f"if not {pool.ref(frozenset(fast))}.issuperset({source}):")
+            self.emit(f"if not {pool.ref(frozenset(readers))}.issuperset({source}):", 1)
+            self.emit("return None", 2)
+            self.emit(f"for _key, _value in {source}.items():", 1)
+            self.emit(f"_reader = {pool.ref(readers)}[_key]", 2)
+            self.emit("if _reader is not None and _value is not None:", 2)
+            self.emit("_reader[1](_value)", 3)
+        self.emit("_day = _dates.get(_raw_day)")  # the dates read before (a case has few distinct ones)
+        self.emit("if _day is None:")
+        self.emit(f"if _raw_day.__class__ is {pool.ref(str)} and _len(_raw_day) <= 64:", 1)
+        self.emit(f"_day = _date_text(_raw_day, {pool.ref('date')})", 2)
+        self.emit("if _len(_dates) < 4096:", 2)
+        self.emit("_dates[_raw_day] = _day", 3)
+        self.emit("elif _raw_day is None:", 1)
+        self.emit("return None", 2)
+        self.emit("else:", 1)
+        self.emit("_day = _convert_value(_raw_day, _DATE)", 2)
+        if self.reads_project:
+            self.emit("if _project is None:")
+            self.emit("return None", 1)
+        for full, (source, key, t, reader) in read.items():
+            var, convert = self.facts[full], pool.ref(reader[1])
+            self.emit(f"{var} = {source}.get({pool.ref(key)})")
+            name = t.name
+            if name in ("money", "number"):  # the shapes converter_for takes first, inline
+                low = pool.ref(0 if name == "money" else -self.kit["_LIMIT"] + 1)
+                self.emit(f"if {var}.__class__ is {pool.ref(int)} and {low} <= {var} < _LIMIT:")
+                self.emit(f"{var} = _D({var})", 1)
+                self.emit(f"elif {var}.__class__ is {pool.ref(str)} and _plain({var}):")
+                self.emit(f"{var} = _D({var})", 1)
+                self.emit(f"elif {var} is None:")
+                self.emit("return None", 1)  # a missing fact: the closures say which
+                self.emit("else:")
+                self.emit(f"{var} = {convert}({var})", 1)
+                continue
+            if name in ("bool", "string", "enum"):  # taken as they are when of their type
+                test = f"{var}.__class__ is not {pool.ref(bool if name == 'bool' else str)}"
+                if name == "enum":
+                    test += f" or {var} not in {pool.ref(frozenset(t.values or ()))}"
+                self.emit(f"if {test}:")
+                level = 1
+            else:
+                level = 0
+            self.emit(f"if {var} is None:", level)
+            self.emit("return None", level + 1)
+            self.emit(f"{var} = {convert}({var})", level)
+
+
+_EMPTY: dict[str, Any] = {}
+
+#: The context express functions name in their arithmetic (the engine's: 34 digits, half up,
+#: InvalidOperation, DivisionByZero and Overflow trapped); its flags are never read.
+_ENGINE_CONTEXT = V.DECIMAL_CONTEXT.copy()
+
+
+def generate_express(program: "MeasureProgram", policy: Any, kit: dict[str, Any]) -> GeneratedRun | None:
+    """The express function of ``program`` under ``policy`` (see :class:`_ExpressWriter`), or
+    None where the measure has none; ``kit`` holds what it calls (from :mod:`ordinance.engine.lane`)."""
+    try:
+        return _ExpressWriter(program, policy, kit).write()
+    except Unsupported:
+        return None
+    except Exception:  # pragma: no cover - a generator bug must not stop a case from being decided
+        return None
+
+
 def generate_measure(program: "MeasureProgram") -> GeneratedRun | None:
     """The generated fast path of ``program``, or None where the closures must serve alone."""
     try:
@@ -460,4 +723,4 @@ def generate_measure(program: "MeasureProgram") -> GeneratedRun | None:
         return None    # the closures serve the measure (tests/test_codegen.py requires every bundled one generated)
 
 
-__all__ = ["GeneratedRun", "Unsupported", "compile_fast_expression", "generate_measure"]
+__all__ = ["GeneratedRun", "Unsupported", "compile_fast_expression", "generate_express", "generate_measure"]

@@ -232,19 +232,18 @@ def _validity(program: MeasureProgram, day: _dt.date | None, node: TraceNode | N
                                "claim.date within " + str(pdef.valid), {"claim.date": None}, None, "undetermined"))
         return Outcome("undetermined", missing=["claim.date"], reasons=[reason(
             "missing-facts", "缺少事實：claim.date", "facts needed: claim.date")])
-    for which, window, citation, label, location, text in program.windows:
+    for (which, window, citation, label, location, text), (shown, whose, bounds) in zip(program.windows,
+                                                                                   program.window_words):
         inside = window.contains(day)
         if node is not None:
             node.add(TraceNode("validity", which, label, location, citation, text,
                                {"claim.date": day}, inside, "true" if inside else "false",
                                types={"claim.date": "date"}))
         if not inside:
-            return Outcome("ineligible", reasons=[reason(
-                "outside-validity",
-                f"申請日期{day}不在{'政策' if which == 'policy' else '措施'}有效期（{window}）內",
-                f"the claim date {day} is outside the {which}'s validity ({window})",
-                window={"from": window.start.isoformat() if window.start else None,
-                        "until": window.end.isoformat() if window.end else None})])
+            iso = day.isoformat()
+            return Outcome("ineligible", None, None, None, [{  # (as reason() words it, written out: a hot path)
+                "code": "outside-validity", "zh": f"申請日期{iso}不在{whose}有效期（{shown}）內",
+                "en": f"the claim date {iso} is outside the {which}'s validity ({shown})", "window": dict(bounds)}])
     return None
 
 

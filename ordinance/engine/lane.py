@@ -17,12 +17,14 @@ holds the two to the same answers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, Callable
 
-from .case import _PLAIN_CASE_KEYS, _Mismatch, _convert_text, convert_value, read_plain_facts
-from .decision import Decision
+from .case import _LIMIT, _PLAIN_CASE_KEYS, _PLAIN_DECIMAL, _Mismatch, _convert_text, convert_value, read_plain_facts
+from .codegen import GeneratedRun, generate_express
+from .decision import ClaimResult, Decision
 from .evaluate import _getcontext, _setcontext, _thread_context, _validity, cap_alone, claim_result
-from .program import POOLED_CAPS
+from .program import POOLED_CAPS, MeasureProgram, Outcome
 from .. import types as T
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,18 +38,27 @@ def decide_single(policy: "Policy", data: Any, name: str = "<case>") -> Decision
     general path."""
     if data.__class__ is not dict:
         return None
+    claims = data.get("claims")
+    if claims.__class__ is not list or len(claims) != 1:
+        return None
+    item = claims[0]
+    if item.__class__ is not dict:
+        return None
+    measure = item.get("measure")
+    if measure.__class__ is not str:
+        return None
+    express = policy.express.get(measure)
+    if express is not None:  # the measure's generated function: None for anything unusual
+        decision = express(data, item, name)
+        if decision is not None:
+            return decision
     for key in data:
         if key not in _PLAIN_CASE_KEYS:
             return None
-    claims = data.get("claims")
-    if claims.__class__ is not list or len(claims) != 1 or data.get("history"):
-        return None
-    item = claims[0]
     case_id = data.get("case")
-    if item.__class__ is not dict or (case_id is not None and case_id.__class__ is not str):
+    if data.get("history") or (case_id is not None and case_id.__class__ is not str):
         return None
-    measure = item.get("measure")
-    program = policy.programs.get(measure) if measure.__class__ is str else None
+    program = policy.programs.get(measure)
     if program is None or program.cross_claim_steps & ~POOLED_CAPS:
         return None
     claim_id, day, project = item.get("id"), item.get("date"), item.get("project")
@@ -57,6 +68,13 @@ def decide_single(policy: "Policy", data: Any, name: str = "<case>") -> Decision
         claim_id = "claim-1"
     if project is not None and project.__class__ is not str:
         return None
+    case = case_id if case_id is not None else name
+    if measure not in policy.express:  # the first case of this measure: make its express function
+        express = _express_function(policy, program)
+        if express is not None:
+            decision = express(data, item, name)
+            if decision is not None:
+                return decision
     env: dict[str, Any] = {}
     try:
         if day is not None:
@@ -80,10 +98,42 @@ def decide_single(policy: "Policy", data: Any, name: str = "<case>") -> Decision
             if project is not None:
                 env["claim.project"] = project
             outcome = program.run(env, None)  # (an exclusive measure never comes here: see above)
-        result = claim_result(policy, program, claim_id, day, project, outcome)
-        if program.cross_claim_steps and result.status == "eligible" and outcome.pooled_caps \
-                and result.amount is not None:
-            cap_alone(result, outcome)
+        return settle(policy, program, claim_id, day, project, case, outcome)
     finally:
         _setcontext(saved)
-    return Decision(policy.id, policy.digest, case_id if case_id is not None else name, [result], policy.refs)
+
+
+def settle(policy: "Policy", program: MeasureProgram, claim_id: str, day: Any, project: str | None, case: str,
+           outcome: Outcome) -> Decision:
+    """The decision on a one-claim case whose claim came to ``outcome`` (under the thread's
+    decimal context): its result, bounded by the caps spanning awards."""
+    result = claim_result(policy, program, claim_id, day, project, outcome)
+    if program.cross_claim_steps and result.status == "eligible" and outcome.pooled_caps \
+            and result.amount is not None:
+        cap_alone(result, outcome)
+    return Decision(policy.id, policy.digest, case, [result], policy.refs)
+
+
+_UNSET: Any = object()
+
+
+def _express_function(policy: "Policy", program: MeasureProgram) -> Callable | None:
+    """The measure's express function under ``policy`` (codegen.generate_express), made on first
+    use and kept in ``policy.express``."""
+    generated = express_listing(policy, program)
+    function = generated.fast if generated is not None else None
+    policy.express[program.key] = function
+    return function
+
+
+def express_listing(policy: "Policy", program: MeasureProgram) -> GeneratedRun | None:
+    """The express function of ``program`` under ``policy``, with its source (for ``ordinance show
+    --generated``), or None where the measure has none."""
+    if program.cross_claim_steps & ~POOLED_CAPS:
+        return None
+    kit = {"_settle": functools.partial(settle, policy, program), "_validity": _validity, "_ctx": _thread_context,
+           "_getcontext": _getcontext, "_setcontext": _setcontext, "_new": object.__new__,
+           "_date_text": _convert_text, "_convert_value": convert_value, "_DATE": _DATE, "_plain": _PLAIN_DECIMAL,
+           "_LIMIT": _LIMIT, "_program": program, "_dates": policy.express_dates, "POOLED_CAPS": POOLED_CAPS, "CASE_KEYS": _PLAIN_CASE_KEYS, "ClaimResult": ClaimResult,
+           "Decision": Decision}
+    return generate_express(program, policy, kit)

@@ -116,6 +116,7 @@ class MeasureProgram:
         self._tables: dict[str, tuple[list[Compiled | None], list[dict[str, Compiled]]]] = {}
         self._input_types: dict[tuple[int, bool], dict[str, str]] = {}  # for the trace, per expression
         self._fact_types: tuple[dict, dict[str, str]] | None = None  # (the policy's applicant facts, types)
+        self._refusals: list[dict[str, Any]] | None = None  # the reason each condition gives when false
         self._resolver = _MeasureResolver(self)
         self._compile_parameters()
         self.conditions = [(c, self._compile(c.when)) for c in measure.conditions]
@@ -141,11 +142,17 @@ class MeasureProgram:
             self.windows.append(("measure", measure.valid, measure.valid_citation or measure.citation,
                                  Label("措施適用期", "measure in force"), measure.valid_location,
                                  f"claim.date within {measure.valid}"))
+        #: how a refusal words each window: (the window as text, the words for whose it is, its bounds)
+        self.window_words = [(str(w), "政策" if which == "policy" else "措施",
+                              {"from": w.start.isoformat() if w.start else None,
+                               "until": w.end.isoformat() if w.end else None})
+                             for which, w, *_ in self.windows]
         windows = [policy.valid] + ([measure.valid] if measure.valid is not None else [])
         starts = [w.start for w in windows if w.start is not None]
         ends = [w.end for w in windows if w.end is not None]
-        self._first_day = max(starts) if starts else _dt.date.min
-        self._last_day = min(ends) if ends else _dt.date.max
+        #: the first and last days inside every window (the express function checks the date against them)
+        self.first_day = max(starts) if starts else _dt.date.min
+        self.last_day = min(ends) if ends else _dt.date.max
         self.key = measure.id  # how the policy names this program (qualified when ids clash)
         #: whether a prior award under this measure must name its project (one-time awards,
         #: exclusivity and caps per project are counted per project)
@@ -175,7 +182,7 @@ class MeasureProgram:
 
     def always_valid(self, day: _dt.date) -> bool:
         """Whether ``day`` lies inside the policy's and the measure's validity windows."""
-        return self._first_day <= day <= self._last_day
+        return self.first_day <= day <= self.last_day
 
     # -- compilation -------------------------------------------------------------------------------
     def _typed(self, expression: Expression) -> TypedExpression:
@@ -354,7 +361,10 @@ class MeasureProgram:
     def conditions_failed(self, values: tuple[bool, ...]) -> Outcome:
         """The outcome when some conditions are false, given every condition's value in order
         (for the generated fast path)."""
-        return _conditions_failed([c for (c, _), ok in zip(self.conditions, values) if not ok])
+        refusals = self._refusals
+        if refusals is None:
+            refusals = self._refusals = [_conditions_failed([c]).reasons[0] for c, _ in self.conditions]
+        return Outcome("ineligible", None, None, None, [dict(r) for r, ok in zip(refusals, values) if not ok])
 
     # -- trace helpers -----------------------------------------------------------------------------
     def read_inputs(self, expression: Expression, env: dict) -> dict[str, Any]:
