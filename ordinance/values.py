@@ -194,12 +194,15 @@ def chinese_amount(amount: Decimal) -> str | None:
     """``5000000`` -> ``500萬``; None when the amount has no short 萬/億 spelling."""
     if amount == 0:
         return None
-    for unit, size in (("億", Decimal(100_000_000)), ("萬", Decimal(10_000))):
+    for unit, size in _CHINESE_UNITS:
         if abs(amount) >= size:
             value = (amount / size).normalize()
             if value == value.to_integral_value() or len(str(abs(value)).split(".")[-1]) <= 4:
                 return f"{_plain(value)}{unit}"
     return None
+
+
+_CHINESE_UNITS = (("億", Decimal(100_000_000)), ("萬", Decimal(10_000)))
 
 
 def _plain(value: Decimal) -> str:

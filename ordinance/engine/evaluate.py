@@ -144,15 +144,16 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
     m = program.measure
     node = None
     if trace:
-        node = TraceNode("claim", claim.id, m.title, m.location, m.citation, notes=list(program.claim_notes))
-        facts = {**case.applicant, **claim.facts}
-        facts_node = node.add(TraceNode("facts", "facts", _FACTS_LABEL, inputs=dict(sorted(facts.items()))))
+        node = TraceNode("claim", claim.id, m.title, m.location, m.citation, None, None, None, None, None,
+                         list(program.claim_notes))
+        facts = dict(sorted({**case.applicant, **claim.facts}.items()))
         declared = program.fact_types(policy)
-        facts_node.types = {k: declared.get(k, "string") for k in facts_node.inputs}
+        node.children.append(TraceNode("facts", "facts", _FACTS_LABEL, None, None, None, facts, None, None,
+                                       {k: declared.get(k, "string") for k in facts}))
     day = claim.date
     result = ClaimResult(claim.id, m.id, program.policy.id if policy.multi else "", "undetermined",
-                         None, m.basis, m.benefit, date=day, project=claim.project,
-                         year=day.year if day is not None else None, trace=node)
+                         None, m.basis, m.benefit, None, None, None, None, None, None, None, node, day,
+                         day.year if day is not None else None, claim.project)
     if day is not None and node is None and program.always_valid(day):
         outcome = None  # the fast path: inside every window, nothing to record
     else:
@@ -196,31 +197,36 @@ def _attach_readings(claim_node: TraceNode, program: MeasureProgram) -> None:
         return
     wanted = program.reading_targets
     need = len(wanted)
-    basis = program.basis_target
     steps: dict[str, TraceNode] = {}
-    stack = claim_node.children[::-1] if need else []
-    while stack:  # depth first, parents before children (TraceNode.walk, without a generator)
-        n = stack.pop()
-        if n.children:
-            stack.extend(n.children[::-1])
-        kind = n.kind
-        if kind == "reading":
-            continue
-        if n.id in wanted and n.id not in steps:
-            steps[n.id] = n
-        if kind in wanted and kind not in steps:
-            steps[kind] = n
-        if kind == "amount" and basis in wanted and basis not in steps:
-            steps[basis] = n
-        if len(steps) == need:
-            break  # every reading has found its step: the first in walk order
-    for reading, source, keep_unmatched in readings:
-        about = reading.applies_to
+    if need:
+        _first_steps(claim_node.children, wanted, program.basis_target, steps, need)
+    for about, label, note, keep_unmatched in program.reading_nodes:
         target = steps.get(about) if about else None
         if target is None and not keep_unmatched:
             continue
-        (target or claim_node).add(TraceNode("reading", about or "reading", reading.label,
-                                             notes=[f"how {source} reads the text"]))
+        (target or claim_node).children.append(
+            TraceNode("reading", about or "reading", label, None, None, None, None, None, None, None, [note]))
+
+
+def _first_steps(children: list[TraceNode], wanted: frozenset[str], basis: str, steps: dict[str, TraceNode],
+                 need: int) -> bool:
+    """Depth first, parents before children: the first node whose id or kind is each wanted
+    target (the amount for ``basis``), into ``steps``; True once all ``need`` are found."""
+    for n in children:
+        kind = n.kind
+        if kind != "reading":
+            id_ = n.id
+            if id_ in wanted and id_ not in steps:
+                steps[id_] = n
+            if kind in wanted and kind not in steps:
+                steps[kind] = n
+            if kind == "amount" and basis in wanted and basis not in steps:
+                steps[basis] = n
+            if len(steps) == need:
+                return True
+        if n.children and _first_steps(n.children, wanted, basis, steps, need):
+            return True
+    return False
 
 
 def _validity(program: MeasureProgram, day: _dt.date | None, node: TraceNode | None) -> Outcome | None:
@@ -236,9 +242,8 @@ def _validity(program: MeasureProgram, day: _dt.date | None, node: TraceNode | N
                                                                                    program.window_words):
         inside = window.contains(day)
         if node is not None:
-            node.add(TraceNode("validity", which, label, location, citation, text,
-                               {"claim.date": day}, inside, "true" if inside else "false",
-                               types={"claim.date": "date"}))
+            node.children.append(TraceNode("validity", which, label, location, citation, text, {"claim.date": day},
+                                           inside, "true" if inside else "false", {"claim.date": "date"}))
         if not inside:
             iso = day.isoformat()
             return Outcome("ineligible", None, None, None, [{  # (as reason() words it, written out: a hot path)
@@ -456,22 +461,27 @@ def _in_date_order(e: _Entry) -> tuple[_dt.date, int]:
 def _pooled_cap_node(cap, claim: Claim, limit: Decimal, before: Decimal, earlier: Decimal, remaining: Decimal,
                      asked: Decimal, grant: Decimal) -> TraceNode:
     """The trace step of a cap that spans awards: what was granted before, what remains."""
-    scope = SCOPE_WORDS[cap.per]
-    inputs: dict[str, object] = {"cap": limit, "already granted (history)": before,
-                                 "already granted (earlier claims)": earlier, "remaining": remaining,
-                                 "amount": asked}
-    if cap.per.endswith("year"):
-        inputs = {"year": claim.date.year, **inputs}
-    if cap.per != "entity-year":
-        inputs = {"project": claim.project, **inputs}
-    node = TraceNode("yearly-cap" if cap.per == "entity-year" else "project-cap", cap.id, cap.label,
-                     cap.location, cap.citation, cap.limit.text, inputs, grant,
-                     notes=[f"capped {scope}: {V.format_money(asked)} > {V.format_money(remaining)} "
-                            "remaining" if asked > remaining else
-                            f"within the cap {scope}: {V.format_money(remaining)} remaining"])
-    node.types = {k: "money" for k in inputs if k not in ("year", "project")}
-    node.types.update({"year": "number", "project": "string", "result": "money"})
-    return node
+    per = cap.per
+    scope = SCOPE_WORDS[per]
+    money = {"cap": limit, "already granted (history)": before, "already granted (earlier claims)": earlier,
+             "remaining": remaining, "amount": asked}
+    if per == "entity-year":
+        inputs: dict[str, object] = {"year": claim.date.year, **money}
+    elif per.endswith("year"):
+        inputs = {"project": claim.project, "year": claim.date.year, **money}
+    else:
+        inputs = {"project": claim.project, **money}
+    if asked > remaining:
+        note = f"capped {scope}: {V.format_money(asked)} > {V.format_money(remaining)} remaining"
+    else:
+        note = f"within the cap {scope}: {V.format_money(remaining)} remaining"
+    return TraceNode("yearly-cap" if per == "entity-year" else "project-cap", cap.id, cap.label, cap.location,
+                     cap.citation, cap.limit.text, inputs, grant, None, dict(_POOLED_CAP_TYPES), [note])
+
+
+#: The types of a pooled cap step's inputs and result (the same for every scope).
+_POOLED_CAP_TYPES = {"cap": "money", "already granted (history)": "money", "already granted (earlier claims)": "money",
+                     "remaining": "money", "amount": "money", "year": "number", "project": "string", "result": "money"}
 
 
 def _mark_quotas(entries: Iterable[_Entry]) -> None:

@@ -45,6 +45,10 @@ SCOPE_ENTITY_YEAR, SCOPE_PROJECT, SCOPE_PROJECT_YEAR = 0, 1, 2
 POOLED_SCOPES = ("project", "product", "project-year", "product-year", "entity-year")
 
 
+#: The labels of a measure's own steps in the trace.
+_AMOUNT_LABEL, _CEILING_LABEL, _DURATION_LABEL = Label("金額", "amount"), Label("最高額度", "ceiling"), Label("期限", "duration")
+
+
 class NoRowMatched(Exception):
     """No row of a decision table applies (and it has no ``otherwise`` row)."""
 
@@ -117,6 +121,8 @@ class MeasureProgram:
         self._input_types: dict[tuple[int, bool], dict[str, str]] = {}  # for the trace, per expression
         self._fact_types: tuple[dict, dict[str, str]] | None = None  # (the policy's applicant facts, types)
         self._refusals: list[dict[str, Any]] | None = None  # the reason each condition gives when false
+        self._table_plans: dict[str, tuple[TableDef, list[tuple]]] = {}  # for the trace (_table_plan)
+        self._input_readers: dict[int, list[tuple[str, Compiled]]] = {}  # by id(expression): for read_inputs
         self._resolver = _MeasureResolver(self)
         self._compile_parameters()
         self.conditions = [(c, self._compile(c.when)) for c in measure.conditions]
@@ -167,6 +173,9 @@ class MeasureProgram:
                                + [(r, "the policy", False) for r in policy.readings])
         #: what the readings are about (the steps to find in a trace), and how the amount is named
         self.reading_targets = frozenset(r.applies_to for r, _, _ in self.trace_readings if r.applies_to)
+        #: the trace node of each reading, worded once: (about, label, note, shown even when about no step)
+        self.reading_nodes = [(r.applies_to, r.label, f"how {whose} reads the text", keep)
+                              for r, whose, keep in self.trace_readings]
         self.basis_target = f"basis:{measure.basis}"
         #: the generated function of the untraced fast path (codegen.py), or None
         self.generated = generate_measure(self) if generate else None
@@ -307,12 +316,12 @@ class MeasureProgram:
             if self.ceiling is not None:
                 outcome.ceiling = self.ceiling(env)
                 if node is not None:
-                    self._trace_expression(node, "ceiling", "ceiling", Label("最高額度", "ceiling"), m.location,
+                    self._trace_expression(node, "ceiling", "ceiling", _CEILING_LABEL, m.location,
                                            m.citation, m.ceiling, env, outcome.ceiling)
             if self.duration is not None:
                 outcome.duration = self.duration(env)
                 if node is not None:
-                    self._trace_expression(node, "duration", "duration", Label("期限", "duration"), m.location,
+                    self._trace_expression(node, "duration", "duration", _DURATION_LABEL, m.location,
                                            m.citation, m.duration, env, outcome.duration)
             for cap, fn, pool, scope in self.pooled:
                 outcome.pooled_caps.append((cap, fn(env), pool, scope))
@@ -336,7 +345,7 @@ class MeasureProgram:
             env[NOTES_KEY] = []
         amount = self.amount(env)
         if node is not None:
-            amount_node = self._trace_expression(node, "amount", "amount", Label("金額", "amount"), m.location,
+            amount_node = self._trace_expression(node, "amount", "amount", _AMOUNT_LABEL, m.location,
                                                  m.citation, m.amount, env, amount)
             amount_node.notes.extend(env.pop(NOTES_KEY))
             amount_node.notes.append("basis: statutory maximum (最高不超過)" if m.basis == "maximum"
@@ -356,7 +365,7 @@ class MeasureProgram:
                                       f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}")
             if bit:
                 amount = limit
-        return amount.quantize(V.CENT, rounding="ROUND_HALF_UP")
+        return amount.quantize(V.CENT, decimal.ROUND_HALF_UP)
 
     def conditions_failed(self, values: tuple[bool, ...]) -> Outcome:
         """The outcome when some conditions are false, given every condition's value in order
@@ -371,9 +380,13 @@ class MeasureProgram:
         """The values of the names ``expression`` reads.  Tracing must never change a decision:
         a value the evaluation did not need, and that cannot be computed, shows as not computed."""
         inputs: dict[str, Any] = {}
-        for name in self._typed(expression).reads:
+        readers = self._input_readers.get(id(expression))
+        if readers is None:
+            readers = self._input_readers[id(expression)] = [(name, self.reader(name))
+                                                             for name in self._typed(expression).reads]
+        for name, read in readers:
             try:
-                inputs[name] = self.reader(name)(env)
+                inputs[name] = read(env)
             except (Undetermined, NoRowMatched):
                 inputs[name] = MISSING
             except _EVALUATION_ERRORS as exc:
@@ -400,9 +413,9 @@ class MeasureProgram:
     def _trace_expression(self, parent: TraceNode, kind: str, id: str, label: Label | None, location, citation,
                           expression: Expression, env: dict, result: Any, status: str | None = None) -> TraceNode:
         node = TraceNode(kind, id, label, expression.location(), citation, expression.text,
-                         self.read_inputs(expression, env), result, status)
-        node.types = self.input_types(expression, result=status is None)
-        return parent.add(node)
+                         self.read_inputs(expression, env), result, status, self.input_types(expression, status is None))
+        parent.children.append(node)
+        return node
 
     def _trace_values(self, env: dict, parent: TraceNode) -> None:
         for name, value in self.measure.values.items():
@@ -413,23 +426,21 @@ class MeasureProgram:
 
     def _trace_tables(self, env: dict, parent: TraceNode) -> None:
         """Every table of the measure: each row tried in order, why it did or did not match."""
-        for name, table in self.measure.tables.items():
-            whens, cells = self._table_parts(name)
-            table_node = parent.add(TraceNode("table", name, table.label, table.location, table.citation))
-            for i, row in enumerate(table.rows):
+        for name in self.measure.tables:
+            table, rows = self._table_plan(name)
+            table_node = TraceNode("table", name, table.label, table.location, table.citation)
+            parent.children.append(table_node)
+            for row_id, label, location, text, when, when_fn, cell_fns, types, cell_types in rows:
                 try:
-                    status = "true" if whens[i] is None or whens[i](env) else "false"
+                    status = "true" if when_fn is None or when_fn(env) else "false"
                 except (Undetermined, NoRowMatched, *_EVALUATION_ERRORS):
                     status = "undetermined"
-                row_node = table_node.add(TraceNode(
-                    "row", f"{name}[{i + 1}]", row.label, row.location, None,
-                    row.when.text if row.when else "otherwise",
-                    self.read_inputs(row.when, env) if row.when else {}, None, status))
-                if row.when is not None:
-                    row_node.types = self.input_types(row.when, result=False)
+                row_node = TraceNode("row", row_id, label, location, None, text,
+                                     self.read_inputs(when, env) if when is not None else {}, None, status, dict(types))
+                table_node.children.append(row_node)
                 if status == "true":
-                    row_node.result = {c: _safely(fn, env) for c, fn in cells[i].items()}
-                    row_node.types.update({c: str(self._typed(e).type) for c, e in row.cells.items()})
+                    row_node.result = {c: _safely(fn, env) for c, fn in cell_fns.items()}
+                    row_node.types.update(cell_types)
                     row_node.notes.append("first matching row: its values apply")
                     table_node.result = row_node.result
                     table_node.types = dict(row_node.types)
@@ -441,6 +452,21 @@ class MeasureProgram:
                     break
             else:
                 table_node.notes.append("no row applies")
+
+    def _table_plan(self, name: str) -> tuple[TableDef, list[tuple]]:
+        """What the trace of a table shows of each row, worded once: (id, label, location, text,
+        condition, its closure, the cells' closures, the condition's input types, the cells' types)."""
+        plan = self._table_plans.get(name)
+        if plan is None:
+            table = self.measure.tables[name]
+            whens, cells = self._table_parts(name)
+            rows = [(f"{name}[{i + 1}]", row.label, row.location, row.when.text if row.when else "otherwise",
+                     row.when, whens[i], cells[i],
+                     self.input_types(row.when, result=False) if row.when is not None else {},
+                     {c: str(self._typed(e).type) for c, e in row.cells.items()})
+                    for i, row in enumerate(table.rows)]
+            plan = self._table_plans[name] = (table, rows)
+        return plan
 
     def _table_parts(self, name: str) -> tuple[list[Compiled | None], list[dict[str, Compiled]]]:
         parts = self._tables.get(name)
