@@ -204,7 +204,9 @@ def test_generated_shows_the_fast_path_and_what_its_names_hold():
     assert text.startswith("# compute-voucher (三(八))")
     assert "def _fast(env):" in text
     assert "= 'claim.compute_spend'" in text and "= Decimal('0.30')" in text  # references, listed as values
-    assert "claim.compute_spend" not in text.split("def _fast(env):", 1)[1]  # ...never pasted into the code
+    fast = text.split("def _fast(env):", 1)[1].split("# the traced function", 1)[0]
+    assert "claim.compute_spend" not in fast  # ...never pasted into the code
+    assert "def _traced(env, node):" in text.split("# the traced function", 1)[1]
     express = text.split("# the express function", 1)[1]
     assert "def _express(_data, _item, _name):" in express and "= 'compute_spend'" in express
     assert "_C.multiply(" in express  # the arithmetic names the engine's decimal context

@@ -77,6 +77,8 @@ def policies():
     slow = ordinance.load_policy(bundled_policy_dir())
     for program in slow.programs.values():
         program._fast = None  # the closures alone
+        program._traced = None
+    slow.express.update(dict.fromkeys(slow.programs))  # (no express function either: lane.py)
     return fast, slow
 
 
@@ -143,6 +145,87 @@ def test_generated_applicants_are_decided_alike(policies):
         assert fast.evaluate(case, trace=False).to_dict() == slow.evaluate(case, trace=False).to_dict(), case
 
 
+# -- the traced path: the same trace, node for node ----------------------------------------------
+
+def test_every_bundled_case_is_traced_alike_with_and_without_generated_code(policies):
+    fast, slow = policies
+    for case in _bundled_cases():
+        try:
+            a = fast.evaluate(case, trace=True).to_json()
+        except ordinance.OrdinanceError as exc:
+            a = repr(exc)
+        try:
+            b = slow.evaluate(case, trace=True).to_json()
+        except ordinance.OrdinanceError as exc:
+            b = repr(exc)
+        assert a == b, case
+
+
+def test_the_traced_functions_trace_claims_of_every_measure_they_exist_for(policies):
+    """The equality above would hold trivially if the traced functions always declined."""
+    fast, _ = policies
+    from ordinance.engine.trace import TraceNode
+
+    traced: dict[str, int] = {}
+    for case in _bundled_cases():
+        read = fast.read_case(case)
+        for claim in read.claims:
+            program = fast.programs[claim.measure]
+            function = program.traced_function()
+            if function is None or claim.date is None:
+                continue
+            env = {**read.applicant, **claim.facts, "claim.id": claim.id, "claim.date": claim.date}
+            if claim.project is not None:
+                env["claim.project"] = claim.project
+            node = TraceNode("claim", claim.id)
+            with decimal.localcontext(V.DECIMAL_CONTEXT):
+                if function(env, node) is not None:
+                    traced[claim.measure] = traced.get(claim.measure, 0) + 1
+                    assert node.children, claim.measure
+                else:
+                    assert node.children == [], "a traced function that declines must leave the node alone"
+    made = {m for m, p in fast.programs.items() if p.traced_function() is not None}
+    assert len(made) >= 15
+    assert made == set(traced), made - set(traced)
+
+
+def test_generated_applicants_are_traced_alike(policies):
+    fast, slow = policies
+    rng = random.Random(20261129)
+    for i in range(400):
+        revenue = rng.choice([0, 99_999_999, 100_000_000, 999_999_999, 1_000_000_000, rng.randrange(0, 3 * 10**9)])
+        kind = rng.choice(["enterprise", "enterprise", "university"])
+        date = f"{rng.choice([2024, 2025, 2026, 2027, 2028])}-{rng.randrange(1, 13):02d}-01"
+        claims = [{"id": "c1", "measure": "compute-voucher", "date": date,
+                   "compute_spend": f"{rng.randrange(0, 10**10) / 100:.2f}", "service_qualified": rng.random() > .1},
+                  {"id": "c2", "measure": "rd-city", "date": date, "project": "p", "city_jiebang_project": True,
+                   "ai_field": rng.random() > .1, "rd_investment": f"{rng.randrange(0, 5000)}萬"}]
+        case = {"applicant": {"kind": kind, "annual_revenue": revenue}, "claims": claims[: 1 + i % 2]}
+        assert fast.evaluate(case, trace=True).to_json() == slow.evaluate(case, trace=True).to_json(), case
+
+
+def test_a_negative_amount_is_traced_alike():
+    """An amount below zero is shown as computed and counted as zero, both ways."""
+    rule = "rules/08-compute-voucher.yaml"
+    text = (bundled_policy_dir() / rule).read_text(encoding="utf-8")
+    edited = text.replace("amount: claim.compute_spend * tier.rate", "amount: claim.compute_spend * tier.rate - 100萬")
+    assert edited != text
+    fast = ordinance.load_policy(bundled_policy_dir(), overrides={rule: edited})
+    slow = ordinance.load_policy(bundled_policy_dir(), overrides={rule: edited})
+    for program in slow.programs.values():
+        program._traced = None
+    negative = 0
+    for spend in ("0", "1000000", "3333333.33", "3333333.34", "5000000"):
+        case = {"applicant": {"kind": "enterprise", "annual_revenue": 5 * 10**8},
+                "claims": [{"id": "c1", "measure": "compute-voucher", "date": "2026-01-05", "compute_spend": spend,
+                            "service_qualified": True}]}
+        a, b = fast.evaluate(case, trace=True), slow.evaluate(case, trace=True)
+        assert a.to_json() == b.to_json(), spend
+        step = next(n for n in a.results[0].trace.children if n.kind == "amount")
+        negative += step.result < 0 and a.results[0].amount == 0
+    assert negative >= 2
+
+
 # -- the generated source holds no rule text -----------------------------------------------------
 
 _NAME = re.compile(r"^(env|Exception|_[A-Za-z_]+[0-9]*(_[0-9]+)?)$")
@@ -206,6 +289,19 @@ def test_express_source_holds_no_rule_text():
             assert audit(express.source, _EXPRESS_ATTRIBUTES) == [], (policy.id, program.measure.id)
             audited += 1
     assert audited >= 10
+
+
+def test_traced_source_holds_no_rule_text():
+    audited = 0
+    for policy in _policies_to_audit():
+        for program in policy.programs.values():
+            if program.traced_function() is None:
+                continue
+            source = program.traced.source.replace("node", "_node")  # (its one parameter besides env)
+            assert audit(source, _ATTRIBUTES | {"children", "extend", "append", "types"}) == [], \
+                (policy.id, program.measure.id)
+            audited += 1
+    assert audited >= 15
 
 
 def test_the_audit_catches_pasted_text():

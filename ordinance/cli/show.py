@@ -149,8 +149,8 @@ def _programs(policy: Policy, ref: str | None) -> list[MeasureProgram]:
 
 
 def show_generated(policy: Policy, ref: str | None = None) -> str:
-    """The generated Python of each measure's untraced fast path (or of ``ref``'s), and of its
-    express function (a one-claim case from plain data to its decision), with what their names
+    """The generated Python of each measure's untraced fast path (or of ``ref``'s), of its traced
+    function, and of its express function (a one-claim case from plain data to its decision), with what their names
     refer to; a measure the generator does not handle says so."""
     from ..engine.lane import express_listing
 
@@ -159,6 +159,10 @@ def show_generated(policy: Policy, ref: str | None = None) -> str:
         head = f"# {program.measure.id} ({program.measure.article})"
         body = program.generated.listing() if program.generated is not None else \
             "# not generated: the closures decide every claim of this measure\n"
+        traced = program.traced_function() and program.traced
+        body += "\n# the traced function: the same steps, recorded in the claim's trace\n" + (
+            traced.listing() if traced is not None else
+            "# none: the closures trace every claim of this measure (named values or cap())\n")
         express = express_listing(policy, program)
         body += "\n# the express function: a one-claim case without history, from its data to its decision\n" + (
             express.listing() if express is not None else

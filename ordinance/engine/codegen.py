@@ -352,6 +352,7 @@ class _MeasureWriter:
         self.emitted: dict[str, str] = {}  # "value:name" / "table:name.column" -> local variable
         self._emitting: set[str] = set()
         self._tables_done: set[str] = set()
+        self.table_numbers: dict[str, int] = {}  # table name -> n of its variables _t{n}_{j}
 
     # how a name is read ------------------------------------------------------------------------
     def reading(self, dotted: str) -> NameReading:
@@ -368,6 +369,8 @@ class _MeasureWriter:
             return ("call", program.reader(dotted))
         return ("fact", dotted)
 
+    #: set ``_tm{n}`` to the index of the row that applied in each table (for the traced function)
+    mark_rows = False
     #: write Decimal arithmetic against the context ``_C`` (see ExpressionWriter.explicit)
     explicit = False
     #: whether some code written depends on the current decimal context all the same
@@ -424,7 +427,8 @@ class _MeasureWriter:
         cells = [{c: self.expression(e) for c, e in r.cells.items()} for r in table.rows]
         first = True
         closed = False
-        for when, row_cells in zip(whens, cells):
+        self.table_numbers[name] = n
+        for i, (when, row_cells) in enumerate(zip(whens, cells)):
             if when is None:
                 self.emit("else:" if not first else "if True:")
                 closed = True
@@ -432,7 +436,9 @@ class _MeasureWriter:
                 self.emit(f"{'if' if first else 'elif'} {when}:")
             for c, code in row_cells.items():
                 self.emit(f"{variables[c]} = {code}", 1)
-            if not row_cells:
+            if self.mark_rows:
+                self.emit(f"_tm{n} = {i}", 1)  # which row applied (for the trace)
+            elif not row_cells:
                 self.emit("pass", 1)
             first = False
             if closed:
@@ -491,13 +497,18 @@ class _MeasureWriter:
             rank = self.expression(m.quota.rank_by)
         self.emit(f"return {pool.ref(program.outcome_class)}({pool.ref('eligible')}, {amount}, {ceiling}, "
                   f"{duration}, None, None, {pooled}, {rank})")
-        pool.values["_CENT"] = V.CENT
-        source = ("def _fast(env):\n"
+        return self.function("_fast", "env")
+
+    def function(self, name: str, parameters: str) -> GeneratedRun:
+        """The lines written, as the body of ``def name(parameters)`` that returns None (the
+        closures decide) on any exception, compiled."""
+        self.pool.values["_CENT"] = V.CENT
+        source = (f"def {name}({parameters}):\n"
                   "    try:\n"
                   + "\n".join(self.lines) + "\n"
                   "    except Exception:  # anything out of the ordinary: the closures decide and explain\n"
                   "        return None\n")
-        return GeneratedRun(_build(source, "_fast", pool), source, dict(pool.values))
+        return GeneratedRun(_build(source, name, self.pool), source, dict(self.pool.values))
 
 
 class _ExpressWriter(_MeasureWriter):
@@ -695,6 +706,139 @@ class _ExpressWriter(_MeasureWriter):
             self.emit(f"{var} = {convert}({var})", level)
 
 
+class _TracedWriter(_MeasureWriter):
+    """Writes a measure's *traced* function: :meth:`MeasureProgram.run` with a trace node, on the
+    common path, as straight-line Python.
+
+    It computes what the fast path computes (every condition true, every fact present, a row of
+    every table applying, nothing failing), then builds the steps the closures record in the
+    same order with the same contents -- each condition with the values of the names it reads
+    and their types; each table's rows tried until the one that applied, and its values; the
+    amount with its basis; each cap on the claim with its note; the ceiling and the duration --
+    and adds them to the claim's node in one go at the end.  For anything else it returns None
+    before touching the node, and the closures decide and explain.  Measures with named values
+    (shown only when the closures happened to compute them) or ``cap(...)`` (whose notes the
+    closures record while computing) are left to the closures.
+    """
+
+    mark_rows = True
+
+    def __init__(self, program: "MeasureProgram", kit: dict[str, Any]):
+        super().__init__(program)
+        self.kit = kit
+
+    def inputs(self, expression: Any) -> str:
+        """A dict display of the values of the names ``expression`` reads, as read_inputs reads them."""
+        typed = self.program.checked.typed_of(expression)
+        writer = ExpressionWriter(typed, self.reading, self.pool)
+        return "{" + "".join(f"{self.pool.ref(name)}: {writer._Name(A.Name(tuple(name.split('.'))))}, "
+                             for name in typed.reads) + "}"
+
+    def types(self, expression: Any, result: bool, extra: dict[str, str] | None = None) -> str:
+        known = self.program.input_types(expression, result)
+        known.update(extra or {})
+        return f"_dict({self.pool.ref(known)})"
+
+    def node(self, kind: str, id_: str, label: Any, expression: Any, citation: Any, inputs: str, result: str,
+             status: str, types: str, notes: str) -> str:
+        pool = self.pool
+        return (f"_Node({pool.ref(kind)}, {pool.ref(id_)}, {pool.ref(label)}, {pool.ref(expression.location())}, "
+                f"{pool.ref(citation)}, {pool.ref(expression.text)}, {inputs}, {result}, {status}, {types}, {notes})")
+
+    def write(self) -> GeneratedRun:
+        program, m, pool = self.program, self.measure, self.pool
+        expressions = [c.when for c in m.conditions] + [e for e in (m.amount, m.ceiling, m.duration) if e is not None]
+        expressions += [c.limit for c in m.caps] + [r.when for t in m.tables.values() for r in t.rows if r.when]
+        expressions += [e for t in m.tables.values() for r in t.rows for e in r.cells.values()]
+        if m.values or any(_has_cap(e.tree) for e in expressions) or (m.quota is not None and _has_cap(m.quota.rank_by.tree)):
+            raise Unsupported("named values or cap(): the closures trace them")
+        steps: list[str] = []
+        for i, (cond, _fn) in enumerate(program.conditions):
+            self.emit(f"_c{i} = {self.expression(cond.when)}")
+            self.emit(f"if not _c{i}:")  # false: the closures trace the refusal
+            self.emit("return None", 1)
+            steps.append(self.node("condition", cond.id, cond.label, cond.when, cond.citation, self.inputs(cond.when),
+                                   "None", pool.ref("true"), self.types(cond.when, False), "[]"))
+        amount = ceiling = duration = "None"
+        caps: list[str] = []
+        if m.amount is not None:
+            self.emit(f"_raw = {self.expression(m.amount)}")
+            self.emit(f"_amount_inputs = {self.inputs(m.amount)}")
+            self.emit("_a = _ZERO if _raw < 0 else _raw")
+            basis = "basis: statutory maximum (最高不超過)" if m.basis == "maximum" else "basis: exact amount"
+            caps.append(self.node("amount", "amount", self.kit["amount_label"], m.amount, m.citation,
+                                  "_amount_inputs", "_raw", "None", self.types(m.amount, True), f"[{pool.ref(basis)}]"))
+            for j, (cap, _fn) in enumerate(program.claim_caps):
+                scope = pool.ref(self.kit["scope_words"][cap.per])
+                self.emit(f"_l{j} = {self.expression(cap.limit)}")
+                self.emit(f"_in{j} = {{{pool.ref('amount')}: _a, {pool.ref('limit')}: _l{j}, **{self.inputs(cap.limit)}}}")
+                self.emit(f"_note{j} = (_cap_note({scope}, _a, _l{j}) if _a > _l{j} else _fit_note(_a, _l{j}))")
+                self.emit(f"_r{j} = _min(_a, _l{j})")
+                caps.append(self.node("cap", cap.id, cap.label, cap.limit, cap.citation, f"_in{j}", f"_r{j}", "None",
+                                      self.types(cap.limit, True, {"amount": "money", "limit": "money"}),
+                                      f"[_note{j}]"))
+                self.emit(f"if _a > _l{j}:")
+                self.emit(f"_a = _l{j}", 1)
+            amount = "_a.quantize(_CENT, _HALF_UP)"
+        for label_key, name, expression in (("ceiling_label", "ceiling", m.ceiling),
+                                            ("duration_label", "duration", m.duration)):
+            if expression is None:
+                continue
+            self.emit(f"_{name} = {self.expression(expression)}")
+            caps.append(self.node(name, name, self.kit[label_key], expression, m.citation, self.inputs(expression),
+                                  f"_{name}", "None", self.types(expression, True), "[]"))
+            if name == "ceiling":
+                ceiling = "_ceiling"
+            else:
+                duration = "_duration"
+        pooled = rank = "None"
+        if program.pooled:
+            pooled = "[" + ", ".join(f"({pool.ref(cap)}, {self.expression(cap.limit)}, {pool.ref(p)}, {pool.ref(sc)})"
+                                     for cap, _fn, p, sc in program.pooled) + "]"
+        if program.rank is not None:
+            rank = self.expression(m.quota.rank_by)
+        # every table is shown, used or not: the rows tried, up to the one that applied
+        tables: list[str] = []
+        for name, table in m.tables.items():
+            if name not in self._tables_done:
+                self._table(name)
+            n = self.table_numbers[name]
+            plan = program._table_plan(name)[1]
+            self.emit(f"_rows{n} = []")
+            columns = list(table.rows[0].cells) if table.rows else []
+            result = "{" + "".join(f"{pool.ref(c)}: _t{n}_{j}, " for j, c in enumerate(columns)) + "}"
+            for i, (row_id, label, location, text, when, _w, _cells, types, cell_types) in enumerate(plan):
+                self.emit(f"if _tm{n} > {i}:")
+                self.emit(f"_rows{n}.append(_Node({pool.ref('row')}, {pool.ref(row_id)}, {pool.ref(label)}, "
+                          f"{pool.ref(location)}, None, {pool.ref(text)}, "
+                          f"{self.inputs(when) if when is not None else '{}'}, None, {pool.ref('false')}, "
+                          f"_dict({pool.ref(types)}), [{pool.ref('does not match')}]))", 1)
+                self.emit(f"elif _tm{n} == {i}:")
+                self.emit(f"_res{n} = {result}", 1)
+                self.emit(f"_rows{n}.append(_Node({pool.ref('row')}, {pool.ref(row_id)}, {pool.ref(label)}, "
+                          f"{pool.ref(location)}, None, {pool.ref(text)}, "
+                          f"{self.inputs(when) if when is not None else '{}'}, _res{n}, {pool.ref('true')}, "
+                          f"_dict({pool.ref({**types, **cell_types})}), "
+                          f"[{pool.ref('first matching row: its values apply')}]))", 1)
+            tables.append(f"_Node({pool.ref('table')}, {pool.ref(name)}, {pool.ref(table.label)}, "
+                          f"{pool.ref(table.location)}, {pool.ref(table.citation)}, None, {{}}, _res{n}, None, "
+                          f"_dict(_rows{n}[-1].types), [], _rows{n})")
+        outcome = (f"{pool.ref(program.outcome_class)}({pool.ref('eligible')}, {amount}, {ceiling}, {duration}, "
+                   f"None, None, {pooled}, {rank})")
+        self.emit(f"_outcome = {outcome}")
+        self.emit(f"node.children.extend([{', '.join(steps + tables + caps)}])")
+        self.emit("return _outcome")
+        for key in ("_Node", "_dict", "_cap_note", "_fit_note"):
+            pool.values[key] = self.kit[key]
+        return self.function("_traced", "env, node")
+
+
+def generate_traced(program: "MeasureProgram", kit: dict[str, Any]) -> GeneratedRun | None:
+    """The traced function of ``program`` (see :class:`_TracedWriter`), or None where the closures
+    must trace alone; ``kit`` holds what it calls (from :mod:`ordinance.engine.program`)."""
+    return _written(lambda: _TracedWriter(program, kit))
+
+
 _EMPTY: dict[str, Any] = {}
 
 #: The context express functions name in their arithmetic (the engine's: 34 digits, half up,
@@ -705,22 +849,23 @@ _ENGINE_CONTEXT = V.DECIMAL_CONTEXT.copy()
 def generate_express(program: "MeasureProgram", policy: Any, kit: dict[str, Any]) -> GeneratedRun | None:
     """The express function of ``program`` under ``policy`` (see :class:`_ExpressWriter`), or
     None where the measure has none; ``kit`` holds what it calls (from :mod:`ordinance.engine.lane`)."""
-    try:
-        return _ExpressWriter(program, policy, kit).write()
-    except Unsupported:
-        return None
-    except Exception:  # pragma: no cover - a generator bug must not stop a case from being decided
-        return None
+    return _written(lambda: _ExpressWriter(program, policy, kit))
 
 
 def generate_measure(program: "MeasureProgram") -> GeneratedRun | None:
     """The generated fast path of ``program``, or None where the closures must serve alone."""
+    return _written(lambda: _MeasureWriter(program))
+
+
+def _written(writer: Callable[[], _MeasureWriter]) -> GeneratedRun | None:
+    """What ``writer()`` writes, or None where it does not handle the measure."""
     try:
-        return _MeasureWriter(program).write()
+        return writer().write()
     except Unsupported:
         return None
-    except Exception:  # pragma: no cover - a generator bug must not stop a checked policy from loading:
-        return None    # the closures serve the measure (tests/test_codegen.py requires every bundled one generated)
+    except Exception:  # pragma: no cover - a generator bug must not stop a policy from loading or a case
+        return None    # from being decided: the closures serve (tests/test_codegen.py requires the bundled ones)
 
 
-__all__ = ["GeneratedRun", "Unsupported", "compile_fast_expression", "generate_express", "generate_measure"]
+__all__ = ["GeneratedRun", "Unsupported", "compile_fast_expression", "generate_express", "generate_measure",
+           "generate_traced"]

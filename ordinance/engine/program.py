@@ -24,7 +24,7 @@ from ..errors import EvaluationError, Problem
 from ..grammar.parser import Expression
 from .check import CheckedPolicy, TypedExpression
 from .case import CLAIM_KEYS, converter_for
-from .codegen import generate_measure
+from .codegen import generate_measure, generate_traced
 from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression, constant_value
 from .model import CapDef, ConditionDef, FactDef, Label, MeasureDef, PolicyDef, TableDef
 from .trace import MISSING, TraceNode
@@ -45,8 +45,24 @@ SCOPE_ENTITY_YEAR, SCOPE_PROJECT, SCOPE_PROJECT_YEAR = 0, 1, 2
 POOLED_SCOPES = ("project", "product", "project-year", "product-year", "entity-year")
 
 
+_NOT_YET: Any = object()
+
+
+def _cap_note(scope: str, amount: Decimal, limit: Decimal) -> str:
+    return f"capped {scope}: {V.format_money(amount)} > {V.format_money(limit)}"
+
+
+def _fit_note(amount: Decimal, limit: Decimal) -> str:
+    return f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}"
+
+
 #: The labels of a measure's own steps in the trace.
 _AMOUNT_LABEL, _CEILING_LABEL, _DURATION_LABEL = Label("金額", "amount"), Label("最高額度", "ceiling"), Label("期限", "duration")
+
+#: What the traced functions (codegen.generate_traced) build their steps with.
+_TRACE_KIT = {"_Node": TraceNode, "_dict": dict, "_cap_note": _cap_note, "_fit_note": _fit_note,
+              "amount_label": _AMOUNT_LABEL, "ceiling_label": _CEILING_LABEL, "duration_label": _DURATION_LABEL,
+              "scope_words": SCOPE_WORDS}
 
 
 class NoRowMatched(Exception):
@@ -180,6 +196,18 @@ class MeasureProgram:
         #: the generated function of the untraced fast path (codegen.py), or None
         self.generated = generate_measure(self) if generate else None
         self._fast = self.generated.fast if self.generated is not None else None
+        #: the generated function of the traced path (made on first use: traced_function)
+        self.traced: Any = None
+        self._traced: Any = _NOT_YET
+        self._generate = generate
+
+    def traced_function(self) -> Any:
+        """The generated function of the traced path (codegen.generate_traced), made on the first
+        traced claim (it costs the cold load nothing), or None where the closures trace alone."""
+        if self._traced is _NOT_YET:
+            self.traced = generate_traced(self, _TRACE_KIT) if self._generate else None
+            self._traced = self.traced.fast if self.traced is not None else None
+        return self._traced
 
     def fact_types(self, policy: Any) -> dict[str, str]:
         """The type, as words, of each fact a claim of this measure may give (for the trace)."""
@@ -242,10 +270,19 @@ class MeasureProgram:
     # -- evaluation --------------------------------------------------------------------------------
     def run(self, env: dict, node: TraceNode | None) -> Outcome:
         """Decide one claim whose facts are in ``env``; record steps under ``node`` if tracing."""
-        if node is None and self._fast is not None:
-            outcome = self._fast(env)  # None: out of the ordinary, the closures decide and explain
-            if outcome is not None:
-                return outcome
+        if node is None:
+            if self._fast is not None:
+                outcome = self._fast(env)  # None: out of the ordinary, the closures decide and explain
+                if outcome is not None:
+                    return outcome
+        else:
+            traced = self._traced
+            if traced is _NOT_YET:
+                traced = self.traced_function()
+            if traced is not None:
+                outcome = traced(env, node)  # None: before touching the node; the closures then trace
+                if outcome is not None:
+                    return outcome
         try:
             return self._run(env, node)
         except NoRowMatched as exc:
@@ -360,9 +397,7 @@ class MeasureProgram:
                                                   cap.limit, env, min(amount, limit))
                 cap_node.inputs = {"amount": amount, "limit": limit, **cap_node.inputs}
                 cap_node.types.update({"amount": "money", "limit": "money"})
-                cap_node.notes.append(f"capped {SCOPE_WORDS[cap.per]}: {V.format_money(amount)} > "
-                                      f"{V.format_money(limit)}" if bit else
-                                      f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}")
+                cap_node.notes.append(_cap_note(SCOPE_WORDS[cap.per], amount, limit) if bit else _fit_note(amount, limit))
             if bit:
                 amount = limit
         return amount.quantize(V.CENT, decimal.ROUND_HALF_UP)
