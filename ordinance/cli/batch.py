@@ -29,6 +29,14 @@ last record it vouches for (a record half-written by a hard kill is dropped), sk
 already decided and appends the rest, and ranks the quotas over all of them, earlier ones
 included: the output is then byte for byte what one uninterrupted run writes.  The checkpoint
 is removed when the run is complete.
+
+The common run -- a JSON Lines file in, JSON Lines out, no ``--trace``, no ``--as-of`` -- takes
+the block path of :mod:`ordinance.cli.batch_fast`: workers decide whole blocks of lines (up to
+half a MiB or 4,096 lines) and the checkpoint holds one entry per block, with the block's input
+bytes (range and checksum) and its numbers.  The output is the same; an interruption then stops
+between two *blocks* (what was written is whole blocks of complete records), and ``--resume``
+checks every resumed block's input against its checksum.  Every other run (a folder, CSV in or
+out, ``--trace``, ``--as-of``) goes case by case, one checkpoint entry per case.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as _dt
+import gc
 import hashlib
 import io
 import json
@@ -738,7 +747,7 @@ def _figure(amount: Decimal) -> str:
 
 #: The checkpoint beside the output: ``OUT.checkpoint``.
 CHECKPOINT_SUFFIX = ".checkpoint"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 #: Exit statuses of an interrupted batch (the output holds complete records; --resume goes on).
 INTERRUPTED_STATUS = {"SIGINT": 130, "SIGTERM": 143, "worker": 75}
@@ -746,6 +755,9 @@ INTERRUPTED_STATUS = {"SIGINT": 130, "SIGTERM": 143, "worker": 75}
 #: A test hook (not for users): ``mode:N`` stops the run after N cases as if ``mode`` happened:
 #: ``sigint``/``sigterm`` (the process signals itself), ``sigkill`` (a record half-written, then
 #: killed outright), ``worker`` (the worker deciding case N+1 is killed; with --jobs 2 or more).
+#: On the block path the run stops at the first end of a block at or after N cases (``worker``:
+#: the block holding line N+1 after where the run began dies); blocks are then one line each, or
+#: ``L`` lines with ``mode:N:L``.
 TEST_HOOK = "ORDINANCE_TEST_INTERRUPT"
 
 
@@ -789,6 +801,7 @@ def _init_pool_worker(options: Options) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     init_worker(options)
+    gc.freeze()  # the policy, inherited from the parent, is not walked by every collection (nor copied)
 
 
 def _write_all(f, data: bytes) -> int:
@@ -924,8 +937,8 @@ class _Resumed(NamedTuple):
     final: str | None  # the digest of the finished output, when the run got that far
 
 
-def _header(source: Path, kind: str, policy: Policy, options: Options) -> dict[str, Any]:
-    return {"checkpoint": CHECKPOINT_VERSION, "input": str(source.resolve()), "kind": kind,
+def _header(source: Path, kind: str, policy: Policy, options: Options, mode: str = "cases") -> dict[str, Any]:
+    return {"checkpoint": CHECKPOINT_VERSION, "mode": mode, "input": str(source.resolve()), "kind": kind,
             "format": options.fmt, "trace": options.trace,
             "as_of": options.as_of.isoformat() if options.as_of else None, "policy": policy.digest,
             "limits": dataclasses.asdict(options.limits)}
@@ -947,7 +960,8 @@ def _read_checkpoint(out: Path, checkpoint: Path, expected: dict[str, Any]) -> _
     if differs:
         said = {"input": "the input", "kind": "the input", "format": "--format", "trace": "--trace",
                 "as_of": "--as-of", "policy": "the policy (its rule files changed, or --policy differs)",
-                "limits": "the --max-... limits"}
+                "limits": "the --max-... limits",
+                "mode": "the way the input is read (blocks of a JSON Lines file, or case by case)"}
         raise ResumeError(f"{out} was started with other options: {', '.join(dict.fromkeys(said.get(k, k) for k in differs))}"
                           " differ; resume with the same ones, or run again without --resume")
     entries: list[dict[str, Any]] = []
@@ -988,7 +1002,7 @@ def _read_checkpoint(out: Path, checkpoint: Path, expected: dict[str, Any]) -> _
             left -= len(block)
             last = block[-1:]
     whole = last == b"\n" or size == 0
-    if not whole or (expected["format"] == "jsonl" and newlines != len(entries)):
+    if not whole or (expected["format"] == "jsonl" and newlines != (entries[-1]["n"] if entries else 0)):
         raise ResumeError(f"{out} does not match its checkpoint ({checkpoint}); run the batch again "
                           "without --resume")
     return _Resumed(entries, size, used, None)
@@ -1002,11 +1016,13 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _hook() -> tuple[str, int] | None:
+def _hook() -> tuple[str, int, int] | None:
+    """The test hook: (mode, N, lines per block on the block path)."""
     spec = os.environ.get(TEST_HOOK, "")
-    mode, _, count = spec.partition(":")
-    if mode in ("sigint", "sigterm", "sigkill", "worker") and count.isdigit():
-        return mode, int(count)
+    mode, _, rest = spec.partition(":")
+    count, _, lines = rest.partition(":")
+    if mode in ("sigint", "sigterm", "sigkill", "worker") and count.isdigit() and (not lines or lines.isdigit()):
+        return mode, int(count), max(1, int(lines or 1))
     return None
 
 
@@ -1050,7 +1066,10 @@ def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jo
     if out.exists() and not out.is_file():  # a device or a pipe cannot be ranked in place, nor resumed
         raise ValueError(f"{out} is not a regular file: the output must be one")
     checkpoint = checkpoint_path(out)
-    header = _header(source, kind, policy, options)
+    from . import batch_fast
+
+    blocks = batch_fast.applies(source, kind, options)
+    header = _header(source, kind, policy, options, "blocks" if blocks else "cases")
     resumed: _Resumed | None = None
     if resume:
         if checkpoint.exists():
@@ -1058,6 +1077,8 @@ def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jo
         elif out.exists() and out.stat().st_size > 0:
             raise ResumeError(f"{out} has no checkpoint ({checkpoint.name}): the run that wrote it finished, "
                               "or it was not written by `ordinance batch`; there is nothing to resume")
+    if blocks:
+        return _run_blocks(source, out, policy, options, jobs, progress, summary, pools, checkpoint, header, resumed)
     stream = items(source, kind, skip=out, limits=options.limits)
     shown = 0
     if resumed is not None:
@@ -1137,6 +1158,101 @@ def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jo
             _rewrite(out, patches, options.fmt, before_replace=writer.final)
         checkpoint.unlink()
     return summary
+
+
+def _run_blocks(source: Path, out: Path, policy: Policy, options: Options, jobs: int, progress: bool,
+                summary: Summary, pools: dict, checkpoint: Path, header: dict[str, Any],
+                resumed: _Resumed | None) -> Summary:
+    """:func:`run` on the block path (:mod:`ordinance.cli.batch_fast`): JSON Lines in and out."""
+    import click
+
+    from . import batch_fast as F
+
+    merger = F.Merger(summary, pools)
+    start, line, shown = 0, 1, 0  # where the blocks to decide begin; the progress shown
+    if resumed is not None:
+        for entry in resumed.entries:
+            merger.add(F.result_of(entry))
+        summary.resumed = summary.cases
+        if resumed.entries:
+            changed = F.verify_input(source, resumed.entries)
+            if changed is not None:
+                first, last = changed["lines"]
+                raise ResumeError(f"the input changed since the interrupted run (lines {first} to {last} are not "
+                                  "what they were); run the batch again without --resume")
+            last_entry = resumed.entries[-1]
+            start, line, shown = last_entry["in"][1], last_entry["lines"][1] + 1, last_entry["pos"]
+        if resumed.final is not None:
+            if _digest(out) != resumed.final:
+                raise ResumeError(f"{out} does not match its checkpoint ({checkpoint}); run the batch again "
+                                  "without --resume")
+            _settle_totals(merger, source, policy, options)
+            _rank(pools, policy, summary)  # it had finished: only the checkpoint was left
+            checkpoint.unlink()
+            return summary
+    hook = _hook()
+    block_lines = hook[2] if hook is not None else None
+    die_at = hook[1] - summary.cases if hook is not None and hook[0] == "worker" and jobs > 1 else None
+    first_cases = summary.cases
+    fired = False
+    bar = None
+    with _Stop() as stop:
+        writer = _Writer(out, checkpoint, resumed.size if resumed else 0,
+                         resumed.checkpoint_size if resumed else None, b"", header)
+        plan = F.plan_blocks(source, options.limits, start, line, block_lines=block_lines,
+                             die_at=die_at if die_at is None or die_at >= 0 else None)
+        decided = F.block_results(plan, jobs, options, policy)
+        try:
+            if progress:
+                bar = click.progressbar(length=progress_length(source, "jsonl", out), label="deciding",
+                                        file=sys.stderr)
+                bar.__enter__()
+                if shown:
+                    bar.update(shown)
+            for block, result in decided:
+                before = summary.cases
+                if hook is not None and hook[0] == "sigkill" and not fired and result.out \
+                        and first_cases <= hook[1] <= before:
+                    writer.tear(result.out)
+                writer.add(result.out, F.block_entry(before + result.cases, block, result))
+                merger.add(result)
+                if bar is not None and block.last > shown:
+                    bar.update(block.last - shown)
+                    shown = block.last
+                if hook is not None and hook[0] in ("sigint", "sigterm") and before < hook[1] <= summary.cases:
+                    signal.raise_signal(signal.SIGINT if hook[0] == "sigint" else signal.SIGTERM)
+                if stop.signal is not None:
+                    summary.interrupted = stop.signal
+                    break
+        except BrokenProcessPool:
+            summary.interrupted = "worker"
+        except KeyboardInterrupt:
+            summary.interrupted = "SIGINT"
+        finally:
+            decided.close()
+            writer.close()
+            if bar is not None:
+                bar.__exit__(None, None, None)
+        if summary.interrupted is not None:
+            return summary
+        _settle_totals(merger, source, policy, options)
+        patches = _rank(pools, policy, summary)
+        if patches:
+            _rewrite(out, patches, options.fmt, before_replace=writer.final)
+        checkpoint.unlink()
+    return summary
+
+
+def _settle_totals(merger, source: Path, policy: Policy, options: Options) -> None:
+    """The blocks' exact totals into the summary, or, where adding the amounts one by one would
+    have rounded (or met a negative amount), the totals made that way."""
+    if merger.exact():
+        merger.finish()
+        return
+    from . import batch_fast
+
+    merger.summary.totals.clear()
+    merger.summary.totals.update(batch_fast.replay_totals(source, policy, options))
 
 
 class _Patch(NamedTuple):

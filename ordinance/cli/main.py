@@ -303,7 +303,8 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
     A summary goes to stderr: claims by status, and the amount due by measure and year.
     Exit status 0 when every case was decided, 1 when some could not be.
 
-    Interrupted (Ctrl-C, SIGTERM, a worker killed), the run stops between two cases: OUT
+    Interrupted (Ctrl-C, SIGTERM, a worker killed), the run stops between two cases (a
+    JSON Lines file in and out is decided in blocks of lines: between two blocks): OUT
     holds complete records, OUT.checkpoint what is needed to go on, and the command to go
     on is printed (the same one with --resume).  Exit status 130, 143 or 75.
 
