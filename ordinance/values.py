@@ -225,8 +225,14 @@ def money_string(amount: Decimal) -> str:
     return str(_cents(amount))
 
 
+#: Where amounts are rounded to the cent for showing: enough digits for any sum of amounts the
+#: limits allow, whatever decimal context the caller has (the default one has 28 digits).
+_CENTS_CONTEXT = Context(prec=100, rounding=ROUND_HALF_UP, Emin=-999999, Emax=999999,
+                         traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
 def _cents(amount: Decimal) -> Decimal:
     """``amount`` rounded half up to the cent; a zero is never negative (no "-0.00")."""
-    q = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    q = amount.quantize(CENT, ROUND_HALF_UP, _CENTS_CONTEXT)
     return q.copy_abs() if q.is_zero() else q
 

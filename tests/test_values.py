@@ -274,3 +274,21 @@ def test_decimal_context_traps_instead_of_infinities():
         with pytest.raises(ArithmeticError):
             D(0) / D(0)
         assert D(1) / D(3) == D("0.3333333333333333333333333333333333")  # 34 digits
+
+
+def test_money_string_needs_no_context_from_the_caller():
+    """Amounts up to the 30 digits a case may give (and sums of them) are shown whole, whatever
+    decimal context is current: the default one has 28 digits and would refuse them."""
+    import decimal
+
+    big, bigger = Decimal("123456789012345678901234567890.125"), Decimal("123456789012345678901234567890125")
+    with decimal.localcontext(decimal.Context(prec=28, traps=[decimal.InvalidOperation])):
+        assert V.money_string(big) == "123456789012345678901234567890.13"
+        assert V.money_string(bigger) == "123456789012345678901234567890125.00"
+    with decimal.localcontext(decimal.Context(prec=28)):
+        try:
+            big.quantize(V.CENT)  # (what the default context alone does with it: so the test can fail)
+        except decimal.InvalidOperation:
+            pass
+        else:  # pragma: no cover
+            raise AssertionError("the default context quantized 33 digits")

@@ -126,4 +126,11 @@ class Decision:
 
 def to_json(data: Any, indent: int | None = 2) -> str:
     """Deterministic JSON: keys in the order built, no ASCII escaping of Chinese, a final newline."""
-    return json.dumps(data, ensure_ascii=False, indent=indent, separators=(",", ": ") if indent else (",", ":")) + "\n"
+    encoder = _ENCODERS.get(indent)
+    if encoder is None:  # (json.dumps would build one on every call)
+        encoder = _ENCODERS[indent] = json.JSONEncoder(ensure_ascii=False, indent=indent,
+                                                        separators=(",", ": ") if indent else (",", ":"))
+    return encoder.encode(data) + "\n"
+
+
+_ENCODERS: dict[int | None, json.JSONEncoder] = {}
