@@ -315,9 +315,9 @@ def test_a_multi_policy_batch_takes_the_general_path_line_by_line(tmp_path, monk
     assert summary_of(got) == summary_of(want) and b'"policies"' in (tmp_path / "b.jsonl").read_bytes()
 
 
-def test_totals_too_long_for_the_context_are_added_as_the_general_path_adds_them(tmp_path, monkeypatch):
-    """Exact sums over blocks equal the general path's one-by-one sums in 28 digits only when
-    those never round; past that the block path adds them again the general path's way."""
+def test_totals_longer_than_the_default_context_are_exact_on_both_paths(tmp_path, monkeypatch):
+    """The summary's totals are exact sums on both paths, however many digits they take (the
+    default decimal context's 28 would round these), over blocks and across a resumed run."""
     rule = """\
         article: 一
         measures:
@@ -336,15 +336,13 @@ def test_totals_too_long_for_the_context_are_added_as_the_general_path_adds_them
     options = batch.Options((str(policy_dir),), False, None, "jsonl")
     want = general_run(source, tmp_path / "g.jsonl", monkeypatch, policy, options)
     monkeypatch.setattr(F, "BLOCK_LINES", 7)
-    replayed = []
-    real = F.replay_totals
-    monkeypatch.setattr(F, "replay_totals", lambda *a: replayed.append(1) or real(*a))
     got = batch.run(source, "jsonl", tmp_path / "b.jsonl", policy, options, 1)
     assert (tmp_path / "b.jsonl").read_bytes() == (tmp_path / "g.jsonl").read_bytes()
-    assert list(got.totals.items()) == list(want.totals.items()) and replayed == [1]
-    with decimal.localcontext(F.EXACT):
+    assert list(got.totals.items()) == list(want.totals.items())
+    with decimal.localcontext(batch.EXACT):
         exact = sum((Decimal(s) for s in spends if not s.startswith("-")), Decimal(0))  # (negative spends pay 0)
-    assert got.totals[("grant", 2025)] != exact  # the context did round: the replay mattered
+    assert got.totals[("grant", 2025)] == exact
+    assert len(exact.as_tuple().digits) > 28  # (so the default context would have rounded it)
     out = tmp_path / "r.jsonl"  # and so does a run resumed from blocks written before
     monkeypatch.setenv(HOOK, "sigint:40:7")
     assert batch.run(source, "jsonl", out, policy, options, 1).interrupted == "SIGINT"

@@ -44,6 +44,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as _dt
+import decimal
+import functools
 import gc
 import hashlib
 import io
@@ -81,6 +83,11 @@ CSV_COLUMNS = ("case", "claim", "measure", "status", "amount", "basis", "benefit
 
 #: Columns of CSV input that are not facts.
 CSV_CLAIM_COLUMNS = ("id", "measure", "date", "project", "note")
+
+#: Sums of money in the summary, exact: as many digits as they need (the default context's 28
+#: would round a total past 10^26 yuan).
+EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+                        traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero])
 
 CHUNK = 16  # cases per task sent to a worker
 WINDOW = 4  # tasks in flight per worker: bounds memory while keeping workers busy
@@ -719,11 +726,11 @@ class Summary:
             rows = [(measure, _year(year), self.totals[(measure, year)]) for measure, year in keys]
             by_year: dict[int | None, Decimal] = defaultdict(Decimal)
             for (measure, year), amount in self.totals.items():
-                by_year[year] += amount
+                by_year[year] = EXACT.add(by_year[year], amount)
             if len(by_year) > 1:
                 rows += [("all measures", _year(year), by_year[year])
                          for year in sorted(by_year, key=lambda y: y if y is not None else 10 ** 6)]
-            rows.append(("total", "", sum(self.totals.values(), Decimal(0))))
+            rows.append(("total", "", functools.reduce(EXACT.add, self.totals.values(), Decimal(0))))
             width = max(len(r[0]) for r in rows)
             figure = max(len(_figure(r[2])) for r in rows)
             for name, year, amount in rows:
@@ -1043,7 +1050,7 @@ def _account(summary: Summary, pools: dict, record: Record, where: int, fmt: str
     for status, measure, year, amount in record.claims:
         summary.statuses[status] += 1
         if amount is not None:
-            summary.totals[(measure, year)] += amount
+            summary.totals[(measure, year)] = EXACT.add(summary.totals[(measure, year)], amount)
     for measure, year, rank, claim, index, amount, counted, total in record.contenders:
         pools[(measure, year)].append(Contender(rank, record.case, claim, where + index if fmt == "csv" else where,
                                                 amount, counted, total))
@@ -1186,7 +1193,7 @@ def _run_blocks(source: Path, out: Path, policy: Policy, options: Options, jobs:
             if _digest(out) != resumed.final:
                 raise ResumeError(f"{out} does not match its checkpoint ({checkpoint}); run the batch again "
                                   "without --resume")
-            _settle_totals(merger, source, policy, options)
+            merger.finish()
             _rank(pools, policy, summary)  # it had finished: only the checkpoint was left
             checkpoint.unlink()
             return summary
@@ -1235,24 +1242,12 @@ def _run_blocks(source: Path, out: Path, policy: Policy, options: Options, jobs:
                 bar.__exit__(None, None, None)
         if summary.interrupted is not None:
             return summary
-        _settle_totals(merger, source, policy, options)
+        merger.finish()
         patches = _rank(pools, policy, summary)
         if patches:
             _rewrite(out, patches, options.fmt, before_replace=writer.final)
         checkpoint.unlink()
     return summary
-
-
-def _settle_totals(merger, source: Path, policy: Policy, options: Options) -> None:
-    """The blocks' exact totals into the summary, or, where adding the amounts one by one would
-    have rounded (or met a negative amount), the totals made that way."""
-    if merger.exact():
-        merger.finish()
-        return
-    from . import batch_fast
-
-    merger.summary.totals.clear()
-    merger.summary.totals.update(batch_fast.replay_totals(source, policy, options))
 
 
 class _Patch(NamedTuple):
@@ -1286,7 +1281,7 @@ def _rank(pools: dict[tuple[str, int | None], list[Contender]], policy: Policy, 
                 summary.statuses["eligible"] -= 1
                 summary.statuses["ineligible"] += 1
                 if c.counted and c.amount is not None:
-                    summary.totals[(measure, year)] -= c.amount
+                    summary.totals[(measure, year)] = EXACT.subtract(summary.totals[(measure, year)], c.amount)
         summary.quotas.append((measure, year, len(members), len(members) - exceeded, exceeded))
     return patches
 

@@ -22,10 +22,8 @@ Here (:func:`ordinance.cli.batch.run` chooses it by itself; the output is the sa
   limit -- goes to the general path (:func:`ordinance.cli.batch.decide`) for that line, so error
   records and every other decision are exactly those of the general path.
 
-Money totals for the summary are summed exactly in the workers and the parent; the general path
-adds them one by one in the default decimal context (28 digits).  Both agree whenever the exact
-total has at most that many digits and no amount is negative (then no partial sum, in any order,
-is rounded); otherwise :func:`replay_totals` recomputes them the general path's way.
+Money totals for the summary are summed exactly (:data:`ordinance.cli.batch.EXACT`) in the
+workers and the parent, as the general path sums them: the same totals whatever the blocks.
 """
 
 from __future__ import annotations
@@ -61,10 +59,7 @@ _READ = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _WS = " \t\r\n"  # what JSON allows around a value (the careful reader strips \r\n, then allows these)
 _ZERO = Decimal(0)
-#: Sums of money, exact: as many digits as they need.
-EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
-                        traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero])
-_QUIET = decimal.Context(traps=[])  # a comparison with NaN is false, not an error
+EXACT = B.EXACT  # sums of money, exact
 
 
 class Block(NamedTuple):
@@ -95,7 +90,6 @@ class BlockResult(NamedTuple):
     error_cases: list[str]  # the first few (at most 5)
     statuses: dict[str, int]  # claims by status
     totals: dict[tuple[str, int | None], Decimal]  # amount due by (measure, year), exact, in first-seen order
-    negative: list[tuple[str, int | None]]  # keys with a negative amount (the exact sum may then differ)
     contenders: list[tuple]  # (measure, year, rank, case, claim, index of the case in the block, amount, counted, total)
     crc: int  # zlib.crc32 of the block's input bytes (checked by --resume)
 
@@ -239,16 +233,11 @@ class _Tally:
 
     def result(self, out: bytes, crc: int) -> BlockResult:
         totals: dict[tuple[str, int | None], Decimal] = {}
-        negative: list[tuple[str, int | None]] = []
         for key, amounts in self.amounts.items():
             with decimal.localcontext(EXACT):
-                total = totals[key] = sum(amounts, _ZERO)  # from Decimal(0), as the general path's totals
-            with decimal.localcontext(_QUIET):
-                if total.is_nan() and any(a.is_signed() and not a.is_zero() for a in amounts) \
-                        or min(amounts) < _ZERO:  # (-0 is not below zero)
-                    negative.append(key)
+                totals[key] = sum(amounts, _ZERO)  # from Decimal(0), as the general path's totals
         return BlockResult(out, self.cases, self.errors, self.internal, self.error_cases, self.statuses, totals,
-                           negative, self.contenders, crc)
+                           self.contenders, crc)
 
 
 def decide_block(block: Block) -> BlockResult:
@@ -545,15 +534,13 @@ def block_entry(n: int, block: Block, result: BlockResult) -> dict[str, Any]:
     ``blocks``): ``n`` cases written so far, ``pos`` the progress position (the block's last
     line), ``in`` the block's byte range in the input and ``crc`` their zlib.crc32, ``lines`` its
     first and last line, ``cases``, ``errors``, ``internal``, ``error_cases`` (the first five),
-    ``statuses`` (claims by status), ``totals`` ([measure, year, exact sum as text]), ``negative``
-    ([measure, year] with an amount below zero), ``contenders`` (quota-bound claims: measure,
+    ``statuses`` (claims by status), ``totals`` ([measure, year, exact sum as text]), ``contenders`` (quota-bound claims: measure,
     year, tagged rank, case, claim, index of the case in the block, amount, counted, case total),
     and ``end``, where the block's records end in the output (set by the writer)."""
     return {"n": n, "pos": block.last, "in": [block.start, block.start + block.size], "lines": [block.line, block.last],
             "crc": result.crc, "cases": result.cases, "errors": result.errors, "internal": result.internal,
             "error_cases": result.error_cases, "statuses": result.statuses,
             "totals": [[m, y, str(a)] for (m, y), a in result.totals.items()],
-            "negative": [[m, y] for m, y in result.negative],
             "contenders": [[m, y, B._tag(r), case, claim, i, B._money(a), counted, B._money(t)]
                            for m, y, r, case, claim, i, a, counted, t in result.contenders]}
 
@@ -562,7 +549,6 @@ def result_of(entry: dict[str, Any]) -> BlockResult:
     """A block's numbers read back from its checkpoint entry (its output is already written)."""
     return BlockResult(b"", entry["cases"], entry["errors"], entry["internal"], entry["error_cases"],
                        entry["statuses"], {(m, y): Decimal(a) for m, y, a in entry["totals"]},
-                       [(m, y) for m, y in entry["negative"]],
                        [(m, y, B._untag(r), case, claim, i, B._unmoney(a), counted, B._unmoney(t))
                         for m, y, r, case, claim, i, a, counted, t in entry["contenders"]], entry["crc"])
 
@@ -574,7 +560,6 @@ class Merger:
         self.summary, self.pools = summary, pools
         self.where = 0  # the output line of the next case
         self.totals: dict[tuple[str, int | None], Decimal] = {}
-        self.negative: set[tuple[str, int | None]] = set()
 
     def add(self, result: BlockResult) -> None:
         summary = self.summary
@@ -588,38 +573,16 @@ class Merger:
         totals = self.totals
         for key, amount in result.totals.items():
             totals[key] = EXACT.add(totals[key], amount) if key in totals else amount
-        self.negative.update(result.negative)
         where = self.where
         pools = self.pools
         for measure, year, rank, case, claim, index, amount, counted, total in result.contenders:
             pools[(measure, year)].append(B.Contender(rank, case, claim, where + index, amount, counted, total))
         self.where = where + result.cases
 
-    def exact(self) -> bool:
-        """Whether the exact totals are what adding the amounts one by one in the current
-        context gives: no amount below zero, and no total longer than the context's digits."""
-        prec = decimal.getcontext().prec
-        return not self.negative and all(len(t.as_tuple().digits) <= prec for t in self.totals.values())
-
     def finish(self) -> None:
         """The totals into the summary, in the order the general path makes them."""
         for key, amount in self.totals.items():
             self.summary.totals[key] = amount
-
-
-def replay_totals(source: Path, policy, options: B.Options) -> dict[tuple[str, int | None], Decimal]:
-    """The summary's totals as the general path makes them: every case decided again, its amounts
-    added one by one (only for totals too long for the context, or with negative amounts)."""
-    B.init_worker(options, policy)
-    limits = options.limits
-    summary = B.Summary()
-    pools: dict = {}
-    where = 0
-    for _, item in B.items(source, "jsonl", limits=limits):
-        record = B.decide(item)
-        record = record._replace(contenders=[])
-        where = B._account(summary, pools, record, where, "jsonl")
-    return summary.totals
 
 
 def verify_input(source: Path, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
