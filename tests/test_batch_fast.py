@@ -292,17 +292,20 @@ def test_block_path_keeps_to_tighter_limits(tmp_path, monkeypatch, limits):
     assert all(code.encode() in (tmp_path / "b.jsonl").read_bytes() for code in codes)
 
 
+#: A measure paying what the claim spends (any amount: the totals can be as long as wanted).
+GRANT_RULE = """\
+    article: 一
+    measures:
+      - id: grant
+        title: grant
+        facts: {claim.spend: {type: money}}
+        amount: claim.spend
+    """
+
+
 def test_a_multi_policy_batch_takes_the_general_path_line_by_line(tmp_path, monkeypatch):
-    rule = """\
-        article: 一
-        measures:
-          - id: grant
-            title: grant
-            facts: {claim.spend: {type: money}}
-            amount: claim.spend
-        """
-    a = write_policy(tmp_path / "a", {"r": rule}, id="a")
-    b = write_policy(tmp_path / "b", {"r": rule}, id="b")
+    a = write_policy(tmp_path / "a", {"r": GRANT_RULE}, id="a")
+    b = write_policy(tmp_path / "b", {"r": GRANT_RULE}, id="b")
     policy = load_policy([a, b])
     lines = [{"case": f"g{i}", "claims": [{"id": "c1", "measure": ["grant", "b:grant"][i % 2], "date": "2025-06-01",
                                            "spend": f"{i}.5"}]} for i in range(40)]
@@ -318,15 +321,7 @@ def test_a_multi_policy_batch_takes_the_general_path_line_by_line(tmp_path, monk
 def test_totals_longer_than_the_default_context_are_exact_on_both_paths(tmp_path, monkeypatch):
     """The summary's totals are exact sums on both paths, however many digits they take (the
     default decimal context's 28 would round these), over blocks and across a resumed run."""
-    rule = """\
-        article: 一
-        measures:
-          - id: grant
-            title: grant
-            facts: {claim.spend: {type: money}}
-            amount: claim.spend
-        """
-    policy_dir = write_policy(tmp_path / "p", {"r": rule})
+    policy_dir = write_policy(tmp_path / "p", {"r": GRANT_RULE})
     policy = load_policy(policy_dir)
     spends = ["99999999999999999999999999.99", "0.01", "12345678901234567890123456.78", "3.33", "-4"] * 30
     source = tmp_path / "in.jsonl"

@@ -660,6 +660,23 @@ def records(stream: Iterable[tuple[int, tuple]], jobs: int, options: Options, po
         return
     init_worker(options, policy)  # a forked worker inherits the loaded policy
     iterator = iter(stream)
+
+    def chunks() -> Iterator[tuple[list[int], Any, list[tuple]]]:
+        while True:
+            chunk = list(islice(iterator, CHUNK))
+            if not chunk:
+                return
+            yield [p for p, _ in chunk], decide_chunk, [i for _, i in chunk]
+
+    for positions, done in in_order(chunks(), jobs, jobs * WINDOW, options):
+        yield from zip(positions, done)
+
+
+def in_order(tasks: Iterator[tuple[Any, Any, Any]], jobs: int, window: int, options: Options
+             ) -> Iterator[tuple[Any, Any]]:
+    """``(tag, fn(arg))`` for each ``(tag, fn, arg)`` of ``tasks``, in their order, computed by
+    ``jobs`` worker processes with at most ``window`` tasks in flight (bounding memory while
+    keeping the workers busy)."""
     # ProcessPoolExecutor, not Pool: a worker that dies (killed for memory, say) breaks the pool
     # with an error instead of leaving its task waiting forever.
     executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(), initializer=_init_pool_worker,
@@ -668,21 +685,22 @@ def records(stream: Iterable[tuple[int, tuple]], jobs: int, options: Options, po
         pending: deque = deque()
 
         def submit() -> bool:
-            chunk = list(islice(iterator, CHUNK))
-            if not chunk:
+            task = next(tasks, None)
+            if task is None:
                 return False
-            pending.append(([p for p, _ in chunk], executor.submit(decide_chunk, [i for _, i in chunk])))
+            tag, fn, arg = task
+            pending.append((tag, executor.submit(fn, arg)))
             return True
 
         more = True
-        while more and len(pending) < jobs * WINDOW:
+        while more and len(pending) < window:
             more = submit()
         while pending:
-            positions, future = pending.popleft()
-            done = future.result()
+            tag, future = pending.popleft()
+            result = future.result()
             if more:
                 more = submit()
-            yield from zip(positions, done)
+            yield tag, result
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 

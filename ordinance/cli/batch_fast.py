@@ -36,9 +36,7 @@ import re
 import signal
 import stat
 import zlib
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -503,30 +501,7 @@ def block_results(blocks: Iterator[Block], jobs: int, options: B.Options, policy
         for block in blocks:
             yield block, decide_block(block)
         return
-    executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(),
-                                   initializer=B._init_pool_worker, initargs=(options,))
-    try:
-        pending: deque = deque()
-        iterator = iter(blocks)
-
-        def submit() -> bool:
-            block = next(iterator, None)
-            if block is None:
-                return False
-            pending.append((block, executor.submit(decide_block, block)))
-            return True
-
-        more = True
-        while more and len(pending) < jobs * BLOCK_WINDOW:
-            more = submit()
-        while pending:
-            block, future = pending.popleft()
-            result = future.result()
-            if more:
-                more = submit()
-            yield block, result
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+    yield from B.in_order(((block, decide_block, block) for block in blocks), jobs, jobs * BLOCK_WINDOW, options)
 
 
 def block_entry(n: int, block: Block, result: BlockResult) -> dict[str, Any]:
