@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .. import values as V
-from .case import Case, Claim
+from .case import Case, Claim, PriorAward
 from .decision import ClaimResult, Decision
 from .model import Label
 from .program import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, SCOPE_WORDS,
@@ -43,13 +43,17 @@ _FACTS_LABEL = Label("申請事實", "facts of the claim")
 
 
 class _Entry:
-    """A claim in evaluation: its claim, program, outcome, result and trace node."""
+    """A claim as the rules that span claims see it: its measure's program, its result so far,
+    its place in the case, the caps spanning awards that bound it (its outcome's
+    ``pooled_caps``), its outcome (None where nothing needs it: the lane's claim functions) and
+    its trace node (None with the trace off)."""
 
-    __slots__ = ("claim", "program", "outcome", "result", "node")
+    __slots__ = ("program", "result", "index", "pooled", "outcome", "node")
 
-    def __init__(self, claim: Claim, program: MeasureProgram, outcome: Outcome, result: ClaimResult,
-                 node: TraceNode | None):
-        self.claim, self.program, self.outcome, self.result, self.node = claim, program, outcome, result, node
+    def __init__(self, program: MeasureProgram, result: ClaimResult, index: int, pooled: list | None,
+                 outcome: Outcome | None = None, node: TraceNode | None = None):
+        self.program, self.result, self.index, self.pooled, self.outcome, self.node = \
+            program, result, index, pooled, outcome, node
 
 
 def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.date | None = None) -> Decision:
@@ -69,24 +73,29 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.d
             for e, original in zip(entries, case.claims):
                 if original.date is None and e.node is not None:
                     e.node.notes.append(f"the claim gives no date: decided as of {as_of}")
-        # the rules that span claims run only where some claim's measure has them
-        steps = 0
-        for e in entries:
-            steps |= e.program.cross_claim_steps
-        if steps & ONE_TIME:
-            _apply_one_time(entries, case)
-        if steps & EXCLUSIVE:
-            _apply_exclusivity(entries, case)
-        if steps & POOLED_CAPS:
-            _apply_pooled_caps(entries, case, policy)
-        if steps & QUOTA:
-            _mark_quotas(entries)
+        span_claims(entries, case.history, policy.programs)
         for e in entries if trace else ():
             if e.node is not None:
                 _attach_readings(e.node, e.program)
     finally:
         _setcontext(saved)
     return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.refs, as_of)
+
+
+def span_claims(entries: list[_Entry], history: list[PriorAward], programs: Mapping[str, MeasureProgram]) -> None:
+    """The rules that span claims, in their order, where some claim's measure has them (in the
+    engine's decimal context, which the caller has entered)."""
+    steps = 0
+    for e in entries:
+        steps |= e.program.cross_claim_steps
+    if steps & ONE_TIME:
+        _apply_one_time(entries, history)
+    if steps & EXCLUSIVE:
+        _apply_exclusivity(entries, history)
+    if steps & POOLED_CAPS:
+        _apply_pooled_caps(entries, history, programs)
+    if steps & QUOTA:
+        _mark_quotas(entries)
 
 
 _getcontext, _setcontext = decimal.getcontext, decimal.setcontext
@@ -115,7 +124,8 @@ def _decide_untraced(policy: "Policy", case: Case, claim: Claim) -> _Entry:
     outcome = program.run(env, None)
     if outcome.status == "eligible" and program.measure.exclusive and claim.project is None:
         outcome = _project_needed(program.measure)
-    return _Entry(claim, program, outcome, claim_result(policy, program, claim.id, day, claim.project, outcome), None)
+    return _Entry(program, claim_result(policy, program, claim.id, day, claim.project, outcome), claim.index,
+                  outcome.pooled_caps, outcome)
 
 
 def claim_result(policy: "Policy", program: MeasureProgram, claim_id: str, day: _dt.date | None,
@@ -184,7 +194,7 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
         node.result = result.amount
         if m.benefit == "money":
             node.types["result"] = "money"
-    return _Entry(claim, program, outcome, result, node)
+    return _Entry(program, result, claim.index, outcome.pooled_caps, outcome, node)
 
 
 def _attach_readings(claim_node: TraceNode, program: MeasureProgram) -> None:
@@ -252,22 +262,22 @@ def _validity(program: MeasureProgram, day: _dt.date | None, node: TraceNode | N
     return None
 
 
-def _apply_one_time(entries: list[_Entry], case: Case) -> None:
+def _apply_one_time(entries: list[_Entry], history: list[PriorAward]) -> None:
     paid: dict[tuple[str, str | None], str] = {}
-    for award in case.history:
+    for award in history:
         if award.measure is not None:
             paid.setdefault((award.measure, award.project), award.id)
     for e in entries:
-        m = e.program.measure
-        if not m.one_time or e.result.status != "eligible":
+        result = e.result
+        if not e.program.measure.one_time or result.status != "eligible":
             continue
-        key = (e.claim.measure, e.claim.project)
+        key = (e.program.key, result.project)
         earlier = paid.get(key)
         if earlier is not None:
             _refuse(e, reason("one-time-paid", "一次性獎勵已兌現", f"a one-time award: already granted ({earlier})",
                               granted=earlier), "one-time", f"one-time award already granted by {earlier}")
         else:
-            paid[key] = e.claim.id
+            paid[key] = result.claim
 
 
 def _refuse(e: _Entry, why: dict[str, Any], step: str, note: str) -> None:
@@ -279,76 +289,96 @@ def _refuse(e: _Entry, why: dict[str, Any], step: str, note: str) -> None:
         e.node.status, e.node.result = "ineligible", ZERO
 
 
-def _comparable_value(e: _Entry) -> Decimal | None:
-    if e.result.benefit == "money":
-        return e.result.amount
-    if e.result.benefit == "assessed":
-        return e.result.ceiling
+def _comparable(result: ClaimResult) -> Decimal | None:
+    """What exclusivity compares: the amount of money, the ceiling of an assessed benefit."""
+    benefit = result.benefit
+    if benefit == "money":
+        return result.amount
+    if benefit == "assessed":
+        return result.ceiling
     return None
 
 
-def _apply_exclusivity(entries: list[_Entry], case: Case) -> None:
-    by_key: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
+def _apply_exclusivity(entries: list[_Entry], history: list[PriorAward]) -> None:
+    by_key: dict[tuple[str, str], list[_Entry]] = {}
     for e in entries:
         group = e.program.measure.exclusive
-        if group and e.claim.project is not None:
-            by_key[(group, e.claim.project)].append(e)
+        if group:
+            project = e.result.project
+            if project is not None:
+                members = by_key.get((group, project))
+                if members is None:
+                    by_key[(group, project)] = [e]
+                else:
+                    members.append(e)
     for (group, project), members in by_key.items():
-        eligible = [e for e in members if e.result.status == "eligible" and _comparable_value(e) is not None]
-        if not eligible:
+        eligible = []
+        best = winner = None
+        for e in members:
+            if e.result.status == "eligible":
+                value = _comparable(e.result)
+                if value is not None:
+                    eligible.append(e)
+                    if best is None or value > best:  # the highest; the first claim of equals
+                        best, winner = value, e
+        if winner is None:
             continue
-        prior = [a for a in case.history if a.group == group and a.project == project]
-        winner = max(eligible, key=lambda e: (_comparable_value(e), -e.claim.index))
-        pending = [e.claim.id for e in members if e.result.status == "undetermined"]
+        pending = [e.result.claim for e in members if e.result.status == "undetermined"]
+        wid = winner.result.claim
         for e in eligible:
             if e is winner:
                 continue
-            e.result.status = "superseded"
-            e.result.amount = ZERO
-            e.result.ceiling = None
-            e.result.superseded_by = winner.claim.id
-            e.result.reasons.append(reason(
-                "superseded", f"就高不重複：同一項目以申請{winner.claim.id}（較高）為準",
-                f"not stacked (就高不重複): claim {winner.claim.id} for the same project is higher",
-                winner=winner.claim.id, group=group, project=project))
+            result = e.result
+            result.status = "superseded"
+            result.amount = ZERO
+            result.ceiling = None
+            result.superseded_by = wid
+            result.reasons.append(reason(
+                "superseded", f"就高不重複：同一項目以申請{wid}（較高）為準",
+                f"not stacked (就高不重複): claim {wid} for the same project is higher",
+                winner=wid, group=group, project=project))
             if e.node is not None:
                 node = e.node.add(TraceNode(
                     "exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
-                    inputs={"project": project, "this claim": _comparable_value_before(e),
-                            winner.claim.id: _comparable_value(winner)},
-                    result="superseded", notes=[f"superseded by {winner.claim.id}"] + _group_reading(e, group)))
-                node.types = {"project": "string", "this claim": "money", winner.claim.id: "money"}
+                    inputs={"project": project, "this claim": _comparable_value_before(e), wid: best},
+                    result="superseded", notes=[f"superseded by {wid}"] + _group_reading(e, group)))
+                node.types = {"project": "string", "this claim": "money", wid: "money"}
                 e.node.status, e.node.result = "superseded", ZERO
-        best_prior = max(prior, key=lambda a: (a.amount, -a.index)) if prior else None
-        wvalue = _comparable_value(winner)
+        best_prior = None
+        for a in history:
+            if a.group == group and a.project == project and (best_prior is None or a.amount > best_prior.amount):
+                best_prior = a  # the highest prior award; the first of equals
+        if len(eligible) == 1 and not pending and best_prior is None:
+            continue  # nothing to note, nothing to deduct
+        wresult = winner.result
         notes = []
         if len(eligible) > 1:
             notes.append(f"highest of {len(eligible)} claims for project {project}: kept")
         if pending:
             notes.append("may still be superseded by undetermined claim(s): " + ", ".join(pending))
-        if best_prior is not None and wvalue is not None:
-            if best_prior.amount >= wvalue:
-                winner.result.status = "superseded"
-                winner.result.amount = ZERO
-                winner.result.ceiling = None
-                winner.result.superseded_by = best_prior.id
-                winner.result.reasons.append(reason(
+        if best_prior is not None:
+            if best_prior.amount >= best:
+                wresult.status = "superseded"
+                wresult.amount = ZERO
+                wresult.ceiling = None
+                wresult.superseded_by = best_prior.id
+                wresult.reasons.append(reason(
                     "superseded", f"就高不重複：同一項目已獲較高獎補（{best_prior.id}）",
                     f"not stacked (就高不重複): prior award {best_prior.id} for the same project is as high or higher",
                     winner=best_prior.id, group=group, project=project))
                 notes.append(f"superseded by prior award {best_prior.id} ({V.format_money(best_prior.amount)})")
             else:
-                if winner.result.benefit == "money":
-                    winner.result.amount = wvalue - best_prior.amount
+                if wresult.benefit == "money":
+                    wresult.amount = best - best_prior.amount
                 else:
-                    winner.result.ceiling = wvalue - best_prior.amount
+                    wresult.ceiling = best - best_prior.amount
                 notes.append(f"prior award {best_prior.id} of {V.format_money(best_prior.amount)} for this project "
                              f"is deducted: the applicant receives the highest award once, not both")
         if winner.node is not None and notes:
             winner.node.add(TraceNode("exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
-                                      inputs={"project": project}, result=winner.result.status,
+                                      inputs={"project": project}, result=wresult.status,
                                       notes=notes + _group_reading(winner, group)))
-            winner.node.status, winner.node.result = winner.result.status, winner.result.amount
+            winner.node.status, winner.node.result = wresult.status, wresult.amount
 
 
 def _group_reading(e: _Entry, group: str) -> list[str]:
@@ -385,18 +415,17 @@ def _exhausted_reason(scope: str) -> dict[str, Any]:
                   f"the cap {SCOPE_WORDS[scope]} is used up by earlier awards")
 
 
-def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> None:
+def _apply_pooled_caps(entries: list[_Entry], history: list[PriorAward],
+                       programs: Mapping[str, MeasureProgram]) -> None:
     """Caps per project/product (ever or per year) and per entity-year, over claims and history."""
-    capped = [e for e in entries if e.result.status == "eligible" and e.outcome.pooled_caps
-              and e.result.amount is not None]
+    capped = [e for e in entries if e.pooled and e.result.status == "eligible" and e.result.amount is not None]
     if not capped:
         return
-    if len(capped) == 1 and not case.history and capped[0].node is None:
-        cap_alone(capped[0].result, capped[0].outcome)  # the common case: one claim, nothing granted before
+    if len(capped) == 1 and not history and capped[0].node is None:
+        cap_alone(capped[0].result, capped[0].pooled)  # the common case: one claim, nothing granted before
         return
-    history: dict[tuple[object, ...], Decimal] = {}
-    programs = policy.programs
-    for award in case.history:
+    used: dict[tuple[object, ...], Decimal] = {}  # by pool: granted before (history), then by earlier claims
+    for award in history:
         program = programs.get(award.measure or "")
         counted: set[tuple[object, ...]] = set()
         for _, _, pool, scope in program.pooled if program is not None else ():
@@ -405,18 +434,19 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
             key = _cap_key(pool, scope, award.date, award.project)
             if key is not None and key not in counted:
                 counted.add(key)
-                history[key] = history.get(key, ZERO) + award.amount
+                used[key] = used.get(key, ZERO) + award.amount
         if award.pool and program is None:  # an award under another policy, named by its pool
             key = (award.pool, award.date.year)
-            history[key] = history.get(key, ZERO) + award.amount
-    granted: dict[tuple[object, ...], Decimal] = {}
-    ordered = capped if len(capped) == 1 else sorted(capped, key=_in_date_order)
-    for e in ordered:
-        claim = e.claim
-        day, project, result, node = claim.date, claim.project, e.result, e.node
+            used[key] = used.get(key, ZERO) + award.amount
+    before_claims = dict(used) if any(e.node is not None for e in capped) else None
+    if len(capped) > 1:
+        capped.sort(key=_in_date_order)
+    for e in capped:
+        result, node = e.result, e.node
+        day, project = result.date, result.project
         keys = []
         exhausted: str | None = None
-        for cap, limit, pool, scope in e.outcome.pooled_caps:
+        for cap, limit, pool, scope in e.pooled:
             if scope == SCOPE_ENTITY_YEAR:
                 key: tuple[object, ...] = (pool, day.year)
             elif project is None:  # no project named: the cap bounded this claim alone (see its cap step)
@@ -424,53 +454,58 @@ def _apply_pooled_caps(entries: list[_Entry], case: Case, policy: "Policy") -> N
             else:
                 key = (pool, project, day.year) if scope == SCOPE_PROJECT_YEAR else (pool, project)
             keys.append(key)
-            before, earlier = history.get(key, ZERO), granted.get(key, ZERO)
-            remaining = limit if not (before or earlier) and limit > 0 else max(limit - before - earlier, ZERO)
+            spent = used.get(key)
+            remaining = limit if spent is None and limit > 0 else max(limit - (spent or ZERO), ZERO)
             asked = result.amount
             grant = asked if asked <= remaining else remaining
-            if node is not None and (cap.per == "entity-year" or before or earlier):
-                node.add(_pooled_cap_node(cap, claim, limit, before, earlier, remaining, asked, grant))
+            if node is not None:
+                before = before_claims.get(key, ZERO)  # type: ignore[union-attr]
+                earlier = (spent or ZERO) - before
+                if cap.per == "entity-year" or before or earlier:
+                    node.add(_pooled_cap_node(cap, result, limit, before, earlier, remaining, asked, grant))
             if grant == 0 and asked > 0:
                 exhausted = cap.per
             result.amount = grant
-        for key in dict.fromkeys(keys):
-            granted[key] = granted.get(key, ZERO) + result.amount
+        granted = result.amount
+        for key in (dict.fromkeys(keys) if len(keys) > 1 else keys):
+            spent = used.get(key)
+            used[key] = granted if spent is None else spent + granted
         if exhausted is not None:
             result.reasons.append(_exhausted_reason(exhausted))
         if node is not None:
             node.result = result.amount
 
 
-def cap_alone(result: ClaimResult, outcome: Outcome) -> None:
+def cap_alone(result: ClaimResult, pooled: list[tuple[Any, Decimal, str, int]]) -> None:
     """The caps that span awards, for a claim that has the case to itself (no other claim, no
     prior award, no trace): each bounds its amount."""
     asked = result.amount
-    for cap, limit, _, _ in outcome.pooled_caps:
+    for cap, limit, _, _ in pooled:
         if asked > limit:
             asked = max(limit, ZERO)
     if asked == 0 and result.amount:
-        exhausted = next(c.per for c, limit, _, _ in outcome.pooled_caps if limit <= 0)
+        exhausted = next(c.per for c, limit, _, _ in pooled if limit <= 0)
         result.reasons.append(_exhausted_reason(exhausted))
     result.amount = asked
 
 
 def _in_date_order(e: _Entry) -> tuple[_dt.date, int]:
-    return (e.claim.date, e.claim.index)
+    return (e.result.date, e.index)
 
 
-def _pooled_cap_node(cap, claim: Claim, limit: Decimal, before: Decimal, earlier: Decimal, remaining: Decimal,
-                     asked: Decimal, grant: Decimal) -> TraceNode:
+def _pooled_cap_node(cap, result: ClaimResult, limit: Decimal, before: Decimal, earlier: Decimal,
+                     remaining: Decimal, asked: Decimal, grant: Decimal) -> TraceNode:
     """The trace step of a cap that spans awards: what was granted before, what remains."""
     per = cap.per
     scope = SCOPE_WORDS[per]
     money = {"cap": limit, "already granted (history)": before, "already granted (earlier claims)": earlier,
              "remaining": remaining, "amount": asked}
     if per == "entity-year":
-        inputs: dict[str, object] = {"year": claim.date.year, **money}
+        inputs: dict[str, object] = {"year": result.date.year, **money}
     elif per.endswith("year"):
-        inputs = {"project": claim.project, "year": claim.date.year, **money}
+        inputs = {"project": result.project, "year": result.date.year, **money}
     else:
-        inputs = {"project": claim.project, **money}
+        inputs = {"project": result.project, **money}
     if asked > remaining:
         note = f"capped {scope}: {V.format_money(asked)} > {V.format_money(remaining)} remaining"
     else:

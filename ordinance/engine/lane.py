@@ -110,7 +110,7 @@ def settle(policy: "Policy", program: MeasureProgram, claim_id: str, day: Any, p
     result = claim_result(policy, program, claim_id, day, project, outcome)
     if program.cross_claim_steps and result.status == "eligible" and outcome.pooled_caps \
             and result.amount is not None:
-        cap_alone(result, outcome)
+        cap_alone(result, outcome.pooled_caps)
     return Decision(policy.id, policy.digest, case, [result], policy.refs)
 
 
