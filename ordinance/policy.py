@@ -25,7 +25,7 @@ from .engine import load as load_stage
 from .engine import validate as validate_stage
 from .engine.case import Case, converter_for, read_case, read_plain_case
 from .engine.decision import Decision
-from .engine.lane import decide_single
+from .engine.lane import decide_case, decide_single
 from .engine.model import FactDef, PolicyDef, Validity
 from .engine.parse import FileParser
 from .engine.program import MeasureProgram
@@ -70,6 +70,8 @@ class Policy:
         self.refs = [{"id": i.id, "digest": i.digest} for i in infos]
         #: each measure's express function (engine/lane.py), made the first time a case needs it
         self.express: dict[str, Any] = {}
+        #: each measure's claim function (engine/lane.py, cases of several claims), by the id a case uses
+        self.claim_functions: dict[str, Any] = {}
         #: the claim dates those functions have read, as text -> date (a few thousand at most)
         self.express_dates: dict[Any, datetime.date] = {}
 
@@ -108,6 +110,8 @@ class Policy:
         """
         if not trace and as_of is None and case.__class__ is dict:
             decision = decide_single(self, case)  # one claim, no history: None if it is anything else
+            if decision is None:
+                decision = decide_case(self, case)  # plain claims and prior awards: None for the unusual
             if decision is not None:
                 return decision
         return evaluate_stage.evaluate_case(self, self.read_case(case), trace, as_of)
@@ -124,7 +128,11 @@ class Policy:
         express = not trace and as_of is None
         for i, c in enumerate(cases):
             name = f"case-{i + 1}"
-            decision = decide_single(self, c, name) if express and c.__class__ is dict else None
+            decision = None
+            if express and c.__class__ is dict:
+                decision = decide_single(self, c, name)
+                if decision is None:
+                    decision = decide_case(self, c, name)
             if decision is None:  # (the lane never takes a measure under a quota: see lane.py)
                 decision = evaluate_stage.evaluate_case(self, self.read_case(c, name=name), trace, as_of)
             decisions.append(decision)

@@ -1,5 +1,7 @@
-"""The express lane (engine/lane.py) decides one-claim cases exactly as the general path does,
-and declines everything else."""
+"""The express lane (engine/lane.py) decides plain cases exactly as the general path does, and
+declines everything else: one-claim cases by the express functions (``decide_single``), cases of
+several claims or with prior awards by the claim functions and the general rules spanning
+claims (``decide_case``)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import ordinance
 from ordinance import CaseError
 from ordinance.engine.case import read_case
 from ordinance.engine.evaluate import evaluate_case
-from ordinance.engine.lane import decide_single
+from ordinance.engine.lane import decide_case, decide_single
 from ordinance.engine.program import POOLED_CAPS
 from ordinance.policy import bundled_policy_dir
 from ordinance.testing import collect
@@ -204,3 +206,103 @@ def test_the_express_lane_ignores_the_callers_decimal_context(policy, context):
     if context.prec == 3:  # what this context alone gives, so that the test can fail
         with decimal.localcontext(context):
             assert decimal.Decimal("717564.96") * decimal.Decimal("0.30") != decimal.Decimal("215269.488")
+
+
+# -- cases of several claims and prior awards (decide_case) ---------------------------------------
+
+@pytest.mark.parametrize("data", CASES)
+def test_the_case_lane_agrees_with_the_general_path_or_declines(policy, data):
+    lane = decide_case(policy, data)
+    try:
+        expected = general(policy, data)
+    except CaseError:
+        assert lane is None, "the lane decided a case the general path refuses"
+        return
+    if lane is not None:
+        assert lane == expected
+        assert lane.to_json() == expected.to_json()
+
+
+def test_the_case_lane_takes_the_bundled_cases(policy):
+    """Most bundled cases -- several claims, prior awards, exclusivity groups, yearly caps -- are
+    decided by the claim functions, so that the equality above cannot hold only by declining;
+    every measure has a claim function."""
+    full = [c for c in _bundled() if isinstance(c, dict) and (len(c.get("claims") or ()) > 1 or c.get("history"))]
+    decided = [c for c in full if decide_case(policy, c) is not None]
+    assert len(full) > 25 and len(decided) > 0.7 * len(full)
+    assert any(r.status == "superseded" for c in decided for r in decide_case(policy, c).results)
+    for program in policy.programs.values():
+        decide_case(policy, {"claims": [{"measure": program.key}]})  # makes its claim function
+    assert all(policy.claim_functions[key] is not None for key in policy.programs)
+
+
+def _claims_of_bundled_cases():
+    claims = []
+    for case in _bundled():
+        for claim in (case or {}).get("claims") or ():
+            if isinstance(claim, dict) and isinstance(claim.get("measure"), str):
+                claims.append(claim)
+    return claims
+
+
+_PRIOR = [{"measure": "compute-voucher", "date": "2025-05-01", "amount": "150萬"},
+          {"measure": "compute-voucher", "date": "2026-05-01", "amount": "20萬"},
+          {"measure": "model-voucher", "date": "2025-03-01", "amount": "199萬"},
+          {"measure": "rd-city", "date": "2025-02-01", "amount": "600萬", "project": "p1"},
+          {"measure": "rd-national", "date": "2025-02-01", "amount": "100萬", "project": "p2"},
+          {"measure": "computing-center", "date": "2025-02-01", "amount": "10萬", "project": "p1"},
+          {"pool": "compute-voucher", "date": "2025-02-01", "amount": "30萬"}]
+
+
+def test_random_cases_of_several_claims_decide_alike(policy):
+    """Claims of the bundled cases, shuffled into cases of two to six under one applicant, with
+    projects shared (exclusivity, caps per project), dates moved (yearly caps, validity) and
+    prior awards: the lane and the general path give the same decision."""
+    rng = random.Random(11)
+    claims = _claims_of_bundled_cases()
+    applicants = [c["applicant"] for c in _bundled() if isinstance(c, dict) and isinstance(c.get("applicant"), dict)]
+    taken = 0
+    for i in range(1500):
+        chosen = [dict(rng.choice(claims)) for _ in range(rng.randrange(2, 7))]
+        for j, claim in enumerate(chosen):
+            claim["id"] = f"c{j + 1}"
+            if rng.random() < 0.5:
+                claim["project"] = rng.choice(["p1", "p2"])
+            if rng.random() < 0.3:
+                claim["date"] = f"{rng.choice([2025, 2026])}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        data = {"case": f"r{i}", "applicant": rng.choice(applicants), "claims": chosen,
+                "history": rng.sample(_PRIOR, rng.randrange(0, 3))}
+        lane = decide_case(policy, data)
+        try:
+            expected = general(policy, data)
+        except CaseError:
+            assert lane is None
+            continue
+        if lane is not None:
+            taken += 1
+            assert lane.to_json() == expected.to_json(), data
+    assert taken > 300
+
+
+@pytest.mark.parametrize("context", [decimal.Context(prec=3, rounding=decimal.ROUND_DOWN, traps=[])],
+                         ids=["3-digits-round-down"])
+def test_the_case_lane_ignores_the_callers_decimal_context(policy, context):
+    cases = [c for c in _bundled() if isinstance(c, dict) and decide_case(policy, c) is not None]
+    expected = [decide_case(policy, c).to_dict() for c in cases]
+    with decimal.localcontext(context):
+        assert [decide_case(policy, c).to_dict() for c in cases] == expected
+    assert len(cases) > 30
+
+
+def test_policy_evaluate_takes_the_case_lane(policy, monkeypatch):
+    """Policy.evaluate without the trace decides a case of several claims by the lane, and
+    evaluate_many too (its quotas ranked across the cases as before: see above)."""
+    data = {"applicant": {"kind": "enterprise", "annual_revenue": "5億"},
+            "claims": [{"id": f"c{i}", "measure": "compute-voucher", "date": "2025-06-01", "compute_spend": "1000萬",
+                        "service_qualified": True} for i in (1, 2)]}
+    import ordinance.engine.evaluate as evaluate_module
+    expected = policy.evaluate(data, trace=False).to_dict()
+    assert [r["amount"] for r in expected["results"]] == ["4000000.00", "1000000.00"]  # 500萬 a year
+    monkeypatch.setattr(evaluate_module, "evaluate_case", None)  # the general path, unreachable
+    assert policy.evaluate(data, trace=False).to_dict() == expected
+    assert policy.evaluate_many([data], trace=False)[0].to_dict() == dict(expected, case="case-1")

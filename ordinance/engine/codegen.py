@@ -101,7 +101,7 @@ _HELPERS: dict[str, Any] = {
     "_pick_list": _pick_list, "_to_unit": _to_unit, "_cap": _cap, "_negated": _negated,
     "_make_date": _make_date, "_D": Decimal, "_Duration": V.Duration, "_min": min, "_max": max,
     "_ZERO": Decimal(0), "_FLOOR": ROUND_FLOOR, "_CEILING": ROUND_CEILING, "_HALF_UP": ROUND_HALF_UP,
-    "_abs": abs, "_len": len, "_sum": sum, "_any": any, "_all": all, "_bool": bool,
+    "_abs": abs, "_len": len, "_str": str, "_sum": sum, "_any": any, "_all": all, "_bool": bool,
 }
 
 #: Decimal operators as the methods of a decimal context (explicit mode)
@@ -525,6 +525,10 @@ class _ExpressWriter(_MeasureWriter):
 
     indent = 3  # def, try: (anything unusual declines), try: (the decimal context, when it is needed)
     explicit = True
+    #: the function written, and its parameters
+    name, parameters = "_express", "_data, _item, _name"
+    #: what the function calls with a refused claim's Outcome (see :meth:`refused`)
+    settles = "_settle"
 
     def __init__(self, program: "MeasureProgram", policy: Any, kit: dict[str, Any]):
         super().__init__(program)
@@ -553,15 +557,50 @@ class _ExpressWriter(_MeasureWriter):
     def refused(self, outcome: str) -> str:
         return f"_settle(_cid, _day, _project, _case, {outcome})"
 
-    def write(self) -> GeneratedRun:
-        program, m, pool, policy = self.program, self.measure, self.pool, self.policy
-        if program.rank is not None or program.cross_claim_steps & ~self.kit["POOLED_CAPS"]:
+    def default_id(self) -> str:
+        """The claim's id when it gives none (a one-claim case: the first)."""
+        return self.pool.ref("claim-1")
+
+    def check_supported(self) -> None:
+        if self.program.rank is not None or self.program.cross_claim_steps & ~self.kit["POOLED_CAPS"]:
             raise Unsupported("a measure the express lane never takes")
+
+    def write(self) -> GeneratedRun:
+        program, m, pool = self.program, self.measure, self.pool
+        self.check_supported()
         self.body()
         if m.amount is not None:
             self.emit("_a = _a.quantize(_CENT, _HALF_UP, _C)")
         ceiling = self.expression(m.ceiling) if m.ceiling is not None else "None"
         duration = self.expression(m.duration) if m.duration is not None else "None"
+        self.finish(ceiling, duration)
+        body, self.lines = self.lines, []
+        self._prologue()
+        prologue, self.lines = self.lines, []
+        for key in (self.settles, "_validity", "_ctx", "_getcontext", "_setcontext", "_new", "_date_text",
+                    "_convert_value", "_DATE", "_plain", "_LIMIT", "_program", "_dates"):
+            pool.values[key] = self.kit[key]
+        pool.values["_CENT"] = V.CENT
+        pool.values["_C"] = _ENGINE_CONTEXT
+        validity = [f"if not ({pool.ref(program.first_day)} <= _day <= {pool.ref(program.last_day)}):",
+                    "    _o = _validity(_program, _day, None)",
+                    f"    return None if _o is None else {self.refused('_o')}"]
+        if self.needs_context:  # some arithmetic reads the current context: make it the engine's
+            core = (["        _saved = _getcontext()", "        _setcontext(_ctx())", "        try:"]
+                    + ["            " + line for line in validity] + body
+                    + ["        finally:", "            _setcontext(_saved)"])
+        else:  # every operation names its context: the caller's is never read
+            core = ["        " + line for line in validity] + [line[4:] for line in body]
+        source = (f"def {self.name}({self.parameters}):\n"
+                  "    try:\n"
+                  + "\n".join(prologue + core) + "\n"
+                  "    except Exception:  # anything out of the ordinary: the lane decides the usual way\n"
+                  "        return None\n")
+        return GeneratedRun(_build(source, self.name, pool), source, dict(pool.values))
+
+    def finish(self, ceiling: str, duration: str) -> None:
+        """The end of the body: the caps spanning awards, as ``cap_alone``, then the Decision."""
+        program, m, pool, policy = self.program, self.measure, self.pool, self.policy
         granted = "_a" if m.amount is not None else "None"
         if program.pooled:  # as cap_alone: each bounds the amount; computed even without one
             if m.amount is not None:
@@ -575,17 +614,7 @@ class _ExpressWriter(_MeasureWriter):
             if m.amount is not None:
                 self.emit("if not _g and _a:")
                 self.emit("return None", 1)  # a cap used up: the lane words the reason
-        fields = {"claim": "_cid", "measure": pool.ref(m.id), "policy": pool.ref(program.policy.id if policy.multi else ""),
-                  "status": pool.ref("eligible"), "amount": granted, "basis": pool.ref(m.basis),
-                  "benefit": pool.ref(m.benefit), "ceiling": ceiling, "duration": duration, "reasons": "[]",
-                  "missing": "[]", "notes": "[]", "quota": "None", "superseded_by": "None", "trace": "None",
-                  "date": "_day", "year": "_day.year", "project": "_project", "rank": "None"}
-        result_class = self.kit["ClaimResult"]
-        if set(fields) != set(result_class.__slots__):  # pragma: no cover - ClaimResult changed: keep in step
-            raise Unsupported("ClaimResult's fields")
-        self.emit(f"_r = _new({pool.ref(result_class)})")
-        for name, code in fields.items():
-            self.emit(f"_r.{name} = {code}")
+        self.result(granted, ceiling, duration, "None")
         decision = {"policy_id": pool.ref(policy.id), "policy_digest": pool.ref(policy.digest), "case": "_case",
                     "results": "[_r]", "policies": pool.ref(policy.refs), "as_of": "None"}
         decision_class = self.kit["Decision"]
@@ -595,35 +624,25 @@ class _ExpressWriter(_MeasureWriter):
         for name, code in decision.items():
             self.emit(f"_d.{name} = {code}")
         self.emit("return _d")
-        body, self.lines = self.lines, []
-        self._prologue()
-        prologue, self.lines = self.lines, []
-        for key in ("_settle", "_validity", "_ctx", "_getcontext", "_setcontext", "_new", "_date_text",
-                    "_convert_value", "_DATE", "_plain", "_LIMIT", "_program", "_dates"):
-            pool.values[key] = self.kit[key]
-        pool.values["_CENT"] = V.CENT
-        pool.values["_C"] = _ENGINE_CONTEXT
-        validity = [f"if not ({pool.ref(program.first_day)} <= _day <= {pool.ref(program.last_day)}):",
-                    "    _o = _validity(_program, _day, None)",
-                    "    return None if _o is None else _settle(_cid, _day, _project, _case, _o)"]
-        if self.needs_context:  # some arithmetic reads the current context: make it the engine's
-            core = (["        _saved = _getcontext()", "        _setcontext(_ctx())", "        try:"]
-                    + ["            " + line for line in validity] + body
-                    + ["        finally:", "            _setcontext(_saved)"])
-        else:  # every operation names its context: the caller's is never read
-            core = ["        " + line for line in validity] + [line[4:] for line in body]
-        source = ("def _express(_data, _item, _name):\n"
-                  "    try:\n"
-                  + "\n".join(prologue + core) + "\n"
-                  "    except Exception:  # anything out of the ordinary: the express lane decides the usual way\n"
-                  "        return None\n")
-        return GeneratedRun(_build(source, "_express", pool), source, dict(pool.values))
 
-    def _prologue(self) -> None:
-        """Check the keys, read the date and every fact the body reads into its local."""
-        program, pool, policy = self.program, self.pool, self.policy
-        self.indent = 2
-        # the case: as the express lane's own checks (lane.decide_single)
+    def result(self, amount: str, ceiling: str, duration: str, rank: str) -> None:
+        """``_r``, the eligible claim's result, filled slot by slot (as ``claim_result``)."""
+        program, m, pool, policy = self.program, self.measure, self.pool, self.policy
+        fields = {"claim": "_cid", "measure": pool.ref(m.id), "policy": pool.ref(program.policy.id if policy.multi else ""),
+                  "status": pool.ref("eligible"), "amount": amount, "basis": pool.ref(m.basis),
+                  "benefit": pool.ref(m.benefit), "ceiling": ceiling, "duration": duration, "reasons": "[]",
+                  "missing": "[]", "notes": "[]", "quota": "None", "superseded_by": "None", "trace": "None",
+                  "date": "_day", "year": "_day.year", "project": "_project", "rank": rank}
+        result_class = self.kit["ClaimResult"]
+        if set(fields) != set(result_class.__slots__):  # pragma: no cover - ClaimResult changed: keep in step
+            raise Unsupported("ClaimResult's fields")
+        self.emit(f"_r = _new({pool.ref(result_class)})")
+        for name, code in fields.items():
+            self.emit(f"_r.{name} = {code}")
+
+    def case_checks(self) -> None:
+        """The case around the claim: as the express lane's own checks (lane.decide_single)."""
+        pool = self.pool
         self.emit(f"if _data.get({pool.ref('history')}) or not {pool.ref(self.kit['CASE_KEYS'])}.issuperset(_data):")
         self.emit("return None", 1)
         self.emit(f"_case = _data.get({pool.ref('case')})")
@@ -631,15 +650,43 @@ class _ExpressWriter(_MeasureWriter):
         self.emit("_case = _name", 1)
         self.emit(f"elif _case.__class__ is not {pool.ref(str)}:")
         self.emit("return None", 1)
+
+    def applicant_facts(self, read: dict[str, tuple[str, str, Any, Any]]) -> None:
+        """The applicant's facts: the dict checked, its keys checked, each fact the body reads into
+        ``read``'s local (converted below with the claim's)."""
+        pool, policy = self.pool, self.policy
+        self.emit(f"_ap = _data.get({pool.ref('applicant')})")
+        self.emit("if _ap is None:")
+        self.emit(f"_ap = {pool.ref(_EMPTY)}", 1)
+        self.emit(f"elif _ap.__class__ is not {pool.ref(dict)}:")
+        self.emit("return None", 1)
+        self.known_keys("_ap", policy.applicant_readers, {key for s, key, _t, _r in read.values() if s == "_ap"})
+
+    def known_keys(self, source: str, readers: dict[str, Any], fast: set[str]) -> None:
+        """Every key of ``source`` known to ``readers``; keys the body reads are converted below, any
+        other fact is converted only to check it."""
+        pool = self.pool
+        self.emit(f"if not {pool.ref(frozenset(fast))}.issuperset({source}):")
+        self.emit(f"if not {pool.ref(frozenset(readers))}.issuperset({source}):", 1)
+        self.emit("return None", 2)
+        self.emit(f"for _key, _value in {source}.items():", 1)
+        self.emit(f"_reader = {pool.ref(readers)}[_key]", 2)
+        self.emit("if _reader is not None and _value is not None:", 2)
+        self.emit("_reader[1](_value)", 3)
+
+    def _prologue(self) -> None:
+        """Check the keys, read the date and every fact the body reads into its local."""
+        program, pool, policy = self.program, self.pool, self.policy
+        self.indent = 2
+        self.case_checks()
         self.emit(f"_cid = _item.get({pool.ref('id')})")
         self.emit("if _cid is None:")
-        self.emit(f"_cid = {pool.ref('claim-1')}", 1)
+        self.emit(f"_cid = {self.default_id()}", 1)
         self.emit(f"elif _cid.__class__ is not {pool.ref(str)}:")
         self.emit("return None", 1)
         self.emit(f"_project = _item.get({pool.ref('project')})")
         self.emit(f"if _project is not None and _project.__class__ is not {pool.ref(str)}:")
         self.emit("return None", 1)
-        self.emit(f"_ap = _data.get({pool.ref('applicant')})")
         self.emit(f"_raw_day = _item.get({pool.ref('date')})")
         by_name = {full: ("_ap", key, policy.applicant_specs[key][1], reader)
                    for key, reader in policy.applicant_readers.items() for full in (reader[0],)}
@@ -648,23 +695,9 @@ class _ExpressWriter(_MeasureWriter):
         read = {full: by_name[full] for full in self.facts if full in by_name}
         if len(read) != len(self.facts):
             raise Unsupported("a fact neither the applicant nor the claim gives")
-        for source, readers, fast in (
-                ("_item", program.claim_keys, {key for s, key, _t, _r in read.values() if s == "_item"}
-                 | set(program.claim_keys).difference(program.claim_specs)),
-                ("_ap", policy.applicant_readers, {key for s, key, _t, _r in read.values() if s == "_ap"})):
-            if source == "_ap":
-                self.emit("if _ap is None:")
-                self.emit(f"_ap = {pool.ref(_EMPTY)}", 1)
-                self.emit(f"elif _ap.__class__ is not {pool.ref(dict)}:")
-                self.emit("return None", 1)
-            # keys the body reads are converted below; any other fact is converted only to check it
-            self.emit(f"if not {pool.ref(frozenset(fast))}.issuperset({source}):")
-            self.emit(f"if not {pool.ref(frozenset(readers))}.issuperset({source}):", 1)
-            self.emit("return None", 2)
-            self.emit(f"for _key, _value in {source}.items():", 1)
-            self.emit(f"_reader = {pool.ref(readers)}[_key]", 2)
-            self.emit("if _reader is not None and _value is not None:", 2)
-            self.emit("_reader[1](_value)", 3)
+        self.known_keys("_item", program.claim_keys, {key for s, key, _t, _r in read.values() if s == "_item"}
+                        | set(program.claim_keys).difference(program.claim_specs))
+        self.applicant_facts(read)
         self.emit("_day = _dates.get(_raw_day)")  # the dates read before (a case has few distinct ones)
         self.emit("if _day is None:")
         self.emit(f"if _raw_day.__class__ is {pool.ref(str)} and _len(_raw_day) <= 64:", 1)
@@ -675,11 +708,16 @@ class _ExpressWriter(_MeasureWriter):
         self.emit("return None", 2)
         self.emit("else:", 1)
         self.emit("_day = _convert_value(_raw_day, _DATE)", 2)
-        if self.reads_project:
+        if self.reads_project or self.measure.exclusive:  # (without a project, exclusivity says why)
             self.emit("if _project is None:")
             self.emit("return None", 1)
         for full, (source, key, t, reader) in read.items():
             var, convert = self.facts[full], pool.ref(reader[1])
+            if source == "_A":  # typed already
+                self.emit(f"{var} = _A.get({pool.ref(full)})")
+                self.emit(f"if {var} is None:")
+                self.emit("return None", 1)
+                continue
             self.emit(f"{var} = {source}.get({pool.ref(key)})")
             name = t.name
             if name in ("money", "number"):  # the shapes converter_for takes first, inline
@@ -704,6 +742,59 @@ class _ExpressWriter(_MeasureWriter):
             self.emit(f"if {var} is None:", level)
             self.emit("return None", level + 1)
             self.emit(f"{var} = {convert}({var})", level)
+
+
+class _ClaimWriter(_ExpressWriter):
+    """Writes a measure's *claim* function, for the lane's cases of several claims or with
+    history (:func:`~ordinance.engine.lane.decide_case`): one claim, from its plain data and the
+    applicant's facts (read once for the case, typed, by full name), to the entry the rules that
+    span claims take (:class:`~ordinance.engine.evaluate._Entry`), before those rules.
+
+    The express function's reading, validity and body; the caps spanning awards are left to
+    those rules (the entry carries their limits), and a refused claim's entry is built by
+    ``_refused``.  It is called inside the engine's decimal context (the lane enters it once).
+    It returns None (the whole case then takes the general path) as the express function does,
+    and for an exclusive measure's claim without a project.
+    """
+
+    name, parameters = "_claim", "_A, _item, _i"
+    settles = "_refused"
+
+    def refused(self, outcome: str) -> str:
+        return f"_refused(_cid, _day, _project, _i, {outcome})"
+
+    def default_id(self) -> str:
+        return f"{self.pool.ref('claim-')} + _str(_i + 1)"
+
+    def check_supported(self) -> None:
+        pass  # every measure: the rules that span claims run after
+
+    def case_checks(self) -> None:
+        pass  # the lane checks the case
+
+    def applicant_facts(self, read: dict[str, tuple[str, str, Any, Any]]) -> None:
+        for full, (source, key, t, reader) in read.items():
+            if source == "_ap":  # the lane typed the applicant: read by full name
+                read[full] = ("_A", key, t, reader)
+
+    def finish(self, ceiling: str, duration: str) -> None:
+        program, m, pool = self.program, self.measure, self.pool
+        pooled = "None"
+        if program.pooled:
+            items = [f"({pool.ref(cap)}, {self.expression(cap.limit)}, {pool.ref(p)}, {pool.ref(scope)})"
+                     for cap, _fn, p, scope in program.pooled]
+            pooled = f"[{', '.join(items)}]"
+        rank = self.expression(m.quota.rank_by) if program.rank is not None else "None"
+        self.result("_a" if m.amount is not None else "None", ceiling, duration, rank)
+        entry = {"program": "_program", "result": "_r", "index": "_i", "pooled": pooled, "outcome": "None",
+                 "node": "None"}
+        entry_class = self.kit["Entry"]
+        if set(entry) != set(entry_class.__slots__):  # pragma: no cover - _Entry changed: keep in step
+            raise Unsupported("_Entry's fields")
+        self.emit(f"_e = _new({pool.ref(entry_class)})")
+        for name, code in entry.items():
+            self.emit(f"_e.{name} = {code}")
+        self.emit("return _e")
 
 
 class _TracedWriter(_MeasureWriter):
@@ -852,6 +943,12 @@ def generate_express(program: "MeasureProgram", policy: Any, kit: dict[str, Any]
     return _written(lambda: _ExpressWriter(program, policy, kit))
 
 
+def generate_claim(program: "MeasureProgram", policy: Any, kit: dict[str, Any]) -> GeneratedRun | None:
+    """The claim function of ``program`` under ``policy`` (see :class:`_ClaimWriter`), or None
+    where the measure has none; ``kit`` holds what it calls (from :mod:`ordinance.engine.lane`)."""
+    return _written(lambda: _ClaimWriter(program, policy, kit))
+
+
 def generate_measure(program: "MeasureProgram") -> GeneratedRun | None:
     """The generated fast path of ``program``, or None where the closures must serve alone."""
     return _written(lambda: _MeasureWriter(program))
@@ -867,5 +964,5 @@ def _written(writer: Callable[[], _MeasureWriter]) -> GeneratedRun | None:
         return None    # from being decided: the closures serve (tests/test_codegen.py requires the bundled ones)
 
 
-__all__ = ["GeneratedRun", "Unsupported", "compile_fast_expression", "generate_express", "generate_measure",
-           "generate_traced"]
+__all__ = ["GeneratedRun", "Unsupported", "compile_fast_expression", "generate_claim", "generate_express",
+           "generate_measure", "generate_traced"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import decimal
+import operator
 import threading
 from collections import defaultdict
 from decimal import Decimal
@@ -438,11 +439,12 @@ def _apply_pooled_caps(entries: list[_Entry], history: list[PriorAward],
         if award.pool and program is None:  # an award under another policy, named by its pool
             key = (award.pool, award.date.year)
             used[key] = used.get(key, ZERO) + award.amount
-    before_claims = dict(used) if any(e.node is not None for e in capped) else None
+    traced = capped[0].node is not None  # (the trace is on for every claim of a case, or for none)
+    before_claims = dict(used) if traced else None
     if len(capped) > 1:
-        capped.sort(key=_in_date_order)
+        capped.sort(key=_DATE_ORDER)
     for e in capped:
-        result, node = e.result, e.node
+        result = e.result
         day, project = result.date, result.project
         keys = []
         exhausted: str | None = None
@@ -455,25 +457,34 @@ def _apply_pooled_caps(entries: list[_Entry], history: list[PriorAward],
                 key = (pool, project, day.year) if scope == SCOPE_PROJECT_YEAR else (pool, project)
             keys.append(key)
             spent = used.get(key)
-            remaining = limit if spent is None and limit > 0 else max(limit - (spent or ZERO), ZERO)
+            if spent is None:
+                remaining = limit if limit >= ZERO else ZERO
+            else:
+                remaining = limit - spent
+                if remaining < ZERO:
+                    remaining = ZERO
             asked = result.amount
             grant = asked if asked <= remaining else remaining
-            if node is not None:
+            if traced:
                 before = before_claims.get(key, ZERO)  # type: ignore[union-attr]
                 earlier = (spent or ZERO) - before
                 if cap.per == "entity-year" or before or earlier:
-                    node.add(_pooled_cap_node(cap, result, limit, before, earlier, remaining, asked, grant))
-            if grant == 0 and asked > 0:
+                    e.node.add(_pooled_cap_node(cap, result, limit, before, earlier, remaining, asked, grant))
+            if not grant and asked > ZERO:
                 exhausted = cap.per
             result.amount = grant
         granted = result.amount
-        for key in (dict.fromkeys(keys) if len(keys) > 1 else keys):
+        for key in (keys if len(keys) < 2 else dict.fromkeys(keys)):
             spent = used.get(key)
             used[key] = granted if spent is None else spent + granted
         if exhausted is not None:
             result.reasons.append(_exhausted_reason(exhausted))
-        if node is not None:
-            node.result = result.amount
+        if traced:
+            e.node.result = result.amount
+
+
+#: claims in date order, then in the order the case gives them
+_DATE_ORDER = operator.attrgetter("result.date", "index")
 
 
 def cap_alone(result: ClaimResult, pooled: list[tuple[Any, Decimal, str, int]]) -> None:
@@ -487,10 +498,6 @@ def cap_alone(result: ClaimResult, pooled: list[tuple[Any, Decimal, str, int]]) 
         exhausted = next(c.per for c, limit, _, _ in pooled if limit <= 0)
         result.reasons.append(_exhausted_reason(exhausted))
     result.amount = asked
-
-
-def _in_date_order(e: _Entry) -> tuple[_dt.date, int]:
-    return (e.result.date, e.index)
 
 
 def _pooled_cap_node(cap, result: ClaimResult, limit: Decimal, before: Decimal, earlier: Decimal,

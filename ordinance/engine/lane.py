@@ -20,10 +20,13 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, Callable
 
-from .case import _LIMIT, _PLAIN_CASE_KEYS, _PLAIN_DECIMAL, _Mismatch, _convert_text, convert_value, read_plain_facts
-from .codegen import GeneratedRun, generate_express
+from .case import (_LIMIT, _PLAIN_CASE_KEYS, _PLAIN_DECIMAL, _Mismatch, _convert_text, _plain_award, convert_value,
+                   read_plain_facts)
+from .codegen import GeneratedRun, generate_claim, generate_express
 from .decision import ClaimResult, Decision
-from .evaluate import _getcontext, _setcontext, _thread_context, _validity, cap_alone, claim_result
+from .evaluate import (_Entry, _getcontext, _setcontext, _thread_context, _validity, cap_alone, claim_result,
+                       span_claims)
+from .load import DEFAULT_LIMITS
 from .program import POOLED_CAPS, MeasureProgram, Outcome
 from .. import types as T
 
@@ -117,6 +120,96 @@ def settle(policy: "Policy", program: MeasureProgram, claim_id: str, day: Any, p
 _UNSET: Any = object()
 
 
+def decide_case(policy: "Policy", data: Any, name: str = "<case>") -> Decision | None:
+    """The decision on ``data`` (plain data, trace off, no ``as_of``) with any number of claims
+    and prior awards, or None to take the general path.
+
+    The applicant's facts are read once; each claim by its measure's claim function
+    (:func:`~ordinance.engine.codegen.generate_claim`: the express function's reading, validity
+    and body, to an entry); then the rules that span claims, the general path's own
+    (:func:`~ordinance.engine.evaluate.span_claims`).  It declines as :func:`decide_single` does,
+    and for a claim id given twice.
+    """
+    if data.__class__ is not dict or not _PLAIN_CASE_KEYS.issuperset(data):
+        return None
+    claims = data.get("claims")
+    if claims.__class__ is not list or not claims or len(claims) > _MAX_CLAIMS:
+        return None
+    case_id = data.get("case")
+    if case_id is None:
+        case_id = name
+    elif case_id.__class__ is not str:
+        return None
+    functions = policy.claim_functions
+    applicant = data.get("applicant")
+    typed: dict[str, Any] = {}
+    saved = _getcontext()
+    _setcontext(_thread_context())
+    try:
+        if applicant is not None and (applicant.__class__ is not dict
+                                      or not read_plain_facts(applicant, policy.applicant_readers, typed)):
+            return None
+        raw_history = data.get("history")
+        history = []
+        if raw_history:
+            if raw_history.__class__ is not list or len(raw_history) > _MAX_CLAIMS:
+                return None
+            programs = policy.programs
+            for i, item in enumerate(raw_history):
+                award = _plain_award(item, i, programs)
+                if award is None:
+                    return None
+                history.append(award)
+        entries: list[_Entry] = []
+        for i, item in enumerate(claims):
+            if item.__class__ is not dict:
+                return None
+            measure = item.get("measure")
+            function = functions.get(measure, _UNSET)
+            if function is _UNSET:
+                function = _claim_function(policy, measure)
+            entry = function(typed, item, i) if function is not None else None
+            if entry is None:
+                return None
+            entries.append(entry)
+        if len(entries) > 1 and len({e.result.claim for e in entries}) != len(entries):
+            return None  # a claim id given twice: the general path says where
+        span_claims(entries, history, policy.programs)
+    except (_Mismatch, TypeError):
+        return None
+    finally:
+        _setcontext(saved)
+    return Decision(policy.id, policy.digest, case_id, [e.result for e in entries], policy.refs)
+
+
+_MAX_CLAIMS = DEFAULT_LIMITS.max_claims
+
+
+def _claim_function(policy: "Policy", measure: Any) -> Callable | None:
+    """The claim function of ``measure`` under ``policy`` (made on first use and kept in
+    ``policy.claim_functions``), or None."""
+    program = policy.programs.get(measure) if measure.__class__ is str else None
+    if program is None:
+        return None
+    generated = claim_listing(policy, program)
+    function = generated.fast if generated is not None else None
+    policy.claim_functions[measure] = function
+    return function
+
+
+def claim_listing(policy: "Policy", program: MeasureProgram) -> GeneratedRun | None:
+    """The claim function of ``program`` under ``policy``, with its source, or None."""
+    kit = dict(_kit(policy, program), _refused=functools.partial(_refused, policy, program), Entry=_Entry)
+    return generate_claim(program, policy, kit)
+
+
+def _refused(policy: "Policy", program: MeasureProgram, claim_id: str, day: Any, project: str | None, index: int,
+             outcome: Outcome) -> _Entry:
+    """The entry of a claim its measure refused (or left undetermined)."""
+    return _Entry(program, claim_result(policy, program, claim_id, day, project, outcome), index,
+                  outcome.pooled_caps, outcome)
+
+
 def _express_function(policy: "Policy", program: MeasureProgram) -> Callable | None:
     """The measure's express function under ``policy`` (codegen.generate_express), made on first
     use and kept in ``policy.express``."""
@@ -131,9 +224,13 @@ def express_listing(policy: "Policy", program: MeasureProgram) -> GeneratedRun |
     --generated``), or None where the measure has none."""
     if program.cross_claim_steps & ~POOLED_CAPS:
         return None
-    kit = {"_settle": functools.partial(settle, policy, program), "_validity": _validity, "_ctx": _thread_context,
-           "_getcontext": _getcontext, "_setcontext": _setcontext, "_new": object.__new__,
-           "_date_text": _convert_text, "_convert_value": convert_value, "_DATE": _DATE, "_plain": _PLAIN_DECIMAL,
-           "_LIMIT": _LIMIT, "_program": program, "_dates": policy.express_dates, "POOLED_CAPS": POOLED_CAPS, "CASE_KEYS": _PLAIN_CASE_KEYS, "ClaimResult": ClaimResult,
-           "Decision": Decision}
-    return generate_express(program, policy, kit)
+    return generate_express(program, policy, dict(_kit(policy, program), _settle=functools.partial(
+        settle, policy, program), Decision=Decision))
+
+
+def _kit(policy: "Policy", program: MeasureProgram) -> dict[str, Any]:
+    """What the generated functions of the lane call."""
+    return {"_validity": _validity, "_ctx": _thread_context, "_getcontext": _getcontext, "_setcontext": _setcontext,
+            "_new": object.__new__, "_date_text": _convert_text, "_convert_value": convert_value, "_DATE": _DATE,
+            "_plain": _PLAIN_DECIMAL, "_LIMIT": _LIMIT, "_program": program, "_dates": policy.express_dates,
+            "POOLED_CAPS": POOLED_CAPS, "CASE_KEYS": _PLAIN_CASE_KEYS, "ClaimResult": ClaimResult}
