@@ -207,13 +207,17 @@ def test_generated_shows_the_fast_path_and_what_its_names_hold():
     fast = text.split("def _fast(env):", 1)[1].split("# the traced function", 1)[0]
     assert "claim.compute_spend" not in fast  # ...never pasted into the code
     assert "def _traced(env, node):" in text.split("# the traced function", 1)[1]
-    express = text.split("# the express function", 1)[1]
+    express = text.split("# the express function", 1)[1].split("# the claim function", 1)[0]
     assert "def _express(_data, _item, _name):" in express and "= 'compute_spend'" in express
     assert "_C.multiply(" in express  # the arithmetic names the engine's decimal context
+    claim = text.split("# the claim function", 1)[1]
+    assert "def _claim(_A, _item, _i):" in claim and "_e.pooled = [" in claim
+    assert "compute_spend" not in claim.split("# what the names refer to", 1)[0]
 
 
 def test_generated_for_every_measure_and_for_an_unknown_one():
     text = show("--generated")
     assert text.count("def _fast(env):") == len(ordinance.default_policy().programs)
+    assert text.count("def _claim(_A, _item, _i):") == len(ordinance.default_policy().programs)
     result = run("show", "nope", "--generated")
     assert result.exit_code != 0 and "unknown-measure" in result.output

@@ -150,9 +150,10 @@ def _programs(policy: Policy, ref: str | None) -> list[MeasureProgram]:
 
 def show_generated(policy: Policy, ref: str | None = None) -> str:
     """The generated Python of each measure's untraced fast path (or of ``ref``'s), of its traced
-    function, and of its express function (a one-claim case from plain data to its decision), with what their names
-    refer to; a measure the generator does not handle says so."""
-    from ..engine.lane import express_listing
+    function, of its express function (a one-claim case from plain data to its decision) and of its claim
+    function (one claim of a larger case), with what their names refer to; a measure the generator does not
+    handle says so."""
+    from ..engine.lane import claim_listing, express_listing
 
     parts = []
     for program in _programs(policy, ref):
@@ -167,6 +168,10 @@ def show_generated(policy: Policy, ref: str | None = None) -> str:
         body += "\n# the express function: a one-claim case without history, from its data to its decision\n" + (
             express.listing() if express is not None else
             "# none: claims of this measure take part in rules spanning claims (or the generator does not handle it)\n")
+        claim = claim_listing(policy, program)
+        body += ("\n# the claim function: one claim of a case with several or with prior awards, from its data to "
+                 "its entry for the rules spanning claims\n") + (
+            claim.listing() if claim is not None else "# none: the generator does not handle this measure\n")
         parts.append(head + "\n" + body)
     return "\n".join(parts)
 

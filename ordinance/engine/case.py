@@ -160,6 +160,7 @@ def converter_for(t: Type) -> Callable[[Any], Any]:
     return lambda value: convert_value(value, t)
 
 
+_money_value = converter_for(T.MONEY)  # (as convert_value(·, MONEY))
 _CACHED_TEXT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
 _PLAIN_DECIMAL = re.compile(r"\d{1,30}(?:\.\d{1,30})?\Z").match
 
@@ -394,7 +395,6 @@ def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case |
 
 _UNKNOWN = object()
 _PLAIN_HISTORY_KEYS = frozenset(HISTORY_KEYS)
-_MONEY = T.MONEY
 
 
 def read_plain_facts(data: Mapping[str, Any], readers: Mapping[str, Any], into: dict[str, Any]) -> bool:
@@ -416,14 +416,12 @@ def read_plain_facts(data: Mapping[str, Any], readers: Mapping[str, Any], into: 
 def _plain_award(item: Any, i: int, programs: Mapping[str, Any]) -> PriorAward | None:
     """A prior award in its common shape (under a measure of this policy), or None: see
     :func:`_read_history` for the rest and for every mistake."""
-    if item.__class__ is not dict:
+    if item.__class__ is not dict or not _PLAIN_HISTORY_KEYS.issuperset(item):
         return None
-    for key in item:
-        if key not in _PLAIN_HISTORY_KEYS:
-            return None
-    program = programs.get(item.get("measure"))
-    award_id, project, group, pool = item.get("id"), item.get("project"), item.get("group"), item.get("pool")
-    day, amount = item.get("date"), item.get("amount")
+    get = item.get
+    program = programs.get(get("measure"))
+    award_id, project, group, pool, day, amount = get("id"), get("project"), get("group"), get("pool"), get("date"), \
+        get("amount")
     if program is None or day is None or amount is None or item.get("policy") is not None \
             or (award_id is not None and award_id.__class__ is not str) \
             or (project is not None and project.__class__ is not str) \
@@ -432,7 +430,7 @@ def _plain_award(item: Any, i: int, programs: Mapping[str, Any]) -> PriorAward |
     if project is None and program.needs_project:
         return None
     day = _convert_text(day, "date") if day.__class__ is str and len(day) <= 64 else convert_value(day, T.DATE)
-    amount = convert_value(amount, _MONEY)
+    amount = _money_value(amount)
     group = group or program.measure.exclusive
     return PriorAward(award_id or f"history-{i + 1}", program.key, day, amount, project, group or None, pool,
                       None, i)

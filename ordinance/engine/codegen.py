@@ -577,7 +577,7 @@ class _ExpressWriter(_MeasureWriter):
         body, self.lines = self.lines, []
         self._prologue()
         prologue, self.lines = self.lines, []
-        for key in (self.settles, "_validity", "_ctx", "_getcontext", "_setcontext", "_new", "_date_text",
+        for key in (self.settles, "_validity", "_ctx", "_getcontext", "_setcontext", "_new", "_text",
                     "_convert_value", "_DATE", "_plain", "_LIMIT", "_program", "_dates"):
             pool.values[key] = self.kit[key]
         pool.values["_CENT"] = V.CENT
@@ -701,7 +701,7 @@ class _ExpressWriter(_MeasureWriter):
         self.emit("_day = _dates.get(_raw_day)")  # the dates read before (a case has few distinct ones)
         self.emit("if _day is None:")
         self.emit(f"if _raw_day.__class__ is {pool.ref(str)} and _len(_raw_day) <= 64:", 1)
-        self.emit(f"_day = _date_text(_raw_day, {pool.ref('date')})", 2)
+        self.emit(f"_day = _text(_raw_day, {pool.ref('date')})", 2)
         self.emit("if _len(_dates) < 4096:", 2)
         self.emit("_dates[_raw_day] = _day", 3)
         self.emit("elif _raw_day is None:", 1)
@@ -722,9 +722,10 @@ class _ExpressWriter(_MeasureWriter):
             name = t.name
             if name in ("money", "number"):  # the shapes converter_for takes first, inline
                 low = pool.ref(0 if name == "money" else -self.kit["_LIMIT"] + 1)
-                self.emit(f"if {var}.__class__ is {pool.ref(int)} and {low} <= {var} < _LIMIT:")
-                self.emit(f"{var} = _D({var})", 1)
-                self.emit(f"elif {var}.__class__ is {pool.ref(str)} and _plain({var}):")
+                self.emit(f"if {var}.__class__ is {pool.ref(str)}:")  # (text: remembered as converter_for does)
+                self.emit(f"{var} = _D({var}) if _plain({var}) else _text({var}, {pool.ref(name)}) "
+                          f"if _len({var}) <= 64 else {convert}({var})", 1)
+                self.emit(f"elif {var}.__class__ is {pool.ref(int)} and {low} <= {var} < _LIMIT:")
                 self.emit(f"{var} = _D({var})", 1)
                 self.emit(f"elif {var} is None:")
                 self.emit("return None", 1)  # a missing fact: the closures say which
@@ -780,9 +781,15 @@ class _ClaimWriter(_ExpressWriter):
     def finish(self, ceiling: str, duration: str) -> None:
         program, m, pool = self.program, self.measure, self.pool
         pooled = "None"
-        if program.pooled:
-            items = [f"({pool.ref(cap)}, {self.expression(cap.limit)}, {pool.ref(p)}, {pool.ref(scope)})"
-                     for cap, _fn, p, scope in program.pooled]
+        if program.pooled:  # (cap, limit, the key of its pool), as evaluate.pool_keys gives them
+            items = []
+            for cap, _fn, p, scope in program.pooled:
+                if scope == self.kit["SCOPE_ENTITY_YEAR"]:
+                    key = f"({pool.ref(p)}, _day.year)"
+                else:  # per project or product, ever or per year
+                    year = ", _day.year" if scope == self.kit["SCOPE_PROJECT_YEAR"] else ""
+                    key = f"(({pool.ref(p)}, _project{year}) if _project is not None else None)"
+                items.append(f"({pool.ref(cap)}, {self.expression(cap.limit)}, {key})")
             pooled = f"[{', '.join(items)}]"
         rank = self.expression(m.quota.rank_by) if program.rank is not None else "None"
         self.result("_a" if m.amount is not None else "None", ceiling, duration, rank)

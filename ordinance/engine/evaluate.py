@@ -46,7 +46,7 @@ _FACTS_LABEL = Label("申請事實", "facts of the claim")
 class _Entry:
     """A claim as the rules that span claims see it: its measure's program, its result so far,
     its place in the case, the caps spanning awards that bound it (its outcome's
-    ``pooled_caps``), its outcome (None where nothing needs it: the lane's claim functions) and
+    ``pooled_caps`` with the key of each pool: :func:`pool_keys`), its outcome (None where nothing needs it: the lane's claim functions) and
     its trace node (None with the trace off)."""
 
     __slots__ = ("program", "result", "index", "pooled", "outcome", "node")
@@ -83,12 +83,15 @@ def evaluate_case(policy: "Policy", case: Case, trace: bool = True, as_of: _dt.d
     return Decision(policy.id, policy.digest, case.id, [e.result for e in entries], policy.refs, as_of)
 
 
-def span_claims(entries: list[_Entry], history: list[PriorAward], programs: Mapping[str, MeasureProgram]) -> None:
+def span_claims(entries: list[_Entry], history: list[PriorAward], programs: Mapping[str, MeasureProgram],
+                steps: int | None = None) -> None:
     """The rules that span claims, in their order, where some claim's measure has them (in the
-    engine's decimal context, which the caller has entered)."""
-    steps = 0
-    for e in entries:
-        steps |= e.program.cross_claim_steps
+    engine's decimal context, which the caller has entered); ``steps``: those of the entries'
+    programs together, if the caller knows them."""
+    if steps is None:
+        steps = 0
+        for e in entries:
+            steps |= e.program.cross_claim_steps
     if steps & ONE_TIME:
         _apply_one_time(entries, history)
     if steps & EXCLUSIVE:
@@ -125,8 +128,9 @@ def _decide_untraced(policy: "Policy", case: Case, claim: Claim) -> _Entry:
     outcome = program.run(env, None)
     if outcome.status == "eligible" and program.measure.exclusive and claim.project is None:
         outcome = _project_needed(program.measure)
-    return _Entry(program, claim_result(policy, program, claim.id, day, claim.project, outcome), claim.index,
-                  outcome.pooled_caps, outcome)
+    result = claim_result(policy, program, claim.id, day, claim.project, outcome)
+    pooled = pool_keys(outcome.pooled_caps, day, claim.project) if outcome.pooled_caps else None
+    return _Entry(program, result, claim.index, pooled, outcome)
 
 
 def claim_result(policy: "Policy", program: MeasureProgram, claim_id: str, day: _dt.date | None,
@@ -195,7 +199,8 @@ def _decide_claim(policy: "Policy", case: Case, claim: Claim, trace: bool) -> _E
         node.result = result.amount
         if m.benefit == "money":
             node.types["result"] = "money"
-    return _Entry(program, result, claim.index, outcome.pooled_caps, outcome, node)
+    pooled = pool_keys(outcome.pooled_caps, day, claim.project) if outcome.pooled_caps and day is not None else None
+    return _Entry(program, result, claim.index, pooled, outcome, node)
 
 
 def _attach_readings(claim_node: TraceNode, program: MeasureProgram) -> None:
@@ -290,16 +295,6 @@ def _refuse(e: _Entry, why: dict[str, Any], step: str, note: str) -> None:
         e.node.status, e.node.result = "ineligible", ZERO
 
 
-def _comparable(result: ClaimResult) -> Decimal | None:
-    """What exclusivity compares: the amount of money, the ceiling of an assessed benefit."""
-    benefit = result.benefit
-    if benefit == "money":
-        return result.amount
-    if benefit == "assessed":
-        return result.ceiling
-    return None
-
-
 def _apply_exclusivity(entries: list[_Entry], history: list[PriorAward]) -> None:
     by_key: dict[tuple[str, str], list[_Entry]] = {}
     for e in entries:
@@ -314,17 +309,22 @@ def _apply_exclusivity(entries: list[_Entry], history: list[PriorAward]) -> None
                     members.append(e)
     for (group, project), members in by_key.items():
         eligible = []
+        pending = []
         best = winner = None
         for e in members:
-            if e.result.status == "eligible":
-                value = _comparable(e.result)
+            result = e.result
+            status = result.status
+            if status == "eligible":
+                benefit = result.benefit  # what is compared: the money, or an assessed benefit's ceiling
+                value = result.amount if benefit == "money" else result.ceiling if benefit == "assessed" else None
                 if value is not None:
                     eligible.append(e)
                     if best is None or value > best:  # the highest; the first claim of equals
                         best, winner = value, e
+            elif status == "undetermined":
+                pending.append(result.claim)
         if winner is None:
             continue
-        pending = [e.result.claim for e in members if e.result.status == "undetermined"]
         wid = winner.result.claim
         for e in eligible:
             if e is winner:
@@ -349,10 +349,11 @@ def _apply_exclusivity(entries: list[_Entry], history: list[PriorAward]) -> None
         for a in history:
             if a.group == group and a.project == project and (best_prior is None or a.amount > best_prior.amount):
                 best_prior = a  # the highest prior award; the first of equals
-        if len(eligible) == 1 and not pending and best_prior is None:
-            continue  # nothing to note, nothing to deduct
+        traced = winner.node is not None
+        if best_prior is None and not traced:
+            continue  # nothing to deduct, nothing to note
         wresult = winner.result
-        notes = []
+        notes = []  # (for the trace)
         if len(eligible) > 1:
             notes.append(f"highest of {len(eligible)} claims for project {project}: kept")
         if pending:
@@ -375,7 +376,7 @@ def _apply_exclusivity(entries: list[_Entry], history: list[PriorAward]) -> None
                     wresult.ceiling = best - best_prior.amount
                 notes.append(f"prior award {best_prior.id} of {V.format_money(best_prior.amount)} for this project "
                              f"is deducted: the applicant receives the highest award once, not both")
-        if winner.node is not None and notes:
+        if traced and notes:
             winner.node.add(TraceNode("exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
                                       inputs={"project": project}, result=wresult.status,
                                       notes=notes + _group_reading(winner, group)))
@@ -442,20 +443,13 @@ def _apply_pooled_caps(entries: list[_Entry], history: list[PriorAward],
     traced = capped[0].node is not None  # (the trace is on for every claim of a case, or for none)
     before_claims = dict(used) if traced else None
     if len(capped) > 1:
-        capped.sort(key=_DATE_ORDER)
+        capped.sort(key=_DATE_ORDER)  # (stable: claims of one date stay in the case's order)
     for e in capped:
         result = e.result
-        day, project = result.date, result.project
-        keys = []
         exhausted: str | None = None
-        for cap, limit, pool, scope in e.pooled:
-            if scope == SCOPE_ENTITY_YEAR:
-                key: tuple[object, ...] = (pool, day.year)
-            elif project is None:  # no project named: the cap bounded this claim alone (see its cap step)
+        for cap, limit, key in e.pooled:
+            if key is None:  # no project named: the cap bounded this claim alone (see its cap step)
                 continue
-            else:
-                key = (pool, project, day.year) if scope == SCOPE_PROJECT_YEAR else (pool, project)
-            keys.append(key)
             spent = used.get(key)
             if spent is None:
                 remaining = limit if limit >= ZERO else ZERO
@@ -474,28 +468,37 @@ def _apply_pooled_caps(entries: list[_Entry], history: list[PriorAward],
                 exhausted = cap.per
             result.amount = grant
         granted = result.amount
-        for key in (keys if len(keys) < 2 else dict.fromkeys(keys)):
-            spent = used.get(key)
-            used[key] = granted if spent is None else spent + granted
+        pooled = e.pooled
+        for key in ((pooled[0][2],) if len(pooled) == 1 else dict.fromkeys([k for _, _, k in pooled])):
+            if key is not None:  # what this claim was granted counts against each pool it draws from, once
+                spent = used.get(key)
+                used[key] = granted if spent is None else spent + granted
         if exhausted is not None:
             result.reasons.append(_exhausted_reason(exhausted))
         if traced:
             e.node.result = result.amount
 
 
-#: claims in date order, then in the order the case gives them
-_DATE_ORDER = operator.attrgetter("result.date", "index")
+def pool_keys(pooled_caps: list[tuple[Any, Decimal, str, int]], day: _dt.date, project: str | None
+              ) -> list[tuple[Any, Decimal, tuple[object, ...] | None]]:
+    """An outcome's caps spanning awards as an entry holds them: ``(cap, limit, the key of the
+    pool it draws from)``, the key None where the cap pools by project and the claim names none."""
+    return [(cap, limit, _cap_key(pool, scope, day, project)) for cap, limit, pool, scope in pooled_caps]
 
 
-def cap_alone(result: ClaimResult, pooled: list[tuple[Any, Decimal, str, int]]) -> None:
+#: claims in date order
+_DATE_ORDER = operator.attrgetter("result.date")
+
+
+def cap_alone(result: ClaimResult, pooled: list[tuple[Any, ...]]) -> None:
     """The caps that span awards, for a claim that has the case to itself (no other claim, no
-    prior award, no trace): each bounds its amount."""
+    prior award, no trace): each bounds its amount (``pooled``: ``(cap, limit, ...)`` each)."""
     asked = result.amount
-    for cap, limit, _, _ in pooled:
+    for cap, limit, *_ in pooled:
         if asked > limit:
             asked = max(limit, ZERO)
     if asked == 0 and result.amount:
-        exhausted = next(c.per for c, limit, _, _ in pooled if limit <= 0)
+        exhausted = next(c.per for c, limit, *_ in pooled if limit <= 0)
         result.reasons.append(_exhausted_reason(exhausted))
     result.amount = asked
 

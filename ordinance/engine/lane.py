@@ -27,7 +27,7 @@ from .decision import ClaimResult, Decision
 from .evaluate import (_Entry, _getcontext, _setcontext, _thread_context, _validity, cap_alone, claim_result,
                        span_claims)
 from .load import DEFAULT_LIMITS
-from .program import POOLED_CAPS, MeasureProgram, Outcome
+from .program import POOLED_CAPS, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, MeasureProgram, Outcome
 from .. import types as T
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,6 +161,7 @@ def decide_case(policy: "Policy", data: Any, name: str = "<case>") -> Decision |
                     return None
                 history.append(award)
         entries: list[_Entry] = []
+        steps = 0
         for i, item in enumerate(claims):
             if item.__class__ is not dict:
                 return None
@@ -172,9 +173,10 @@ def decide_case(policy: "Policy", data: Any, name: str = "<case>") -> Decision |
             if entry is None:
                 return None
             entries.append(entry)
+            steps |= entry.program.cross_claim_steps
         if len(entries) > 1 and len({e.result.claim for e in entries}) != len(entries):
             return None  # a claim id given twice: the general path says where
-        span_claims(entries, history, policy.programs)
+        span_claims(entries, history, policy.programs, steps)
     except (_Mismatch, TypeError):
         return None
     finally:
@@ -231,6 +233,7 @@ def express_listing(policy: "Policy", program: MeasureProgram) -> GeneratedRun |
 def _kit(policy: "Policy", program: MeasureProgram) -> dict[str, Any]:
     """What the generated functions of the lane call."""
     return {"_validity": _validity, "_ctx": _thread_context, "_getcontext": _getcontext, "_setcontext": _setcontext,
-            "_new": object.__new__, "_date_text": _convert_text, "_convert_value": convert_value, "_DATE": _DATE,
+            "_new": object.__new__, "_text": _convert_text, "_convert_value": convert_value, "_DATE": _DATE,
             "_plain": _PLAIN_DECIMAL, "_LIMIT": _LIMIT, "_program": program, "_dates": policy.express_dates,
-            "POOLED_CAPS": POOLED_CAPS, "CASE_KEYS": _PLAIN_CASE_KEYS, "ClaimResult": ClaimResult}
+            "POOLED_CAPS": POOLED_CAPS, "CASE_KEYS": _PLAIN_CASE_KEYS, "ClaimResult": ClaimResult,
+            "SCOPE_ENTITY_YEAR": SCOPE_ENTITY_YEAR, "SCOPE_PROJECT_YEAR": SCOPE_PROJECT_YEAR}
