@@ -109,6 +109,15 @@ class Policy:
         date of evaluation, shown in reports and used for claims that give no date.
         """
         if not trace and as_of is None and case.__class__ is dict:
+            claims = case.get("claims")  # one claim under a measure with an express function: straight to it
+            if claims.__class__ is list and len(claims) == 1:
+                item = claims[0]
+                measure = item.get("measure") if item.__class__ is dict else None
+                express = self.express.get(measure) if measure.__class__ is str else None
+                if express is not None:
+                    decision = express(case, item, "<case>")  # (None for anything unusual)
+                    if decision is not None:
+                        return decision
             decision = decide_single(self, case)  # one claim, no history: None if it is anything else
             if decision is None:
                 decision = decide_case(self, case)  # plain claims and prior awards: None for the unusual
