@@ -75,9 +75,21 @@ def targets(result: Result) -> list[Target]:
     off, on, rule = result.row("ordinance-off"), result.row("ordinance-on"), result.row("ordinance-rule")
     ref = result.reference_us
     out = []
-    off_us = off.us_per_eval if off is not None and off.status == "ok" else None
+
+    def us(row):
+        return row.us_per_eval if row is not None and row.status == "ok" else None
+
+    # through the public API with the trace off: each way of asking must be within 5 µs; the
+    # fastest (one-argument `decide`, as the harness calls peers' bound methods) is compared to peers
+    public = [(name, us(result.row(key))) for name, key in (("decide", "ordinance-decide"),
+                                                           ("evaluate(trace=False)", "ordinance-off"))
+              if result.row(key) is not None]
+    timed = [(name, x) for name, x in public if x is not None]
+    fastest = min(timed, key=lambda t: t[1]) if timed else None
+    off_us = fastest[1] if fastest else None
     out.append(Target("A: ordinance, trace off", "≤ 5 µs per evaluation",
-                      f"{fmt_us(off_us)} µs", None if off_us is None else off_us <= 5))
+                      "; ".join(f"{name} {fmt_us(x)} µs" for name, x in public) if public else "—",
+                      None if not timed or len(timed) < len(public) else max(x for _, x in timed) <= 5))
     # a peer is compared when its answers were right to the cent: one that decides something
     # else (OpenFisca's float32 money) is named, not counted
     peers = [r for r in result.rows if r.engine.kind == "peer" and r.has_figures and r.status == "ok"]
@@ -85,8 +97,9 @@ def targets(result: Result) -> list[Target]:
              and off_us is not None and r.us_per_eval is not None and r.us_per_eval <= off_us]
     if off_us is not None and peers:
         ahead = [r for r in peers if r.us_per_eval is not None and r.us_per_eval <= off_us]
-        figure = ("ahead of all " + str(len(peers)) + " peers that decided right" if not ahead else
-                  "behind " + ", ".join(f"{r.engine.name} ({fmt_us(r.us_per_eval)} µs)" for r in ahead))
+        figure = (f"{fastest[0]} ({fmt_us(off_us)} µs) ahead of all {len(peers)} peers that decided right"
+                  if not ahead else f"{fastest[0]} ({fmt_us(off_us)} µs) behind "
+                  + ", ".join(f"{r.engine.name} ({fmt_us(r.us_per_eval)} µs)" for r in ahead))
         if wrong:
             figure += "; not counted, wrong answers: " + ", ".join(
                 f"{r.engine.name} ({fmt_us(r.us_per_eval)} µs)" for r in wrong)
@@ -97,8 +110,9 @@ def targets(result: Result) -> list[Target]:
     out.append(Target("A: compiled rule alone", "within 5× of hand-written Decimal",
                       f"{rule_us / ref:.1f}× ({fmt_us(rule_us)} vs {fmt_us(ref)} µs)" if rule_us and ref else "—",
                       None if not (rule_us and ref) else rule_us <= 5 * ref))
-    on_us = on.us_per_eval if on is not None and on.status == "ok" else None
+    on_us, plain_us = us(on), us(off)  # the same call, `evaluate(case, trace=...)`, both ways
     out.append(Target("A: ordinance, trace on", "≤ 10× trace off",
-                      f"{on_us / off_us:.1f}× ({fmt_us(on_us)} µs)" if on_us and off_us else "—",
-                      None if not (on_us and off_us) else on_us <= 10 * off_us))
+                      f"{on_us / plain_us:.1f}× ({fmt_us(on_us)} vs {fmt_us(plain_us)} µs, `evaluate`)"
+                      if on_us and plain_us else "—",
+                      None if not (on_us and plain_us) else on_us <= 10 * plain_us))
     return out

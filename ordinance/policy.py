@@ -108,7 +108,15 @@ class Policy:
         With ``trace`` the derivation is recorded (``Decision.results[i].trace``); ``as_of`` is the
         date of evaluation, shown in reports and used for claims that give no date.
         """
-        if not trace and as_of is None and case.__class__ is dict:
+        if not trace and as_of is None:
+            return self.decide(case)
+        return evaluate_stage.evaluate_case(self, self.read_case(case), trace, as_of)
+
+    def decide(self, case: Mapping[str, Any] | Case) -> Decision:
+        """The decision on ``case`` without the trace: ``evaluate(case, trace=False)``, called
+        with one argument (the way for services and batches that need the answer, not its
+        derivation).  A plain case takes the express lane (:mod:`ordinance.engine.lane`)."""
+        if case.__class__ is dict:
             claims = case.get("claims")  # one claim under a measure with an express function: straight to it
             if claims.__class__ is list and len(claims) == 1:
                 item = claims[0]
@@ -123,7 +131,7 @@ class Policy:
                 decision = decide_case(self, case)  # plain claims and prior awards: None for the unusual
             if decision is not None:
                 return decision
-        return evaluate_stage.evaluate_case(self, self.read_case(case), trace, as_of)
+        return evaluate_stage.evaluate_case(self, self.read_case(case), False, None)
 
     def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], *, trace: bool = True,
                       as_of: datetime.date | None = None,

@@ -306,3 +306,21 @@ def test_policy_evaluate_takes_the_case_lane(policy, monkeypatch):
     monkeypatch.setattr(evaluate_module, "evaluate_case", None)  # the general path, unreachable
     assert policy.evaluate(data, trace=False).to_dict() == expected
     assert policy.evaluate_many([data], trace=False)[0].to_dict() == dict(expected, case="case-1")
+
+
+def test_policy_decide_is_evaluate_without_the_trace(policy):
+    """decide(case) gives what evaluate(case, trace=False) gives -- the same decision for every
+    bundled case, a read Case too, and the same error for a wrong one."""
+    cases = [c for c in _bundled() if isinstance(c, dict)]
+    assert len(cases) > 30
+    for data in cases:
+        try:
+            expected = general(policy, data)
+        except (CaseError, ordinance.EvaluationError) as exc:
+            with pytest.raises(type(exc)):
+                policy.decide(data)
+            continue
+        assert policy.decide(data).to_json() == expected.to_json()
+        assert policy.decide(read_case(data, policy)).to_json() == expected.to_json()
+    with pytest.raises(CaseError):
+        policy.decide({"claims": [{"id": "c1", "measure": "compute-vouchr"}]})

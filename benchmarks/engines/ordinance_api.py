@@ -65,6 +65,11 @@ def _public(trace: bool) -> Built:
     return Built(lambda a: a.case(), functools.partial(policy.evaluate, trace=trace), _total_cents)
 
 
+def _decide() -> Built:
+    policy = load_voucher_policy()
+    return Built(lambda a: a.case(), policy.decide, _total_cents)
+
+
 def _compiled_rule() -> Built:
     from ordinance import values as V
     from ordinance.engine.program import MeasureProgram
@@ -108,10 +113,16 @@ def _compiled_rule() -> Built:
 def engines(quick: bool = False) -> list[Engine]:
     voucher_policy_dir()  # made before any build is timed
     return [
+        Engine("ordinance `policy.decide(case)`", "ordinance", _decide, module="ordinance", dist="ordinance",
+               input="case dict as from JSON: revenue int, spend \"1234567.89\", date \"YYYY-MM-DD\"",
+               includes="the decision without the trace, as `evaluate(case, trace=False)`, called with one "
+                        "argument (the harness calls the bound method, as it calls peers')",
+               key="ordinance-decide"),
         Engine("ordinance `policy.evaluate(case, trace=False)`", "ordinance", functools.partial(_public, False),
                module="ordinance", dist="ordinance",
                input="case dict as from JSON: revenue int, spend \"1234567.89\", date \"YYYY-MM-DD\"",
-               includes="read_case (typing every fact), validity, the compiled measure, yearly cap, Decision",
+               includes="read_case (typing every fact), validity, the compiled measure, yearly cap, Decision "
+                        "(the harness calls `functools.partial(policy.evaluate, trace=False)`)",
                key="ordinance-off"),
         Engine("ordinance `policy.evaluate(case, trace=True)`", "ordinance", functools.partial(_public, True),
                module="ordinance", dist="ordinance", input="as above",
