@@ -126,9 +126,10 @@ class Policy:
                     decision = express(case, item, "<case>")  # (None for anything unusual)
                     if decision is not None:
                         return decision
-            decision = decide_single(self, case)  # one claim, no history: None if it is anything else
-            if decision is None:
-                decision = decide_case(self, case)  # plain claims and prior awards: None for the unusual
+                decision = decide_single(self, case)  # one claim, no history: None if it is anything else
+                if decision is not None:
+                    return decision
+            decision = decide_case(self, case)  # plain claims and prior awards: None for the unusual
             if decision is not None:
                 return decision
         return evaluate_stage.evaluate_case(self, self.read_case(case), False, None)

@@ -325,7 +325,7 @@ def decide_chunk(chunk: list[tuple]) -> list[Record]:
 def decide(item: tuple) -> Record:
     """Read and decide one case; every failure becomes an error record."""
     from ..engine.case import read_case, read_plain_case
-    from ..engine.lane import decide_single
+    from ..engine.lane import decide_case, decide_single
 
     assert _STATE is not None, "init_worker() first"
     if item[0] == "die" and multiprocessing.parent_process() is not None:  # the test hook `worker`
@@ -339,6 +339,8 @@ def decide(item: tuple) -> Record:
         name = _data_name(data, name)
         if loaded is None and not problems and not options.trace and options.as_of is None and not policy.multi:
             decision = decide_single(policy, data, read_name)  # one plain claim: None for anything else
+            if decision is None:
+                decision = decide_case(policy, data, read_name)  # plain claims and prior awards
             if decision is not None:
                 return _checked(_decided([r.measure for r in decision.results], decision, options), name, item,
                                 options)
