@@ -1,18 +1,24 @@
-"""The express lane: a case with one claim and no history, decided without the trace in one pass.
+"""The express lane: plain cases decided without the trace in one pass.
 
-Most cases a service or a batch decides look like this, and for them the general path
-(:func:`~ordinance.engine.case.read_case`, then
-:func:`~ordinance.engine.evaluate.evaluate_case`) builds objects that one claim does not need: a
-:class:`Case`, a :class:`Claim`, an entry for the rules that span claims, a decimal context
-entered per call.  :func:`decide_single` reads the case straight into the facts the measure
-reads and decides it with the same pieces -- the same converters, the measure's program
-(generated fast path or closures), the same validity windows, the same result builder and
-the same cap logic -- so the decision is the same.
+Most cases a service or a batch decides are plain -- every fact known, nothing out of the
+ordinary -- and for them the general path (:func:`~ordinance.engine.case.read_case`, then
+:func:`~ordinance.engine.evaluate.evaluate_case`) builds objects the answer does not need: a
+:class:`Case`, a :class:`Claim` per claim, an Outcome per claim, a decimal context entered per
+call.  Two entries, both with the general path's own pieces (the same converters, validity
+windows, result builder and cap logic), so that the decision is the same:
 
-It declines (returns None) whenever the case is anything but plain: a mistake anywhere, a
-second claim, a prior award, a measure taking part in one-time awards, exclusivity or a quota.
-The general path then decides, and reports every mistake with its place.  ``tests/test_lane.py``
-holds the two to the same answers.
+- :func:`decide_single`: one claim, no history, a measure taking part in no rule spanning claims
+  but caps: the measure's generated *express function* reads the case's plain data straight into
+  the facts its rules read and returns the Decision;
+- :func:`decide_case`: any number of claims and prior awards: the applicant read once, each
+  claim by its measure's generated *claim function* (reading, validity, body) into the entry the
+  rules spanning claims take, then those rules themselves
+  (:func:`~ordinance.engine.evaluate.span_claims`).
+
+Both decline (return None) whenever the case is anything but plain -- a mistake anywhere, a
+missing fact, a claim id given twice, a measure the generator does not handle -- and the general
+path then decides, reporting every mistake with its place.  ``tests/test_lane.py`` holds the
+lane and the general path to the same answers.
 """
 
 from __future__ import annotations
