@@ -72,6 +72,8 @@ class Policy:
         self.express: dict[str, Any] = {}
         #: each measure's claim function (engine/lane.py, cases of several claims), by the id a case uses
         self.claim_functions: dict[str, Any] = {}
+        #: the case functions of the shapes of case seen (engine/lane.py), by the tuple of their claims' measures
+        self.case_functions: dict[tuple[Any, ...], Any] = {}
         #: the claim dates those functions have read, as text -> date (a few thousand at most)
         self.express_dates: dict[Any, datetime.date] = {}
 

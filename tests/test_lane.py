@@ -324,3 +324,44 @@ def test_policy_decide_is_evaluate_without_the_trace(policy):
         assert policy.decide(read_case(data, policy)).to_json() == expected.to_json()
     with pytest.raises(CaseError):
         policy.decide({"claims": [{"id": "c1", "measure": "compute-vouchr"}]})
+
+
+def test_case_functions_decide_common_cases_themselves():
+    """The case function of a shape (codegen.generate_case) decides the common cases of several
+    claims -- exclusivity between claims for one project, yearly caps with prior awards --
+    itself: counted here, so that the lane's equality with the general path (above) cannot hold
+    only because it always declines.  (A policy of its own: the other tests have filled the
+    shared one's case functions up to their limit.)"""
+    from ordinance.engine.lane import _case_function
+    policy = ordinance.load_policy(bundled_policy_dir())
+    rng = random.Random(5)
+    applicant = {"kind": "enterprise", "annual_revenue": "8000萬"}
+    claims = []  # claims of the bundled cases that are eligible on their own
+    for claim in _claims_of_bundled_cases():
+        alone = decide_case(policy, {"applicant": applicant, "claims": [dict(claim, project="p1")]})
+        if alone is not None and alone.results[0].status == "eligible":
+            claims.append(claim)
+    assert len(claims) > 20
+    decided = superseded = 0
+    for i in range(600):
+        chosen = [dict(rng.choice(claims), id=f"c{j + 1}") for j in range(rng.randrange(2, 6))]
+        for claim in chosen:
+            claim["project"] = rng.choice(["p1", "p1", "p1", "p2"])
+        data = {"applicant": applicant, "claims": chosen,
+                "history": rng.sample(_PRIOR[:3], rng.randrange(0, 2))}
+        lane = decide_case(policy, data)
+        shape = tuple(c["measure"] for c in chosen)
+        function = policy.case_functions.get(shape) or _case_function(policy, shape)
+        if lane is None or function is None:
+            continue
+        from ordinance.engine.case import _plain_award, read_plain_facts
+        typed = {}
+        assert read_plain_facts(data["applicant"], policy.applicant_readers, typed)
+        history = [_plain_award(a, k, policy.programs) for k, a in enumerate(data["history"])]
+        with decimal.localcontext(ordinance.values.DECIMAL_CONTEXT):
+            results = function(typed, chosen, history)
+        if results is not None:
+            decided += 1
+            superseded += any(r.status == "superseded" for r in results)
+            assert [r.to_dict() for r in results] == [r.to_dict() for r in general(policy, data).results], data
+    assert decided > 80 and superseded > 8, (decided, superseded)

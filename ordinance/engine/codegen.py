@@ -931,6 +931,86 @@ class _TracedWriter(_MeasureWriter):
         return self.function("_traced", "env, node")
 
 
+class _CaseWriter:
+    """Writes a *case* function for one shape of case (the measures of its claims, in order): the
+    claims by their claim functions, then the rules that span them, unrolled for that shape.
+
+    For the common case only -- every claim eligible, the claims of an exclusivity group all for
+    one project, no prior award in a group -- it writes the exclusivity test as comparisons
+    between the group's claims and calls the general path's own pieces for the rest
+    (``supersede``, ``draw_pools``, the claim functions).  Anything else returns None, and the
+    lane decides claim by claim with the general rules.  A measure paying once or under a quota
+    has no case function.
+    """
+
+    def __init__(self, programs: list["MeasureProgram"], functions: list[Callable], kit: dict[str, Any]):
+        self.programs, self.functions, self.kit = programs, functions, kit
+        self.pool = _Pool()
+
+    def write(self) -> GeneratedRun:
+        programs, pool, kit = self.programs, self.pool, self.kit
+        n = len(programs)
+        eligible = pool.ref("eligible")
+        lines = []
+        for i, (program, function) in enumerate(zip(programs, self.functions)):
+            if program.cross_claim_steps & (kit["ONE_TIME"] | kit["QUOTA"]):
+                raise Unsupported("a measure paying once or under a quota")
+            lines += [f"_e{i} = {pool.ref(function)}(_A, _items[{i}], {i})", f"if _e{i} is None:", "    return None",
+                      f"_r{i} = _e{i}.result", f"if _r{i}.status != {eligible}:", "    return None"]
+        results = [f"_r{i}" for i in range(n)]
+        lines += [f"if _len({{{', '.join(r + '.claim' for r in results)}}}) != {n}:", "    return None"]
+        groups: dict[str, list[int]] = {}
+        for i, program in enumerate(programs):
+            if program.exclusive:
+                groups.setdefault(program.exclusive, []).append(i)
+        for group, members in groups.items():
+            values = {}
+            for i in members:
+                m = programs[i].measure
+                if m.benefit == "money" and m.amount is not None:
+                    values[i] = f"_r{i}.amount"
+                elif m.benefit == "assessed" and m.ceiling is not None:
+                    values[i] = f"_r{i}.ceiling"
+                else:
+                    raise Unsupported("a benefit exclusivity does not compare")
+            first = members[0]
+            lines.append(f"_p = _r{first}.project")  # (never None: a claim function declines without one)
+            for j in members[1:]:
+                lines += [f"if _r{j}.project != _p:", "    return None"]  # several projects: the general rules
+            lines += [f"if _history and _prior_in_group(_history, {pool.ref(group)}, _p):", "    return None"]
+            if len(members) > 1:  # the highest stands, the first of equals; the others are superseded
+                lines += [f"_w = _r{first}", f"_wv = {values[first]}"]
+                for j in members[1:]:
+                    lines += [f"if {values[j]} > _wv:", f"    _w = _r{j}", f"    _wv = {values[j]}"]
+                lines += [f"for _x in ({', '.join(f'_r{i}' for i in members)}):",
+                          "    if _x is not _w:", f"        _supersede(_x, _w.claim, {pool.ref(group)}, _p)"]
+        capped = [i for i, program in enumerate(programs) if program.pooled and program.measure.amount is not None]
+        if capped:
+            entries = ", ".join(f"_e{i}" for i in capped)
+            if any(programs[i].exclusive for i in capped):  # (a superseded claim draws on no pool)
+                lines.append(f"_capped = [_e for _e in ({entries}, ) if _e.result.status == {eligible}]")
+            else:
+                lines.append(f"_capped = [{entries}]")
+            lines += ["if _capped:", "    _draw(_capped, _history, _programs)"]
+        lines.append(f"return [{', '.join(results)}]")
+        for key in ("_supersede", "_prior_in_group", "_draw", "_programs"):
+            pool.values[key] = kit[key]
+        source = ("def _case(_A, _items, _history):\n    try:\n"
+                  + "\n".join("        " + line for line in lines) + "\n"
+                  "    except Exception:  # anything out of the ordinary: the lane decides claim by claim\n"
+                  "        return None\n")
+        return GeneratedRun(_build(source, "_case", pool), source, dict(pool.values))
+
+
+def generate_case(programs: list["MeasureProgram"], functions: list[Callable], kit: dict[str, Any]
+                  ) -> GeneratedRun | None:
+    """The case function of a shape of case (see :class:`_CaseWriter`), or None where it has none."""
+    try:
+        return _CaseWriter(programs, functions, kit).write()
+    except Unsupported:
+        return None
+
+
 def generate_traced(program: "MeasureProgram", kit: dict[str, Any]) -> GeneratedRun | None:
     """The traced function of ``program`` (see :class:`_TracedWriter`), or None where the closures
     must trace alone; ``kit`` holds what it calls (from :mod:`ordinance.engine.program`)."""
@@ -971,5 +1051,5 @@ def _written(writer: Callable[[], _MeasureWriter]) -> GeneratedRun | None:
         return None    # from being decided: the closures serve (tests/test_codegen.py requires the bundled ones)
 
 
-__all__ = ["GeneratedRun", "Unsupported", "compile_fast_expression", "generate_claim", "generate_express",
+__all__ = ["GeneratedRun", "Unsupported", "compile_fast_expression", "generate_case", "generate_claim", "generate_express",
            "generate_measure", "generate_traced"]

@@ -298,7 +298,7 @@ def _refuse(e: _Entry, why: dict[str, Any], step: str, note: str) -> None:
 def _apply_exclusivity(entries: list[_Entry], history: list[PriorAward]) -> None:
     by_key: dict[tuple[str, str], list[_Entry]] = {}
     for e in entries:
-        group = e.program.measure.exclusive
+        group = e.program.exclusive
         if group:
             project = e.result.project
             if project is not None:
@@ -329,15 +329,7 @@ def _apply_exclusivity(entries: list[_Entry], history: list[PriorAward]) -> None
         for e in eligible:
             if e is winner:
                 continue
-            result = e.result
-            result.status = "superseded"
-            result.amount = ZERO
-            result.ceiling = None
-            result.superseded_by = wid
-            result.reasons.append(reason(
-                "superseded", f"就高不重複：同一項目以申請{wid}（較高）為準",
-                f"not stacked (就高不重複): claim {wid} for the same project is higher",
-                winner=wid, group=group, project=project))
+            supersede(e.result, wid, group, project)
             if e.node is not None:
                 node = e.node.add(TraceNode(
                     "exclusivity", group, Label("就高不重複", "take the highest, do not stack"),
@@ -383,6 +375,26 @@ def _apply_exclusivity(entries: list[_Entry], history: list[PriorAward]) -> None
             winner.node.status, winner.node.result = wresult.status, wresult.amount
 
 
+def supersede(result: ClaimResult, winner: str, group: str, project: str) -> None:
+    """``result`` is superseded by the higher claim ``winner`` for the same project (就高不重複)."""
+    result.status = "superseded"
+    result.amount = ZERO
+    result.ceiling = None
+    result.superseded_by = winner
+    result.reasons.append({  # (as reason() words it, written out: a hot path)
+        "code": "superseded", "zh": f"就高不重複：同一項目以申請{winner}（較高）為準",
+        "en": f"not stacked (就高不重複): claim {winner} for the same project is higher",
+        "winner": winner, "group": group, "project": project})
+
+
+def prior_in_group(history: list[PriorAward], group: str, project: str | None) -> bool:
+    """Whether an award granted before is in ``group`` for ``project``."""
+    for a in history:
+        if a.group == group and a.project == project:
+            return True
+    return False
+
+
 def _group_reading(e: _Entry, group: str) -> list[str]:
     definition = e.program.policy.groups.get(group)
     if definition is None or definition.reading is None:
@@ -421,25 +433,33 @@ def _apply_pooled_caps(entries: list[_Entry], history: list[PriorAward],
                        programs: Mapping[str, MeasureProgram]) -> None:
     """Caps per project/product (ever or per year) and per entity-year, over claims and history."""
     capped = [e for e in entries if e.pooled and e.result.status == "eligible" and e.result.amount is not None]
-    if not capped:
-        return
+    if capped:
+        draw_pools(capped, history, programs)
+
+
+def draw_pools(capped: list[_Entry], history: list[PriorAward], programs: Mapping[str, MeasureProgram]) -> None:
+    """The caps that span awards for ``capped``, the eligible claims (in the case's order) that
+    have such caps and an amount: each draws on its pools in date order, after the prior awards."""
     if len(capped) == 1 and not history and capped[0].node is None:
         cap_alone(capped[0].result, capped[0].pooled)  # the common case: one claim, nothing granted before
         return
     used: dict[tuple[object, ...], Decimal] = {}  # by pool: granted before (history), then by earlier claims
     for award in history:
         program = programs.get(award.measure or "")
-        counted: set[tuple[object, ...]] = set()
-        for _, _, pool, scope in program.pooled if program is not None else ():
+        if program is None:
+            if award.pool:  # an award under another policy, named by its pool
+                key = (award.pool, award.date.year)
+                used[key] = used.get(key, ZERO) + award.amount
+            continue
+        counted = set()  # each pool once, however many of the measure's caps draw on it
+        for _, _, pool, scope in program.pooled:
             if award.pool and pool != award.pool:
                 continue
             key = _cap_key(pool, scope, award.date, award.project)
             if key is not None and key not in counted:
                 counted.add(key)
-                used[key] = used.get(key, ZERO) + award.amount
-        if award.pool and program is None:  # an award under another policy, named by its pool
-            key = (award.pool, award.date.year)
-            used[key] = used.get(key, ZERO) + award.amount
+                spent = used.get(key)
+                used[key] = award.amount if spent is None else spent + award.amount
     traced = capped[0].node is not None  # (the trace is on for every claim of a case, or for none)
     before_claims = dict(used) if traced else None
     if len(capped) > 1:

@@ -24,16 +24,17 @@ lane and the general path to the same answers.
 from __future__ import annotations
 
 import functools
+import operator
 from typing import TYPE_CHECKING, Any, Callable
 
 from .case import (_LIMIT, _PLAIN_CASE_KEYS, _PLAIN_DECIMAL, _Mismatch, _convert_text, _plain_award, convert_value,
                    read_plain_facts)
-from .codegen import GeneratedRun, generate_claim, generate_express
+from .codegen import GeneratedRun, generate_case, generate_claim, generate_express
 from .decision import ClaimResult, Decision
 from .evaluate import (_Entry, _getcontext, _setcontext, _thread_context, _validity, cap_alone, claim_result,
-                       span_claims)
+                       draw_pools, prior_in_group, span_claims, supersede)
 from .load import DEFAULT_LIMITS
-from .program import POOLED_CAPS, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, MeasureProgram, Outcome
+from .program import ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, MeasureProgram, Outcome
 from .. import types as T
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -166,6 +167,14 @@ def decide_case(policy: "Policy", data: Any, name: str = "<case>") -> Decision |
                 if award is None:
                     return None
                 history.append(award)
+        if len(claims) > 1:  # the case function of this shape of case, if the case is common
+            shape = tuple(map(_MEASURE, claims))  # (AttributeError for an item that is not a dict)
+            function = policy.case_functions.get(shape, _UNSET)
+            if function is _UNSET:
+                function = _case_function(policy, shape)
+            results = function(typed, claims, history) if function is not None else None
+            if results is not None:
+                return Decision(policy.id, policy.digest, case_id, results, policy.refs)
         entries: list[_Entry] = []
         steps = 0
         for i, item in enumerate(claims):
@@ -183,14 +192,47 @@ def decide_case(policy: "Policy", data: Any, name: str = "<case>") -> Decision |
         if len(entries) > 1 and len({e.result.claim for e in entries}) != len(entries):
             return None  # a claim id given twice: the general path says where
         span_claims(entries, history, policy.programs, steps)
-    except (_Mismatch, TypeError):
+    except (_Mismatch, TypeError, AttributeError):
         return None
     finally:
         _setcontext(saved)
     return Decision(policy.id, policy.digest, case_id, [e.result for e in entries], policy.refs)
 
 
+_MEASURE = operator.methodcaller("get", "measure")
+
+
 _MAX_CLAIMS = DEFAULT_LIMITS.max_claims
+#: at most this many shapes of case get a case function (each is a few kilobytes of code)
+_MAX_SHAPES = 512
+
+
+def _case_function(policy: "Policy", shape: tuple[Any, ...]) -> Callable | None:
+    """The case function of ``shape`` (the measures of a case's claims, as the case names them)
+    under ``policy``, made on first use and kept in ``policy.case_functions``, or None."""
+    if len(policy.case_functions) >= _MAX_SHAPES:
+        return None
+    generated = case_listing(policy, shape)
+    function = generated.fast if generated is not None else None
+    policy.case_functions[shape] = function
+    return function
+
+
+def case_listing(policy: "Policy", shape: tuple[Any, ...]) -> GeneratedRun | None:
+    """The case function of ``shape`` under ``policy``, with its source, or None."""
+    programs, functions = [], []
+    for measure in shape:
+        program = policy.programs.get(measure) if measure.__class__ is str else None
+        function = policy.claim_functions.get(measure, _UNSET) if program is not None else None
+        if function is _UNSET:
+            function = _claim_function(policy, measure)
+        if function is None:
+            return None
+        programs.append(program)
+        functions.append(function)
+    kit = {"_supersede": supersede, "_prior_in_group": prior_in_group, "_draw": draw_pools,
+           "_programs": policy.programs, "ONE_TIME": ONE_TIME, "QUOTA": QUOTA}
+    return generate_case(programs, functions, kit)
 
 
 def _claim_function(policy: "Policy", measure: Any) -> Callable | None:

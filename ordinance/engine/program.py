@@ -176,6 +176,7 @@ class MeasureProgram:
         self.first_day = max(starts) if starts else _dt.date.min
         self.last_day = min(ends) if ends else _dt.date.max
         self.key = measure.id  # how the policy names this program (qualified when ids clash)
+        self.exclusive = measure.exclusive  # its exclusivity group, if any
         #: whether a prior award under this measure must name its project (one-time awards,
         #: exclusivity and caps per project are counted per project)
         self.needs_project = bool(measure.one_time or measure.exclusive
