@@ -272,9 +272,11 @@ def test_generated_source_holds_no_rule_text():
 
 
 #: what the express functions add: reading plain data, naming the decimal context, filling a result
-_EXPRESS_ATTRIBUTES = _ATTRIBUTES | {"get", "items", "issuperset", "__class__", "add", "subtract", "multiply",
-                                     "divide", "minus", "abs"} | set(ClaimResult.__slots__) \
+_EXPRESS_ATTRIBUTES = _ATTRIBUTES | {"get", "items", "issuperset", "isascii", "__class__", "add", "subtract",
+                                     "multiply", "divide", "minus", "abs"} | set(ClaimResult.__slots__) \
     | {f.name for f in dataclasses.fields(Decision)}
+#: and what the claim and case functions add: an entry for the rules spanning claims
+_CLAIM_ATTRIBUTES = _EXPRESS_ATTRIBUTES | {"program", "result", "index", "pooled", "outcome", "node"}
 
 
 def test_express_source_holds_no_rule_text():
@@ -289,6 +291,25 @@ def test_express_source_holds_no_rule_text():
             assert audit(express.source, _EXPRESS_ATTRIBUTES) == [], (policy.id, program.measure.id)
             audited += 1
     assert audited >= 10
+
+
+def test_claim_and_case_sources_hold_no_rule_text():
+    from ordinance.engine.lane import case_listing, claim_listing
+
+    audited = cases = 0
+    for policy in _policies_to_audit():
+        programs = list(policy.programs.values())
+        for program in programs:
+            claim = claim_listing(policy, program)
+            if claim is not None:
+                assert audit(claim.source, _CLAIM_ATTRIBUTES) == [], (policy.id, program.measure.id)
+                audited += 1
+        for a, b in zip(programs, programs[1:] + programs[:1]):  # every measure in a shape of two, with its neighbour
+            case = case_listing(policy, (a.key, b.key, a.key))
+            if case is not None:
+                assert audit(case.source, _CLAIM_ATTRIBUTES) == [], (policy.id, a.key, b.key)
+                cases += 1
+    assert audited >= 19 and cases >= 10
 
 
 def test_traced_source_holds_no_rule_text():

@@ -126,21 +126,30 @@ def convert_value(value: Any, t: Type) -> Any:
     return _convert_slow(value, t)
 
 
+#: amounts written with a unit (``800萬``) as read before, by type name: a case repeats few of them
+UNIT_TEXTS: dict[str, dict[str, Decimal]] = {"money": {}, "number": {}}
+
+
 def converter_for(t: Type) -> Callable[[Any], Any]:
     """``convert_value(·, t)`` specialised to ``t``: the shapes JSON and YAML give most are taken
     first, everything else goes to :func:`convert_value` (so the results are the same)."""
     name = t.name
     if name in ("money", "number"):
         low = 0 if name == "money" else -_LIMIT + 1
+        texts = UNIT_TEXTS[name]
 
         def decimal_value(value: Any) -> Any:
             cls = value.__class__
-            if cls is str:
-                if _PLAIN_DECIMAL(value):
-                    return Decimal(value)
-                if len(value) <= 64:
-                    return _convert_text(value, name)
-            elif cls is int and low <= value < _LIMIT:
+            if cls is str and len(value) <= 64:
+                if value.isascii():
+                    return Decimal(value) if _PLAIN_DECIMAL(value) else _convert_text(value, name)
+                known = texts.get(value)  # 800萬, 3.5億元: remembered (a case repeats few of them)
+                if known is None:
+                    known = Decimal(value) if _PLAIN_DECIMAL(value) else _convert_text(value, name)
+                    if len(texts) < 4096:
+                        texts[value] = known
+                return known
+            if cls is int and low <= value < _LIMIT:
                 return Decimal(value)
             return convert_value(value, t)
         return decimal_value

@@ -565,7 +565,23 @@ class _ExpressWriter(_MeasureWriter):
         if self.program.rank is not None or self.program.cross_claim_steps & ~self.kit["POOLED_CAPS"]:
             raise Unsupported("a measure the express lane never takes")
 
+    #: what the function refers to from the lane's kit
+    kit_keys = ("_validity", "_ctx", "_getcontext", "_setcontext", "_new", "_text", "_convert_value", "_DATE",
+                "_plain", "_LIMIT", "_program", "_dates")
+    #: whether the function enters the engine's decimal context when some arithmetic reads it
+    switches_context = True
+
     def write(self) -> GeneratedRun:
+        statements = self.statements()
+        source = (f"def {self.name}({self.parameters}):\n"
+                  "    try:\n"
+                  + "\n".join(statements) + "\n"
+                  "    except Exception:  # anything out of the ordinary: the lane decides the usual way\n"
+                  "        return None\n")
+        return GeneratedRun(_build(source, self.name, self.pool), source, dict(self.pool.values))
+
+    def statements(self) -> list[str]:
+        """The function's statements, as they stand inside its ``try:`` (indented by 8)."""
         program, m, pool = self.program, self.measure, self.pool
         self.check_supported()
         self.body()
@@ -577,26 +593,21 @@ class _ExpressWriter(_MeasureWriter):
         body, self.lines = self.lines, []
         self._prologue()
         prologue, self.lines = self.lines, []
-        for key in (self.settles, "_validity", "_ctx", "_getcontext", "_setcontext", "_new", "_text",
-                    "_convert_value", "_DATE", "_plain", "_LIMIT", "_program", "_dates"):
+        for key in (self.settles, *self.kit_keys) if self.settles else self.kit_keys:
             pool.values[key] = self.kit[key]
         pool.values["_CENT"] = V.CENT
         pool.values["_C"] = _ENGINE_CONTEXT
-        validity = [f"if not ({pool.ref(program.first_day)} <= _day <= {pool.ref(program.last_day)}):",
-                    "    _o = _validity(_program, _day, None)",
-                    f"    return None if _o is None else {self.refused('_o')}"]
-        if self.needs_context:  # some arithmetic reads the current context: make it the engine's
-            core = (["        _saved = _getcontext()", "        _setcontext(_ctx())", "        try:"]
+        validity = self.validity(f"not ({pool.ref(program.first_day)} <= _day <= {pool.ref(program.last_day)})")
+        if self.needs_context and self.switches_context:  # some arithmetic reads the current context
+            return (prologue + ["        _saved = _getcontext()", "        _setcontext(_ctx())", "        try:"]
                     + ["            " + line for line in validity] + body
                     + ["        finally:", "            _setcontext(_saved)"])
-        else:  # every operation names its context: the caller's is never read
-            core = ["        " + line for line in validity] + [line[4:] for line in body]
-        source = (f"def {self.name}({self.parameters}):\n"
-                  "    try:\n"
-                  + "\n".join(prologue + core) + "\n"
-                  "    except Exception:  # anything out of the ordinary: the lane decides the usual way\n"
-                  "        return None\n")
-        return GeneratedRun(_build(source, self.name, pool), source, dict(pool.values))
+        return prologue + ["        " + line for line in validity] + [line[4:] for line in body]
+
+    def validity(self, outside: str) -> list[str]:
+        """The validity test: inside the first and last day of every window, or the windows decide."""
+        return [f"if {outside}:", "    _o = _validity(_program, _day, None)",
+                f"    return None if _o is None else {self.refused('_o')}"]
 
     def finish(self, ceiling: str, duration: str) -> None:
         """The end of the body: the caps spanning awards, as ``cap_alone``, then the Decision."""
@@ -722,9 +733,12 @@ class _ExpressWriter(_MeasureWriter):
             name = t.name
             if name in ("money", "number"):  # the shapes converter_for takes first, inline
                 low = pool.ref(0 if name == "money" else -self.kit["_LIMIT"] + 1)
-                self.emit(f"if {var}.__class__ is {pool.ref(str)}:")  # (text: remembered as converter_for does)
+                self.emit(f"if {var}.__class__ is {pool.ref(str)}:")  # text, read as converter_for reads it
+                self.emit(f"if {var}.isascii():", 1)
                 self.emit(f"{var} = _D({var}) if _plain({var}) else _text({var}, {pool.ref(name)}) "
-                          f"if _len({var}) <= 64 else {convert}({var})", 1)
+                          f"if _len({var}) <= 64 else {convert}({var})", 2)
+                self.emit("else:", 1)  # 800萬: as read before, or by the converter (which remembers it)
+                self.emit(f"{var} = {pool.ref(self.kit['UNIT_TEXTS'][name])}.get({var}) or {convert}({var})", 2)
                 self.emit(f"elif {var}.__class__ is {pool.ref(int)} and {low} <= {var} < _LIMIT:")
                 self.emit(f"{var} = _D({var})", 1)
                 self.emit(f"elif {var} is None:")
@@ -778,19 +792,25 @@ class _ClaimWriter(_ExpressWriter):
             if source == "_ap":  # the lane typed the applicant: read by full name
                 read[full] = ("_A", key, t, reader)
 
+    def pooled(self) -> str:
+        """The caps spanning awards: ``(cap, limit, the key of its pool)`` each, as
+        ``evaluate.pool_keys`` gives them, or None."""
+        program, pool = self.program, self.pool
+        if not program.pooled:
+            return "None"
+        items = []
+        for cap, _fn, p, scope in program.pooled:
+            if scope == self.kit["SCOPE_ENTITY_YEAR"]:
+                key = f"({pool.ref(p)}, _day.year)"
+            else:  # per project or product, ever or per year
+                year = ", _day.year" if scope == self.kit["SCOPE_PROJECT_YEAR"] else ""
+                key = f"(({pool.ref(p)}, _project{year}) if _project is not None else None)"
+            items.append(f"({pool.ref(cap)}, {self.expression(cap.limit)}, {key})")
+        return f"[{', '.join(items)}]"
+
     def finish(self, ceiling: str, duration: str) -> None:
         program, m, pool = self.program, self.measure, self.pool
-        pooled = "None"
-        if program.pooled:  # (cap, limit, the key of its pool), as evaluate.pool_keys gives them
-            items = []
-            for cap, _fn, p, scope in program.pooled:
-                if scope == self.kit["SCOPE_ENTITY_YEAR"]:
-                    key = f"({pool.ref(p)}, _day.year)"
-                else:  # per project or product, ever or per year
-                    year = ", _day.year" if scope == self.kit["SCOPE_PROJECT_YEAR"] else ""
-                    key = f"(({pool.ref(p)}, _project{year}) if _project is not None else None)"
-                items.append(f"({pool.ref(cap)}, {self.expression(cap.limit)}, {key})")
-            pooled = f"[{', '.join(items)}]"
+        pooled = self.pooled()
         rank = self.expression(m.quota.rank_by) if program.rank is not None else "None"
         self.result("_a" if m.amount is not None else "None", ceiling, duration, rank)
         entry = {"program": "_program", "result": "_r", "index": "_i", "pooled": pooled, "outcome": "None",
@@ -931,32 +951,66 @@ class _TracedWriter(_MeasureWriter):
         return self.function("_traced", "env, node")
 
 
+class _InlineClaimWriter(_ClaimWriter):
+    """The statements of a claim function, for claim ``index`` of a case function: inline, with
+    no call and no entry -- the result left in ``_r{index}``, the caps spanning awards in
+    ``_pl{index}``.  A claim refused, or outside the first and last day of its windows, ends the
+    case function with None (the lane then decides claim by claim).  Written inside the engine's
+    decimal context (the lane enters it)."""
+
+    kit_keys = tuple(k for k in _ExpressWriter.kit_keys if k != "_program")
+    settles = ""
+    switches_context = False
+
+    def __init__(self, program: "MeasureProgram", policy: Any, kit: dict[str, Any], pool: _Pool, index: int):
+        super().__init__(program, policy, kit)
+        self.pool, self.index = pool, index
+
+    def refused(self, outcome: str) -> str:
+        return "None"
+
+    def default_id(self) -> str:
+        return self.pool.ref(f"claim-{self.index + 1}")
+
+    def validity(self, outside: str) -> list[str]:
+        return [f"if {outside}:", "    return None"]
+
+    def finish(self, ceiling: str, duration: str) -> None:
+        m, i = self.measure, self.index
+        pooled = self.pooled()
+        rank = self.expression(m.quota.rank_by) if self.program.rank is not None else "None"
+        self.result("_a" if m.amount is not None else "None", ceiling, duration, rank)
+        self.emit(f"_r{i} = _r")
+        self.emit(f"_pl{i} = {pooled}")
+
+    def statements(self) -> list[str]:
+        return [f"        _item = _items[{self.index}]"] + super().statements()
+
+
 class _CaseWriter:
     """Writes a *case* function for one shape of case (the measures of its claims, in order): the
-    claims by their claim functions, then the rules that span them, unrolled for that shape.
+    claims inline (:class:`_InlineClaimWriter`), then the rules that span them, unrolled for that
+    shape.
 
     For the common case only -- every claim eligible, the claims of an exclusivity group all for
     one project, no prior award in a group -- it writes the exclusivity test as comparisons
     between the group's claims and calls the general path's own pieces for the rest
-    (``supersede``, ``draw_pools``, the claim functions).  Anything else returns None, and the
-    lane decides claim by claim with the general rules.  A measure paying once or under a quota
-    has no case function.
+    (``supersede``, ``draw_pools``).  Anything else returns None, and the lane decides claim by
+    claim with the general rules.  A measure paying once or under a quota has no case function.
     """
 
-    def __init__(self, programs: list["MeasureProgram"], functions: list[Callable], kit: dict[str, Any]):
-        self.programs, self.functions, self.kit = programs, functions, kit
+    def __init__(self, programs: list["MeasureProgram"], policy: Any, kit: dict[str, Any]):
+        self.programs, self.policy, self.kit = programs, policy, kit
         self.pool = _Pool()
 
     def write(self) -> GeneratedRun:
         programs, pool, kit = self.programs, self.pool, self.kit
         n = len(programs)
-        eligible = pool.ref("eligible")
         lines = []
-        for i, (program, function) in enumerate(zip(programs, self.functions)):
+        for i, program in enumerate(programs):
             if program.cross_claim_steps & (kit["ONE_TIME"] | kit["QUOTA"]):
                 raise Unsupported("a measure paying once or under a quota")
-            lines += [f"_e{i} = {pool.ref(function)}(_A, _items[{i}], {i})", f"if _e{i} is None:", "    return None",
-                      f"_r{i} = _e{i}.result", f"if _r{i}.status != {eligible}:", "    return None"]
+            lines += [line[8:] for line in _InlineClaimWriter(program, self.policy, kit, pool, i).statements()]
         results = [f"_r{i}" for i in range(n)]
         lines += [f"if _len({{{', '.join(r + '.claim' for r in results)}}}) != {n}:", "    return None"]
         groups: dict[str, list[int]] = {}
@@ -974,7 +1028,7 @@ class _CaseWriter:
                 else:
                     raise Unsupported("a benefit exclusivity does not compare")
             first = members[0]
-            lines.append(f"_p = _r{first}.project")  # (never None: a claim function declines without one)
+            lines.append(f"_p = _r{first}.project")  # (never None: an exclusive claim without one ends above)
             for j in members[1:]:
                 lines += [f"if _r{j}.project != _p:", "    return None"]  # several projects: the general rules
             lines += [f"if _history and _prior_in_group(_history, {pool.ref(group)}, _p):", "    return None"]
@@ -985,12 +1039,13 @@ class _CaseWriter:
                 lines += [f"for _x in ({', '.join(f'_r{i}' for i in members)}):",
                           "    if _x is not _w:", f"        _supersede(_x, _w.claim, {pool.ref(group)}, _p)"]
         capped = [i for i, program in enumerate(programs) if program.pooled and program.measure.amount is not None]
-        if capped:
-            entries = ", ".join(f"_e{i}" for i in capped)
-            if any(programs[i].exclusive for i in capped):  # (a superseded claim draws on no pool)
-                lines.append(f"_capped = [_e for _e in ({entries}, ) if _e.result.status == {eligible}]")
+        if capped:  # (date, result, caps, node) of each claim drawing on pools; a superseded one draws on none
+            eligible = pool.ref("eligible")
+            items = [f"(_r{i}.date, _r{i}, _pl{i}, None)" for i in capped]
+            if any(programs[i].exclusive for i in capped):
+                lines.append(f"_capped = [_t for _t in ({', '.join(items)}, ) if _t[1].status == {eligible}]")
             else:
-                lines.append(f"_capped = [{entries}]")
+                lines.append(f"_capped = [{', '.join(items)}]")
             lines += ["if _capped:", "    _draw(_capped, _history, _programs)"]
         lines.append(f"return [{', '.join(results)}]")
         for key in ("_supersede", "_prior_in_group", "_draw", "_programs"):
@@ -1002,13 +1057,10 @@ class _CaseWriter:
         return GeneratedRun(_build(source, "_case", pool), source, dict(pool.values))
 
 
-def generate_case(programs: list["MeasureProgram"], functions: list[Callable], kit: dict[str, Any]
-                  ) -> GeneratedRun | None:
-    """The case function of a shape of case (see :class:`_CaseWriter`), or None where it has none."""
-    try:
-        return _CaseWriter(programs, functions, kit).write()
-    except Unsupported:
-        return None
+def generate_case(programs: list["MeasureProgram"], policy: Any, kit: dict[str, Any]) -> GeneratedRun | None:
+    """The case function of a shape of case, the measures of its claims ``programs`` under
+    ``policy`` (see :class:`_CaseWriter`), or None where it has none."""
+    return _written(lambda: _CaseWriter(programs, policy, kit))
 
 
 def generate_traced(program: "MeasureProgram", kit: dict[str, Any]) -> GeneratedRun | None:

@@ -432,16 +432,19 @@ def _exhausted_reason(scope: str) -> dict[str, Any]:
 def _apply_pooled_caps(entries: list[_Entry], history: list[PriorAward],
                        programs: Mapping[str, MeasureProgram]) -> None:
     """Caps per project/product (ever or per year) and per entity-year, over claims and history."""
-    capped = [e for e in entries if e.pooled and e.result.status == "eligible" and e.result.amount is not None]
+    capped = [(e.result.date, e.result, e.pooled, e.node) for e in entries
+              if e.pooled and e.result.status == "eligible" and e.result.amount is not None]
     if capped:
         draw_pools(capped, history, programs)
 
 
-def draw_pools(capped: list[_Entry], history: list[PriorAward], programs: Mapping[str, MeasureProgram]) -> None:
+def draw_pools(capped: list[tuple[_dt.date, ClaimResult, list, TraceNode | None]], history: list[PriorAward],
+               programs: Mapping[str, MeasureProgram]) -> None:
     """The caps that span awards for ``capped``, the eligible claims (in the case's order) that
-    have such caps and an amount: each draws on its pools in date order, after the prior awards."""
-    if len(capped) == 1 and not history and capped[0].node is None:
-        cap_alone(capped[0].result, capped[0].pooled)  # the common case: one claim, nothing granted before
+    have such caps and an amount, each as ``(date, result, its caps with their pools' keys, trace
+    node)``: each draws on its pools in date order, after the prior awards."""
+    if len(capped) == 1 and not history and capped[0][3] is None:
+        cap_alone(capped[0][1], capped[0][2])  # the common case: one claim, nothing granted before
         return
     used: dict[tuple[object, ...], Decimal] = {}  # by pool: granted before (history), then by earlier claims
     for award in history:
@@ -460,14 +463,13 @@ def draw_pools(capped: list[_Entry], history: list[PriorAward], programs: Mappin
                 counted.add(key)
                 spent = used.get(key)
                 used[key] = award.amount if spent is None else spent + award.amount
-    traced = capped[0].node is not None  # (the trace is on for every claim of a case, or for none)
+    traced = capped[0][3] is not None  # (the trace is on for every claim of a case, or for none)
     before_claims = dict(used) if traced else None
     if len(capped) > 1:
-        capped.sort(key=_DATE_ORDER)  # (stable: claims of one date stay in the case's order)
-    for e in capped:
-        result = e.result
+        capped.sort(key=_DATE)  # (stable: claims of one date stay in the case's order)
+    for _, result, pooled, node in capped:
         exhausted: str | None = None
-        for cap, limit, key in e.pooled:
+        for cap, limit, key in pooled:
             if key is None:  # no project named: the cap bounded this claim alone (see its cap step)
                 continue
             spent = used.get(key)
@@ -483,12 +485,11 @@ def draw_pools(capped: list[_Entry], history: list[PriorAward], programs: Mappin
                 before = before_claims.get(key, ZERO)  # type: ignore[union-attr]
                 earlier = (spent or ZERO) - before
                 if cap.per == "entity-year" or before or earlier:
-                    e.node.add(_pooled_cap_node(cap, result, limit, before, earlier, remaining, asked, grant))
+                    node.add(_pooled_cap_node(cap, result, limit, before, earlier, remaining, asked, grant))
             if not grant and asked > ZERO:
                 exhausted = cap.per
             result.amount = grant
         granted = result.amount
-        pooled = e.pooled
         for key in ((pooled[0][2],) if len(pooled) == 1 else dict.fromkeys([k for _, _, k in pooled])):
             if key is not None:  # what this claim was granted counts against each pool it draws from, once
                 spent = used.get(key)
@@ -496,7 +497,7 @@ def draw_pools(capped: list[_Entry], history: list[PriorAward], programs: Mappin
         if exhausted is not None:
             result.reasons.append(_exhausted_reason(exhausted))
         if traced:
-            e.node.result = result.amount
+            node.result = result.amount
 
 
 def pool_keys(pooled_caps: list[tuple[Any, Decimal, str, int]], day: _dt.date, project: str | None
@@ -507,7 +508,7 @@ def pool_keys(pooled_caps: list[tuple[Any, Decimal, str, int]], day: _dt.date, p
 
 
 #: claims in date order
-_DATE_ORDER = operator.attrgetter("result.date")
+_DATE = operator.itemgetter(0)
 
 
 def cap_alone(result: ClaimResult, pooled: list[tuple[Any, ...]]) -> None:

@@ -27,8 +27,8 @@ import functools
 import operator
 from typing import TYPE_CHECKING, Any, Callable
 
-from .case import (_LIMIT, _PLAIN_CASE_KEYS, _PLAIN_DECIMAL, _Mismatch, _convert_text, _plain_award, convert_value,
-                   read_plain_facts)
+from .case import (_LIMIT, _PLAIN_CASE_KEYS, _PLAIN_DECIMAL, UNIT_TEXTS, _Mismatch, _convert_text, _plain_award,
+                   convert_value, read_plain_facts)
 from .codegen import GeneratedRun, generate_case, generate_claim, generate_express
 from .decision import ClaimResult, Decision
 from .evaluate import (_Entry, _getcontext, _setcontext, _thread_context, _validity, cap_alone, claim_result,
@@ -220,19 +220,15 @@ def _case_function(policy: "Policy", shape: tuple[Any, ...]) -> Callable | None:
 
 def case_listing(policy: "Policy", shape: tuple[Any, ...]) -> GeneratedRun | None:
     """The case function of ``shape`` under ``policy``, with its source, or None."""
-    programs, functions = [], []
+    programs = []
     for measure in shape:
         program = policy.programs.get(measure) if measure.__class__ is str else None
-        function = policy.claim_functions.get(measure, _UNSET) if program is not None else None
-        if function is _UNSET:
-            function = _claim_function(policy, measure)
-        if function is None:
+        if program is None:
             return None
         programs.append(program)
-        functions.append(function)
-    kit = {"_supersede": supersede, "_prior_in_group": prior_in_group, "_draw": draw_pools,
-           "_programs": policy.programs, "ONE_TIME": ONE_TIME, "QUOTA": QUOTA}
-    return generate_case(programs, functions, kit)
+    kit = dict(_kit(policy, programs[0]), _supersede=supersede, _prior_in_group=prior_in_group, _draw=draw_pools,
+               _programs=policy.programs, ONE_TIME=ONE_TIME, QUOTA=QUOTA)
+    return generate_case(programs, policy, kit)
 
 
 def _claim_function(policy: "Policy", measure: Any) -> Callable | None:
@@ -284,4 +280,4 @@ def _kit(policy: "Policy", program: MeasureProgram) -> dict[str, Any]:
             "_new": object.__new__, "_text": _convert_text, "_convert_value": convert_value, "_DATE": _DATE,
             "_plain": _PLAIN_DECIMAL, "_LIMIT": _LIMIT, "_program": program, "_dates": policy.express_dates,
             "POOLED_CAPS": POOLED_CAPS, "CASE_KEYS": _PLAIN_CASE_KEYS, "ClaimResult": ClaimResult,
-            "SCOPE_ENTITY_YEAR": SCOPE_ENTITY_YEAR, "SCOPE_PROJECT_YEAR": SCOPE_PROJECT_YEAR}
+            "SCOPE_ENTITY_YEAR": SCOPE_ENTITY_YEAR, "SCOPE_PROJECT_YEAR": SCOPE_PROJECT_YEAR, "UNIT_TEXTS": UNIT_TEXTS}
