@@ -365,3 +365,20 @@ def test_case_functions_decide_common_cases_themselves():
             superseded += any(r.status == "superseded" for r in results)
             assert [r.to_dict() for r in results] == [r.to_dict() for r in general(policy, data).results], data
     assert decided > 80 and superseded > 8, (decided, superseded)
+
+
+def test_case_functions_are_bounded(monkeypatch):
+    """Case functions exist for shapes of at most eight claims, and for at most _MAX_SHAPES
+    shapes per policy: beyond either, the lane decides claim by claim, with the same answers."""
+    import ordinance.engine.lane as lane
+    policy = ordinance.load_policy(bundled_policy_dir())
+    claim = {"measure": "compute-voucher", "date": "2025-06-01", "compute_spend": "100萬", "service_qualified": True}
+    applicant = {"kind": "enterprise", "annual_revenue": "8000萬"}
+    nine = {"applicant": applicant, "claims": [dict(claim, id=f"c{i}") for i in range(9)]}
+    assert decide_case(policy, nine).to_json() == general(policy, nine).to_json()
+    assert all(len(shape) <= 8 for shape in policy.case_functions) and policy.claim_functions
+    monkeypatch.setattr(lane, "_MAX_SHAPES", len(policy.case_functions) + 1)
+    for n in (2, 3, 4):
+        data = {"applicant": applicant, "claims": [dict(claim, id=f"c{i}") for i in range(n)]}
+        assert decide_case(policy, data).to_json() == general(policy, data).to_json()
+    assert len(policy.case_functions) == lane._MAX_SHAPES

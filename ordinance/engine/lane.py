@@ -167,7 +167,7 @@ def decide_case(policy: "Policy", data: Any, name: str = "<case>") -> Decision |
                 if award is None:
                     return None
                 history.append(award)
-        if len(claims) > 1:  # the case function of this shape of case, if the case is common
+        if 1 < len(claims) <= _MAX_SHAPE_CLAIMS:  # the case function of this shape of case, for the common case
             shape = tuple(map(_MEASURE, claims))  # (AttributeError for an item that is not a dict)
             function = policy.case_functions.get(shape, _UNSET)
             if function is _UNSET:
@@ -203,8 +203,9 @@ _MEASURE = operator.methodcaller("get", "measure")
 
 
 _MAX_CLAIMS = DEFAULT_LIMITS.max_claims
-#: at most this many shapes of case get a case function (each is a few kilobytes of code)
-_MAX_SHAPES = 512
+#: at most this many shapes of case get a case function, of at most this many claims (some 85
+#: lines, 1 ms to write and compile and 4 KB of code per claim); the others take the claim functions
+_MAX_SHAPES, _MAX_SHAPE_CLAIMS = 128, 8
 
 
 def _case_function(policy: "Policy", shape: tuple[Any, ...]) -> Callable | None:
