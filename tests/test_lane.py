@@ -326,14 +326,16 @@ def test_policy_decide_is_evaluate_without_the_trace(policy):
         policy.decide({"claims": [{"id": "c1", "measure": "compute-vouchr"}]})
 
 
-def test_case_functions_decide_common_cases_themselves():
+def test_case_functions_decide_common_cases_themselves(monkeypatch):
     """The case function of a shape (codegen.generate_case) decides the common cases of several
     claims -- exclusivity between claims for one project, yearly caps with prior awards --
     itself: counted here, so that the lane's equality with the general path (above) cannot hold
     only because it always declines.  (A policy of its own: the other tests have filled the
     shared one's case functions up to their limit.)"""
+    import ordinance.engine.lane as lane
     from ordinance.engine.lane import _case_function
     policy = ordinance.load_policy(bundled_policy_dir())
+    monkeypatch.setattr(lane, "_MAX_SHAPES", 10_000)  # (the bound has a test of its own)
     rng = random.Random(5)
     applicant = {"kind": "enterprise", "annual_revenue": "8000萬"}
     claims = []  # claims of the bundled cases that are eligible on their own
