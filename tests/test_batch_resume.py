@@ -291,3 +291,43 @@ def test_an_output_through_a_symbolic_link_keeps_the_link(tmp_path):
     source = ROOT / "examples" / "batch" / "hit-products.jsonl"  # quotas: the output is rewritten
     assert invoke("batch", str(source), "--out", str(link)).exit_code == 0
     assert link.is_symlink() and b"quota-exceeded" in real.read_bytes()
+
+
+def _processes_reading(path: Path) -> list[int]:
+    """The live processes whose command line names ``path`` (a batch run and its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if str(path).encode() in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the processes left in /proc")
+def test_workers_end_when_the_batch_process_is_killed(tmp_path):
+    """SIGKILL of the batch process (here by the test hook, at its 3,000th case, with --jobs 2)
+    ends its workers too: they would otherwise wait on their task queue forever."""
+    import time
+
+    source = tmp_path / "many.jsonl"
+    source.write_text("".join(json.dumps(voucher(f"v{i}", f"{i}.5萬"), ensure_ascii=False) + "\n"
+                              for i in range(20_000)), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "ORDINANCE_DEBUG"}
+    env[HOOK] = "sigkill:3000"
+    with open(tmp_path / "stderr", "wb") as stderr:  # (not a pipe: a worker left behind would hold it open)
+        proc = subprocess.run([SCRIPT, "batch", str(source), "--out", str(tmp_path / "out.jsonl"), "--jobs", "2"],
+                              stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == -9, (tmp_path / "stderr").read_text()
+    deadline = time.monotonic() + 30
+    while _processes_reading(source) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = _processes_reading(source)
+    for pid in left:  # (so that a failure leaves nothing running)
+        os.kill(pid, 9)
+    assert left == []

@@ -51,6 +51,7 @@ import hashlib
 import io
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import signal
@@ -824,11 +825,31 @@ class _Stop:
 
 
 def _init_pool_worker(options: Options) -> None:
-    """A worker leaves interruptions to the parent, which stops between cases and shuts it down."""
+    """A worker leaves interruptions to the parent, which stops between cases and shuts it down;
+    if the parent dies without doing so (SIGKILL), the worker ends too."""
+    parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _end_with_parent(parent)
     init_worker(options)
     gc.freeze()  # the policy, inherited from the parent, is not walked by every collection (nor copied)
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this worker when its parent dies without shutting it down (SIGKILL): a thread waits on
+    the parent's sentinel (readable once the parent is gone).  A worker of a pool waits for tasks
+    on a pipe whose writing end it inherited too, so it would never see the parent go."""
+    process = multiprocessing.parent_process()
+    if process is None or os.getppid() != parent:  # pragma: no cover - not a worker, or already orphaned
+        if process is not None:
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([process.sentinel])
+        os._exit(1)  # (nothing of the worker's is worth finishing: the parent writes every record)
+
+    threading.Thread(target=watch, name="ordinance-parent-watch", daemon=True).start()
 
 
 def _write_all(f, data: bytes) -> int:
