@@ -131,20 +131,24 @@ def _fast_paths_agree(loaded) -> None:
     against the closures)."""
     from ordinance.engine.case import read_plain_case
     from ordinance.engine.evaluate import evaluate_case
-    from ordinance.engine.lane import decide_single
+    from ordinance.engine.lane import decide_case, decide_single
 
     policy, data = _policy(), loaded.data
     plain = read_plain_case(data, policy, "case.yaml")
     lane = _outcome(decide_single, policy, data, "case.yaml")
+    case_lane = _outcome(decide_case, policy, data, "case.yaml")
     read = _outcome(read_case, data, policy, "case.yaml", loaded)
     if read[0] == "error":
-        assert plain is None and lane == ("ok", None), f"a fast path accepted a case read_case refuses: {read[1]}"
+        assert plain is None and lane == ("ok", None) and case_lane == ("ok", None), \
+            f"a fast path accepted a case read_case refuses: {read[1]}"
         return
     assert plain is None or plain == read[1], "the plain reader and read_case read the case differently"
     off = _outcome(evaluate_case, policy, read[1], False)
     on = _outcome(evaluate_case, policy, read[1], True)
     if lane[1] is not None:
         assert lane == off, f"the lane and the general path disagree: {lane} / {off}"
+    if case_lane[1] is not None:
+        assert case_lane == off, f"the case lane and the general path disagree: {case_lane} / {off}"
     if off[0] == "ok" and on[0] == "ok":
         traced = on[1].to_dict()
         for result in traced["results"]:
