@@ -8,6 +8,12 @@ measure, the source of one Python function that computes what
 path (conditions, tables, named values, amount, caps per claim, cent rounding, the limits of
 the caps that span claims, the quota's key) with no call per node, and compiles it once.
 
+The same body is written in other frames too: the *traced* function (the same steps, recorded
+in the claim's trace), and for the express lane (:mod:`ordinance.engine.lane`) the *express*
+function (a one-claim case from its plain data to its Decision), the *claim* function (one
+claim of a larger case, to its entry for the rules spanning claims) and the *case* function
+(a shape of case: its claims inline, then the rules spanning them, for the common case).
+
 Safety: rule text never becomes code.  Every literal, fact name, table and constant enters the
 generated source as a *reference* to a value in the function's namespace (``_k3``), never as
 text; generated identifiers are ``_v0``, ``_t1_0`` and the like; operators come from a fixed

@@ -131,11 +131,13 @@ def decide_case(policy: "Policy", data: Any, name: str = "<case>") -> Decision |
     """The decision on ``data`` (plain data, trace off, no ``as_of``) with any number of claims
     and prior awards, or None to take the general path.
 
-    The applicant's facts are read once; each claim by its measure's claim function
-    (:func:`~ordinance.engine.codegen.generate_claim`: the express function's reading, validity
-    and body, to an entry); then the rules that span claims, the general path's own
-    (:func:`~ordinance.engine.evaluate.span_claims`).  It declines as :func:`decide_single` does,
-    and for a claim id given twice.
+    The applicant's facts and the prior awards are read once.  A case of two to eight claims
+    first goes to the *case function* of its shape (:func:`~ordinance.engine.codegen.generate_case`:
+    the claims inline, the rules spanning them unrolled, for the common case).  Otherwise each
+    claim goes to its measure's claim function (:func:`~ordinance.engine.codegen.generate_claim`:
+    the express function's reading, validity and body, to an entry), then the rules that span
+    claims, the general path's own (:func:`~ordinance.engine.evaluate.span_claims`).  It declines
+    as :func:`decide_single` does, and for a claim id given twice.
     """
     if data.__class__ is not dict or not _PLAIN_CASE_KEYS.issuperset(data):
         return None
