@@ -384,3 +384,34 @@ def test_case_functions_are_bounded(monkeypatch):
         data = {"applicant": applicant, "claims": [dict(claim, id=f"c{i}") for i in range(n)]}
         assert decide_case(policy, data).to_json() == general(policy, data).to_json()
     assert len(policy.case_functions) == lane._MAX_SHAPES
+
+
+def test_the_lane_agrees_under_several_policies(tmp_path):
+    """Two policies loaded together (measures `grant` and `b:grant`, one exclusivity group name
+    in each, a yearly cap): random cases of two to four claims decide alike through `decide`
+    and the general path, and case functions took part."""
+    from policy_factory import write_policy
+
+    rule = """\
+        article: 一
+        measures:
+          - id: grant
+            title: grant
+            facts: {claim.spend: {type: money}}
+            amount: claim.spend
+            caps:
+              - {id: yearly, per: entity-year, limit: 100萬}
+            exclusive: g
+        """
+    groups = "groups:\n  g:\n    zh: 就高\n    en: highest\n"
+    policy = ordinance.load_policy([write_policy(tmp_path / name, {"r": rule}, id=name, extra=groups)
+                                    for name in ("a", "b")])
+    assert list(policy.programs) == ["grant", "b:grant"]
+    rng = random.Random(1)
+    for i in range(300):
+        claims = [{"id": f"c{j}", "measure": rng.choice(["grant", "b:grant"]), "date": "2025-06-01",
+                   "project": rng.choice(["x", "y"]), "spend": f"{rng.randrange(1, 90)}萬"}
+                  for j in range(rng.randrange(2, 5))]
+        data = {"case": f"k{i}", "claims": claims}
+        assert policy.decide(data).to_json() == general(policy, data).to_json(), data
+    assert any(policy.case_functions.values())
