@@ -635,11 +635,7 @@ class _ExpressWriter(_MeasureWriter):
         decision = {"policy_id": pool.ref(policy.id), "policy_digest": pool.ref(policy.digest), "case": "_case",
                     "results": "[_r]", "policies": pool.ref(policy.refs), "as_of": "None"}
         decision_class = self.kit["Decision"]
-        if set(decision) != {f.name for f in dataclasses.fields(decision_class)}:  # pragma: no cover
-            raise Unsupported("Decision's fields")
-        self.emit(f"_d = _new({pool.ref(decision_class)})")
-        for name, code in decision.items():
-            self.emit(f"_d.{name} = {code}")
+        self.fill("_d", decision_class, decision, {f.name for f in dataclasses.fields(decision_class)})
         self.emit("return _d")
 
     def result(self, amount: str, ceiling: str, duration: str, rank: str) -> None:
@@ -650,12 +646,16 @@ class _ExpressWriter(_MeasureWriter):
                   "benefit": pool.ref(m.benefit), "ceiling": ceiling, "duration": duration, "reasons": "[]",
                   "missing": "[]", "notes": "[]", "quota": "None", "superseded_by": "None", "trace": "None",
                   "date": "_day", "year": "_day.year", "project": "_project", "rank": rank}
-        result_class = self.kit["ClaimResult"]
-        if set(fields) != set(result_class.__slots__):  # pragma: no cover - ClaimResult changed: keep in step
-            raise Unsupported("ClaimResult's fields")
-        self.emit(f"_r = _new({pool.ref(result_class)})")
+        self.fill("_r", self.kit["ClaimResult"], fields, set(self.kit["ClaimResult"].__slots__))
+
+    def fill(self, var: str, cls: type, fields: dict[str, str], declared: set[str]) -> None:
+        """``var``, a new ``cls`` with each field set, slot by slot; ``declared``, the class's fields,
+        must be those given (so that the generated code keeps in step with the class)."""
+        if set(fields) != declared:  # pragma: no cover - the class changed: keep in step
+            raise Unsupported(f"{cls.__name__}'s fields")
+        self.emit(f"{var} = _new({self.pool.ref(cls)})")
         for name, code in fields.items():
-            self.emit(f"_r.{name} = {code}")
+            self.emit(f"{var}.{name} = {code}")
 
     def case_checks(self) -> None:
         """The case around the claim: as the express lane's own checks (lane.decide_single)."""
@@ -815,18 +815,13 @@ class _ClaimWriter(_ExpressWriter):
         return f"[{', '.join(items)}]"
 
     def finish(self, ceiling: str, duration: str) -> None:
-        program, m, pool = self.program, self.measure, self.pool
+        program, m = self.program, self.measure
         pooled = self.pooled()
         rank = self.expression(m.quota.rank_by) if program.rank is not None else "None"
         self.result("_a" if m.amount is not None else "None", ceiling, duration, rank)
         entry = {"program": "_program", "result": "_r", "index": "_i", "pooled": pooled, "outcome": "None",
                  "node": "None"}
-        entry_class = self.kit["Entry"]
-        if set(entry) != set(entry_class.__slots__):  # pragma: no cover - _Entry changed: keep in step
-            raise Unsupported("_Entry's fields")
-        self.emit(f"_e = _new({pool.ref(entry_class)})")
-        for name, code in entry.items():
-            self.emit(f"_e.{name} = {code}")
+        self.fill("_e", self.kit["Entry"], entry, set(self.kit["Entry"].__slots__))
         self.emit("return _e")
 
 
