@@ -114,10 +114,11 @@ class Policy:
             return self.decide(case)
         return evaluate_stage.evaluate_case(self, self.read_case(case), trace, as_of)
 
-    def decide(self, case: Mapping[str, Any] | Case) -> Decision:
+    def decide(self, case: Mapping[str, Any] | Case, *, name: str = "<case>") -> Decision:
         """The decision on ``case`` without the trace: ``evaluate(case, trace=False)``, called
         with one argument (the way for services and batches that need the answer, not its
-        derivation).  A plain case takes the express lane (:mod:`ordinance.engine.lane`)."""
+        derivation).  A plain case takes the express lane (:mod:`ordinance.engine.lane`).
+        ``name`` stands for a case that gives no ``case`` id (and in the places of its problems)."""
         if case.__class__ is dict:
             claims = case.get("claims")  # one claim under a measure with an express function: straight to it
             if claims.__class__ is list and len(claims) == 1:
@@ -125,16 +126,16 @@ class Policy:
                 measure = item.get("measure") if item.__class__ is dict else None
                 express = self.express.get(measure) if measure.__class__ is str else None
                 if express is not None:
-                    decision = express(case, item, "<case>")  # (None for anything unusual)
+                    decision = express(case, item, name)  # (None for anything unusual)
                     if decision is not None:
                         return decision
-                decision = decide_single(self, case)  # one claim, no history: None if it is anything else
+                decision = decide_single(self, case, name)  # one claim, no history: None if it is anything else
                 if decision is not None:
                     return decision
-            decision = decide_case(self, case)  # plain claims and prior awards: None for the unusual
+            decision = decide_case(self, case, name)  # plain claims and prior awards: None for the unusual
             if decision is not None:
                 return decision
-        return evaluate_stage.evaluate_case(self, self.read_case(case), False, None)
+        return evaluate_stage.evaluate_case(self, self.read_case(case, name), False, None)
 
     def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], *, trace: bool = True,
                       as_of: datetime.date | None = None,
