@@ -28,10 +28,7 @@ from ordinance import load_policy
 from ordinance.cli import batch
 from ordinance.cli import batch_fast as F
 from ordinance.cli.main import main
-from ordinance.engine.decision import ClaimResult, Decision, to_json
-from ordinance.engine.lane import decide_single
 from ordinance.engine.load import Limits
-from ordinance.values import Duration
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = str(Path(sys.executable).parent / "ordinance")
@@ -171,89 +168,6 @@ def summary_of(s: batch.Summary) -> tuple:
 def careful_counts():
     """How many lines the block path handed to the general path, by run."""
     return []
-
-
-# -- the writer --------------------------------------------------------------------------------------
-
-def _lane_decisions(policy, n: int = 3000) -> list[Decision]:
-    rnd = random.Random(11)
-    out = []
-    for i in range(n):
-        case = voucher(f"c{i}" if i % 7 else None, spend=rnd.choice(["1", "0.005", "33333333.33", "1億", "-5萬",
-                                                                    f"{rnd.randrange(10**10)}.{rnd.randrange(100)}"]),
-                       kind=rnd.choice(["enterprise", "university", "research-institute"]),
-                       revenue=rnd.choice([None, 10**8 - 1, 10**8, 10**9 - 1, 10**9]),
-                       date=rnd.choice(["2025-04-20", "2025-04-21", "2027-12-31", "2028-01-01", "2026-02-28"]),
-                       qualified=rnd.choice([True, False, None]))
-        if case["case"] is None:
-            del case["case"]
-        if i % 11 == 0:
-            case["claims"][0]["measure"] = "model-voucher"
-            case["claims"][0].update(model_spend=case["claims"][0].pop("compute_spend"),
-                                     model_registered=rnd.choice([True, False]),
-                                     purpose=rnd.choice(["agent-development", "model-service", "other"]))
-            case["claims"][0].pop("service_qualified", None)
-        if i % 13 == 0:
-            del case["claims"][0]["date"]
-        decision = decide_single(policy, case, f"line {i}")
-        if decision is not None:
-            out.append(decision)
-    return out
-
-
-def _results() -> list[ClaimResult]:
-    texts = ["c1", "申請一", 'q"uote', "back\\slash", "ctl\x01\x1f", "line\u2028sep", "tab\t", "é", ""]
-    amounts = [None, Decimal(0), Decimal("-0"), Decimal("0.005"), Decimal("2000000"), Decimal("1E+3"),
-               Decimal("1234.5678"), Decimal("12345678901234567890123456.789"), Decimal("-12.50"),
-               Decimal("1234567890123456789012345.6749")]  # Decimal(0) + this rounds to ...675: total .68, amount .67
-    out = []
-    rnd = random.Random(3)
-    for i in range(600):
-        out.append(ClaimResult(
-            rnd.choice(texts), rnd.choice(["compute-voucher", "m\"x", "模型"]), rnd.choice(["", "other-policy"]),
-            rnd.choice(["eligible", "ineligible", "undetermined", "superseded"]), rnd.choice(amounts),
-            rnd.choice(["exact", "maximum"]), rnd.choice(["money", "assessed", "in-kind", "support"]),
-            ceiling=rnd.choice([None, Decimal("5000000"), Decimal("0.1")]),
-            duration=rnd.choice([None, Duration(12, 0), Duration(0, 3)]),
-            reasons=rnd.choice([[], [{"code": "condition-failed", "zh": "條件", "en": "a \"condition\"",
-                                      "window": {"from": "2025-04-21", "until": None}}]]),
-            missing=rnd.choice([[], ["claim.compute_spend", "applicant.kind"]]),
-            notes=rnd.choice([[], ["subject to the cap", "注意"]]),
-            superseded_by=rnd.choice([None, "c2"]),
-            date=_dt.date(2025, 6, 1), year=2025))
-    return out
-
-
-def test_decision_line_is_to_json_of_to_dict(monkeypatch):
-    """The direct writer against the contract, on lane decisions and on made-up results with every
-    optional key, texts that need escaping, and amounts whose total the context rounds."""
-    policy = ordinance.default_policy()
-    decisions = _lane_decisions(policy)
-    statuses = {d.results[0].status for d in decisions}
-    assert statuses >= {"eligible", "ineligible", "undetermined"}
-    assert any(d.results[0].reasons for d in decisions) and any(d.results[0].missing for d in decisions)
-    assert any(d.results[0].amount == Decimal("2000000") for d in decisions)  # capped
-    results = _results()
-    rnd = random.Random(5)
-    for i, r in enumerate(results):
-        case = rnd.choice(["c", "案件", 'a"b', "x\\y\n", "\x7f"])
-        decisions.append(Decision("p", "sha256:" + "0" * 8, case, [r], [{"id": "p", "digest": "d"}]))
-        if i % 5 == 0:  # the general shapes: several results, several policies, a date of evaluation
-            decisions.append(Decision("p", "d", case, [r, results[(i + 1) % len(results)]]))
-            decisions.append(Decision("p", "d", case, [r], [{"id": "p", "digest": "d"}, {"id": "q", "digest": "e"}]))
-            decisions.append(Decision("p", "d", case, [r], as_of=_dt.date(2025, 12, 31)))
-    calls = []
-    real = F.to_json
-    monkeypatch.setattr(F, "to_json", lambda *a, **k: calls.append(1) or real(*a, **k))
-    for d in decisions:
-        try:
-            want = to_json(d.to_dict(), indent=None)
-        except Exception as exc:  # money the default context cannot write: the writer fails the same way
-            with pytest.raises(type(exc)):
-                F.decision_line(d)
-            continue
-        assert F.decision_line(d) == want, d
-    assert 0 < len(calls) < len(decisions) / 4  # the direct writer wrote most of them
 
 
 # -- the same bytes as the general path ----------------------------------------------------------

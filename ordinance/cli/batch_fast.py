@@ -15,8 +15,9 @@ Here (:func:`ordinance.cli.batch.run` chooses it by itself; the output is the sa
   when counting the line's brackets, colons and commas proves the result is what the careful
   reader (:func:`ordinance.cli.batch._json_loads`, then ``check_data``) would give: no key twice,
   no number over the digit limit, nothing too deep or too big.  A one-claim case is then decided
-  by the engine's express lane (``decide_single``) and its record written by
-  :func:`decision_line`, which gives the bytes of ``to_json(decision.to_dict(), indent=None)``.
+  by the engine's express lane (``decide_single``) and its record written by the engine's
+  :func:`~ordinance.engine.decision.decision_line`, which gives the bytes of
+  ``to_json(decision.to_dict(), indent=None)``.
 - anything else -- a line that does not start with ``{``, a parse error, a duplicate key, a long
   number, a case the lane declines, a record that cannot be written as UTF-8, a line over the
   limit -- goes to the general path (:func:`ordinance.cli.batch.decide`) for that line, so error
@@ -41,8 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .. import values as V
-from ..engine.decision import Decision, to_json
+from ..engine.decision import decision_line
 from ..engine.load import Limits
 from . import batch as B
 
@@ -397,97 +397,6 @@ def _scanner():
     if _SCANNER is None:
         _SCANNER = json.JSONDecoder(parse_float=Decimal).scan_once
     return _SCANNER
-
-
-# -------------------------------------------------------------------------------------------------
-# Writing a decision
-# -------------------------------------------------------------------------------------------------
-
-def _no_default(o: Any) -> Any:
-    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
-
-
-try:
-    from json.encoder import c_make_encoder as _c_make_encoder
-    from json.encoder import encode_basestring as _string
-except ImportError:  # pragma: no cover - CPython always has _json
-    _c_make_encoder = None
-    _string = json.encoder.py_encode_basestring
-
-#: json.dumps(value, ensure_ascii=False, separators=(",", ":")) made once, not per call.
-_ENCODER = _c_make_encoder(None, _no_default, _string, None, ":", ",", False, False, True) \
-    if _c_make_encoder is not None else None
-_HEADS: dict[str, tuple[str, str]] = {}  # policy digest -> (policy id, the text up to the case id)
-_MIDDLES: dict[tuple, tuple[str, str]] = {}  # (measure, status, basis, benefit) -> the text around the amount
-
-
-def _json(value: Any) -> str:
-    if _ENCODER is None:  # pragma: no cover
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return "".join(_ENCODER(value, 0))
-
-
-def decision_line(decision: Decision) -> str:
-    """``to_json(decision.to_dict(), indent=None)``, the same text, written directly for the usual
-    decision (one claim, no trace, no quota, one policy); any other goes through ``to_dict``.
-
-    The keys and their order are those of ``Decision.to_dict`` and ``ClaimResult.to_dict``; texts
-    are escaped by the encoder ``json.dumps`` uses; money goes through ``values.money_string``
-    (digits, a sign and a point: nothing to escape) and the total is ``Decision.total``'s sum,
-    ``Decimal(0) + amount`` in the current context.  ``tests/test_batch_fast.py`` holds the two
-    to the same text."""
-    results = decision.results
-    if len(results) != 1 or len(decision.policies) > 1 or decision.as_of is not None:
-        return to_json(decision.to_dict(), indent=None)
-    r = results[0]
-    if r.quota is not None or r.trace is not None:
-        return to_json(decision.to_dict(), indent=None)
-    digest = decision.policy_digest
-    head = _HEADS.get(digest)
-    if head is None or head[0] != decision.policy_id:
-        head = _HEADS[digest] = (decision.policy_id, '{"policy":' + _json({"id": decision.policy_id, "digest": digest})
-                                 + ',"case":')
-    s = _string
-    money = V.money_string
-    status, benefit, amount = r.status, r.benefit, r.amount
-    if amount is None:
-        amount_text = "null"
-        total_text = money(_ZERO)
-    else:
-        amount_text = money(amount)
-        if status == "eligible" and benefit == "money":
-            total = _ZERO + amount
-            total_text = amount_text if total == amount else money(total)
-        else:
-            total_text = money(_ZERO)
-        amount_text = '"' + amount_text + '"'
-    if r.reasons or r.missing or r.notes or r.policy or r.ceiling is not None or r.duration is not None \
-            or r.superseded_by is not None:
-        more = ""
-        if r.policy:
-            more += ',"policy":' + s(r.policy)
-        if r.ceiling is not None:
-            more += ',"ceiling":' + s(money(r.ceiling))
-        if r.duration is not None:
-            more += ',"duration":' + s(str(r.duration))
-        more += (',"reasons":' + (_json([dict(x) for x in r.reasons]) if r.reasons else "[]")
-                 + ',"missing":' + (_json(list(r.missing)) if r.missing else "[]"))
-        if r.notes:
-            more += ',"notes":' + _json(list(r.notes))
-        if r.superseded_by is not None:
-            more += ',"superseded_by":' + s(r.superseded_by)
-        return (f'{head[1]}{s(decision.case)},"results":[{{"claim":{s(r.claim)},"measure":{s(r.measure)},'
-                f'"status":{s(status)},"amount":{amount_text},"basis":{s(r.basis)},"benefit":{s(benefit)}'
-                f'{more},"trace":null}}],"total":"{total_text}"}}\n')
-    key = (r.measure, status, r.basis, benefit)
-    middle = _MIDDLES.get(key)
-    if middle is None:
-        if len(_MIDDLES) > 1024:
-            _MIDDLES.clear()
-        middle = _MIDDLES[key] = (',"measure":' + s(key[0]) + ',"status":' + s(status) + ',"amount":',
-                                  ',"basis":' + s(key[2]) + ',"benefit":' + s(benefit)
-                                  + ',"reasons":[],"missing":[],"trace":null}],"total":"')
-    return f'{head[1]}{s(decision.case)},"results":[{{"claim":{s(r.claim)}{middle[0]}{amount_text}{middle[1]}{total_text}"}}\n'
 
 
 # -------------------------------------------------------------------------------------------------

@@ -134,3 +134,96 @@ def to_json(data: Any, indent: int | None = 2) -> str:
 
 
 _ENCODERS: dict[int | None, json.JSONEncoder] = {}
+
+
+# -------------------------------------------------------------------------------------------------
+# One decision as one JSON line, fast (``ordinance batch`` writes millions of them)
+# -------------------------------------------------------------------------------------------------
+
+def _line_no_default(o: Any) -> Any:
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+try:
+    from json.encoder import c_make_encoder as _line_c_make_encoder
+    from json.encoder import encode_basestring as _line_string
+except ImportError:  # pragma: no cover - CPython always has _json
+    _line_c_make_encoder = None
+    _line_string = json.encoder.py_encode_basestring
+
+#: json.dumps(value, ensure_ascii=False, separators=(",", ":")) made once, not per call.
+_LINE_ENCODER = _line_c_make_encoder(None, _line_no_default, _line_string, None, ":", ",", False, False, True) \
+    if _line_c_make_encoder is not None else None
+_LINE_HEADS: dict[str, tuple[str, str]] = {}  # policy digest -> (policy id, the text up to the case id)
+_LINE_MIDDLES: dict[tuple, tuple[str, str]] = {}  # (measure, status, basis, benefit) -> the text around the amount
+_LINE_ZERO = Decimal(0)
+
+
+def _line_json(value: Any) -> str:
+    if _LINE_ENCODER is None:  # pragma: no cover
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return "".join(_LINE_ENCODER(value, 0))
+
+
+def decision_line(decision: Decision) -> str:
+    """``to_json(decision.to_dict(), indent=None)``, the same text, written directly for the usual
+    decision (one claim, no trace, no quota, one policy); any other goes through ``to_dict``.
+
+    The keys and their order are those of ``Decision.to_dict`` and ``ClaimResult.to_dict``; texts
+    are escaped by the encoder ``json.dumps`` uses; money goes through ``values.money_string``
+    (digits, a sign and a point: nothing to escape) and the total is ``Decision.total``'s sum,
+    ``Decimal(0) + amount`` in the current context.  ``tests/test_decision_line.py`` holds the two
+    to the same text."""
+    results = decision.results
+    if len(results) != 1 or len(decision.policies) > 1 or decision.as_of is not None:
+        return to_json(decision.to_dict(), indent=None)
+    r = results[0]
+    if r.quota is not None or r.trace is not None:
+        return to_json(decision.to_dict(), indent=None)
+    digest = decision.policy_digest
+    head = _LINE_HEADS.get(digest)
+    if head is None or head[0] != decision.policy_id:
+        head = _LINE_HEADS[digest] = (decision.policy_id, '{"policy":'
+                                      + _line_json({"id": decision.policy_id, "digest": digest}) + ',"case":')
+    s = _line_string
+    money = money_string
+    status, benefit, amount = r.status, r.benefit, r.amount
+    if amount is None:
+        amount_text = "null"
+        total_text = money(_LINE_ZERO)
+    else:
+        amount_text = money(amount)
+        if status == "eligible" and benefit == "money":
+            total = _LINE_ZERO + amount
+            total_text = amount_text if total == amount else money(total)
+        else:
+            total_text = money(_LINE_ZERO)
+        amount_text = '"' + amount_text + '"'
+    if r.reasons or r.missing or r.notes or r.policy or r.ceiling is not None or r.duration is not None \
+            or r.superseded_by is not None:
+        more = ""
+        if r.policy:
+            more += ',"policy":' + s(r.policy)
+        if r.ceiling is not None:
+            more += ',"ceiling":' + s(money(r.ceiling))
+        if r.duration is not None:
+            more += ',"duration":' + s(str(r.duration))
+        more += (',"reasons":' + (_line_json([dict(x) for x in r.reasons]) if r.reasons else "[]")
+                 + ',"missing":' + (_line_json(list(r.missing)) if r.missing else "[]"))
+        if r.notes:
+            more += ',"notes":' + _line_json(list(r.notes))
+        if r.superseded_by is not None:
+            more += ',"superseded_by":' + s(r.superseded_by)
+        return (f'{head[1]}{s(decision.case)},"results":[{{"claim":{s(r.claim)},"measure":{s(r.measure)},'
+                f'"status":{s(status)},"amount":{amount_text},"basis":{s(r.basis)},"benefit":{s(benefit)}'
+                f'{more},"trace":null}}],"total":"{total_text}"}}\n')
+    key = (r.measure, status, r.basis, benefit)
+    middle = _LINE_MIDDLES.get(key)
+    if middle is None:
+        if len(_LINE_MIDDLES) > 1024:
+            _LINE_MIDDLES.clear()
+        middle = _LINE_MIDDLES[key] = (',"measure":' + s(key[0]) + ',"status":' + s(status) + ',"amount":',
+                                       ',"basis":' + s(key[2]) + ',"benefit":' + s(benefit)
+                                       + ',"reasons":[],"missing":[],"trace":null}],"total":"')
+    return (f'{head[1]}{s(decision.case)},"results":[{{"claim":{s(r.claim)}{middle[0]}{amount_text}{middle[1]}'
+            f'{total_text}"}}\n')
