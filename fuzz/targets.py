@@ -17,7 +17,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import ordinance  # noqa: E402
-from ordinance.cli import batch  # noqa: E402
+from ordinance import batch  # noqa: E402
+from ordinance.batch import worker  # noqa: E402
 from ordinance.engine.case import read_case  # noqa: E402
 from ordinance.engine.load import Limits, decode, load_text  # noqa: E402
 from ordinance.errors import OrdinanceError  # noqa: E402
@@ -102,8 +103,8 @@ def _policy():
 
 
 def _decide(item: tuple, fmt: str) -> list[str]:
-    batch.init_worker(batch.Options((), fmt == "jsonl", None, fmt, debug=True, limits=LIMITS), _policy())
-    record = batch.decide(item)  # debug: an internal error raises instead of becoming a record
+    worker.init_worker(batch.Options((), fmt == "jsonl", None, fmt, debug=True, limits=LIMITS), _policy())
+    record = worker.decide(item)  # debug: an internal error raises instead of becoming a record
     if record.status not in ("decided", "error"):
         raise AssertionError(f"an internal error record: {record.out}")
     record.out.encode("utf-8")

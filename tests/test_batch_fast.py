@@ -1,8 +1,8 @@
-"""The block path of `ordinance batch` (ordinance/cli/batch_fast.py) writes what the general path writes.
+"""The block path of `ordinance batch` (ordinance/batch/blocks.py) writes what the general path writes.
 
 JSON Lines in and out without --trace or --as-of goes by blocks of lines, a fast JSON reader and
-a direct writer of the decision; every test here holds it to the general path (case by case,
-the careful reader, ``to_json(decision.to_dict())``), byte for byte, on inputs made to catch it
+the direct writer of the decision; every test here holds it to the general path (case by case,
+the careful reader, and here ``to_json(decision.to_dict())``), byte for byte, on inputs made to catch it
 out: broken and duplicate keys, long numbers and lines, BOMs, CRLF, bytes that are not UTF-8,
 texts that cannot be written, quotas, and block boundaries anywhere.
 """
@@ -25,9 +25,11 @@ from policy_factory import write_policy
 
 import ordinance
 from ordinance import load_policy
-from ordinance.cli import batch
-from ordinance.cli import batch_fast as F
+from ordinance import batch
+from ordinance.batch import blocks as F  # the block path (the fast one)
+from ordinance.batch import records
 from ordinance.cli.main import main
+from ordinance.engine.decision import to_json
 from ordinance.engine.load import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,6 +158,7 @@ TIGHT = [Limits(max_line_bytes=2000, max_literal_digits=10), Limits(max_line_byt
 def general_run(source: Path, out: Path, monkeypatch, policy=None, options=OPTIONS, jobs=1) -> batch.Summary:
     with monkeypatch.context() as m:
         m.setattr(F, "applies", lambda *a: False)
+        m.setattr(records, "decision_line", lambda d: to_json(d.to_dict(), indent=None))  # the contract itself
         return batch.run(source, "jsonl", out, policy or ordinance.default_policy(), options, jobs)
 
 
@@ -376,7 +379,7 @@ def _cases_in(out: Path) -> int:
 def _entries(out: Path) -> list[dict]:
     lines = batch.checkpoint_path(out).read_bytes().splitlines()
     header = json.loads(lines[0])
-    assert header["checkpoint"] == 2 and header["mode"] == "blocks"
+    assert header["checkpoint"] == 3 and header["mode"] == "blocks"
     return [json.loads(line) for line in lines[1:]]
 
 

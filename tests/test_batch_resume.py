@@ -19,7 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 import ordinance
-from ordinance.cli import batch
+from ordinance import batch
+from ordinance.batch import quotas
 from ordinance.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -256,7 +257,7 @@ def test_killed_between_ranking_and_removing_the_checkpoint(reference, tmp_path,
     assert result.cases == 60 and result.quotas == [("hit-product", 2025, 13, 10, 3)]
 
     with monkeypatch.context() as m:  # dies just before the replacement
-        m.setattr(batch.os, "replace", die)
+        m.setattr(quotas.os, "replace", die)
         with pytest.raises(Killed):
             batch.run(source, "jsonl", out, policy, options)
     assert out.read_bytes() != want["jsonl"][0]  # not ranked yet

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from policy_factory import write_policy
 
 import ordinance
-from ordinance.cli import batch
+from ordinance import batch
+from ordinance.batch import quotas, runner
 from ordinance.cli.main import main
 from ordinance.engine.decision import to_json
 
@@ -499,10 +500,10 @@ def test_a_broken_policy_is_exit_1(tmp_path):
 
 def test_a_trace_key_set_anew_takes_its_place_and_unknown_keys_stay():
     node = {"kind": "claim", "id": "c1", "extra": 1, "status": "eligible", "notes": ["n"], "children": []}
-    patched = batch._set_trace(dict(node), "result", "0")
+    patched = quotas.set_trace(dict(node), "result", "0")
     assert list(patched) == ["kind", "id", "extra", "status", "result", "notes", "children"]
-    assert batch._set_trace(dict(patched), "result", None) == node
-    assert list(batch._set_trace(dict(node), "status", "ineligible")) == list(node)
+    assert quotas.set_trace(dict(patched), "result", None) == node
+    assert list(quotas.set_trace(dict(node), "status", "ineligible")) == list(node)
 
 
 # -- streaming and workers -------------------------------------------------------------------------
@@ -519,10 +520,10 @@ def test_input_is_read_lazily_and_in_bounded_windows(tmp_path, jobs):
     policy = ordinance.default_policy()
     options = batch.Options((), False, None, "jsonl")
     pulled: list = []
-    stream = batch.records(_counted(batch.items(source, "jsonl"), pulled), jobs, options, policy)
+    stream = runner.records(_counted(batch.items(source, "jsonl"), pulled), jobs, options, policy)
     position, first = next(stream)
     assert position == 1 and first.case == "k0000"
-    bound = 1 if jobs == 1 else jobs * batch.WINDOW * batch.CHUNK + batch.CHUNK
+    bound = 1 if jobs == 1 else jobs * runner.WINDOW * runner.CHUNK + runner.CHUNK
     assert len(pulled) <= bound < 400
     assert [r.case for _, r in stream] == [f"k{i:04d}" for i in range(1, 400)]
     stream.close()

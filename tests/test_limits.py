@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 import ordinance
 from ordinance import CaseError, Limits, PolicyError
-from ordinance.cli import batch
+from ordinance import batch
+from ordinance.batch import inputs
 from ordinance.cli.main import main
 from ordinance.engine.load import DEFAULT_LIMITS, LoadedFile, load_text, read_limited
 from ordinance.grammar import ast as A
@@ -343,7 +344,7 @@ def test_an_over_long_line_is_not_read_into_memory(tmp_path, monkeypatch):
             largest.append(len(chunk))
             return chunk
 
-    monkeypatch.setattr(batch, "open", lambda path, mode="r", **kw: Spy(real_open(path, mode, **kw)), raising=False)
+    monkeypatch.setattr(inputs, "open", lambda path, mode="r", **kw: Spy(real_open(path, mode, **kw)), raising=False)
     items = list(batch.items(source, "jsonl", limits=Limits(max_line_bytes=1000)))
     assert [item[0] for _, item in items] == ["json", "bad", "json"]
     assert items[1][1][2][0].code == "line-too-long"

@@ -6,7 +6,7 @@ the source line and a caret, and exit with status 1; usage mistakes exit with st
 input produces a Python traceback.
 
 The commands: ``eval`` (decide one case), ``batch`` (decide many, with annual quotas ranked
-across them; the logic is in :mod:`ordinance.cli.batch`), ``show`` (the policy for reading,
+across them; the logic is in :mod:`ordinance.batch`), ``show`` (the policy for reading,
 :mod:`ordinance.cli.show`), ``explain`` (:mod:`ordinance.cli.explain`), ``check``, ``test``
 and ``schema``.
 """
@@ -318,7 +318,7 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
       ordinance batch examples/batch/cases --out decisions.jsonl
       ordinance batch examples/batch/claims.csv --out decisions.csv --jobs 4
     """
-    from . import batch
+    from .. import batch
 
     if jobs == 0:
         jobs = os.cpu_count() or 1

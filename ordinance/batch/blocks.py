@@ -1,35 +1,33 @@
-"""The block path of ``ordinance batch``: JSON Lines in and out, whole blocks of lines per task.
+"""JSON Lines in blocks: cut the input into blocks of whole lines, and decide a block at once.
 
-The common run -- a JSON Lines file in, JSON Lines out, no ``--trace``, no ``--as-of`` -- spends
-most of its time on work that does not depend on the case: passing cases and records between
-processes one by one, a checkpoint line per case, the JSON hooks that guard against odd input.
-Here (:func:`ordinance.cli.batch.run` chooses it by itself; the output is the same):
+The common run -- a JSON Lines file in, JSON Lines out, no ``--trace``, no ``--as-of``
+(:func:`applies`) -- spends most of its time on work that does not depend on the case: passing
+cases and records between processes one by one, a checkpoint line per case, the JSON hooks that
+guard against odd input.  Here the output is the same, but:
 
 - the parent only cuts the input into *blocks* of whole lines (:func:`plan_blocks`: at most
-  :data:`BLOCK_BYTES` bytes or :data:`BLOCK_LINES` lines, found by searching for ``\\n`` in C) and
-  numbers their lines; a worker reads its block from the file itself (:func:`decide_block`) and
-  returns the block's output already encoded, with what the summary and the quotas need in a
-  few numbers (:class:`BlockResult`).  The parent writes the bytes and *one* checkpoint entry per
-  block, and merges the numbers: its work per block does not grow with the cases in it.
+  :data:`BLOCK_BYTES` bytes or :data:`BLOCK_LINES` lines, found by searching for ``\\n`` in C)
+  and numbers their lines; a worker reads its block from the file itself (:func:`decide_block`)
+  and returns the block's output already encoded, with its numbers (a
+  :class:`~ordinance.batch.summary.Piece`).  The parent writes the bytes and *one* checkpoint
+  entry per block: its work per block does not grow with the cases in it.
 - each line is read by the plain JSON scanner (no Python call per number or object), and only
   when counting the line's brackets, colons and commas proves the result is what the careful
-  reader (:func:`ordinance.cli.batch._json_loads`, then ``check_data``) would give: no key twice,
-  no number over the digit limit, nothing too deep or too big.  A one-claim case is then decided
-  by the engine's express lane (``decide_single``) and its record written by the engine's
-  :func:`~ordinance.engine.decision.decision_line`, which gives the bytes of
-  ``to_json(decision.to_dict(), indent=None)``.
+  reader (:func:`ordinance.batch.inputs.json_loads`, then ``check_data``) would give: no key
+  twice, no number over the digit limit, nothing too deep or too big.  A one-claim case is then
+  decided by ``policy.decide`` and its record written by the engine's
+  :func:`~ordinance.engine.decision.decision_line`.
 - anything else -- a line that does not start with ``{``, a parse error, a duplicate key, a long
-  number, a case the lane declines, a record that cannot be written as UTF-8, a line over the
-  limit -- goes to the general path (:func:`ordinance.cli.batch.decide`) for that line, so error
+  number, a case that fails, a quota, a record that cannot be written as UTF-8, a line over the
+  limit -- goes the general way (:func:`ordinance.batch.worker.decide`) for that line, so error
   records and every other decision are exactly those of the general path.
 
-Money totals for the summary are summed exactly (:data:`ordinance.cli.batch.EXACT`) in the
-workers and the parent, as the general path sums them: the same totals whatever the blocks.
+Money totals are summed exactly (:data:`ordinance.batch.options.EXACT`) in the workers and the
+parent, as the general path sums them: the same totals whatever the blocks.
 """
 
 from __future__ import annotations
 
-import decimal
 import json
 import multiprocessing
 import os
@@ -40,11 +38,15 @@ import zlib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..engine.decision import decision_line
 from ..engine.load import Limits
-from . import batch as B
+from .inputs import line_too_long
+from .options import Options
+from .records import Record
+from .summary import Piece, Tally
+from .worker import decide, state
 
 #: A block holds at most this many bytes of input (unless it is one line longer than that) ...
 BLOCK_BYTES = 512 * 1024
@@ -56,8 +58,6 @@ BLOCK_WINDOW = 3
 _READ = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _WS = " \t\r\n"  # what JSON allows around a value (the careful reader strips \r\n, then allows these)
-_ZERO = Decimal(0)
-EXACT = B.EXACT  # sums of money, exact
 
 
 class Block(NamedTuple):
@@ -78,21 +78,8 @@ class Block(NamedTuple):
         return self.line + self.lines - 1
 
 
-class BlockResult(NamedTuple):
-    """What a worker returns for a block: its output, and the few numbers the summary needs."""
 
-    out: bytes  # the records, one per case, UTF-8
-    cases: int
-    errors: int
-    internal: int
-    error_cases: list[str]  # the first few (at most 5)
-    statuses: dict[str, int]  # claims by status
-    totals: dict[tuple[str, int | None], Decimal]  # amount due by (measure, year), exact, in first-seen order
-    contenders: list[tuple]  # (measure, year, rank, case, claim, index of the case in the block, amount, counted, total)
-    crc: int  # zlib.crc32 of the block's input bytes (checked by --resume)
-
-
-def applies(source: Path, kind: str, options: B.Options) -> bool:
+def applies(source: Path, kind: str, options: Options) -> bool:
     """Whether a run takes the block path: JSON Lines from a regular file to JSON Lines, with
     neither the trace nor a date of evaluation."""
     if kind != "jsonl" or options.fmt != "jsonl" or options.trace or options.as_of is not None:
@@ -200,77 +187,39 @@ def _read(block: Block) -> tuple[bytes | None, int]:
         return None, crc
 
 
-class _Tally:
-    """The numbers of one block, as the records come."""
-
-    __slots__ = ("amounts", "cases", "contenders", "error_cases", "errors", "internal", "statuses")
-
-    def __init__(self) -> None:
-        self.cases = self.errors = self.internal = 0
-        self.error_cases: list[str] = []
-        self.statuses: dict[str, int] = {}
-        self.amounts: dict[tuple[str, int | None], list[Decimal]] = {}  # by (measure, year), in order
-        self.contenders: list[tuple] = []
-
-    def add_record(self, record: B.Record) -> None:
-        """A record of the general path (an error, or a case the fast path does not decide)."""
-        index = self.cases
-        self.cases += 1
-        if record.status != "decided":
-            self.errors += 1
-            self.internal += record.status == "internal"
-            if len(self.error_cases) < 5:
-                self.error_cases.append(record.case)
-        statuses = self.statuses
-        for status, measure, year, amount in record.claims:
-            statuses[status] = statuses.get(status, 0) + 1
-            if amount is not None:
-                self.amounts.setdefault((measure, year), []).append(amount)
-        for measure, year, rank, claim, _, amount, counted, total in record.contenders:
-            self.contenders.append((measure, year, rank, record.case, claim, index, amount, counted, total))
-
-    def result(self, out: bytes, crc: int) -> BlockResult:
-        totals: dict[tuple[str, int | None], Decimal] = {}
-        for key, amounts in self.amounts.items():
-            with decimal.localcontext(EXACT):
-                totals[key] = sum(amounts, _ZERO)  # from Decimal(0), as the general path's totals
-        return BlockResult(out, self.cases, self.errors, self.internal, self.error_cases, self.statuses, totals,
-                           self.contenders, crc)
-
-
-def decide_block(block: Block) -> BlockResult:
-    """Read and decide every line of ``block``; the output and the block's numbers."""
-    assert B._STATE is not None, "init_worker() first"
+def decide_block(block: Block) -> tuple[Piece, int]:
+    """Read and decide every line of ``block``: its output and numbers, and the crc32 of its input."""
+    policy, options = state()
     if block.die and multiprocessing.parent_process() is not None:  # the test hook `worker`
         os.kill(os.getpid(), signal.SIGKILL)
-    policy, options = B._STATE
     data, crc = _read(block)
-    tally = _Tally()
+    tally = Tally()
     if data is None:  # one line over the limit
-        record = B.decide(B._line_too_long(block.display, block.line, block.size, options.limits))
+        record = decide(line_too_long(block.display, block.line, block.size, options.limits))
         tally.add_record(record)
-        return tally.result(record.out.encode("utf-8"), crc)
+        return tally.piece(record.out.encode("utf-8")), crc
     try:
         out = "".join(_decide_lines(data, block, policy, options, tally, checked=False)).encode("utf-8")
     except UnicodeEncodeError:  # a record holds a lone surrogate: find it, case by case
-        tally = _Tally()
+        tally = Tally()
         out = "".join(_decide_lines(data, block, policy, options, tally, checked=True)).encode("utf-8")
-    return tally.result(out, crc)
+    return tally.piece(out), crc
 
 
-def _careful(n: int, raw: bytes, display: str, limits: Limits) -> B.Record | None:
+def _careful(n: int, raw: bytes, display: str, limits: Limits) -> Record | None:
     """Line ``n`` (its bytes, with its newline if it has one) read exactly as the general path
-    reads it (``_jsonl_items``, then ``decide``); None for a blank line, which is no case."""
+    reads it (:func:`~ordinance.batch.inputs.items`, then ``decide``); None for a blank line,
+    which is no case."""
     if len(raw) > limits.max_line_bytes:
-        return B.decide(B._line_too_long(display, n, len(raw), limits))
+        return decide(line_too_long(display, n, len(raw), limits))
     if n == 1 and raw.startswith(_BOM):
         raw = raw[3:]
     if not raw.strip():
         return None
-    return B.decide(("json", display, n, raw))
+    return decide(("json", display, n, raw))
 
 
-def _decide_lines(data: bytes, block: Block, policy, options: B.Options, tally: _Tally, checked: bool) -> list[str]:
+def _decide_lines(data: bytes, block: Block, policy, options: Options, tally: Tally, checked: bool) -> list[str]:
     """The records of the lines in ``data``, in order; ``tally`` counts them.  ``checked``: encode
     each record of the fast path on its own (one that cannot be written goes the general way).
 
@@ -287,15 +236,17 @@ def _decide_lines(data: bytes, block: Block, policy, options: B.Options, tally: 
     - no run of digits longer than the integer limit, and no more than ``max_nodes`` values (the
       count ``check_data`` makes: brackets, commas and colons);
     - the JSON scanner reads it whole (only blanks after the value).
-    """
-    from ..engine.lane import decide_single
 
+    Only a batch under one policy takes the fast path (under several, a measure's name in the
+    summary may need its policy's id: the general path names it).
+    """
     display, limits = block.display, options.limits
     most = limits.integer_digits
     long_digits = re.compile(f"[0-9]{{{most + 1}}}").search
     max_depth, max_nodes = limits.max_depth, limits.max_nodes
     quarter = (limits.max_line_bytes - 1) // 4  # a line of this many characters or fewer is within the limit
-    lane = not policy.multi
+    fast = not policy.multi
+    decide_case = policy.decide
     scan = _scanner()
     write = decision_line
     outs: list[str] = []
@@ -306,7 +257,7 @@ def _decide_lines(data: bytes, block: Block, policy, options: B.Options, tally: 
 
     def careful(n: int, raw: bytes) -> None:
         nonlocal cases
-        tally.cases = cases
+        tally.cases = tally.rows = cases  # (JSON Lines: one line a case)
         record = _careful(n, raw, display, limits)
         if record is not None:
             append(record.out)
@@ -328,7 +279,7 @@ def _decide_lines(data: bytes, block: Block, policy, options: B.Options, tally: 
             except UnicodeDecodeError:
                 careful(n, line + b"\n")
                 continue
-        if not lane or line[:1] != "{" or len(line) > quarter:
+        if not fast or line[:1] != "{" or len(line) > quarter:
             careful(n, line.encode("utf-8") + b"\n")
             continue
         try:
@@ -353,9 +304,7 @@ def _decide_lines(data: bytes, block: Block, policy, options: B.Options, tally: 
                     raise _Careful  # another object, or a key given twice (or a colon inside a text)
             elif braces != 2 or colons != len(case) + len(claim):
                 raise _Careful
-            decision = decide_single(policy, case, f"line {n}")
-            if decision is None:
-                raise _Careful
+            decision = decide_case(case, name=f"line {n}")
             (result,) = decision.results
             if result.quota is not None:
                 raise _Careful  # a contender for a quota: the general path records it
@@ -379,7 +328,7 @@ def _decide_lines(data: bytes, block: Block, policy, options: B.Options, tally: 
     if tail:
         n += 1
         careful(n, tail if text is None else tail.encode("utf-8"))
-    tally.cases = cases
+    tally.cases = tally.rows = cases
     return outs
 
 
@@ -398,96 +347,3 @@ def _scanner():
         _SCANNER = json.JSONDecoder(parse_float=Decimal).scan_once
     return _SCANNER
 
-
-# -------------------------------------------------------------------------------------------------
-# Running blocks (the parent)
-# -------------------------------------------------------------------------------------------------
-
-def block_results(blocks: Iterator[Block], jobs: int, options: B.Options, policy) -> Iterator[tuple[Block, BlockResult]]:
-    """(block, its result) for every block, in input order; in this process or in ``jobs`` workers."""
-    B.init_worker(options, policy)
-    if jobs <= 1:
-        for block in blocks:
-            yield block, decide_block(block)
-        return
-    yield from B.in_order(((block, decide_block, block) for block in blocks), jobs, jobs * BLOCK_WINDOW, options)
-
-
-def block_entry(n: int, block: Block, result: BlockResult) -> dict[str, Any]:
-    """The checkpoint entry of a block (one JSON line after the header, whose ``mode`` is
-    ``blocks``): ``n`` cases written so far, ``pos`` the progress position (the block's last
-    line), ``in`` the block's byte range in the input and ``crc`` their zlib.crc32, ``lines`` its
-    first and last line, ``cases``, ``errors``, ``internal``, ``error_cases`` (the first five),
-    ``statuses`` (claims by status), ``totals`` ([measure, year, exact sum as text]), ``contenders`` (quota-bound claims: measure,
-    year, tagged rank, case, claim, index of the case in the block, amount, counted, case total),
-    and ``end``, where the block's records end in the output (set by the writer)."""
-    return {"n": n, "pos": block.last, "in": [block.start, block.start + block.size], "lines": [block.line, block.last],
-            "crc": result.crc, "cases": result.cases, "errors": result.errors, "internal": result.internal,
-            "error_cases": result.error_cases, "statuses": result.statuses,
-            "totals": [[m, y, str(a)] for (m, y), a in result.totals.items()],
-            "contenders": [[m, y, B._tag(r), case, claim, i, B._money(a), counted, B._money(t)]
-                           for m, y, r, case, claim, i, a, counted, t in result.contenders]}
-
-
-def result_of(entry: dict[str, Any]) -> BlockResult:
-    """A block's numbers read back from its checkpoint entry (its output is already written)."""
-    return BlockResult(b"", entry["cases"], entry["errors"], entry["internal"], entry["error_cases"],
-                       entry["statuses"], {(m, y): Decimal(a) for m, y, a in entry["totals"]},
-                       [(m, y, B._untag(r), case, claim, i, B._unmoney(a), counted, B._unmoney(t))
-                        for m, y, r, case, claim, i, a, counted, t in entry["contenders"]], entry["crc"])
-
-
-class Merger:
-    """Adds the blocks' numbers to the summary and the quota pools, in input order."""
-
-    def __init__(self, summary: B.Summary, pools: dict) -> None:
-        self.summary, self.pools = summary, pools
-        self.where = 0  # the output line of the next case
-        self.totals: dict[tuple[str, int | None], Decimal] = {}
-
-    def add(self, result: BlockResult) -> None:
-        summary = self.summary
-        summary.cases += result.cases
-        summary.errors += result.errors
-        summary.internal_errors += result.internal
-        for name in result.error_cases:
-            if len(summary.error_cases) < 5:
-                summary.error_cases.append(name)
-        summary.statuses.update(result.statuses)
-        totals = self.totals
-        for key, amount in result.totals.items():
-            totals[key] = EXACT.add(totals[key], amount) if key in totals else amount
-        where = self.where
-        pools = self.pools
-        for measure, year, rank, case, claim, index, amount, counted, total in result.contenders:
-            pools[(measure, year)].append(B.Contender(rank, case, claim, where + index, amount, counted, total))
-        self.where = where + result.cases
-
-    def finish(self) -> None:
-        """The totals into the summary, in the order the general path makes them."""
-        for key, amount in self.totals.items():
-            self.summary.totals[key] = amount
-
-
-def verify_input(source: Path, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first block whose input bytes are no longer those the checkpoint saw, or None."""
-    with open(source, "rb") as f:
-        for entry in entries:
-            start, end = entry["in"]
-            f.seek(start)
-            crc, left = 0, end - start
-            while left > 0:
-                piece = f.read(min(left, _READ))
-                if not piece:
-                    return entry
-                crc = zlib.crc32(piece, crc)
-                left -= len(piece)
-            if crc != entry["crc"]:
-                return entry
-        if entries:  # the next block starts a line (or the last one ended the file)
-            end = entries[-1]["in"][1]
-            if end > 0:
-                f.seek(end - 1)
-                if f.read(1) != b"\n" and os.fstat(f.fileno()).st_size != end:
-                    return entries[-1]
-    return None

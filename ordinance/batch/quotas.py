@@ -1,0 +1,196 @@
+"""Annual quotas across a batch: rank the contenders, then patch the written output.
+
+A quota (``quota: {count: 10, per: year}``) ranks claims of *different* cases, which one case
+alone cannot do.  While the batch runs, the summary keeps only a small :class:`Contender` per
+quota-bound eligible claim (its rank value, case, claim, the output line or CSV row holding it,
+its amount); after the last case :func:`rank` ranks each quota's contenders with the engine's own
+ranking (:func:`ordinance.engine.evaluate.rank_quota`, the key and ties of
+``Policy.evaluate_many``) and :func:`rewrite` streams the output into a temporary file, patching
+those claims exactly as :func:`ordinance.engine.evaluate.apply_quotas` leaves a decision (status,
+amount, reasons, notes, the case's total, the trace), then replaces the output atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .. import values as V
+from ..engine.decision import to_json
+from ..engine.evaluate import QuotaPlace, rank_quota
+from ..engine.trace import json_value
+from .options import EXACT
+from .records import CSV_COLUMNS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..policy import Policy
+    from .summary import Summary
+
+
+class Contender(NamedTuple):
+    """A quota-bound eligible claim, as pass one remembers it (no decision is kept)."""
+
+    rank: Any  # the value of the quota's rank_by (Decimal or date), or None
+    case: str
+    claim: str
+    where: int  # the output line (jsonl) or data row (csv) holding the claim
+    amount: Decimal | None  # exact, as decided
+    counted: bool  # whether the amount is in the decision's total (an eligible money claim)
+    case_total: Decimal  # the decision's total, exact (for jsonl patches)
+
+
+class Patch(NamedTuple):
+    claim: str
+    place: QuotaPlace
+    amount: Decimal | None
+    counted: bool
+    case_total: Decimal
+
+    @property
+    def within(self) -> bool:
+        return self.place.within
+
+    @property
+    def position(self) -> int:
+        return self.place.position
+
+
+def rank(summary: Summary, policy: Policy) -> dict[int, list[Patch]]:
+    """Rank each quota's contenders with the engine's own ranking; the patches by output line/row."""
+    patches: dict[int, list[Patch]] = defaultdict(list)
+    for (measure, year), members in sorted(summary.pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        quota = policy.find_measure(measure).measure.quota
+        exceeded = 0
+        # taken = 0: a batch has no awards from earlier rounds (evaluate_many's `awarded`)
+        for c, place in rank_quota(members, quota, year, 0, lambda c: (c.rank, c.case, c.claim)):
+            patches[c.where].append(Patch(c.claim, place, c.amount, c.counted, c.case_total))
+            if not place.within:
+                exceeded += 1
+                summary.statuses["eligible"] -= 1
+                summary.statuses["ineligible"] += 1
+                if c.counted and c.amount is not None:
+                    summary.totals[(measure, year)] = EXACT.subtract(summary.totals[(measure, year)], c.amount)
+        summary.quotas.append((measure, year, len(members), len(members) - exceeded, exceeded))
+    return patches
+
+
+#: The keys of TraceNode.to_dict(), in order: a key set anew goes to its place among them.
+_TRACE_KEYS = ("kind", "id", "label", "location", "citation", "expression", "inputs", "types", "status", "result",
+               "notes", "children")
+
+
+def set_trace(node: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """``node`` with ``key`` set (removed for None, as to_dict leaves it out), keeping the key order."""
+    if value is None:
+        node.pop(key, None)
+        return node
+    if key in node:
+        node[key] = value
+        return node
+    after = set(_TRACE_KEYS[_TRACE_KEYS.index(key) + 1:])
+    out: dict[str, Any] = {}
+    for k, v in node.items():
+        if k in after and key not in out:
+            out[key] = value
+        out[k] = v
+    out.setdefault(key, value)
+    return out
+
+
+def _find_kind(node: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    if node.get("kind") == kind:
+        return node
+    for child in node.get("children", ()):
+        found = _find_kind(child, kind)
+        if found is not None:
+            return found
+    return None
+
+
+def _patch_result(r: dict[str, Any], p: Patch) -> dict[str, Any]:
+    """One claim of a decision's JSON, as ``apply_quotas`` leaves the ClaimResult."""
+    note = p.place.note()
+    quota = dict(r.get("quota") or {})
+    quota.update(status="awarded" if p.within else "exceeded", position=p.position,
+                 contenders=p.place.contenders, already_awarded=p.place.taken)
+    r["quota"] = quota
+    r["notes"] = [n for n in r.get("notes", []) if not n.startswith("subject to the quota")] + [note]
+    amount = p.amount
+    if not p.within:
+        r["status"] = "ineligible"
+        amount = Decimal(0)
+        r["amount"] = V.money_string(amount)
+        r["reasons"] = list(r["reasons"]) + [p.place.exceeded_reason()]
+    trace = r.get("trace")
+    if trace is not None:
+        q = _find_kind(trace, "quota")
+        if q is not None:
+            q["result"] = "awarded" if p.within else "exceeded"
+            q["notes"] = list(q.get("notes", [])) + [note]
+        trace = set_trace(trace, "status", r["status"])
+        r["trace"] = set_trace(trace, "result", json_value(amount))
+    return r
+
+
+def patch_json_line(line: bytes, patches: list[Patch]) -> bytes:
+    data = json.loads(line)
+    by_claim = {p.claim: p for p in patches}
+    total = patches[0].case_total
+    for r in data["results"]:
+        p = by_claim.get(r["claim"])
+        if p is not None:
+            _patch_result(r, p)
+            if not p.within and p.counted and p.amount is not None:
+                total -= p.amount
+    data["total"] = V.money_string(total)
+    return to_json(data, indent=None).encode("utf-8")
+
+
+def patch_csv_row(row: list[str], p: Patch) -> list[str]:
+    row = list(row)
+    row[CSV_COLUMNS.index("quota")] = "awarded" if p.within else "exceeded"
+    row[CSV_COLUMNS.index("quota_position")] = str(p.position)
+    if not p.within:
+        row[CSV_COLUMNS.index("status")] = "ineligible"
+        row[CSV_COLUMNS.index("amount")] = V.money_string(Decimal(0))
+        reasons = row[CSV_COLUMNS.index("reasons")]
+        row[CSV_COLUMNS.index("reasons")] = f"{reasons};quota-exceeded" if reasons else "quota-exceeded"
+    return row
+
+
+def rewrite(out: Path, patches: dict[int, list[Patch]], fmt: str, before_replace=None) -> None:
+    """Pass two: stream ``out`` into a temporary file, patching the ranked claims; replace ``out``.
+
+    ``before_replace(path)`` is told the new output's path just before it replaces the old."""
+    out = Path(os.path.realpath(out))  # replace the file a symbolic link names, never the link
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        if fmt == "jsonl":
+            with open(out, "rb") as src, os.fdopen(fd, "wb") as dst:
+                for i, line in enumerate(src):
+                    p = patches.get(i)
+                    dst.write(patch_json_line(line, p) if p else line)
+        else:
+            with open(out, encoding="utf-8", newline="") as src, os.fdopen(fd, "w", encoding="utf-8",
+                                                                         newline="") as dst:
+                reader = csv.reader(src)
+                writer = csv.writer(dst, lineterminator="\n")
+                writer.writerow(next(reader))
+                for i, row in enumerate(reader):
+                    p = patches.get(i)
+                    writer.writerow(patch_csv_row(row, p[0]) if p else row)
+        shutil.copymode(out, tmp)
+        if before_replace is not None:
+            before_replace(Path(tmp))
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

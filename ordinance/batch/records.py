@@ -1,0 +1,117 @@
+"""The output of a batch, one record per case: a JSON line or CSV rows, for a decision or an error.
+
+A :class:`Record` is what deciding one case comes to: its text, ready to write, and the few
+facts the summary and the quotas need (claims by status, amounts due, quota contenders), so
+that no decision is kept once written.  A decision is written by the engine's one writer of
+decisions as JSON lines (:func:`ordinance.engine.decision.decision_line`), or as one CSV row per
+claim (:data:`CSV_COLUMNS`); a case that cannot be read or decided becomes an error record in
+its place (``"status": "error"`` with its problems).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .. import values as V
+from ..engine.decision import ClaimResult, Decision, decision_line, to_json
+from ..errors import Problem
+from .inputs import clean, item_location
+from .options import Options
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..policy import Policy
+
+#: The columns of CSV output, in order.
+CSV_COLUMNS = ("case", "claim", "measure", "status", "amount", "basis", "benefit", "reasons", "missing",
+               "superseded_by", "quota", "quota_position", "problems")
+
+
+class Record(NamedTuple):
+    """What a worker returns for one case: the output and the small facts the summary needs."""
+
+    case: str
+    out: str  # one JSON line, or CSV rows (already formatted)
+    rows: int  # the lines (jsonl: one) or CSV data rows in ``out``
+    claims: list[tuple[str, str, int | None, Decimal | None]]  # (status, measure, year, amount due)
+    #: quota-bound eligible claims: (measure, year, rank, claim, row of ``out`` holding it, amount,
+    #: counted in the total, the decision's total)
+    contenders: list[tuple[str, int | None, Any, str, int, Decimal | None, bool, Decimal]]
+    status: str  # decided | error | internal
+
+
+def measure_key(policy: Policy, result: ClaimResult) -> str:
+    """The measure of ``result`` named as the policy names it (``policy-id:measure`` when the ids
+    of several policies collide)."""
+    if not result.policy:
+        return result.measure
+    return policy.find_measure(f"{result.policy}:{result.measure}").key
+
+
+def decided(decision: Decision, policy: Policy, options: Options) -> Record:
+    """The record of a decided case."""
+    keys = [measure_key(policy, r) for r in decision.results]
+    tallies = []
+    contenders = []
+    total = decision.total
+    csv_out = options.fmt == "csv"
+    rows_out: list[list[str]] = []
+    for i, (r, key) in enumerate(zip(decision.results, keys)):
+        counted = r.status == "eligible" and r.benefit == "money" and r.amount is not None
+        tallies.append((r.status, key, r.year, r.amount if counted else None))
+        if r.quota is not None and r.status == "eligible":
+            contenders.append((key, r.year, r.rank, r.claim, i if csv_out else 0, r.amount, counted, total))
+        if csv_out:
+            quota = r.quota or {}
+            rows_out.append([
+                decision.case, r.claim, key, r.status, V.money_string(r.amount) if r.amount is not None else "",
+                r.basis, r.benefit, ";".join(str(x.get("code", "")) for x in r.reasons), ";".join(r.missing),
+                r.superseded_by or "", str(quota.get("status", "")), str(quota.get("position", "")), ""])
+    if csv_out:
+        if not rows_out:  # a case without claims still appears once
+            rows_out.append([decision.case, "", "", "no-claims", "", "", "", "", "", "", "", "", ""])
+        return Record(decision.case, csv_text(rows_out), len(rows_out), tallies, contenders, "decided")
+    return Record(decision.case, decision_line(decision), 1, tallies, contenders, "decided")
+
+
+def error_record(name: str, error: str, problems: list[Problem], options: Options,
+                 internal: bool = False) -> Record:
+    """The record of a case that could not be read or decided (``internal``: by a bug)."""
+    name = clean(name)
+    status = "internal" if internal else "error"
+    if options.fmt == "csv":
+        text = "; ".join(f"{p.code}{' at ' + p.path if p.path else ''}"
+                         f"{' (' + str(p.location) + ')' if p.location else ''}: {p.message}"
+                         f"{' (' + p.hint + ')' if p.hint else ''}" for p in problems)
+        out = csv_text([[name, "", "", "error", "", "", "", ";".join(p.code for p in problems), "", "", "", "",
+                         clean(text)]])
+        return Record(name, out, 1, [], [], status)
+    data = {"case": name, "status": "error", "error": error, "problems": [p.to_dict() for p in problems]}
+    text = to_json(data, indent=None)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = clean(text)
+    return Record(name, text, 1, [], [], status)
+
+
+def checked(record: Record, name: str, item: tuple, options: Options) -> Record:
+    """``record``, or an error record if its text cannot be written as UTF-8."""
+    try:
+        record.out.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return error_record(name, "CaseError", [Problem(
+            "encoding", f"the case holds text that is not valid Unicode (a lone surrogate "
+            f"U+{ord(exc.object[exc.start]):04X})", item_location(item),
+            "write text as UTF-8; do not escape half of a surrogate pair")], options)
+    return record
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    """CSV rows as text, one line each."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,173 @@
+"""What a batch comes to, without keeping any decision: one tally, and the summary it adds up to.
+
+Work reaches the parent in *pieces* -- one case (a folder, CSV, ``--trace``, ``--as-of``) or a
+block of JSON Lines -- each with its output already written as text and its numbers
+(:class:`Piece`): cases, errors, claims by status, amounts due by (measure, year), summed
+exactly, and the claims contending for an annual quota.  A worker makes a piece with a
+:class:`Tally`; the parent adds pieces to the :class:`Summary` in input order (and so does
+``--resume``, from the checkpoint's copy of each piece's numbers), which renders the budget
+summary: claims by status, quotas, and the amount due by measure and year.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import functools
+from collections import Counter, defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from .. import values as V
+from .options import EXACT
+from .quotas import Contender
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .records import Record
+
+_ZERO = Decimal(0)
+
+
+class Piece(NamedTuple):
+    """A piece of work done: its output, and the few numbers the summary and the quotas need."""
+
+    out: bytes  # the records, one per case, UTF-8
+    cases: int
+    rows: int  # output lines (jsonl) or CSV data rows in ``out``
+    errors: int
+    internal: int
+    error_cases: list[str]  # the first few (at most 5)
+    statuses: dict[str, int]  # claims by status
+    totals: dict[tuple[str, int | None], Decimal]  # amount due by (measure, year), exact, in first-seen order
+    #: quota-bound eligible claims: (measure, year, rank, case, claim, row of ``out`` holding it,
+    #: amount, counted in the case's total, the case's total)
+    contenders: list[tuple]
+
+
+class Tally:
+    """The numbers of one piece, as its records come."""
+
+    __slots__ = ("amounts", "cases", "contenders", "error_cases", "errors", "internal", "rows", "statuses")
+
+    def __init__(self) -> None:
+        self.cases = self.rows = self.errors = self.internal = 0
+        self.error_cases: list[str] = []
+        self.statuses: dict[str, int] = {}
+        self.amounts: dict[tuple[str, int | None], list[Decimal]] = {}  # by (measure, year), in order
+        self.contenders: list[tuple] = []
+
+    def add_record(self, record: Record) -> None:
+        """One case's record."""
+        row = self.rows
+        self.cases += 1
+        self.rows += record.rows
+        if record.status != "decided":
+            self.errors += 1
+            self.internal += record.status == "internal"
+            if len(self.error_cases) < 5:
+                self.error_cases.append(record.case)
+        statuses = self.statuses
+        for status, measure, year, amount in record.claims:
+            statuses[status] = statuses.get(status, 0) + 1
+            if amount is not None:
+                self.amounts.setdefault((measure, year), []).append(amount)
+        for measure, year, rank, claim, at, amount, counted, total in record.contenders:
+            self.contenders.append((measure, year, rank, record.case, claim, row + at, amount, counted, total))
+
+    def piece(self, out: bytes) -> Piece:
+        totals: dict[tuple[str, int | None], Decimal] = {}
+        for key, amounts in self.amounts.items():
+            with decimal.localcontext(EXACT):
+                totals[key] = sum(amounts, _ZERO)
+        return Piece(out, self.cases, self.rows, self.errors, self.internal, self.error_cases, self.statuses, totals,
+                     self.contenders)
+
+
+def piece_of(record: Record) -> Piece:
+    """The piece of work that is one case."""
+    tally = Tally()
+    tally.add_record(record)
+    return tally.piece(record.out.encode("utf-8"))
+
+
+@dataclasses.dataclass
+class Summary:
+    """What the batch came to, without any decision: counts and amounts."""
+
+    cases: int = 0
+    errors: int = 0
+    internal_errors: int = 0
+    error_cases: list[str] = dataclasses.field(default_factory=list)  # the first few
+    statuses: Counter = dataclasses.field(default_factory=Counter)
+    totals: dict[tuple[str, int | None], Decimal] = dataclasses.field(default_factory=lambda: defaultdict(Decimal))
+    quotas: list[tuple[str, int | None, int, int, int]] = dataclasses.field(default_factory=list)
+    measure_order: list[str] = dataclasses.field(default_factory=list)
+    interrupted: str | None = None  # SIGINT | SIGTERM | worker: the run stopped early
+    resumed: int = 0  # cases decided by the interrupted run this one resumed
+    rows: int = 0  # output lines (jsonl) or CSV data rows written
+    #: the claims contending for each annual quota, by (measure, year), for the ranking at the end
+    pools: dict[tuple[str, int | None], list[Contender]] = dataclasses.field(
+        default_factory=lambda: defaultdict(list), repr=False, compare=False)
+
+    def add(self, piece: Piece) -> None:
+        """A piece of work, in input order (its output just written after the ones before)."""
+        self.cases += piece.cases
+        self.errors += piece.errors
+        self.internal_errors += piece.internal
+        for name in piece.error_cases:
+            if len(self.error_cases) < 5:
+                self.error_cases.append(name)
+        self.statuses.update(piece.statuses)
+        totals = self.totals
+        for key, amount in piece.totals.items():
+            totals[key] = EXACT.add(totals[key], amount)
+        rows, pools = self.rows, self.pools
+        for measure, year, rank, case, claim, row, amount, counted, total in piece.contenders:
+            pools[(measure, year)].append(Contender(rank, case, claim, rows + row, amount, counted, total))
+        self.rows = rows + piece.rows
+
+    def render(self, out: str, fmt: str) -> str:
+        cases = f"{self.cases} case{'s' if self.cases != 1 else ''}"
+        lines = [f"decided {self.cases - self.errors} of {cases} -> {out} ({fmt})"]
+        if not self.cases:
+            lines.append("  no cases found (a folder holds *.yaml, *.yml and *.json case files)")
+        if self.statuses:
+            order = ["eligible", "ineligible", "undetermined", "superseded"]
+            names = order + sorted(s for s in self.statuses if s not in order)
+            lines.append("  claims: " + ", ".join(f"{self.statuses[s]} {s}" for s in names if self.statuses[s]))
+        if self.errors:
+            shown = ", ".join(self.error_cases) + (", ..." if self.errors > len(self.error_cases) else "")
+            lines.append(f"  errors: {self.errors} case{'s' if self.errors != 1 else ''} could not be decided "
+                         f"({shown}); see their records in the output")
+        for measure, year, ranked, awarded, exceeded in self.quotas:
+            lines.append(f"  quota {measure} {_year(year)}: {ranked} ranked, "
+                         f"{awarded} awarded, {exceeded} beyond the quota")
+        if self.totals:
+            lines.append("  amount due (eligible money claims), by measure and year:")
+            rank = {m: i for i, m in enumerate(self.measure_order)}
+            keys = sorted(self.totals, key=lambda k: (rank.get(k[0], len(rank)), k[0],
+                                                      k[1] if k[1] is not None else 10 ** 6))
+            rows = [(measure, _year(year), self.totals[(measure, year)]) for measure, year in keys]
+            by_year: dict[int | None, Decimal] = defaultdict(Decimal)
+            for (measure, year), amount in self.totals.items():
+                by_year[year] = EXACT.add(by_year[year], amount)
+            if len(by_year) > 1:
+                rows += [("all measures", _year(year), by_year[year])
+                         for year in sorted(by_year, key=lambda y: y if y is not None else 10 ** 6)]
+            rows.append(("total", "", functools.reduce(EXACT.add, self.totals.values(), Decimal(0))))
+            width = max(len(r[0]) for r in rows)
+            figure = max(len(_figure(r[2])) for r in rows)
+            for name, year, amount in rows:
+                chinese = V.chinese_amount(Decimal(V.money_string(amount)))
+                lines.append(f"    {name:<{width}}  {year:<7}  {_figure(amount):>{figure}} 元"
+                             + (f" ({chinese})" if chinese else ""))
+        return "\n".join(lines) + "\n"
+
+
+def _year(year: int | None) -> str:
+    return str(year) if year is not None else "undated"
+
+
+def _figure(amount: Decimal) -> str:
+    return f"{Decimal(V.money_string(amount)):,.2f}"
+
