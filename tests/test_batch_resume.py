@@ -332,3 +332,30 @@ def test_workers_end_when_the_batch_process_is_killed(tmp_path):
     for pid in left:  # (so that a failure leaves nothing running)
         os.kill(pid, 9)
     assert left == []
+
+
+def test_cases_and_blocks_write_one_checkpoint_format(reference, tmp_path):
+    """Case by case (CSV out) and block by block (JSON Lines out), the checkpoint's lines are of
+    one format: the same header keys, and entries with the same numbers, only the input named
+    its own way (a case by ``at``, a block by its bytes, checksum and lines); and an entry's
+    numbers are those of its records in the output."""
+    source, _ = reference
+    checkpoints = {}
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"out.{fmt}"
+        assert invoke("batch", str(source), "--out", str(out), hook="sigint:20:6").exit_code == 130
+        lines = [json.loads(line) for line in batch.checkpoint_path(out).read_bytes().splitlines()]
+        checkpoints[fmt] = (out, lines[0], lines[1:])
+    (csv_out, csv_head, csv_entries), (jsonl_out, jsonl_head, jsonl_entries) = checkpoints["csv"], checkpoints["jsonl"]
+    assert csv_head["checkpoint"] == jsonl_head["checkpoint"] == 3 and list(csv_head) == list(jsonl_head)
+    assert (csv_head["mode"], jsonl_head["mode"]) == ("cases", "blocks")
+    numbers = ["n", "pos", "cases", "rows", "errors", "internal", "error_cases", "statuses", "totals", "contenders",
+               "end"]
+    assert all(sorted(e) == sorted(numbers + ["at"]) for e in csv_entries) and len(csv_entries) == 20
+    assert all(sorted(e) == sorted(numbers + ["in", "crc", "lines"]) for e in jsonl_entries)
+    assert [e["lines"][1] - e["lines"][0] + 1 for e in jsonl_entries] == [6] * len(jsonl_entries)  # blocks of 6 lines
+    assert sum(e["cases"] for e in jsonl_entries) == jsonl_entries[-1]["n"] == jsonl_out.read_bytes().count(b"\n")
+    assert sum(e["rows"] for e in csv_entries) == csv_out.read_bytes().count(b"\n") - 1  # (the header row)
+    csv_errors = sum(e["errors"] for e in csv_entries)
+    jsonl_errors = sum(e["errors"] for e in jsonl_entries if e["lines"][1] <= 20)
+    assert csv_errors == jsonl_errors == 2  # the broken lines 5 and 14, counted the same way

@@ -246,7 +246,7 @@ def _decide_lines(data: bytes, block: Block, policy, options: Options, tally: Ta
     max_depth, max_nodes = limits.max_depth, limits.max_nodes
     quarter = (limits.max_line_bytes - 1) // 4  # a line of this many characters or fewer is within the limit
     fast = not policy.multi
-    decide_case = policy.decide
+    policy_decide = policy.decide
     scan = _scanner()
     write = decision_line
     outs: list[str] = []
@@ -304,7 +304,7 @@ def _decide_lines(data: bytes, block: Block, policy, options: Options, tally: Ta
                     raise _Careful  # another object, or a key given twice (or a colon inside a text)
             elif braces != 2 or colons != len(case) + len(claim):
                 raise _Careful
-            decision = decide_case(case, name=f"line {n}")
+            decision = policy_decide(case, name=f"line {n}")
             (result,) = decision.results
             if result.quota is not None:
                 raise _Careful  # a contender for a quota: the general path records it

@@ -1,7 +1,8 @@
 """Annual quotas across a batch: rank the contenders, then patch the written output.
 
 A quota (``quota: {count: 10, per: year}``) ranks claims of *different* cases, which one case
-alone cannot do.  While the batch runs, the summary keeps only a small :class:`Contender` per
+alone cannot do.  While the batch runs, the summary keeps only a small
+:class:`~ordinance.batch.summary.Contender` per
 quota-bound eligible claim (its rank value, case, claim, the output line or CSV row holding it,
 its amount); after the last case :func:`rank` ranks each quota's contenders with the engine's own
 ranking (:func:`ordinance.engine.evaluate.rank_quota`, the key and ties of
@@ -28,22 +29,10 @@ from ..engine.evaluate import QuotaPlace, rank_quota
 from ..engine.trace import json_value
 from .options import EXACT
 from .records import CSV_COLUMNS
+from .summary import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..policy import Policy
-    from .summary import Summary
-
-
-class Contender(NamedTuple):
-    """A quota-bound eligible claim, as pass one remembers it (no decision is kept)."""
-
-    rank: Any  # the value of the quota's rank_by (Decimal or date), or None
-    case: str
-    claim: str
-    where: int  # the output line (jsonl) or data row (csv) holding the claim
-    amount: Decimal | None  # exact, as decided
-    counted: bool  # whether the amount is in the decision's total (an eligible money claim)
-    case_total: Decimal  # the decision's total, exact (for jsonl patches)
 
 
 class Patch(NamedTuple):

@@ -16,16 +16,27 @@ import decimal
 import functools
 from collections import Counter, defaultdict
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
 from .options import EXACT
-from .quotas import Contender
 
 if TYPE_CHECKING:  # pragma: no cover
     from .records import Record
 
 _ZERO = Decimal(0)
+
+
+class Contender(NamedTuple):
+    """A quota-bound eligible claim, as pass one remembers it (no decision is kept)."""
+
+    rank: Any  # the value of the quota's rank_by (Decimal or date), or None
+    case: str
+    claim: str
+    where: int  # the output line (jsonl) or data row (csv) holding the claim
+    amount: Decimal | None  # exact, as decided
+    counted: bool  # whether the amount is in the decision's total (an eligible money claim)
+    case_total: Decimal  # the decision's total, exact (for jsonl patches)
 
 
 class Piece(NamedTuple):
