@@ -461,14 +461,16 @@ def test_stopped_after_the_last_line_of_a_file_without_a_final_newline(tmp_path)
     assert result.exit_code == 2 and "the input changed" in result.stderr
 
 
-def test_a_checkpoint_of_the_earlier_format_is_refused(reference, tmp_path):
+@pytest.mark.parametrize("version", [1, 2])  # 2: a format for each mode, before the one format for both
+def test_a_checkpoint_of_the_earlier_format_is_refused(reference, tmp_path, version):
     source, _, _ = reference
     out = tmp_path / "out.jsonl"
     assert invoke("--max-line-bytes", "2000", "batch", str(source), "--out", str(out), hook="sigint:5").exit_code == 130
     checkpoint = batch.checkpoint_path(out)
     lines = checkpoint.read_bytes().splitlines()
     header = json.loads(lines[0])
-    header["checkpoint"] = 1
+    header["checkpoint"] = version
     checkpoint.write_bytes(b"\n".join([json.dumps(header).encode()] + lines[1:]) + b"\n")
     result = invoke("--max-line-bytes", "2000", "batch", str(source), "--out", str(out), "--resume")
     assert result.exit_code == 2 and "not a checkpoint this version can read" in result.stderr
+    assert f"(format {version}, of an earlier version of ordinance; this one reads 3)" in result.stderr

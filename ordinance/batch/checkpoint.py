@@ -208,7 +208,10 @@ def read_checkpoint(out: Path, checkpoint: Path, expected: dict[str, Any]) -> Re
     except ValueError:
         header = None
     if not isinstance(header, dict) or header.get("checkpoint") != CHECKPOINT_VERSION:
-        raise ResumeError(f"{checkpoint} is not a checkpoint this version can read; run the batch again "
+        version = header.get("checkpoint") if isinstance(header, dict) else None
+        why = f" (format {version}, of an earlier version of ordinance; this one reads {CHECKPOINT_VERSION})" \
+            if isinstance(version, int) and 0 < version < CHECKPOINT_VERSION else ""
+        raise ResumeError(f"{checkpoint} is not a checkpoint this version can read{why}; run the batch again "
                           "without --resume")
     differs = [key for key in expected if key != "start" and header.get(key) != expected[key]]
     if differs:

@@ -3,8 +3,8 @@
 Work reaches the parent in *pieces* -- one case (a folder, CSV, ``--trace``, ``--as-of``) or a
 block of JSON Lines -- each with its output already written as text and its numbers
 (:class:`Piece`): cases, errors, claims by status, amounts due by (measure, year), summed
-exactly, and the claims contending for an annual quota.  A worker makes a piece with a
-:class:`Tally`; the parent adds pieces to the :class:`Summary` in input order (and so does
+exactly, and the claims contending for an annual quota.  A block's worker makes its piece with a
+:class:`Tally` (case by case, the parent makes one of each record: :func:`piece_of`); the parent adds pieces to the :class:`Summary` in input order (and so does
 ``--resume``, from the checkpoint's copy of each piece's numbers), which renders the budget
 summary: claims by status, quotas, and the amount due by measure and year.
 """
