@@ -235,6 +235,25 @@ def test_a_multi_policy_batch_takes_the_general_path_line_by_line(tmp_path, monk
     assert summary_of(got) == summary_of(want) and b'"policies"' in (tmp_path / "b.jsonl").read_bytes()
 
 
+def test_a_multi_policy_batch_names_measures_as_the_policy_does(tmp_path):
+    """Under two policies whose measure ids collide, a claim's measure is named in the CSV rows,
+    the totals and the quotas as the policy names it (``b:grant``), however the case names it."""
+    a = write_policy(tmp_path / "a", {"r": GRANT_RULE}, id="a")
+    b = write_policy(tmp_path / "b", {"r": GRANT_RULE}, id="b")
+    policy = load_policy([a, b])
+    cases = [{"case": f"g{i}", "claims": [{"id": "c1", "measure": ["grant", "b:grant", "a:grant"][i % 3],
+                                           "date": "2025-06-01", "spend": "1"}]} for i in range(6)]
+    cases.append({"case": "both", "claims": [{"id": "c1", "measure": "b:grant", "date": "2025-06-01", "spend": "2"},
+                                             {"id": "c2", "measure": "grant", "date": "2025-06-01", "spend": "3"}]})
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(dumps(c) + "\n" for c in cases), encoding="utf-8")
+    out = tmp_path / "out.csv"
+    summary = batch.run(source, "jsonl", out, policy, batch.Options((str(a), str(b)), False, None, "csv"), 2)
+    rows = out.read_text(encoding="utf-8").splitlines()[1:]
+    assert [row.split(",")[2] for row in rows] == ["grant", "b:grant", "grant"] * 2 + ["b:grant", "grant"]
+    assert dict(summary.totals) == {("grant", 2025): Decimal("7.00"), ("b:grant", 2025): Decimal("4.00")}
+
+
 def test_totals_longer_than_the_default_context_are_exact_on_both_paths(tmp_path, monkeypatch):
     """The summary's totals are exact sums on both paths, however many digits they take (the
     default decimal context's 28 would round these), over blocks and across a resumed run."""
