@@ -72,16 +72,15 @@ def _decide() -> Built:
 
 def _compiled_rule() -> Built:
     from ordinance import values as V
-    from ordinance.engine.program import MeasureProgram
+    from ordinance.run.interpret import MeasureProgram
 
     policy = load_voucher_policy()
     program = policy.programs[MEASURE]
     t0 = time.perf_counter()
-    program = MeasureProgram(program.measure, program.policy, program.checked)  # compile the measure again
+    program = MeasureProgram(program.plan)  # compile the measure's plan again
     compile_ms = (time.perf_counter() - t0) * 1e3
     run = program.run
-    policy_window = program.policy.valid
-    measure_window = program.validity
+    inside = program.plan.inside
     zero = R.ZERO
 
     def prepare(a):
@@ -95,13 +94,13 @@ def _compiled_rule() -> Built:
 
     def decide(env):
         day = env["claim.date"]
-        if not policy_window.contains(day) or (measure_window is not None and not measure_window.contains(day)):
+        if not inside(day):
             return zero
         outcome = run(dict(env), None)  # run memoises tables and values in env: a fresh copy each time
         if outcome.status != "eligible":
             return zero
         amount = outcome.amount
-        for _cap, limit, _pool, _scope in outcome.pooled_caps:  # one claim, no history: the yearly cap is a min
+        for _cap, limit in outcome.pooled_caps:  # one claim, no history: the yearly cap is a min
             if amount > limit:
                 amount = limit
         return amount

@@ -13,7 +13,7 @@ A case that cannot be read or decided becomes an error record in its place
 Annual quotas (``quota: {count: 10, per: year}``) rank claims of *different* cases, which one
 case alone cannot do.  Pass one keeps only a small tuple per quota-bound claim (measure, year,
 rank value, case id, claim id, where it was written); after the last case they are ranked
-exactly as :func:`ordinance.engine.evaluate.apply_quotas` ranks the decisions of
+exactly as :func:`ordinance.rules.quotas.apply_quotas` ranks the decisions of
 ``Policy.evaluate_many`` (same key, same ties, same notes and reasons), and pass two rewrites
 the output file line by line into a temporary file, patching those claims, then replaces the
 output atomically.
@@ -69,7 +69,7 @@ from typing import Any, NamedTuple
 
 from .. import values as V
 from ..engine.decision import Decision, to_json
-from ..engine.evaluate import QuotaPlace, rank_quota
+from ..rules.quotas import QuotaPlace, rank_quota
 from ..engine.load import DEFAULT_LIMITS, DuplicateKey, Limits, check_data, decode, load_file, no_duplicate_keys
 from ..engine.trace import json_value
 from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
@@ -326,7 +326,6 @@ def decide_chunk(chunk: list[tuple]) -> list[Record]:
 def decide(item: tuple) -> Record:
     """Read and decide one case; every failure becomes an error record."""
     from ..engine.case import read_case, read_plain_case
-    from ..engine.lane import decide_case, decide_single
 
     assert _STATE is not None, "init_worker() first"
     if item[0] == "die" and multiprocessing.parent_process() is not None:  # the test hook `worker`
@@ -338,13 +337,9 @@ def decide(item: tuple) -> Record:
             return _error_record(item[1], "CaseError", item[2], options)
         data, loaded, problems, read_name = _load(item, policy, options.limits)
         name = _data_name(data, name)
-        if loaded is None and not problems and not options.trace and options.as_of is None and not policy.multi:
-            decision = decide_single(policy, data, read_name)  # one plain claim: None for anything else
-            if decision is None:
-                decision = decide_case(policy, data, read_name)  # plain claims and prior awards
-            if decision is not None:
-                return _checked(_decided([r.measure for r in decision.results], decision, options), name, item,
-                                options)
+        if loaded is None and not problems and not options.trace and options.as_of is None:
+            decision = policy.decide(data, read_name)  # the engine's dispatch (a CaseError: see below)
+            return _checked(_decided([r.measure for r in decision.results], decision, options), name, item, options)
         try:
             case = (read_plain_case(data, policy, read_name) if loaded is None and not problems else None) \
                 or read_case(data, policy, read_name, loaded)

@@ -288,7 +288,7 @@ def _decide_lines(data: bytes, block: Block, policy, options: B.Options, tally: 
       count ``check_data`` makes: brackets, commas and colons);
     - the JSON scanner reads it whole (only blanks after the value).
     """
-    from ..engine.lane import decide_single
+    from ..errors import OrdinanceError
 
     display, limits = block.display, options.limits
     most = limits.integer_digits
@@ -353,9 +353,10 @@ def _decide_lines(data: bytes, block: Block, policy, options: B.Options, tally: 
                     raise _Careful  # another object, or a key given twice (or a colon inside a text)
             elif braces != 2 or colons != len(case) + len(claim):
                 raise _Careful
-            decision = decide_single(policy, case, f"line {n}")
-            if decision is None:
-                raise _Careful
+            try:
+                decision = policy.decide(case, f"line {n}")
+            except OrdinanceError:
+                raise _Careful from None  # the general path reports it
             (result,) = decision.results
             if result.quota is not None:
                 raise _Careful  # a contender for a quota: the general path records it

@@ -522,7 +522,7 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
 
 def _unknown_claim_fact(r: _Reader, program, key: str, path: tuple[object, ...]) -> None:
     full = f"claim.{key}"
-    owners = [k for k, prog in r.policy.programs.items() if full in prog.claim_facts]
+    owners = [k for k, prog in r.policy.programs.items() if key in prog.claim_specs]
     hint = (f"`{key}` is a fact of {', '.join(owners[:3])}, not of {program.measure.id}"
             if owners else did_you_mean(str(key), list(program.claim_specs)))
     r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{key}`", path + (key,), hint, key=True)
