@@ -494,7 +494,7 @@ def test_short_circuits_read_no_more_than_needed(text):
 
 
 _NAME_CHARS = set("_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_ATTRIBUTES = {"add_to", "scale", "quantize", "to_integral_value", "year", "month", "days", "get", "issuperset",
+_ATTRIBUTES = {"add_to", "scale", "quantize", "to_integral_value", "year", "month", "days", "get", "issuperset", "items",
                "__class__", "claim", "date", "project"}
 
 

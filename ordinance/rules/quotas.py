@@ -86,7 +86,7 @@ def apply_quotas(decisions: list[Decision], policy: Any,
             if not place.within:
                 r.status = "ineligible"
                 r.amount = ZERO
-                r.reasons.append(place.exceeded_reason())
+                r.add_reason(place.exceeded_reason())
             if r.trace is not None:
                 q = r.trace.find("quota")
                 if q is not None:

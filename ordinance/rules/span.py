@@ -38,9 +38,9 @@ _EXCLUSIVITY_LABEL = Label("就高不重複", "take the highest, do not stack")
 
 class Entry:
     """A claim as the rules that span claims see it: its measure's plan, its result so far, its
-    place in the case, the caps spanning awards that bound it (``(cap, limit, the key of its
-    pool)`` each: :func:`pool_keys`, or None), the value exclusivity compares as it was before
-    these rules (for the trace), and its trace node (None with the trace off)."""
+    place in the case, the caps spanning awards that bound it (``(cap, limit)`` each, or None),
+    the value exclusivity compares as it was before these rules (for the trace), and its trace
+    node (None with the trace off)."""
 
     __slots__ = ("plan", "result", "index", "pooled", "before", "node")
 
@@ -61,8 +61,11 @@ def span_claims(entries: list[Entry], history: list[PriorAward], plans: Mapping[
     if steps & EXCLUSIVE:
         exclusivity(entries, history)
     if steps & POOLED_CAPS:
-        capped = [(e.result.date, e.result, e.pooled, e.node) for e in entries
-                  if e.pooled and e.result.status == "eligible" and e.result.amount is not None]
+        capped = []
+        for e in entries:
+            result = e.result
+            if e.pooled and result.status == "eligible" and result.amount is not None:
+                capped.append((result.date, result, e.pooled, e.node))
         if capped:
             draw_pools(capped, history, plans)
     if steps & QUOTA:
@@ -91,7 +94,7 @@ def one_time(entries: list[Entry], history: list[PriorAward]) -> None:
 def _refuse(e: Entry, why: dict[str, Any], step: str, note: str) -> None:
     e.result.status = "ineligible"
     e.result.amount = ZERO
-    e.result.reasons.append(why)
+    e.result.add_reason(why)
     if e.node is not None:
         e.node.add(TraceNode(step, step, notes=[note], result=ZERO))
         e.node.status, e.node.result = "ineligible", ZERO
@@ -168,7 +171,7 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
                 wresult.amount = ZERO
                 wresult.ceiling = None
                 wresult.superseded_by = prior.id
-                wresult.reasons.append(reason(
+                wresult.add_reason(reason(
                     "superseded", f"就高不重複：同一項目已獲較高獎補（{prior.id}）",
                     f"not stacked (就高不重複): prior award {prior.id} for the same project is as high or higher",
                     winner=prior.id, group=group, project=project))
@@ -192,7 +195,7 @@ def supersede(result: ClaimResult, winner: str, group: str, project: str) -> Non
     result.amount = ZERO
     result.ceiling = None
     result.superseded_by = winner
-    result.reasons.append(reason("superseded", f"就高不重複：同一項目以申請{winner}（較高）為準",
+    result.add_reason(reason("superseded", f"就高不重複：同一項目以申請{winner}（較高）為準",
                                  f"not stacked (就高不重複): claim {winner} for the same project is higher",
                                  winner=winner, group=group, project=project))
 
@@ -214,13 +217,6 @@ def pool_key(cap: Cap, day: _dt.date, project: str | None) -> tuple[object, ...]
     return (cap.pool, project)
 
 
-def pool_keys(pooled_caps: Iterable[tuple[Cap, Decimal]], day: _dt.date, project: str | None
-              ) -> list[tuple[Cap, Decimal, tuple[object, ...] | None]]:
-    """A claim's caps spanning awards, ``(cap, limit)`` each, as an entry holds them: with the key
-    of the pool each draws from (:func:`pool_key`)."""
-    return [(cap, limit, pool_key(cap, day, project)) for cap, limit in pooled_caps]
-
-
 _SCOPE_ZH = {"project": "單個項目", "product": "單個產品", "project-year": "單個項目本年度",
              "product-year": "單個產品本年度"}
 
@@ -239,10 +235,10 @@ _DATE = operator.itemgetter(0)
 def draw_pools(capped: list[tuple[_dt.date, ClaimResult, list, TraceNode | None]], history: list[PriorAward],
                plans: Mapping[str, MeasurePlan]) -> None:
     """The caps that span awards for ``capped``, the eligible claims (in the case's order) that
-    have such caps and an amount, each as ``(date, result, its caps with their pools' keys, trace
-    node)``: each draws on its pools in date order, after the prior awards."""
+    have such caps and an amount, each as ``(date, result, its caps as (cap, limit), trace
+    node)``: each draws on its pools (:func:`pool_key`) in date order, after the prior awards."""
     used: dict[tuple[object, ...], Decimal] = {}  # by pool: granted before (history), then by earlier claims
-    for award in history:
+    for award in history or ():
         plan = plans.get(award.measure or "")
         if plan is None:
             if award.pool:  # an award under another policy, named by its pool
@@ -261,11 +257,16 @@ def draw_pools(capped: list[tuple[_dt.date, ClaimResult, list, TraceNode | None]
     before_claims = dict(used) if traced else None
     if len(capped) > 1:
         capped.sort(key=_DATE)  # (stable: claims of one date stay in the case's order)
-    for _, result, pooled, node in capped:
+    for day, result, pooled, node in capped:
+        project = result.project
         exhausted: str | None = None
-        for cap, limit, key in pooled:
+        drawn = []  # the pools this claim draws from, each once
+        for cap, limit in pooled:
+            key = pool_key(cap, day, project)
             if key is None:  # no project named: the cap bounded this claim alone (see its cap step)
                 continue
+            if key not in drawn:
+                drawn.append(key)
             spent = used.get(key)
             remaining = limit if spent is None else limit - spent
             if remaining < ZERO:
@@ -281,11 +282,11 @@ def draw_pools(capped: list[tuple[_dt.date, ClaimResult, list, TraceNode | None]
                 exhausted = cap.per
             result.amount = grant
         granted = result.amount
-        for key in dict.fromkeys([k for _, _, k in pooled]):
-            if key is not None:  # what this claim was granted counts against each pool it draws from, once
-                used[key] = used.get(key, ZERO) + granted
+        for key in drawn:  # what this claim was granted counts against each pool it draws from, once
+            spent = used.get(key)
+            used[key] = granted if spent is None else spent + granted
         if exhausted is not None:
-            result.reasons.append(_exhausted_reason(exhausted))
+            result.add_reason(_exhausted_reason(exhausted))
         if traced:
             node.result = result.amount
 
@@ -325,7 +326,7 @@ def mark_quotas(entries: Iterable[Entry]) -> None:
                           "rank_by": quota.rank_by.text, "rank_value": e.result.rank, "status": "pending"}
         note = (f"subject to the quota: at most {quota.count} awards a {quota.per} city-wide, "
                 f"ranked by {quota.rank_by.text} ({quota.order}); one case alone cannot decide it")
-        e.result.notes.append(note)
+        e.result.add_note(note)
         if e.node is not None:
             node = e.node.add(TraceNode("quota", e.plan.id, quota.label, quota.location, quota.citation,
                                         quota.rank_by.text, {"rank value": e.result.rank}, "pending", notes=[note]))

@@ -27,12 +27,11 @@ import os
 from collections import Counter
 from typing import Any, Callable, Mapping
 
-from ..engine.case import (_PLAIN_CASE_KEYS, Case, _Mismatch, _plain_award, converter_for, read_case,
-                           read_plain_case, read_plain_facts)
+from ..engine.case import _PLAIN_CASE_KEYS, Case, _Mismatch, _plain_award, converter_for, read_case, read_plain_case
 from ..engine.decision import ClaimResult, Decision
 from ..engine.load import DEFAULT_LIMITS
 from ..plan.steps import MeasurePlan
-from ..rules.span import Entry, pool_keys, span_claims
+from ..rules.span import Entry, span_claims
 from ..types import DATE
 from .interpret import EVALUATION_ERRORS, MeasureProgram, conditions_failed, validity
 from .pygen import Decline, GeneratedRun, Unsupported, generate_case, generate_claim
@@ -58,17 +57,17 @@ class Engine:
         if reference_only is None:
             reference_only = os.environ.get("ORDINANCE_BACKEND", "") == "reference"
         self.reference_only = reference_only
-        #: what was decided how (see the module's docstring)
-        self.counts: Counter[str] = Counter()
+        self._generated = 0  # cases the generated code decided
+        self._counts: Counter[str] = Counter()  # the others: see the module's docstring
         self._claims: dict[str, GeneratedRun | str] = {}  # measure -> its claim function, or why none
         self._shapes: dict[tuple[str, ...], Callable | str] = {}  # shape -> its case function, or why none
         programs = policy.programs
         self._kit = {
-            "_read": read_plain_facts, "_refused": claim_result, "_validity": validity,
+            "_refused": claim_result, "_validity": validity,
             "_failed": conditions_failed, "_project_needed": project_needed, "_ClaimResult": ClaimResult,
             "read_date": _read_date, "case_keys": _PLAIN_CASE_KEYS, "applicant_readers": policy.applicant_readers,
             "read_history": lambda items: _read_history(items, programs), "_span": span_claims, "_Entry": Entry,
-            "_pool_keys": pool_keys, "_Decision": Decision, "plans": self.plans, "policy_id": policy.id,
+"_Decision": Decision, "plans": self.plans, "policy_id": policy.id,
             "digest": policy.digest, "refs": policy.refs,
             "tag": lambda plan: plan.policy_id if policy.multi else "",
         }
@@ -77,7 +76,16 @@ class Engine:
     def decide(self, case: Mapping[str, Any] | Case, name: str = "<case>") -> Decision:
         """The decision on ``case`` without the trace."""
         if case.__class__ is dict:
-            function = self.case_function(case)
+            function = None
+            claims = case.get("claims")
+            if claims.__class__ is list and len(claims) == 1:  # the commonest shape: one claim
+                item = claims[0]
+                if item.__class__ is dict:
+                    measure = item.get("measure")
+                    if measure.__class__ is str:
+                        function = self._shapes.get((measure,))
+            if function is None:
+                function = self.case_function(case)
             if function.__class__ is not str:
                 saved = _getcontext()
                 _setcontext(engine_context())
@@ -90,7 +98,7 @@ class Engine:
                 except EVALUATION_ERRORS:
                     why = "declined:evaluation-error"
                 else:
-                    self.counts["generated"] += 1
+                    self._generated += 1
                     return decision
                 finally:
                     _setcontext(saved)
@@ -98,18 +106,27 @@ class Engine:
                 why = function
         else:
             why = "unsupported:read-case"
-        counts = self.counts
+        counts = self._counts
         counts[why] += 1
         counts["reference"] += 1
         return evaluate_case(self.policy, self.read_case(case, name), False, None)
+
+    @property
+    def counts(self) -> Counter[str]:
+        """What was decided how, so far (a copy): ``generated``, ``reference``, and why the
+        reference decided (``declined:<reason>``, ``unsupported:<why>``)."""
+        counts = Counter(self._counts)
+        if self._generated:
+            counts["generated"] = self._generated
+        return counts
 
     def evaluate(self, case: Mapping[str, Any] | Case, *, trace: bool = True, as_of: Any = None,
                  name: str = "<case>") -> Decision:
         """The decision on ``case``; with ``trace`` or ``as_of``, always the reference's."""
         if not trace and as_of is None:
             return self.decide(case, name)
-        self.counts["reference"] += 1
-        self.counts["unsupported:trace" if trace else "unsupported:as-of"] += 1
+        self._counts["reference"] += 1
+        self._counts["unsupported:trace" if trace else "unsupported:as-of"] += 1
         return evaluate_case(self.policy, self.read_case(case, name), trace, as_of)
 
     def read_case(self, case: Mapping[str, Any] | Case, name: str = "<case>") -> Case:

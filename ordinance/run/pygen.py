@@ -88,6 +88,7 @@ class _Pool:
         return name
 
 
+_EMPTY: dict[str, Any] = {}
 _BY_REPR = (Decimal, str, int, bool, _dt.date, V.Duration, frozenset, tuple)
 
 
@@ -330,6 +331,9 @@ def _describe_reference(value: Any) -> str:
         return f"<plan of {value.key}>"
     if hasattr(value, "id") and hasattr(value, "per"):  # a cap
         return f"<cap {value.id} per {value.per}>"
+    if isinstance(value, frozenset):  # in a fixed order (a set's own depends on the hash seed)
+        text = "frozenset({" + ", ".join(sorted(map(repr, value))) + "})"
+        return text if len(text) <= 100 else text[:97] + "..."
     text = repr(value)
     return text if len(text) <= 100 else text[:97] + "..."
 
@@ -493,41 +497,70 @@ class ClaimWriter:
                   f"None, None, _day, _day.year, _project, {rank}), _pl")
 
     def prologue(self) -> list[str]:
-        """Read the claim: its keys and facts with the plain reader, its id, project and date,
-        and every fact the body reads into its local (a missing one declines)."""
+        """Read the claim: its keys checked (every fact it gives converted, to check it), its id,
+        project and date, and every fact the body reads into its local, each with the one
+        converter of its type (a missing one declines); the applicant's facts come as parameters."""
         pool, plan = self.pool, self.plan
         fail = pool.ref("fact-missing")
-        lines = ["_F = {}",
-                 f"if not _read(_item, {pool.ref(self.kit['claim_readers'])}, _F):",
-                 f"    _decline({pool.ref('unknown-key')})",
-                 f"_cid = _item.get({pool.ref('id')})",
-                 "if _cid is None:",
-                 f"    _cid = {pool.ref('claim-')} + _str(_i + 1)",
-                 f"elif _cid.__class__ is not {pool.ref(str)}:",
-                 f"    _decline({pool.ref('case-shape')})",
-                 f"_project = _item.get({pool.ref('project')})",
-                 f"if _project is not None and _project.__class__ is not {pool.ref(str)}:",
-                 f"    _decline({pool.ref('case-shape')})",
-                 f"_day = _item.get({pool.ref('date')})",
-                 "if _day is None:",
-                 f"    _decline({fail})",
-                 f"_day = {pool.ref(self.kit['read_date'])}(_day)"]
+        readers = self.kit["claim_readers"]  # key -> (full name, converter), None for id, measure, ...
+        read = {full: key for key, (full, _t) in plan.claim_facts.items() if full in self.facts}
+        lines = known_keys("_item", readers, set(read.values()) | {k for k, r in readers.items() if r is None},
+                           pool)
+        lines += [f"_cid = _item.get({pool.ref('id')})",
+                  "if _cid is None:",
+                  f"    _cid = {pool.ref('claim-')} + _str(_i + 1)",
+                  f"elif _cid.__class__ is not {pool.ref(str)}:",
+                  f"    _decline({pool.ref('case-shape')})",
+                  f"_project = _item.get({pool.ref('project')})",
+                  f"if _project is not None and _project.__class__ is not {pool.ref(str)}:",
+                  f"    _decline({pool.ref('case-shape')})",
+                  f"_day = _item.get({pool.ref('date')})",
+                  "if _day is None:",
+                  f"    _decline({fail})",
+                  f"_day = {pool.ref(self.kit['read_date'])}(_day)"]
         if self.reads_project:
             lines += ["if _project is None:", f"    _decline({fail})"]
         for full, var in self.facts.items():
-            source = "_F" if full.startswith("claim.") else "_A"
-            lines += [f"{var} = {source}.get({pool.ref(full)})", f"if {var} is None:", f"    _decline({fail})"]
+            if full in read:
+                lines += [f"{var} = _item.get({pool.ref(read[full])})", f"if {var} is None:", f"    _decline({fail})",
+                          f"{var} = {pool.ref(readers[read[full]][1])}({var})"]
+            elif full.startswith("claim."):  # pragma: no cover - the checker declares every fact read
+                raise Unsupported(f"a fact no claim gives: {full}")
+            else:
+                lines += [f"if {var} is None:", f"    _decline({fail})"]
         return lines
+
+    @property
+    def applicant_facts(self) -> list[str]:
+        """The applicant's facts the claim function takes as parameters, in order (after writing)."""
+        return [full for full in self.facts if not full.startswith("claim.")]
 
     def write(self) -> GeneratedRun:
         self.body()
         body, self.lines = self.lines, []
         prologue = ["    " + line for line in self.prologue()]
         pool = self.pool
-        for key in ("_read", "_refused", "_validity", "_failed", "_project_needed", "_ClaimResult"):
+        for key in ("_refused", "_validity", "_failed", "_project_needed", "_ClaimResult"):
             pool.values[key] = self.kit[key]
-        source = "def _claim(_A, _item, _i, _tag):\n" + "\n".join(prologue + body) + "\n"
-        return GeneratedRun(_build(source, "_claim", pool), source, dict(pool.values))
+        parameters = "".join(f", {self.facts[full]}" for full in self.applicant_facts)
+        source = f"def _claim(_item, _i, _tag{parameters}):\n" + "\n".join(prologue + body) + "\n"
+        run = GeneratedRun(_build(source, "_claim", pool), source, dict(pool.values))
+        run.applicant_facts = self.applicant_facts
+        return run
+
+
+def known_keys(source: str, readers: Mapping[str, Any], fast: set[str], pool: _Pool) -> list[str]:
+    """Every key of the dict ``source`` is known to ``readers`` (key -> (full name, converter), or
+    None for a key read otherwise), or decline; a fact the body does not read (``fast`` are the
+    keys it reads) is converted all the same, to check it, as the plain case reader does."""
+    return [f"if not {pool.ref(frozenset(fast))}.issuperset({source}):",
+            f"    if not {pool.ref(frozenset(readers))}.issuperset({source}):",
+            f"        _decline({pool.ref('unknown-key')})",
+            f"    for _key, _value in {source}.items():",
+            f"        _reader = {pool.ref(readers)}[_key]",
+            "        if _reader is not None and _value is not None and _key not in "
+            f"{pool.ref(frozenset(fast))}:",
+            "            _reader[1](_value)"]
 
 
 def generate_claim(plan: MeasurePlan, kit: Mapping[str, Any]) -> GeneratedRun:
@@ -539,10 +572,15 @@ def generate_case(plans: Sequence[MeasurePlan], claims: Sequence[GeneratedRun], 
                   ) -> GeneratedRun:
     """The case function of a shape of case: ``plans`` of its claims in order, ``claims`` their
     claim functions.  ``kit``: the plain readers of the applicant and the history, the rules
-    spanning claims (``span``, with ``Entry`` and ``pool_keys``), ``Decision``, and the policy's
+    spanning claims (``span``, with ``Entry``), ``Decision``, and the policy's
     identity (``policy_id``, ``digest``, ``refs``, ``tag`` of each plan)."""
     pool = _Pool()
     n = len(plans)
+    readers = kit["applicant_readers"]  # key -> (full name, converter)
+    by_full = {full: key for key, (full, _c) in readers.items()}
+    needed = list(dict.fromkeys(full for claim in claims for full in claim.applicant_facts))
+    if any(full not in by_full for full in needed):
+        raise Unsupported("a fact neither the applicant nor the claim gives")
     lines = [
         f"if not {pool.ref(kit['case_keys'])}.issuperset(_data):",
         f"    _decline({pool.ref('unknown-key')})",
@@ -553,15 +591,23 @@ def generate_case(plans: Sequence[MeasurePlan], claims: Sequence[GeneratedRun], 
         f"    _decline({pool.ref('case-shape')})",
         f"_items = _data[{pool.ref('claims')}]",
         f"_ap = _data.get({pool.ref('applicant')})",
-        "_A = {}",
-        "if _ap is not None:",
-        f"    if _ap.__class__ is not {pool.ref(dict)} or not _read(_ap, {pool.ref(kit['applicant_readers'])}, _A):",
-        f"        _decline({pool.ref('unknown-key')})",
-        f"_history = _data.get({pool.ref('history')})",
-        f"_history = {pool.ref(kit['read_history'])}(_history) if _history else ()",
+        "if _ap is None:",
+        f"    _ap = {pool.ref(_EMPTY)}",
+        f"elif _ap.__class__ is not {pool.ref(dict)}:",
+        f"    _decline({pool.ref('case-shape')})",
     ]
+    lines += known_keys("_ap", readers, {by_full[full] for full in needed}, pool)
+    variables = {}
+    for j, full in enumerate(needed):  # each with the one converter of its type; None where not given
+        key = by_full[full]
+        variables[full] = f"_a{j}"
+        lines += [f"_a{j} = _ap.get({pool.ref(key)})", f"if _a{j} is not None:",
+                  f"    _a{j} = {pool.ref(readers[key][1])}(_a{j})"]
+    lines += [f"_history = _data.get({pool.ref('history')})",
+              f"_history = {pool.ref(kit['read_history'])}(_history) if _history else ()"]
     for i, (plan, claim) in enumerate(zip(plans, claims)):
-        lines.append(f"_r{i}, _pl{i} = {pool.ref(claim.fast)}(_A, _items[{i}], {i}, {pool.ref(kit['tag'](plan))})")
+        arguments = "".join(f", {variables[full]}" for full in claim.applicant_facts)
+        lines.append(f"_r{i}, _pl{i} = {pool.ref(claim.fast)}(_items[{i}], {i}, {pool.ref(kit['tag'](plan))}{arguments})")
     results = [f"_r{i}" for i in range(n)]
     if n > 1:
         lines += [f"if _len({{{', '.join(r + '.claim' for r in results)}}}) != {n}:",
@@ -570,12 +616,11 @@ def generate_case(plans: Sequence[MeasurePlan], claims: Sequence[GeneratedRun], 
     for plan in plans:
         spans |= plan.spans
     if spans:  # the rules spanning claims: the one copy, on entries as the reference makes them
-        entries = ", ".join(f"_Entry({pool.ref(plan)}, _r{i}, {i}, _pool_keys(_pl{i}, _r{i}.date, _r{i}.project) "
-                            f"if _pl{i} else None)" for i, plan in enumerate(plans))
+        entries = ", ".join(f"_Entry({pool.ref(plan)}, _r{i}, {i}, _pl{i})" for i, plan in enumerate(plans))
         lines.append(f"_span([{entries}], _history, {pool.ref(kit['plans'])})")
     lines.append(f"return _Decision({pool.ref(kit['policy_id'])}, {pool.ref(kit['digest'])}, _id, "
                  f"[{', '.join(results)}], {pool.ref(kit['refs'])}, None)")
-    for key in ("_read", "_span", "_Entry", "_pool_keys", "_Decision"):
+    for key in ("_span", "_Entry", "_Decision"):
         pool.values[key] = kit[key]
     source = "def _case(_data, _name):\n" + "\n".join("    " + line for line in lines) + "\n"
     return GeneratedRun(_build(source, "_case", pool), source, dict(pool.values))

@@ -21,7 +21,7 @@ from ..engine.decision import ClaimResult, Decision
 from ..engine.model import Label
 from ..engine.trace import TraceNode
 from ..plan.steps import MeasurePlan, reason
-from ..rules.span import Entry, compared_value, pool_keys, span_claims
+from ..rules.span import Entry, compared_value, span_claims
 from .interpret import MeasureProgram, Outcome, validity
 
 ZERO = Decimal(0)
@@ -110,7 +110,7 @@ def decide_claim(policy: Any, case: Case, claim: Claim, trace: bool) -> Entry:
         node.result = result.amount
         if plan.benefit == "money":
             node.types["result"] = "money"
-    pooled = pool_keys(outcome.pooled_caps, day, claim.project) if outcome.pooled_caps and day is not None else None
+    pooled = outcome.pooled_caps if outcome.pooled_caps and day is not None else None
     return Entry(plan, result, claim.index, pooled, compared_value(result) if node is not None else None, node)
 
 
