@@ -32,20 +32,6 @@ ROOT = PACKAGE_DIR.name  # "ordinance"
 #: the modules of one entry is not told apart from the old ones: the entries are tangles, not
 #: lists of loops.)
 ALLOWED_CYCLES: list[frozenset[str]] = [
-    # The policy and the engine's deciding modules.  policy.py imports case, case_schema (inside a
-    # function), evaluate, lane and program; program imports case and codegen; lane imports case,
-    # codegen, evaluate and program.  What closes the loops are imports under TYPE_CHECKING, for
-    # annotations: case, case_schema, evaluate and lane import policy (Policy), codegen imports
-    # program (MeasureProgram).
-    frozenset({
-        f"{ROOT}.policy",
-        f"{ROOT}.engine.case",
-        f"{ROOT}.engine.case_schema",
-        f"{ROOT}.engine.codegen",
-        f"{ROOT}.engine.evaluate",
-        f"{ROOT}.engine.lane",
-        f"{ROOT}.engine.program",
-    }),
     # The batch command: batch.py runs the fast path of batch_fast.py (imported inside two
     # functions), which reuses batch.py's readers and writers (``from . import batch as B``, at
     # the top).
