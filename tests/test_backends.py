@@ -456,8 +456,8 @@ def test_a_wrong_answer_from_the_generated_code_fails_the_agreement(monkeypatch)
 
     def body(self):
         real(self)
-        half_up = self.pool.ref(decimal.ROUND_HALF_UP)
-        self.lines = [line.replace(f", {half_up})", ", _FLOOR)") if "quantize" in line else line for line in self.lines]
+        self.lines = [line.replace("_rounded(_a, ", "_wrong(_a, ") for line in self.lines]
+        self.pool.values["_wrong"] = lambda amount, step: amount.quantize(step.quantum, decimal.ROUND_FLOOR)
     monkeypatch.setattr(pygen.ClaimWriter, "body", body)
     policy = ordinance.load_policy(bundled_policy_dir())
     data = {"applicant": _APPLICANT, "claims": [dict(_VOUCHER, id="c1", compute_spend="1000000.05")]}

@@ -31,6 +31,7 @@ from ..engine.case import _PLAIN_CASE_KEYS, Case, _Mismatch, _plain_award, conve
 from ..engine.decision import ClaimResult, Decision
 from ..engine.load import DEFAULT_LIMITS
 from ..plan.steps import MeasurePlan
+from ..rules.amount import capped, floored, rounded
 from ..rules.span import Entry, span_claims
 from ..types import DATE
 from .interpret import EVALUATION_ERRORS, MeasureProgram, conditions_failed, validity
@@ -63,7 +64,7 @@ class Engine:
         self._shapes: dict[tuple[str, ...], Callable | str] = {}  # shape -> its case function, or why none
         programs = policy.programs
         self._kit = {
-            "_refused": claim_result, "_validity": validity,
+            "_refused": claim_result, "_floored": floored, "_capped": capped, "_rounded": rounded, "_validity": validity,
             "_failed": conditions_failed, "_project_needed": project_needed, "_ClaimResult": ClaimResult,
             "read_date": _read_date, "case_keys": _PLAIN_CASE_KEYS, "applicant_readers": policy.applicant_readers,
             "read_history": lambda items: _read_history(items, programs), "_span": span_claims, "_Entry": Entry,

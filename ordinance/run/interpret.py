@@ -28,6 +28,7 @@ from ..engine.trace import MISSING, TraceNode
 from ..errors import EvaluationError, Problem
 from ..engine.model import Label
 from ..plan.steps import Expr, MeasurePlan, Table, Window, missing_facts_reason, reason
+from ..rules.amount import capped, floored, rounded
 
 
 #: The labels of a measure's own steps in the trace.
@@ -319,20 +320,19 @@ class MeasureProgram:
                                                  env, amount)
             amount_node.notes.extend(env.pop(NOTES_KEY))
             amount_node.notes.append(step.basis_note)
-        if amount < step.floor:
-            amount = step.floor
+        amount = floored(amount, step)
         for cap, fn in self.claim_caps:
             limit = fn(env)
-            bit = amount > limit
+            bounded = capped(amount, limit)
             if node is not None:
                 cap_node = self._trace_expression(node, "cap", cap.id, cap.label, cap.citation, cap.limit, env,
-                                                  min(amount, limit))
+                                                  bounded)
                 cap_node.inputs = {"amount": amount, "limit": limit, **cap_node.inputs}
                 cap_node.types.update({"amount": "money", "limit": "money"})
-                cap_node.notes.append(cap_note(cap.words, amount, limit) if bit else fit_note(amount, limit))
-            if bit:
-                amount = limit
-        return amount.quantize(step.quantum, step.rounding)
+                cap_node.notes.append(cap_note(cap.words, amount, limit) if bounded is not amount
+                                      else fit_note(amount, limit))
+            amount = bounded
+        return rounded(amount, step)
 
     # -- trace helpers -----------------------------------------------------------------------------
     def read_inputs(self, expr: Expr, env: dict) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from ..grammar import ast as A
 from ..engine.check import TypedExpression
 from ..engine.compile import Resolver, _Compiler, _Const
 from ..plan.steps import Expr, MeasurePlan
+from ..rules.amount import capped
 
 #: A name's reading in generated code: ("const", value) or ("local", variable).
 NameReading = tuple[str, Any]
@@ -106,10 +107,6 @@ def _to_unit(x, unit, mode, text):
     return (x / unit).to_integral_value(mode) * unit
 
 
-def _cap(amount, limit):
-    return limit if amount > limit else amount
-
-
 def _negated(d: V.Duration) -> V.Duration:
     return V.Duration(-d.months, -d.days)
 
@@ -125,7 +122,7 @@ def _make_date(y, m, d, text):
 
 
 _HELPERS: dict[str, Any] = {
-    "_pick_list": _pick_list, "_to_unit": _to_unit, "_cap": _cap, "_negated": _negated,
+    "_pick_list": _pick_list, "_to_unit": _to_unit, "_cap": capped, "_negated": _negated,
     "_make_date": _make_date, "_D": Decimal, "_Duration": V.Duration, "_min": min, "_max": max,
     "_ZERO": Decimal(0), "_FLOOR": ROUND_FLOOR, "_CEILING": ROUND_CEILING, "_HALF_UP": ROUND_HALF_UP,
     "_abs": abs, "_len": len, "_str": str, "_dict": dict, "_sum": sum, "_any": any, "_all": all, "_bool": bool,
@@ -468,14 +465,11 @@ class ClaimWriter:
         amount = ceiling = duration = rank = "None"
         step = plan.amount
         if step is not None:
-            self.emit(f"_a = {self.expression(step.expr)}")
-            self.emit(f"if _a < {pool.ref(step.floor)}:")
-            self.emit(f"_a = {pool.ref(step.floor)}", 1)
+            # the amount's rules are the shared ones (rules/amount.py), as the interpreter's
+            self.emit(f"_a = _floored({self.expression(step.expr)}, {pool.ref(step)})")
             for cap in plan.caps:
-                self.emit(f"_l = {self.expression(cap.limit)}")
-                self.emit("if _a > _l:")
-                self.emit("_a = _l", 1)
-            self.emit(f"_a = _a.quantize({pool.ref(step.quantum)}, {pool.ref(step.rounding)})")
+                self.emit(f"_a = _capped(_a, {self.expression(cap.limit)})")
+            self.emit(f"_a = _rounded(_a, {pool.ref(step)})")
             amount = "_a"
         if plan.ceiling is not None:
             self.emit(f"_ceiling = {self.expression(plan.ceiling)}")
@@ -540,7 +534,8 @@ class ClaimWriter:
         body, self.lines = self.lines, []
         prologue = ["    " + line for line in self.prologue()]
         pool = self.pool
-        for key in ("_refused", "_validity", "_failed", "_project_needed", "_ClaimResult"):
+        for key in ("_refused", "_validity", "_failed", "_project_needed", "_ClaimResult", "_floored", "_capped",
+                    "_rounded"):
             pool.values[key] = self.kit[key]
         parameters = "".join(f", {self.facts[full]}" for full in self.applicant_facts)
         source = f"def _claim(_item, _i, _tag{parameters}):\n" + "\n".join(prologue + body) + "\n"
