@@ -16,6 +16,7 @@ import ast
 import decimal
 import random
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -544,3 +545,11 @@ def test_the_audit_catches_pasted_text():
     assert audit("def _claim(_A):\n    return __import__('os')\n") != []
     assert audit("def _claim(_A):\n    return _A['applicant.kind']\n") != []
     assert audit("def _claim(_A):\n    return _A.__dict__\n") != []
+
+
+def test_half_a_cent_rounds_up_in_both_back_ends(policy):
+    """The rounding is set once (plan.build.ROUND_TO): half a cent goes up, whichever back-end decides."""
+    data = {"applicant": _APPLICANT, "claims": [dict(_VOUCHER, id="c1", compute_spend="1000000.05")]}
+    assert agrees(policy, data) == "generated"
+    assert policy.decide(data).results[0].amount == reference(policy, data).results[0].amount \
+        == Decimal("500000.03")
