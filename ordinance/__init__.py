@@ -13,7 +13,7 @@ See docs/embedding.md for the API, docs/language.md for the rule language.
 
 from .engine.case import Case, Claim, PriorAward
 from .engine.decision import ClaimResult, Decision
-from .engine.load import Limits
+from .limits import Limits
 from .engine.trace import TraceNode
 from .errors import CaseError, EvaluationError, Location, OrdinanceError, PolicyError, Problem
 from .cases import load_case, load_case_data

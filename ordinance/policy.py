@@ -20,15 +20,17 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from .engine import check as check_stage
-from .engine import evaluate as evaluate_stage
 from .engine import load as load_stage
 from .engine import validate as validate_stage
-from .engine.case import Case, converter_for, read_case, read_plain_case
+from .engine.case import Case, converter_for
 from .engine.decision import Decision
-from .engine.lane import decide_case, decide_single
 from .engine.model import FactDef, PolicyDef, Validity
 from .engine.parse import FileParser
-from .engine.program import MeasureProgram
+from .plan.build import plan_measure
+from .plan.steps import MeasurePlan
+from .rules.quotas import apply_quotas
+from .run.dispatch import Engine
+from .run.interpret import MeasureProgram
 from .errors import Location, PolicyError, Problem
 from .types import STRING
 
@@ -68,14 +70,13 @@ class Policy:
         self.applicant_readers = {key: (full, converter_for(t)) for key, (full, t) in self.applicant_specs.items()}
         #: the ``policies`` entries of a decision: id and digest of each policy loaded
         self.refs = [{"id": i.id, "digest": i.digest} for i in infos]
-        #: each measure's express function (engine/lane.py), made the first time a case needs it
-        self.express: dict[str, Any] = {}
-        #: each measure's claim function (engine/lane.py, cases of several claims), by the id a case uses
-        self.claim_functions: dict[str, Any] = {}
-        #: the case functions of the shapes of case seen (engine/lane.py), by the tuple of their claims' measures
-        self.case_functions: dict[tuple[Any, ...], Any] = {}
-        #: the claim dates those functions have read, as text -> date (a few thousand at most)
-        self.express_dates: dict[Any, datetime.date] = {}
+        #: the one dispatch: the back-ends, their caches and counts (run/dispatch.py)
+        self.engine = Engine(self)
+
+    @property
+    def plans(self) -> dict[str, MeasurePlan]:
+        """Each measure's plan, by the key a case names it with."""
+        return self.engine.plans
 
     # -- lookup -----------------------------------------------------------------------------------
     def measure_ids(self) -> list[str]:
@@ -99,43 +100,22 @@ class Policy:
     # -- evaluation -------------------------------------------------------------------------------
     def read_case(self, case: Mapping[str, Any] | Case, name: str = "<case>") -> Case:
         """Check and convert a case given as plain data; raise CaseError on any mistake."""
-        if isinstance(case, Case):
-            return case
-        return read_plain_case(case, self, name) or read_case(case, self, name)
+        return self.engine.read_case(case, name)
 
     def evaluate(self, case: Mapping[str, Any] | Case, *, trace: bool = True,
-                 as_of: datetime.date | None = None) -> Decision:
+                 as_of: datetime.date | None = None, name: str = "<case>") -> Decision:
         """Decide ``case`` (plain data or a read :class:`Case`).
 
         With ``trace`` the derivation is recorded (``Decision.results[i].trace``); ``as_of`` is the
         date of evaluation, shown in reports and used for claims that give no date.
         """
-        if not trace and as_of is None:
-            return self.decide(case)
-        return evaluate_stage.evaluate_case(self, self.read_case(case), trace, as_of)
+        return self.engine.evaluate(case, trace=trace, as_of=as_of, name=name)
 
-    def decide(self, case: Mapping[str, Any] | Case, *, name: str = "<case>") -> Decision:
-        """The decision on ``case`` without the trace: ``evaluate(case, trace=False)``, called
-        with one argument (the way for services and batches that need the answer, not its
-        derivation).  A plain case takes the express lane (:mod:`ordinance.engine.lane`).
-        ``name`` stands for a case that gives no ``case`` id (and in the places of its problems)."""
-        if case.__class__ is dict:
-            claims = case.get("claims")  # one claim under a measure with an express function: straight to it
-            if claims.__class__ is list and len(claims) == 1:
-                item = claims[0]
-                measure = item.get("measure") if item.__class__ is dict else None
-                express = self.express.get(measure) if measure.__class__ is str else None
-                if express is not None:
-                    decision = express(case, item, name)  # (None for anything unusual)
-                    if decision is not None:
-                        return decision
-                decision = decide_single(self, case, name)  # one claim, no history: None if it is anything else
-                if decision is not None:
-                    return decision
-            decision = decide_case(self, case, name)  # plain claims and prior awards: None for the unusual
-            if decision is not None:
-                return decision
-        return evaluate_stage.evaluate_case(self, self.read_case(case, name), False, None)
+    def decide(self, case: Mapping[str, Any] | Case, name: str = "<case>") -> Decision:
+        """The decision on ``case`` without the trace: ``evaluate(case, trace=False)`` (the way for
+        services and batches that need the answer, not its derivation).  ``name`` names a case
+        that gives no ``case:`` id."""
+        return self.engine.decide(case, name)
 
     def evaluate_many(self, cases: Iterable[Mapping[str, Any] | Case], *, trace: bool = True,
                       as_of: datetime.date | None = None,
@@ -145,19 +125,9 @@ class Policy:
         ``awarded`` gives, by ``(measure id, year)``, how many awards a quota has already made
         (in earlier rounds): they keep their places and the cases here compete for the rest.
         """
-        decisions = []
-        express = not trace and as_of is None
-        for i, c in enumerate(cases):
-            name = f"case-{i + 1}"
-            decision = None
-            if express and c.__class__ is dict:
-                decision = decide_single(self, c, name)
-                if decision is None:
-                    decision = decide_case(self, c, name)
-            if decision is None:  # (the lane never takes a measure under a quota: see lane.py)
-                decision = evaluate_stage.evaluate_case(self, self.read_case(c, name=name), trace, as_of)
-            decisions.append(decision)
-        evaluate_stage.apply_quotas(decisions, self, awarded)
+        evaluate = self.engine.evaluate
+        decisions = [evaluate(c, trace=trace, as_of=as_of, name=f"case-{i + 1}") for i, c in enumerate(cases)]
+        apply_quotas(decisions, self, awarded)
         return decisions
 
     def case_schema(self) -> dict[str, Any]:
@@ -213,9 +183,8 @@ def load_policy(path: PathLike | Sequence[PathLike], *, limits: load_stage.Limit
             applicant_facts.setdefault(fact.name, fact)
         for m in info.definition.measures:
             key = m.id if m.id not in programs else f"{info.id}:{m.id}"
-            program = MeasureProgram(m, info.definition, checked)
-            program.key = key
-            programs[key] = program
+            programs[key] = MeasureProgram(plan_measure(m, info.definition, checked, key), m, info.definition,
+                                           checked)
     if problems:
         raise PolicyError(problems, sources)
     return Policy(infos, programs, applicant_facts)

@@ -127,7 +127,7 @@ def _compare_result(outcome: TestOutcome, key: str, expected: dict[str, Any], re
         if field_name == "status":
             if result.status != want:
                 outcome.failures.append(f"{key}: status is {result.status}, expected {want} "
-                                        f"(reasons: {[r['code'] for r in result.reasons]}, missing: {result.missing})")
+                                        f"(reasons: {[r['code'] for r in result.reasons]}, missing: {list(result.missing)})")
         elif field_name in ("amount", "ceiling"):
             _compare_money(outcome, f"{key}: {field_name}", want, getattr(result, field_name))
         elif field_name == "reasons":
@@ -139,8 +139,8 @@ def _compare_result(outcome: TestOutcome, key: str, expected: dict[str, Any], re
             if failed != list(want):
                 outcome.failures.append(f"{key}: failed conditions are {failed}, expected {list(want)}")
         elif field_name == "missing":
-            if result.missing != list(want):
-                outcome.failures.append(f"{key}: missing facts are {result.missing}, expected {list(want)}")
+            if list(result.missing) != list(want):
+                outcome.failures.append(f"{key}: missing facts are {list(result.missing)}, expected {list(want)}")
         elif field_name == "superseded_by":
             if result.superseded_by != want:
                 outcome.failures.append(f"{key}: superseded by {result.superseded_by}, expected {want}")

@@ -472,16 +472,16 @@ def test_evaluation_error_is_a_record(tmp_path):
 
 
 def test_an_internal_error_in_one_case_is_a_record_and_exit_3(tmp_path, monkeypatch):
-    from ordinance.engine.program import MeasureProgram
+    from ordinance.run.dispatch import Engine
 
-    real = MeasureProgram.run
+    real = Engine.decide
 
-    def run_measure(self, env, node):  # every path that decides a claim runs its measure
-        if env.get("applicant.id") == "boom":
+    def decide(self, case, name="<case>"):  # every decision without the trace goes through the dispatch
+        if (case.get("applicant") or {}).get("id") == "boom":
             raise RuntimeError("kaput")
-        return real(self, env, node)
+        return real(self, case, name)
 
-    monkeypatch.setattr(MeasureProgram, "run", run_measure)
+    monkeypatch.setattr(Engine, "decide", decide)
     monkeypatch.delenv("ORDINANCE_DEBUG", raising=False)
     out = tmp_path / "out.jsonl"
     result = run(jsonl(tmp_path / "in.jsonl", [voucher("a"), voucher("boom"), voucher("c")]), "--out", out)

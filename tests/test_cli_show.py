@@ -199,25 +199,20 @@ def test_console_script_show():
     assert proc.returncode == 1 and "did you mean `hit-product`?" in proc.stderr
 
 
-def test_generated_shows_the_fast_path_and_what_its_names_hold():
+def test_generated_shows_the_claim_and_case_functions_and_what_their_names_hold():
     text = show("compute-voucher", "--generated")
     assert text.startswith("# compute-voucher (三(八))")
-    assert "def _fast(env):" in text
-    assert "= 'claim.compute_spend'" in text and "= Decimal('0.30')" in text  # references, listed as values
-    fast = text.split("def _fast(env):", 1)[1].split("# the traced function", 1)[0]
-    assert "claim.compute_spend" not in fast  # ...never pasted into the code
-    assert "def _traced(env, node):" in text.split("# the traced function", 1)[1]
-    express = text.split("# the express function", 1)[1].split("# the claim function", 1)[0]
-    assert "def _express(_data, _item, _name):" in express and "= 'compute_spend'" in express
-    assert "_C.multiply(" in express  # the arithmetic names the engine's decimal context
-    claim = text.split("# the claim function", 1)[1]
-    assert "def _claim(_A, _item, _i):" in claim and "_e.pooled = [" in claim
-    assert "compute_spend" not in claim.split("# what the names refer to", 1)[0]
+    claim = text.split("# the claim function of compute-voucher", 1)[1].split("# the case function", 1)[0]
+    assert "def _claim(_item, _i, _tag, " in claim
+    assert "= 'compute_spend'" in claim and "= Decimal('0.30')" in claim  # references, listed as values
+    assert "compute_spend" not in claim.split("def _claim", 1)[1]  # ...never pasted into the code
+    case = text.split("# the case function of the shape (compute-voucher)", 1)[1]
+    assert "def _case(_data, _name):" in case and "_Decision(" in case
 
 
 def test_generated_for_every_measure_and_for_an_unknown_one():
     text = show("--generated")
-    assert text.count("def _fast(env):") == len(ordinance.default_policy().programs)
-    assert text.count("def _claim(_A, _item, _i):") == len(ordinance.default_policy().programs)
+    assert text.count("def _case(_data, _name):") == len(ordinance.default_policy().programs)
+    assert text.count("def _claim(_item, _i, _tag") == len(ordinance.default_policy().programs)
     result = run("show", "nope", "--generated")
     assert result.exit_code != 0 and "unknown-measure" in result.output

@@ -72,16 +72,15 @@ def _decide() -> Built:
 
 def _compiled_rule() -> Built:
     from ordinance import values as V
-    from ordinance.engine.program import MeasureProgram
+    from ordinance.run.interpret import MeasureProgram
 
     policy = load_voucher_policy()
     program = policy.programs[MEASURE]
     t0 = time.perf_counter()
-    program = MeasureProgram(program.measure, program.policy, program.checked)  # compile the measure again
+    program = MeasureProgram(program.plan)  # compile the measure's plan again
     compile_ms = (time.perf_counter() - t0) * 1e3
     run = program.run
-    policy_window = program.policy.valid
-    measure_window = program.validity
+    inside = program.plan.inside
     zero = R.ZERO
 
     def prepare(a):
@@ -95,19 +94,56 @@ def _compiled_rule() -> Built:
 
     def decide(env):
         day = env["claim.date"]
-        if not policy_window.contains(day) or (measure_window is not None and not measure_window.contains(day)):
+        if not inside(day):
             return zero
         outcome = run(dict(env), None)  # run memoises tables and values in env: a fresh copy each time
         if outcome.status != "eligible":
             return zero
         amount = outcome.amount
-        for _cap, limit, _pool, _scope in outcome.pooled_caps:  # one claim, no history: the yearly cap is a min
+        for _cap, limit in outcome.pooled_caps:  # one claim, no history: the yearly cap is a min
             if amount > limit:
                 amount = limit
         return amount
 
     return Built(prepare, decide, R.decimal_cents, context=lambda: decimal.localcontext(V.DECIMAL_CONTEXT),
                  build_ms=compile_ms)
+
+
+def _generated_rule() -> Built:
+    """The generated claim function of the measure (the fast back-end's compiled rule): from the
+    claim's plain data and the applicant's typed facts to its result; validity and the tier
+    table inside, the yearly cap (a min for one claim) done by the harness."""
+    from ordinance import values as V
+
+    policy = load_voucher_policy()
+    plan = policy.plans[MEASURE]
+    t0 = time.perf_counter()
+    claim = policy.engine.claim_function(plan)
+    build_ms = (time.perf_counter() - t0) * 1e3
+    function = claim.fast
+    by_full = {full: (key, convert) for key, (full, convert) in policy.applicant_readers.items()}
+
+    def prepare(a):
+        case = a.case()
+        applicant = case.get("applicant") or {}
+        facts = []
+        for full in claim.applicant_facts:
+            key, convert = by_full[full]
+            facts.append(convert(applicant[key]) if applicant.get(key) is not None else None)
+        return (case["claims"][0], *facts)
+
+    def decide(prepared):
+        result, pooled = function(prepared[0], 0, "", *prepared[1:])
+        amount = result.amount
+        if result.status != "eligible" or amount is None:
+            return R.ZERO
+        for _cap, limit in pooled or ():
+            if amount > limit:
+                amount = limit
+        return amount
+
+    return Built(prepare, decide, R.decimal_cents, context=lambda: decimal.localcontext(V.DECIMAL_CONTEXT),
+                 build_ms=build_ms)
 
 
 def engines(quick: bool = False) -> list[Engine]:
@@ -127,9 +163,14 @@ def engines(quick: bool = False) -> list[Engine]:
         Engine("ordinance `policy.evaluate(case, trace=True)`", "ordinance", functools.partial(_public, True),
                module="ordinance", dist="ordinance", input="as above",
                includes="as above, and the derivation trace with citations and readings", key="ordinance-on"),
-        Engine("ordinance compiled rule alone (`MeasureProgram.run`)", "ordinance", _compiled_rule,
+        Engine("ordinance compiled rule alone (the generated claim function)", "ordinance", _generated_rule,
+               module="ordinance", dist="ordinance",
+               input="the claim's dict as from JSON; the applicant's facts typed (Decimal, enum text)",
+               includes="reading and converting the claim's facts, validity, condition, tier table, spend × rate, "
+                        "cent rounding, the result; min(yearly cap) done by the harness", key="ordinance-rule"),
+        Engine("ordinance reference interpreter alone (`MeasureProgram.run`)", "ordinance", _compiled_rule,
                module="ordinance", dist="ordinance",
                input="prepared env: typed facts (Decimal, date) keyed `applicant.*`/`claim.*`",
-               includes="copy of env, conditions, tier table, spend × rate, cent rounding; "
-                        "validity test and min(yearly cap) done by the harness", key="ordinance-rule"),
+               includes="copy of env, conditions, tier table, spend × rate, cent rounding (closures, no trace); "
+                        "validity test and min(yearly cap) done by the harness", key="ordinance-interpreter"),
     ]

@@ -5,9 +5,9 @@ alone cannot do.  While the batch runs, the summary keeps only a small
 :class:`~ordinance.batch.summary.Contender` per
 quota-bound eligible claim (its rank value, case, claim, the output line or CSV row holding it,
 its amount); after the last case :func:`rank` ranks each quota's contenders with the engine's own
-ranking (:func:`ordinance.engine.evaluate.rank_quota`, the key and ties of
+ranking (:func:`ordinance.rules.quotas.rank_quota`, the key and ties of
 ``Policy.evaluate_many``) and :func:`rewrite` streams the output into a temporary file, patching
-those claims exactly as :func:`ordinance.engine.evaluate.apply_quotas` leaves a decision (status,
+those claims exactly as :func:`ordinance.rules.quotas.apply_quotas` leaves a decision (status,
 amount, reasons, notes, the case's total, the trace), then replaces the output atomically.
 """
 
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
 from ..engine.decision import to_json
-from ..engine.evaluate import QuotaPlace, rank_quota
+from ..rules.quotas import QuotaPlace, rank_quota
 from ..engine.trace import json_value
 from .options import EXACT
 from .records import CSV_COLUMNS

@@ -12,7 +12,8 @@ import sys
 import click
 
 from ..errors import OrdinanceError, did_you_mean
-from .main import _check_unicode, _colour, _fail, _limits, _policy, _read_stdin, as_of_option, policy_option
+from .common import (as_of_option, check_unicode, command_limits, command_policy, fail, policy_option, read_stdin,
+                     use_colour)
 
 
 @click.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,14 +39,14 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
     from ..render.explain import render_explanation
 
     try:
-        policy = _policy(policies)
+        policy = command_policy(policies)
         if case == "-":
-            parsed = read_case_text(_read_stdin(), "<stdin>", policy, _limits())
+            parsed = read_case_text(read_stdin(), "<stdin>", policy, command_limits())
         else:
-            parsed = load_case(case, policy, _limits())
+            parsed = load_case(case, policy, command_limits())
         decision = policy.evaluate(parsed, trace=True, as_of=as_of)
     except OrdinanceError as exc:
-        _fail(exc)
+        fail(exc)
         return
     results = decision.results
     if claim_id is not None:
@@ -57,14 +58,14 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
             click.echo(f"  hint: {hint}" if hint else f"  hint: its claims are {', '.join(known) or 'none'}",
                        err=True)
             sys.exit(1)
-    colour = _colour(sys.stdout)
+    colour = use_colour(sys.stdout)
     texts = [render_explanation(r, colour=colour) for r in results]
     header = f"Case {decision.case} — policy {decision.policy_id} (sha256:{decision.policy_digest[:12]})"
     if decision.as_of is not None:
         header += f", as of {decision.as_of.isoformat()}"
     text = header + "\n\n" + "\n".join(texts)
     try:
-        _check_unicode(text, "<stdin>" if case == "-" else case)
+        check_unicode(text, "<stdin>" if case == "-" else case)
     except OrdinanceError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(text, nl=False)

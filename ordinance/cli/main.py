@@ -9,128 +9,39 @@ The commands: ``eval`` (decide one case), ``batch`` (decide many, with annual qu
 across them; the logic is in :mod:`ordinance.batch`), ``show`` (the policy for reading,
 :mod:`ordinance.cli.show`), ``explain`` (:mod:`ordinance.cli.explain`), ``check``, ``test``
 and ``schema``.
+What several commands share (options, limits, standard input, reporting) is in
+:mod:`ordinance.cli.common`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import os
-import re
 import shlex
 import sys
 from pathlib import Path
 
 import click
 
-from ..engine.load import DEFAULT_LIMITS, Limits, read_limited
-from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
-from ..policy import Policy, bundled_policy_dir, load_policy
+from ..errors import OrdinanceError
+from ..limits import DEFAULT_LIMITS, Limits
+from ..policy import bundled_policy_dir, load_policy
 from ..render import FORMATS, render
-
-
-def _limits() -> Limits:
-    """The limits the command runs under: the global ``--max-...`` options (or the defaults)."""
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None:
-        if isinstance(ctx.obj, Limits):
-            return ctx.obj
-        ctx = ctx.parent
-    return DEFAULT_LIMITS
-
-
-def _policy(paths: tuple[str, ...]) -> Policy:
-    return load_policy(list(paths) if paths else bundled_policy_dir(), limits=_limits())
-
-
-def _read_stdin(name: str = "<stdin>") -> str:
-    """Standard input as text, at most ``max_file_bytes`` of it; a mistake is a case problem."""
-    from ..engine.load import decode
-
-    if sys.stdin is None:
-        return ""
-    stdin = getattr(sys.stdin, "buffer", None)  # bytes: an encoding mistake is reported, not raised
-    if stdin is None:  # a text stream (an embedding replaced sys.stdin): its characters, bounded alike
-        stdin = io.BytesIO(sys.stdin.read(_limits().max_file_bytes + 1).encode("utf-8", "surrogateescape"))
-    try:
-        return decode(read_limited(stdin, name, _limits()), name)
-    except PolicyError as exc:  # the loader's errors are about this case
-        raise CaseError(exc.problems, exc.sources) from None
-
-
-def _colour(stream) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-    return tty and "NO_COLOR" not in os.environ
-
-
-def _fail(exc: OrdinanceError) -> None:
-    click.echo(exc.render(), err=True)
-    count = len(exc.problems)
-    click.echo(f"{count} problem{'s' if count != 1 else ''}", err=True)
-    sys.exit(1)
-
-
-def _write(text: str, output: str | None) -> None:
-    """Write ``text`` to the file ``output`` (``-`` or None: standard output)."""
-    if output is None or output == "-":
-        click.echo(text, nl=False)
-        return
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.FileError(output, exc.strerror or str(exc)) from None
-
-
-policy_option = click.option("--policy", "policies", multiple=True, type=click.Path(file_okay=False),
-                             help="A policy directory (default: the bundled Xiamen 2025 AI measures). "
-                                  "Repeat to load several policies together.")
-
-
-class DateType(click.ParamType):
-    """A calendar date written YYYY-MM-DD."""
-
-    name = "date"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, _dt.date):
-            return value
-        text = str(value).strip()
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            self.fail(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2025-06-30", param, ctx)
-        try:
-            return _dt.date.fromisoformat(text)
-        except ValueError as exc:
-            self.fail(f"{value!r} is not a date: {exc}", param, ctx)
-
-
-DATE = DateType()
-
-as_of_option = click.option("--as-of", "as_of", type=DATE, metavar="YYYY-MM-DD",
-                            help="The date of evaluation: shown in the report and used for claims "
-                                 "that give no date.")
+from .common import BYTES, DATE, ByteSize, DateType, as_of_option, policy_option  # noqa: F401 (still importable here)
+# The shared helpers, by the names main's commands (and callers of this module) know them by.
+from .common import check_unicode as _check_unicode
+from .common import command_limits as _limits
+from .common import command_policy as _policy
+from .common import fail as _fail
+from .common import read_stdin as _read_stdin
+from .common import use_colour as _colour
+from .common import write_output as _write
+from .explain import explain_command
+from .serve import serve_command
 
 
 class _Group(click.Group):
     """Turns any exception that escapes a command into a one-line report instead of a traceback."""
-
-    _late_done = False
-
-    def _late(self) -> None:
-        if not _Group._late_done:
-            _Group._late_done = True
-            _register_late_commands()
-
-    def get_command(self, ctx: click.Context, cmd_name: str):
-        self._late()
-        return super().get_command(ctx, cmd_name)
-
-    def list_commands(self, ctx: click.Context):
-        self._late()
-        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -150,28 +61,7 @@ class _Group(click.Group):
             sys.exit(3)
 
 
-class ByteSize(click.ParamType):
-    """A number of bytes: ``1048576``, ``512k``, ``4M``, ``1G`` (k, M, G: powers of 1024)."""
-
-    name = "size"
-    _UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            number = value
-        else:
-            m = re.fullmatch(r"\s*(\d{1,15})\s*([kKmMgG]?)(?:i?[bB])?\s*", str(value))
-            if not m:
-                self.fail(f"{value!r} is not a size: write bytes, or a number with k, M or G (e.g. 4M)", param, ctx)
-            number = int(m.group(1)) * self._UNITS[m.group(2).lower()]
-        if number < 1:
-            self.fail(f"{value!r} is not a size: it must be at least 1 byte", param, ctx)
-        return number
-
-
-BYTES = ByteSize()
-
-#: The global options that set :class:`~ordinance.engine.load.Limits` (docs/security.md), each
+#: The global options that set :class:`~ordinance.limits.Limits` (docs/security.md), each
 #: also read from an environment variable.
 LIMIT_OPTIONS = (
     ("max_file_bytes", BYTES, "bytes in one rule file, case file or standard input"),
@@ -265,16 +155,6 @@ def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _
     text = render(decision, fmt, colour=to_terminal and _colour(sys.stdout))
     _check_unicode(text, "<stdin>" if case == "-" else case)
     _write(text, output)
-
-
-def _check_unicode(text: str, source: str) -> None:
-    """A JSON or YAML escape can smuggle half a surrogate pair into the case: report it, not crash."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise CaseError([Problem("encoding", f"the case holds text that is not valid Unicode (a lone surrogate "
-                                             f"U+{ord(exc.object[exc.start]):04X})", Location(source, 1, 1),
-                                 "write text as UTF-8; do not escape half of a surrogate pair")]) from None
 
 
 @main.command("batch")
@@ -490,14 +370,8 @@ def schema_command(policies: tuple[str, ...], kind: str) -> None:
     click.echo(to_json(_policy(policies).case_schema() if kind == "case" else schema(kind)), nl=False)
 
 
-def _register_late_commands() -> None:
-    """Commands whose modules import this one (for its options): added on the group's first use,
-    so that importing either module first works."""
-    from .explain import explain_command
-    from .serve import serve_command
-
-    main.add_command(explain_command)
-    main.add_command(serve_command)
+main.add_command(explain_command)
+main.add_command(serve_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .main import BYTES, _limits
+from .common import BYTES, command_limits
 
 
 @click.command("serve", context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,7 +51,7 @@ def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int,
     """
     from ..web.app import ENV_SETTINGS, HTTP_PROTOCOL, Settings, create_app, load_policies, settle
 
-    limits = _limits()
+    limits = command_limits()
     entries = load_policies(list(policies), limits)  # a PolicyError is reported like any command's
     import uvicorn
 

@@ -23,7 +23,7 @@ from ..engine.model import (
     PolicyDef,
     Reading,
 )
-from ..engine.program import MeasureProgram
+from ..run.interpret import MeasureProgram
 from ..errors import OrdinanceError, Problem, did_you_mean
 from ..policy import Policy
 
@@ -149,29 +149,15 @@ def _programs(policy: Policy, ref: str | None) -> list[MeasureProgram]:
 
 
 def show_generated(policy: Policy, ref: str | None = None) -> str:
-    """The generated Python of each measure's untraced fast path (or of ``ref``'s), of its traced
-    function, of its express function (a one-claim case from plain data to its decision) and of its claim
-    function (one claim of a larger case), with what their names refer to; a measure the generator does not
-    handle says so."""
-    from ..engine.lane import claim_listing, express_listing
-
+    """The generated Python that decides a one-claim case of each measure (or of ``ref``'s): its
+    claim function (one claim from its data to its result) and the case function of the shape
+    of one claim, with what their names refer to; a measure the generator does not handle says
+    why (the reference interpreter then decides its cases)."""
     parts = []
     for program in _programs(policy, ref):
         head = f"# {program.measure.id} ({program.measure.article})"
-        body = program.generated.listing() if program.generated is not None else \
-            "# not generated: the closures decide every claim of this measure\n"
-        traced = program.traced_function() and program.traced
-        body += "\n# the traced function: the same steps, recorded in the claim's trace\n" + (
-            traced.listing() if traced is not None else
-            "# none: the closures trace every claim of this measure (named values or cap())\n")
-        express = express_listing(policy, program)
-        body += "\n# the express function: a one-claim case without history, from its data to its decision\n" + (
-            express.listing() if express is not None else
-            "# none: claims of this measure take part in rules spanning claims (or the generator does not handle it)\n")
-        claim = claim_listing(policy, program)
-        body += ("\n# the claim function: one claim of a case with several or with prior awards, from its data to "
-                 "its entry for the rules spanning claims\n") + (
-            claim.listing() if claim is not None else "# none: the generator does not handle this measure\n")
+        listing, why = policy.engine.listing((program.key,))
+        body = listing if why is None else f"# not generated ({why}): the reference interpreter decides its cases\n"
         parts.append(head + "\n" + body)
     return "\n".join(parts)
 

@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 from .. import types as T
 from .. import values as V
@@ -23,8 +23,19 @@ from ..errors import CaseError, Problem, did_you_mean, dotted_path
 from ..types import Type
 from .load import DEFAULT_LIMITS, LoadedFile
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..policy import Policy
+
+class Policy(Protocol):
+    """What the case reader needs of a policy (:class:`ordinance.policy.Policy` has it): how a
+    case names each applicant fact (``key -> (full name, type)``, and with each type's converter),
+    the measures' programs by key, and how to find a measure by the name a case gives."""
+
+    applicant_specs: Mapping[str, tuple[str, Type]]
+    applicant_readers: Mapping[str, tuple[str, Callable[[Any], Any]]]
+    programs: Mapping[str, Any]
+
+    def find_measure(self, ref: str) -> Any: ...
+
+    def measure_ids(self) -> list[str]: ...
 
 CLAIM_KEYS = ("id", "measure", "date", "project", "note")
 HISTORY_KEYS = ("id", "measure", "date", "amount", "project", "policy", "group", "pool", "note")
@@ -66,7 +77,7 @@ class Case:
 
 
 class _Reader:
-    def __init__(self, policy: "Policy", name: str, loaded: LoadedFile | None):
+    def __init__(self, policy: Policy, name: str, loaded: LoadedFile | None):
         self.policy = policy
         self.name = name
         self.loaded = loaded
@@ -300,7 +311,7 @@ def _dotted(path: tuple[object, ...]) -> str:
     return dotted_path(path)
 
 
-def read_case(data: Any, policy: "Policy", name: str = "<case>", loaded: LoadedFile | None = None) -> Case:
+def read_case(data: Any, policy: Policy, name: str = "<case>", loaded: LoadedFile | None = None) -> Case:
     """Check and convert ``data`` into a :class:`Case` for ``policy``; raise CaseError listing every problem."""
     r = _Reader(policy, name, loaded)
     if data is None:
@@ -332,7 +343,7 @@ _PLAIN_CASE_KEYS = frozenset(CASE_KEYS)
 _PLAIN_CLAIM_KEYS = frozenset(CLAIM_KEYS)
 
 
-def read_plain_case(data: Any, policy: "Policy", name: str = "<case>") -> Case | None:
+def read_plain_case(data: Any, policy: Policy, name: str = "<case>") -> Case | None:
     """The common shape of a case, read without a problem report: a dict of known keys, known facts
     whose values convert, claims under measures named by their ids, unique claim ids.  Anything
     else (including every mistake) returns None, and :func:`read_case` reads the case again,
@@ -522,7 +533,7 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
 
 def _unknown_claim_fact(r: _Reader, program, key: str, path: tuple[object, ...]) -> None:
     full = f"claim.{key}"
-    owners = [k for k, prog in r.policy.programs.items() if full in prog.claim_facts]
+    owners = [k for k, prog in r.policy.programs.items() if key in prog.claim_specs]
     hint = (f"`{key}` is a fact of {', '.join(owners[:3])}, not of {program.measure.id}"
             if owners else did_you_mean(str(key), list(program.claim_specs)))
     r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{key}`", path + (key,), hint, key=True)

@@ -9,13 +9,11 @@ editors and for other systems that produce cases.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..types import Type
 from .model import FactDef
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..policy import Policy
 
 _NUMBER = r"\d(_?\d)*(\.\d+)?"
 _MONEY_TEXT = rf"^\s*{_NUMBER}\s*((萬|万|億|亿)\s*元?|元)?\s*$"
@@ -57,7 +55,7 @@ def _fact_schema(fact: FactDef) -> dict[str, Any]:
     return schema
 
 
-def case_schema(policy: "Policy") -> dict[str, Any]:
+def case_schema(policy: Any) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of case files for ``policy``."""
     applicant_props: dict[str, Any] = {"id": {"type": ["string", "integer"], "description": "applicant id"},
                                        "name": {"type": "string", "description": "applicant name"}}

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from ..grammar import ast as A
 from .. import values as V
+from ..rules.amount import capped
 from .check import TypedExpression
 
 Env = dict
@@ -361,13 +362,13 @@ def _cap(fns, types, text):
 
     def cap(env):
         amount, limit = amount_fn(env), limit_fn(env)
-        if amount > limit:
+        bounded = capped(amount, limit)
+        if bounded is not amount:
             notes = env.get(NOTES_KEY)
             if notes is not None:
                 show = V.format_money if is_money else V.format_decimal
                 notes.append(f"capped by {text}: {show(amount)} > {show(limit)}")
-            return limit
-        return amount
+        return bounded
     return cap
 
 

@@ -18,9 +18,16 @@ from ..values import Duration, money_string
 from .trace import TraceNode, json_value
 
 
+#: What a result holds where it has no reasons, missing facts or notes: one shared empty tuple,
+#: so that a kept decision holds no empty containers (each would cost the garbage collector).
+NONE: tuple[()] = ()
+
+
 @dataclass(slots=True, init=False)
 class ClaimResult:
-    """The result for one claim."""
+    """The result for one claim.  ``reasons``, ``missing`` and ``notes`` are lists, or the empty
+    tuple :data:`NONE` when there are none: add to them with :meth:`add_reason` and
+    :meth:`add_note`."""
 
     claim: str
     measure: str
@@ -31,9 +38,9 @@ class ClaimResult:
     benefit: str  # money | assessed | in-kind | support
     ceiling: Decimal | None
     duration: Duration | None
-    reasons: list[dict[str, Any]]
-    missing: list[str]
-    notes: list[str]
+    reasons: list[dict[str, Any]] | tuple[()]
+    missing: list[str] | tuple[()]
+    notes: list[str] | tuple[()]
     quota: dict[str, Any] | None
     superseded_by: str | None
     trace: TraceNode | None
@@ -51,11 +58,25 @@ class ClaimResult:
         # written out rather than generated: a decision makes one per claim, on the fast path
         self.claim, self.measure, self.policy, self.status, self.amount = claim, measure, policy, status, amount
         self.basis, self.benefit, self.ceiling, self.duration = basis, benefit, ceiling, duration
-        self.reasons = reasons if reasons is not None else []
-        self.missing = missing if missing is not None else []
-        self.notes = notes if notes is not None else []
+        self.reasons = reasons if reasons is not None else NONE
+        self.missing = missing if missing is not None else NONE
+        self.notes = notes if notes is not None else NONE
         self.quota, self.superseded_by, self.trace = quota, superseded_by, trace
         self.date, self.year, self.project, self.rank = date, year, project, rank
+
+    def add_reason(self, reason: dict[str, Any]) -> None:
+        """One more reason (a code, its words in both languages, details)."""
+        if self.reasons:
+            self.reasons.append(reason)
+        else:
+            self.reasons = [reason]
+
+    def add_note(self, note: str) -> None:
+        """One more note."""
+        if self.notes:
+            self.notes.append(note)
+        else:
+            self.notes = [note]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -84,7 +105,7 @@ class ClaimResult:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """The decision on one case: one :class:`ClaimResult` per claim, and the total due."""
 

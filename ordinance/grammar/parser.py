@@ -8,7 +8,7 @@ offsets.  Syntax errors become :class:`~ordinance.errors.Problem` records with c
 
 Expressions are data, never Python: the text is lexed and parsed by the grammar alone, and
 nothing here (or later) hands it to ``eval``, ``exec``, ``getattr`` or ``str.format``.  Every
-parse is bounded by :class:`~ordinance.engine.load.Limits`: the length of the text
+parse is bounded by :class:`~ordinance.limits.Limits`: the length of the text
 (``expression-too-long``, checked before any parsing), the digits of a number
 (``literal-too-long``) and the depth of the tree (``expression-too-deep``).
 """
@@ -18,17 +18,15 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Callable
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .. import values as V
 from ..errors import Location, Problem
+from ..limits import DEFAULT_LIMITS, Limits
 from . import ast as A
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..engine.load import Limits
 
 GRAMMAR_PATH = Path(__file__).with_name("expression.lark")
 
@@ -61,19 +59,9 @@ class ExpressionSyntaxError(Exception):
         self.offset, self.message, self.hint, self.width, self.code = offset, message, hint, width, code
 
 
-_DEFAULT_LIMITS: Any = None
-
-
-def _limits(limits: "Limits | None") -> "Limits":
-    """``limits``, or the defaults (imported late: the loader imports this module)."""
-    global _DEFAULT_LIMITS
-    if limits is not None:
-        return limits
-    if _DEFAULT_LIMITS is None:
-        from ..engine.load import DEFAULT_LIMITS
-
-        _DEFAULT_LIMITS = DEFAULT_LIMITS
-    return _DEFAULT_LIMITS
+def _limits(limits: Limits | None) -> Limits:
+    """``limits``, or the defaults."""
+    return DEFAULT_LIMITS if limits is None else limits
 
 
 @v_args(meta=True)
@@ -214,10 +202,10 @@ def _too_deep(limit: int) -> ExpressionSyntaxError:
                                  code="expression-too-deep")
 
 
-def parse_text(text: str, limits: "Limits | None" = None) -> A.Node:
+def parse_text(text: str, limits: Limits | None = None) -> A.Node:
     """Parse one expression; raise :class:`ExpressionSyntaxError` on a mistake or a broken limit.
 
-    ``limits`` (default: the default :class:`~ordinance.engine.load.Limits`) bounds the length
+    ``limits`` (default: the default :class:`~ordinance.limits.Limits`) bounds the length
     of ``text``, the digits of each number and the depth of the tree.
     """
     limits = _limits(limits)
@@ -344,7 +332,7 @@ class SourceSpan:
     file: str
     segments: tuple[tuple[int, int, int], ...]
     #: the limits of the file the text came from (:attr:`LoadedFile.limits`); None: the defaults
-    limits: Any = field(default=None, compare=False, repr=False)
+    limits: Limits | None = field(default=None, compare=False, repr=False)
 
     def location(self, start: int, end: int | None = None) -> Location:
         line, col = self._point(start)
@@ -363,7 +351,7 @@ class SourceSpan:
         return best[1], best[2] + (offset - best[0])
 
     @staticmethod
-    def at(file: str, line: int, column: int, limits: Any = None) -> "SourceSpan":
+    def at(file: str, line: int, column: int, limits: Limits | None = None) -> "SourceSpan":
         return SourceSpan(file, ((0, line, column),), limits)
 
 
@@ -387,12 +375,12 @@ class Expression:
 
 
 def parse_expression(text: str, span: SourceSpan, report: Callable[[Problem], None] | None = None,
-                     limits: "Limits | None" = None) -> Expression | None:
+                     limits: Limits | None = None) -> Expression | None:
     """Parse ``text`` found at ``span``; on error report a Problem and return None.
 
     Without ``report`` the problem is raised as a :class:`~ordinance.errors.PolicyError`.
     ``limits``: the limits to parse under; by default those the file was loaded under
-    (``span.limits``), else the default :class:`~ordinance.engine.load.Limits`.
+    (``span.limits``), else the default :class:`~ordinance.limits.Limits`.
     """
     try:
         return Expression(text, parse_text(text, limits if limits is not None else span.limits), span)

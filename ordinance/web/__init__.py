@@ -3,6 +3,8 @@
 - :mod:`ordinance.web.app` — :func:`create_app`, the application factory (policies loaded once,
   limits, security headers, the static page);
 - :mod:`ordinance.web.api` — the route handlers of ``/v1/...``;
+- :mod:`ordinance.web.common` — what the routes share (JSON responses, the handler wrapper,
+  the content security policies);
 - :mod:`ordinance.web.problems` — errors as ``application/problem+json``;
 - :mod:`ordinance.web.compare` — the step-by-step difference of two decisions;
 - :mod:`ordinance.web.openapi` — the OpenAPI 3.1 document served at ``/openapi.json``;

@@ -26,54 +26,10 @@ from ..engine.decision import ClaimResult, Decision
 from ..engine.load import DuplicateKey, check_data, no_duplicate_keys
 from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean
 from ..policy import Policy, override_path_problem
+from .common import JSON_TYPE, REPORT_CSP, dumps, handler, raw_json_response, service, utf8
 from .problems import ApiError, from_ordinance_error
 
-JSON_TYPE = "application/json"
-
 VERSION = __version__
-
-
-# -- responses ----------------------------------------------------------------------------------------
-
-def dumps(data: Any) -> bytes:
-    """Deterministic compact JSON (keys in the order built, Chinese as is), as UTF-8."""
-    return utf8(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
-
-
-def utf8(text: str) -> bytes:
-    """``text`` as UTF-8; a lone surrogate (``\\ud800`` escaped in the request's JSON) is a 422, as
-    ``ordinance eval`` refuses it."""
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ApiError("invalid-case", "the request holds text that is not valid Unicode",
-                       [Problem("encoding", f"the text holds a lone surrogate (U+{ord(exc.object[exc.start]):04X})",
-                                None, "write text as UTF-8; do not escape half of a surrogate pair")],
-                       problem_code="encoding") from None
-
-
-def raw_json_response(body: bytes) -> Response:
-    return Response(body, media_type=JSON_TYPE)
-
-
-def handler(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
-    """Turns :class:`ApiError` and engine errors raised by ``fn`` into problem+json responses."""
-
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await fn(request)
-        except ApiError as exc:
-            return exc.response()
-        except OrdinanceError as exc:
-            return from_ordinance_error(exc).response()
-
-    wrapped.__name__ = fn.__name__
-    wrapped.__doc__ = fn.__doc__
-    return wrapped
-
-
-def service(request: Request):
-    return request.app.state.service
 
 
 # -- reading the body ---------------------------------------------------------------------------------
@@ -510,8 +466,6 @@ async def decide(request: Request) -> Response:
 
     out = await svc.run(work)
     if html:
-        from .app import REPORT_CSP
-
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", out[0]).strip("-.")[:80] or "decision"
         return Response(utf8(out[1]), media_type="text/html; charset=utf-8",
                         headers={"Content-Security-Policy": REPORT_CSP,

@@ -40,9 +40,11 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..engine.load import DEFAULT_LIMITS, Limits
 from ..errors import Location, PolicyError, Problem
+from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import Policy, bundled_policy_dir, load_policy
+from . import api, openapi
+from .common import CSP, REPORT_CSP  # noqa: F401 (REPORT_CSP: still importable from here)
 from .problems import ApiError
 
 log = logging.getLogger("ordinance.web")
@@ -53,11 +55,6 @@ DEFAULT_TIME_LIMIT = 10.0
 #: the environment variable carrying :class:`Settings` to uvicorn's worker processes
 ENV_SETTINGS = "ORDINANCE_SERVE_SETTINGS"
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-#: the downloaded HTML report: inline CSS, no script, nothing fetched
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-              "form-action 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -285,8 +282,6 @@ def create_app(policies: Sequence[str | os.PathLike[str] | Policy] | None = None
                time_limit_seconds: float = DEFAULT_TIME_LIMIT) -> Starlette:
     """The ASGI application serving ``policies`` (directories or loaded policies; default: the
     bundled policy).  Raises PolicyError when a policy does not load."""
-    from . import api, openapi
-
     if max_body_bytes < 1 or time_limit_seconds <= 0:
         raise ValueError("max_body_bytes and time_limit_seconds must be positive")
     service = Service(load_policies(policies, limits), limits, max_body_bytes, time_limit_seconds)

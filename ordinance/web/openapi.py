@@ -12,6 +12,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .common import dumps, service
+
 PROBLEM = "application/problem+json"
 JSON = "application/json"
 
@@ -312,7 +314,5 @@ def document() -> dict[str, Any]:
 
 
 async def openapi_route(request: Request) -> Response:
-    from .api import dumps
-
-    svc = request.app.state.service
-    return Response(svc.cached("openapi", lambda: dumps(DOCUMENT)), media_type="application/json")
+    svc = service(request)
+    return Response(svc.cached("openapi", lambda: dumps(DOCUMENT)), media_type=JSON)

@@ -1,0 +1,141 @@
+"""Build a measure's plan from the checked measure, once, at load time.
+
+Constants are folded here: a parameter with one value that folds to a constant becomes that
+value (:class:`~ordinance.plan.steps.Parameter` ``constant``), so neither back-end reads it at
+run time; every expression keeps its typed tree, and each back-end folds the constant
+sub-expressions within it with the same folder (:mod:`ordinance.engine.compile`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+from decimal import Decimal
+from typing import Any
+
+from .. import values as V
+from ..engine.check import CheckedPolicy
+from ..engine.compile import Resolver, constant_value
+from ..engine.model import Label, MeasureDef, PolicyDef
+from ..grammar.parser import Expression
+from .steps import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, POOLED_SCOPES, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT,
+                    SCOPE_PROJECT_YEAR, SCOPE_WORDS, Amount, Cap, Condition, Expr, MeasurePlan, Parameter, Quota,
+                    ReadingStep, Row, Table, Value, Window, reason)
+
+#: How every amount of money is rounded: to the cent, half up.
+ROUND_TO = (V.CENT, decimal.ROUND_HALF_UP)
+
+
+class _Constants(Resolver):
+    """Folds the parameters already known to be constants (for :func:`constant_value`)."""
+
+    def __init__(self, constants: dict[str, Any]):
+        self.constants = constants
+
+    def constant(self, dotted: str) -> tuple[bool, Any]:
+        if dotted in self.constants:
+            return True, self.constants[dotted]
+        return False, None
+
+    def name(self, dotted: str):  # never run: only constants fold
+        return lambda env: None
+
+
+def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy, key: str) -> MeasurePlan:
+    """The plan of ``measure`` (named ``key`` in the policy)."""
+    m = measure
+    scope = checked.scopes[m.id]
+
+    def expr(expression: Expression) -> Expr:
+        typed = checked.typed_of(expression)
+        types = {}
+        for name in typed.reads:
+            symbol = scope.lookup(name)
+            if symbol is not None:
+                types[name] = str(symbol.type)
+        return Expr(typed, expression.text, expression.location(), tuple(typed.reads), types, str(typed.type))
+
+    parameters: dict[str, Parameter] = {}
+    constants: dict[str, Any] = {}
+    for name, p in {**policy.parameters, **m.parameters}.items():
+        if len(p.values) == 1:
+            ok, value = constant_value(checked.typed_of(p.values[0].expression), _Constants(constants))
+            if ok:
+                constants[name] = value
+                parameters[name] = Parameter(name, True, value, (), ())
+                continue
+        parameters[name] = Parameter(name, False, None, tuple(v.start or _dt.date.min for v in p.values),
+                                     tuple(expr(v.expression) for v in p.values))
+    tables = {}
+    for name, t in m.tables.items():
+        label = t.label.en if t.label else t.name
+        tables[name] = Table(name, t.label, t.location, t.citation,
+                             tuple(t.rows[0].cells) if t.rows else (),
+                             tuple(Row(f"{name}[{i + 1}]", r.label, r.location, r.when.text if r.when else "otherwise",
+                                       expr(r.when) if r.when is not None else None,
+                                       {c: expr(e) for c, e in r.cells.items()}) for i, r in enumerate(t.rows)),
+                             reason("no-table-row", f"「{t.label.zh if t.label else t.name}」無適用檔次",
+                                    f"no row of {label} applies", table=name))
+    caps = [Cap(c.id, c.per, c.label, c.location, c.citation, expr(c.limit), SCOPE_WORDS[c.per], c.pool or m.id,
+                SCOPE_ENTITY_YEAR if c.per == "entity-year" else
+                SCOPE_PROJECT_YEAR if c.per.endswith("-year") else SCOPE_PROJECT)
+            for c in m.caps]
+    pooled = tuple(c for c in caps if c.per in POOLED_SCOPES)
+    windows = [_window("policy", policy.valid, policy.validity_citation, Label("政策有效期", "policy in force"),
+                       policy.valid_location)]
+    if m.valid is not None:
+        windows.append(_window("measure", m.valid, m.valid_citation or m.citation, Label("措施適用期", "measure in force"),
+                               m.valid_location))
+    starts = [w.valid.start for w in windows if w.valid.start is not None]
+    ends = [w.valid.end for w in windows if w.valid.end is not None]
+    readings = ([(r, "the rule file", True) for r in m.readings] + [(r, "the policy", False) for r in policy.readings])
+    group = policy.groups.get(m.exclusive) if m.exclusive else None
+    quota = m.quota
+    spans = ((ONE_TIME if m.one_time else 0) | (EXCLUSIVE if m.exclusive else 0)
+             | (POOLED_CAPS if pooled else 0) | (QUOTA if quota else 0))
+    return MeasurePlan(
+        key=key, id=m.id, policy_id=policy.id, title=m.title, article=m.article, location=m.location,
+        citation=m.citation, basis=m.basis, benefit=m.benefit,
+        claim_facts={name.split(".", 1)[1]: (name, fact.type)
+                     for name, fact in checked.claim_facts.get(m.id, {}).items()},
+        parameters=parameters,
+        values={name: _value(v, expr) for name, v in m.values.items()},
+        tables=tables,
+        conditions=tuple(Condition(c.id, c.label, c.location, c.citation, expr(c.when),
+                                   reason("condition-failed", f"不符合條件：{c.label.zh}",
+                                          f"condition not met: {c.label.en}", condition=c.id))
+                         for c in m.conditions),
+        amount=(Amount(expr(m.amount), "basis: statutory maximum (最高不超過)" if m.basis == "maximum"
+                       else "basis: exact amount", Decimal(0), *ROUND_TO) if m.amount is not None else None),
+        ceiling=expr(m.ceiling) if m.ceiling is not None else None,
+        duration=expr(m.duration) if m.duration is not None else None,
+        caps=tuple(c for c in caps if c.per != "entity-year"),
+        pooled=pooled,
+        all_caps=tuple(caps),
+        quota=(Quota(quota.count, quota.per, quota.order, quota.label, quota.location, quota.citation,
+                     expr(quota.rank_by)) if quota is not None else None),
+        windows=tuple(windows),
+        first_day=max(starts) if starts else _dt.date.min,
+        last_day=min(ends) if ends else _dt.date.max,
+        exclusive=m.exclusive,
+        group_reading=group.reading.en if group is not None and group.reading is not None else None,
+        one_time=m.one_time,
+        needs_project=bool(m.one_time or m.exclusive or any(c.per != "entity-year" for c in pooled)),
+        spans=spans,
+        claim_notes=(f"measure {m.id} ({m.article})", "responsible: " + "、".join(m.responsible)),
+        readings=tuple(ReadingStep(r.applies_to, r.label, f"how {whose} reads the text", keep)
+                       for r, whose, keep in readings),
+        reading_targets=frozenset(r.applies_to for r, _, _ in readings if r.applies_to),
+        basis_target=f"basis:{m.basis}",
+    )
+
+
+def _value(v, expr) -> Value:
+    return Value(v.name, v.label, v.location, expr(v.expression))
+
+
+def _window(which: str, valid, citation, label: Label, location) -> Window:
+    return Window(which, valid, citation, label, location, f"claim.date within {valid}", str(valid),
+                  "政策" if which == "policy" else "措施",
+                  {"from": valid.start.isoformat() if valid.start else None,
+                   "until": valid.end.isoformat() if valid.end else None})

@@ -1,0 +1,215 @@
+"""The steps of a measure's plan: frozen records, one per thing the statute says.
+
+A plan holds what both back-ends need and nothing they compute: each expression as the
+checker typed it (:class:`Expr`, with its text, location, the names it reads and their
+types), the wording of each refusal, the validity windows with their first and last day, how
+the amount is rounded, which caps bound a claim alone and which span awards (with the key of
+their pool), and the rules spanning claims the measure takes part in (:attr:`MeasurePlan.spans`).
+A semantic fixed here -- the rounding, a cap's scope, the words of a reason -- is fixed for
+the interpreter and the generated code alike.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+from ..errors import Location
+from ..types import Type
+from ..engine.check import TypedExpression
+from ..engine.model import Citation, Label, Validity
+
+#: Bits of :attr:`MeasurePlan.spans`: the rules spanning claims a measure takes part in.
+ONE_TIME, EXCLUSIVE, POOLED_CAPS, QUOTA = 1, 2, 4, 8
+
+#: How the trace words each cap scope.
+SCOPE_WORDS = {"claim": "per claim", "entity-year": "per entity per year", "project": "per project",
+               "product": "per product", "project-year": "per project per year",
+               "product-year": "per product per year"}
+
+#: How a cap spanning awards keys its pool: by (pool, year), (pool, project) or (pool, project, year).
+SCOPE_ENTITY_YEAR, SCOPE_PROJECT, SCOPE_PROJECT_YEAR = 0, 1, 2
+
+#: Cap scopes that span several claims and prior awards (``claim`` bounds one claim only).
+POOLED_SCOPES = ("project", "product", "project-year", "product-year", "entity-year")
+
+
+def reason(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
+    """A reason record: a stable code, the words in both languages, and details."""
+    out: dict[str, Any] = {"code": code, "zh": zh, "en": en}
+    out.update(extra)
+    return out
+
+
+def missing_facts_reason(missing: list[str]) -> dict[str, Any]:
+    """The reason of a claim left undetermined by ``missing`` facts (sorted)."""
+    return reason("missing-facts", "缺少事實：" + "、".join(missing), "facts needed: " + ", ".join(missing))
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """One checked expression of a measure."""
+
+    typed: TypedExpression  # the typed tree (every node's type), as the checker left it
+    text: str
+    location: Location | None
+    reads: tuple[str, ...]  # the names it reads, in order of first appearance
+    types: Mapping[str, str]  # the static type of each name read (as words), for the trace
+    result_type: str  # the static type of its value (as words)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A validity window a claim's date must lie in: the policy's or the measure's."""
+
+    which: str  # policy | measure
+    valid: Validity
+    citation: Citation | None
+    label: Label
+    location: Location | None
+    text: str  # "claim.date within 2025-01-01 to 2027-12-31"
+    shown: str  # the window as words
+    whose: str  # 政策 | 措施
+    bounds: Mapping[str, str | None]  # {"from": ..., "until": ...}, ISO
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    id: str
+    label: Label
+    location: Location | None
+    citation: Citation | None
+    when: Expr
+    refusal: Mapping[str, Any]  # the reason it gives when false
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: str  # table[1]
+    label: Label | None
+    location: Location | None
+    text: str  # its condition's text, or "otherwise"
+    when: Expr | None  # None: otherwise
+    cells: Mapping[str, Expr]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    label: Label | None
+    location: Location | None
+    citation: Citation | None
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    refusal: Mapping[str, Any]  # the reason when no row applies
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    name: str
+    label: Label | None
+    location: Location | None
+    expr: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A parameter: folded to ``value`` when it is one constant, else values from dates on."""
+
+    name: str
+    constant: bool
+    value: Any
+    starts: tuple[_dt.date, ...]  # with ``exprs``: the value from each date on (the first from date.min)
+    exprs: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """The benefit's amount: below ``floor`` it becomes ``floor`` (zero), the caps per claim
+    bound it, then it is rounded to ``quantum`` with ``rounding`` (set in one place:
+    :data:`ordinance.plan.build.ROUND_TO`)."""
+
+    expr: Expr
+    basis_note: str
+    floor: Decimal
+    quantum: Decimal
+    rounding: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    id: str
+    per: str  # claim | project | product | project-year | product-year | entity-year
+    label: Label | None
+    location: Location | None
+    citation: Citation | None
+    limit: Expr
+    words: str  # "per project"
+    pool: str  # the pool a cap spanning awards draws from (its measure's id unless named)
+    scope: int  # SCOPE_ENTITY_YEAR / SCOPE_PROJECT / SCOPE_PROJECT_YEAR (for caps spanning awards)
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    count: int
+    per: str
+    order: str  # descending | ascending
+    label: Label | None
+    location: Location | None
+    citation: Citation | None
+    rank_by: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingStep:
+    """A reading of the text shown in the trace: under the step it is ``about``."""
+
+    about: str | None
+    label: Label
+    note: str
+    keep: bool  # shown at the claim's level when it is about no step of the claim
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurePlan:
+    """Everything a back-end needs to decide a claim of one measure."""
+
+    key: str  # how the policy names the measure (qualified when ids clash)
+    id: str
+    policy_id: str
+    title: Label
+    article: str
+    location: Location | None
+    citation: Citation | None
+    basis: str  # exact | maximum
+    benefit: str  # money | assessed | in-kind | support
+    claim_facts: Mapping[str, tuple[str, Type]]  # as a case names them -> (full name, type)
+    parameters: Mapping[str, Parameter]
+    values: Mapping[str, Value]
+    tables: Mapping[str, Table]
+    conditions: tuple[Condition, ...]
+    amount: Amount | None
+    ceiling: Expr | None
+    duration: Expr | None
+    caps: tuple[Cap, ...]  # every cap but the yearly one bounds the claim alone, in order
+    pooled: tuple[Cap, ...]  # the caps spanning awards, in order
+    all_caps: tuple[Cap, ...]  # every cap, in the rule file's order
+    quota: Quota | None
+    windows: tuple[Window, ...]
+    first_day: _dt.date  # the first and last day inside every window
+    last_day: _dt.date
+    exclusive: str | None  # its exclusivity group
+    group_reading: str | None  # how the group's text is read (for the trace)
+    one_time: bool
+    needs_project: bool  # whether a prior award under it must name its project
+    spans: int  # ONE_TIME | EXCLUSIVE | POOLED_CAPS | QUOTA
+    claim_notes: tuple[str, ...]
+    readings: tuple[ReadingStep, ...]
+    reading_targets: frozenset[str]
+    basis_target: str
+
+    def inside(self, day: _dt.date) -> bool:
+        """Whether ``day`` lies inside every validity window."""
+        return self.first_day <= day <= self.last_day

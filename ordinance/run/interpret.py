@@ -1,0 +1,501 @@
+"""The reference interpreter: one claim of a measure, decided from its plan.
+
+Each expression of the plan is compiled once to closures (:mod:`ordinance.engine.compile`);
+:meth:`MeasureProgram.run` decides a claim whose facts are in ``env``: the conditions in order
+(three-valued: a missing fact makes a condition undetermined, a false one still refuses), then
+the amount (negative becomes zero, the caps per claim, the plan's rounding), the ceiling, the
+duration, the limits of the caps spanning awards and the quota's key.  The rules spanning
+claims live in :mod:`ordinance.rules.span`.
+
+It is the semantics the generated code (:mod:`ordinance.run.pygen`) is held to, and the only
+producer of traces: with ``node=None`` it records nothing; with a
+:class:`~ordinance.engine.trace.TraceNode` it records one child per step, reading each step's
+inputs from the memoised values, so the trace costs nothing when off.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+import decimal
+from decimal import Decimal
+from typing import Any
+
+from .. import values as V
+from ..engine.case import CLAIM_KEYS, converter_for
+from ..engine.compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression
+from ..engine.trace import MISSING, TraceNode
+from ..errors import EvaluationError, Problem
+from ..engine.model import Label
+from ..plan.steps import Expr, MeasurePlan, Table, Window, missing_facts_reason, reason
+from ..rules.amount import capped, floored, rounded
+
+
+#: The labels of a measure's own steps in the trace.
+_AMOUNT_LABEL, _CEILING_LABEL, _DURATION_LABEL = Label("金額", "amount"), Label("最高額度", "ceiling"), Label("期限", "duration")
+
+
+def cap_note(scope: str, amount: Decimal, limit: Decimal) -> str:
+    return f"capped {scope}: {V.format_money(amount)} > {V.format_money(limit)}"
+
+
+def fit_note(amount: Decimal, limit: Decimal) -> str:
+    return f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}"
+
+
+class NoRowMatched(Exception):
+    """No row of a decision table applies (and it has no ``otherwise`` row)."""
+
+    def __init__(self, table: Table):
+        super().__init__(table.name)
+        self.table = table
+
+
+class Outcome:
+    """What one claim comes to before the rules spanning claims."""
+
+    __slots__ = ("status", "amount", "ceiling", "duration", "reasons", "missing", "pooled_caps", "rank", "notes")
+
+    def __init__(self, status: str, amount: Decimal | None = None, ceiling: Decimal | None = None,
+                 duration: V.Duration | None = None, reasons: list[dict[str, Any]] | None = None,
+                 missing: list[str] | None = None, pooled_caps: list[tuple[Any, Decimal]] | None = None,
+                 rank: Any = None):
+        self.status = status  # eligible | ineligible | undetermined
+        self.amount = amount
+        self.ceiling = ceiling
+        self.duration = duration
+        self.reasons = reasons if reasons is not None else []
+        self.missing = missing if missing is not None else []
+        #: (cap, limit) of each cap that spans awards (plan.pooled, in order)
+        self.pooled_caps = pooled_caps if pooled_caps is not None else []
+        self.rank = rank
+        self.notes: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.status!r}, amount={self.amount!r}, reasons={self.reasons!r})"
+
+
+def conditions_failed(plan: MeasurePlan, values: tuple[bool, ...]) -> Outcome:
+    """The outcome of a claim some of whose conditions are false, given each condition's value."""
+    return Outcome("ineligible", reasons=[dict(c.refusal) for c, ok in zip(plan.conditions, values) if not ok])
+
+
+def undetermined(missing: list[str]) -> Outcome:
+    return Outcome("undetermined", missing=missing, reasons=[missing_facts_reason(missing)])
+
+
+def validity(plan: MeasurePlan, day: _dt.date | None, node: TraceNode | None) -> Outcome | None:
+    """The policy's and the measure's windows; an Outcome when the claim's ``day`` fails them."""
+    if day is None:
+        if node is not None:
+            w = plan.windows[0]
+            node.add(TraceNode("validity", "policy", Label("有效期", "validity"), None, w.citation,
+                               "claim.date within " + str(w.valid), {"claim.date": None}, None, "undetermined"))
+        return undetermined(["claim.date"])
+    for w in plan.windows:
+        inside = w.valid.contains(day)
+        if node is not None:
+            node.children.append(TraceNode("validity", w.which, w.label, w.location, w.citation, w.text,
+                                           {"claim.date": day}, inside, "true" if inside else "false",
+                                           {"claim.date": "date"}))
+        if not inside:
+            return Outcome("ineligible", reasons=[_outside(w, day)])
+    return None
+
+
+def _outside(w: Window, day: _dt.date) -> dict[str, Any]:
+    iso = day.isoformat()
+    return reason("outside-validity", f"申請日期{iso}不在{w.whose}有效期（{w.shown}）內",
+                  f"the claim date {iso} is outside the {w.which}'s validity ({w.shown})", window=dict(w.bounds))
+
+
+class _PlanResolver(Resolver):
+    def __init__(self, program: "MeasureProgram"):
+        self.program = program
+
+    def constant(self, dotted: str):
+        p = self.program.plan.parameters.get(dotted)
+        return (True, p.value) if p is not None and p.constant else (False, None)
+
+    def name(self, dotted: str) -> Compiled:
+        return self.program.reader(dotted)
+
+
+class MeasureProgram:
+    """A measure's plan compiled to closures; :meth:`run` decides one claim.
+
+    ``measure``, ``policy`` and ``checked`` are kept for the renderers and tools that show the
+    rule file (``ordinance show``, the workbench); the interpreter reads ``plan`` only."""
+
+    def __init__(self, plan: MeasurePlan, measure: Any = None, policy: Any = None, checked: Any = None):
+        self.plan = plan
+        self.measure, self.policy, self.checked = measure, policy, checked
+        self.key = plan.key
+        #: the declarations of the claim facts it reads (full name -> FactDef), for tools
+        self.claim_facts = checked.claim_facts.get(plan.id, {}) if checked is not None else {}
+        #: every key a claim may have: a fact's (its full name, its type's converter), or None for
+        #: the keys every claim has (id, measure, date, project, note); for the plain-case reader
+        self.claim_specs = dict(plan.claim_facts)
+        self.claim_keys: dict[str, tuple[str, Any] | None] = dict.fromkeys(CLAIM_KEYS)
+        self.claim_keys.update({key: (full, converter_for(t)) for key, (full, t) in plan.claim_facts.items()})
+        self._readers: dict[str, Compiled] = {}
+        self._tables: dict[str, tuple[list[Compiled | None], list[dict[str, Compiled]]]] = {}
+        self._input_readers: dict[int, list[tuple[str, Compiled]]] = {}  # by id(Expr): for read_inputs
+        self._fact_types: tuple[dict, dict[str, str]] | None = None
+        self._resolver = _PlanResolver(self)
+        for p in plan.parameters.values():
+            if not p.constant:
+                self._readers[p.name] = _dated(p.name, list(p.starts), [self.compile(e) for e in p.exprs])
+        self.conditions = [(c, self.compile(c.when)) for c in plan.conditions]
+        self.amount = self.compile(plan.amount.expr) if plan.amount is not None else None
+        self.ceiling = self.compile(plan.ceiling) if plan.ceiling is not None else None
+        self.duration = self.compile(plan.duration) if plan.duration is not None else None
+        self.claim_caps = [(c, self.compile(c.limit)) for c in plan.caps]
+        self.pooled = [(c, self.compile(c.limit)) for c in plan.pooled]
+        self.rank = self.compile(plan.quota.rank_by) if plan.quota is not None else None
+
+    # compatibility: what the rules spanning claims and the case reader ask of a measure
+    @property
+    def exclusive(self) -> str | None:
+        return self.plan.exclusive
+
+    @property
+    def needs_project(self) -> bool:
+        return self.plan.needs_project
+
+    @property
+    def cross_claim_steps(self) -> int:
+        return self.plan.spans
+
+    def fact_types(self, policy: Any) -> dict[str, str]:
+        """The type, as words, of each fact a claim of this measure may give (for the trace)."""
+        cached = self._fact_types
+        if cached is None or cached[0] is not policy.applicant_facts:
+            declared = {name: str(f.type) for name, f in policy.applicant_facts.items()}
+            declared.update({full: str(t) for full, t in self.plan.claim_facts.values()})
+            cached = self._fact_types = (policy.applicant_facts, declared)
+        return cached[1]
+
+    def always_valid(self, day: _dt.date) -> bool:
+        """Whether ``day`` lies inside the policy's and the measure's validity windows."""
+        return self.plan.first_day <= day <= self.plan.last_day
+
+    # -- compilation -------------------------------------------------------------------------------
+    def compile(self, expr: Expr) -> Compiled:
+        return compile_expression(expr.typed, self._resolver)
+
+    def reader(self, dotted: str) -> Compiled:
+        """The closure that reads ``dotted`` (a fact, a value or a table column), built once."""
+        fn = self._readers.get(dotted)
+        if fn is not None:
+            return fn
+        plan = self.plan
+        p = plan.parameters.get(dotted)
+        if dotted in plan.values:
+            fn = _memo(dotted, self.compile(plan.values[dotted].expr))
+        elif dotted.split(".", 1)[0] in plan.tables:
+            table_name, column = dotted.split(".", 1)
+            fn = _column(self._table_selector(table_name), column, self._table_parts(table_name)[1])
+        elif p is not None and p.constant:
+            value = p.value
+            fn = lambda env: value  # noqa: E731
+        else:
+            fn = _fact(dotted)
+        self._readers[dotted] = fn
+        return fn
+
+    def _table_selector(self, name: str) -> Compiled:
+        key = "#table:" + name
+        selector = self._readers.get(key)
+        if selector is None:
+            selector = _selector(key, self.plan.tables[name], self._table_parts(name)[0])
+            self._readers[key] = selector
+        return selector
+
+    def _table_parts(self, name: str) -> tuple[list[Compiled | None], list[dict[str, Compiled]]]:
+        parts = self._tables.get(name)
+        if parts is None:
+            rows = self.plan.tables[name].rows
+            parts = ([self.compile(r.when) if r.when is not None else None for r in rows],
+                     [{c: self.compile(e) for c, e in r.cells.items()} for r in rows])
+            self._tables[name] = parts
+        return parts
+
+    # -- evaluation --------------------------------------------------------------------------------
+    def run(self, env: dict, node: TraceNode | None) -> Outcome:
+        """Decide one claim whose facts are in ``env``; record steps under ``node`` if tracing."""
+        try:
+            return self._run(env, node)
+        except NoRowMatched as exc:
+            if node is not None:
+                self._trace_tables(env, node)
+            return Outcome("ineligible", reasons=[dict(exc.table.refusal)])
+        except EVALUATION_ERRORS as exc:
+            raise self.evaluation_error(env, exc) from None
+
+    def evaluation_error(self, env: dict, exc: Exception) -> EvaluationError:
+        """Name the step that failed: re-run the steps in order (they are pure) to find it."""
+        plan = self.plan
+        steps = [(f"condition `{c.id}`", c.when) for c in plan.conditions]
+        steps += [("the amount", plan.amount.expr if plan.amount else None), ("the ceiling", plan.ceiling),
+                  ("the duration", plan.duration)]
+        steps += [(f"the limit of cap `{c.id}`", c.limit) for c in plan.all_caps]
+        if plan.quota is not None:
+            steps.append(("the quota's ranking key", plan.quota.rank_by))
+        where, location = f"measure `{plan.id}`", plan.location
+        for label, expr in steps:
+            if expr is None:
+                continue
+            try:
+                self.compile(expr)(dict(env))
+            except EVALUATION_ERRORS:
+                where, location = f"{label} of measure `{plan.id}`", expr.location
+                break
+            except (Undetermined, NoRowMatched):
+                continue
+        hint = "guard the division, e.g. `if x > 0 then y / x else 0元`" if _is_division(exc) else None
+        return EvaluationError([Problem("evaluation", f"{where} cannot be computed: {describe_error(exc)}",
+                                        location, hint)], self.policy.sources if self.policy is not None else None)
+
+    def _run(self, env: dict, node: TraceNode | None) -> Outcome:
+        plan = self.plan
+        values: list[bool] = []
+        missing: set[str] = set()
+        for cond, fn in self.conditions:
+            try:
+                ok = bool(fn(env))
+                status = "true" if ok else "false"
+            except Undetermined as exc:
+                ok, status = True, "undetermined"
+                missing |= exc.missing
+            values.append(ok)
+            if node is not None:
+                self._trace_expression(node, "condition", cond.id, cond.label, cond.citation, cond.when, env, None,
+                                       status=status)
+        if not all(values):
+            if node is not None:
+                self._trace_tables(env, node)
+            return conditions_failed(plan, tuple(values))
+        if missing:
+            if node is not None:
+                self._trace_tables(env, node)
+            return undetermined(sorted(missing))
+        outcome = Outcome("eligible")
+        mark = len(node.children) if node is not None else 0
+        try:
+            if self.amount is not None:
+                outcome.amount = self._amount(env, node)
+            if self.ceiling is not None:
+                outcome.ceiling = self.ceiling(env)
+                if node is not None:
+                    self._trace_expression(node, "ceiling", "ceiling", _CEILING_LABEL, plan.citation, plan.ceiling,
+                                           env, outcome.ceiling)
+            if self.duration is not None:
+                outcome.duration = self.duration(env)
+                if node is not None:
+                    self._trace_expression(node, "duration", "duration", _DURATION_LABEL, plan.citation,
+                                           plan.duration, env, outcome.duration)
+            for cap, fn in self.pooled:
+                outcome.pooled_caps.append((cap, fn(env)))
+            if self.rank is not None:
+                outcome.rank = self.rank(env)
+        except Undetermined as exc:
+            outcome = undetermined(sorted(exc.missing))
+        if node is not None:
+            # tables and values were computed on the way to the amount: show them before it
+            steps = TraceNode("steps", "steps")
+            self._trace_tables(env, steps)
+            self._trace_values(env, steps)
+            node.children[mark:mark] = steps.children
+        return outcome
+
+    def _amount(self, env: dict, node: TraceNode | None) -> Decimal:
+        plan = self.plan
+        step = plan.amount
+        if node is not None:
+            env[NOTES_KEY] = []
+        amount = self.amount(env)
+        if node is not None:
+            amount_node = self._trace_expression(node, "amount", "amount", _AMOUNT_LABEL, plan.citation, step.expr,
+                                                 env, amount)
+            amount_node.notes.extend(env.pop(NOTES_KEY))
+            amount_node.notes.append(step.basis_note)
+        amount = floored(amount, step)
+        for cap, fn in self.claim_caps:
+            limit = fn(env)
+            bounded = capped(amount, limit)
+            if node is not None:
+                cap_node = self._trace_expression(node, "cap", cap.id, cap.label, cap.citation, cap.limit, env,
+                                                  bounded)
+                cap_node.inputs = {"amount": amount, "limit": limit, **cap_node.inputs}
+                cap_node.types.update({"amount": "money", "limit": "money"})
+                cap_node.notes.append(cap_note(cap.words, amount, limit) if bounded is not amount
+                                      else fit_note(amount, limit))
+            amount = bounded
+        return rounded(amount, step)
+
+    # -- trace helpers -----------------------------------------------------------------------------
+    def read_inputs(self, expr: Expr, env: dict) -> dict[str, Any]:
+        """The values of the names ``expr`` reads.  Tracing must never change a decision: a value
+        the evaluation did not need, and that cannot be computed, shows as not computed."""
+        inputs: dict[str, Any] = {}
+        readers = self._input_readers.get(id(expr))
+        if readers is None:
+            readers = self._input_readers[id(expr)] = [(name, self.reader(name)) for name in expr.reads]
+        for name, read in readers:
+            try:
+                inputs[name] = read(env)
+            except (Undetermined, NoRowMatched):
+                inputs[name] = MISSING
+            except EVALUATION_ERRORS as exc:
+                inputs[name] = NotComputed(describe_error(exc))
+        return inputs
+
+    @staticmethod
+    def input_types(expr: Expr, result: bool = True) -> dict[str, str]:
+        """The static types of what ``expr`` reads (and of its result), for renderers."""
+        known = dict(expr.types)
+        if result:
+            known["result"] = expr.result_type
+        return known
+
+    def _trace_expression(self, parent: TraceNode, kind: str, id: str, label: Label | None, citation, expr: Expr,
+                          env: dict, result: Any, status: str | None = None) -> TraceNode:
+        node = TraceNode(kind, id, label, expr.location, citation, expr.text, self.read_inputs(expr, env), result,
+                         status, self.input_types(expr, status is None))
+        parent.children.append(node)
+        return node
+
+    def _trace_values(self, env: dict, parent: TraceNode) -> None:
+        for name, value in self.plan.values.items():
+            if name in env:
+                node = parent.add(TraceNode("value", name, value.label, value.location, None, value.expr.text,
+                                            self.read_inputs(value.expr, env), env[name]))
+                node.types = self.input_types(value.expr)
+
+    def _trace_tables(self, env: dict, parent: TraceNode) -> None:
+        """Every table of the measure: each row tried in order, why it did or did not match."""
+        for name, table in self.plan.tables.items():
+            whens, cells = self._table_parts(name)
+            table_node = TraceNode("table", name, table.label, table.location, table.citation)
+            parent.children.append(table_node)
+            for row, when_fn, cell_fns in zip(table.rows, whens, cells):
+                try:
+                    status = "true" if when_fn is None or when_fn(env) else "false"
+                except (Undetermined, NoRowMatched, *EVALUATION_ERRORS):
+                    status = "undetermined"
+                row_node = TraceNode("row", row.id, row.label, row.location, None, row.text,
+                                     self.read_inputs(row.when, env) if row.when is not None else {}, None, status,
+                                     self.input_types(row.when, False) if row.when is not None else {})
+                table_node.children.append(row_node)
+                if status == "true":
+                    row_node.result = {c: _safely(fn, env) for c, fn in cell_fns.items()}
+                    row_node.types.update({c: e.result_type for c, e in row.cells.items()})
+                    row_node.notes.append("first matching row: its values apply")
+                    table_node.result = row_node.result
+                    table_node.types = dict(row_node.types)
+                    break
+                if status == "false":
+                    row_node.notes.append("does not match")
+                else:
+                    row_node.notes.append("cannot tell: facts are missing")
+                    break
+            else:
+                table_node.notes.append("no row applies")
+
+
+#: What an evaluation may raise that is the rule's doing (division by zero, an empty list, ...).
+EVALUATION_ERRORS = (ArithmeticError, ValueError, V.LiteralError)
+
+
+class NotComputed:
+    """The trace's value for an input the evaluation did not need and that cannot be computed."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+    def __str__(self) -> str:
+        return f"<not computed: {self.why}>"
+
+
+def describe_error(exc: Exception) -> str:
+    """Words for an arithmetic failure (decimal's own messages are class names in brackets)."""
+    if _is_division(exc):
+        return "division by zero"
+    if isinstance(exc, decimal.Overflow):
+        return "the result is too large"
+    if isinstance(exc, decimal.InvalidOperation):
+        return "an invalid arithmetic operation (such as 0/0, or a result with too many digits)"
+    return str(exc)
+
+
+def _is_division(exc: Exception) -> bool:
+    return isinstance(exc, (decimal.DivisionByZero, ZeroDivisionError, decimal.DivisionUndefined))
+
+
+def _safely(fn: Compiled, env: dict) -> Any:
+    try:
+        return fn(env)
+    except (Undetermined, NoRowMatched):
+        return MISSING
+    except EVALUATION_ERRORS as exc:
+        return NotComputed(describe_error(exc))
+
+
+def _fact(key: str) -> Compiled:
+    missing = frozenset((key,))
+
+    def fact(env):
+        try:
+            return env[key]
+        except KeyError:
+            raise Undetermined(missing) from None
+    return fact
+
+
+def _memo(key: str, compute: Compiled) -> Compiled:
+    def value(env):
+        try:
+            return env[key]
+        except KeyError:
+            pass
+        result = env[key] = compute(env)
+        return result
+    return value
+
+
+def _selector(key: str, table: Table, whens: list[Compiled | None]) -> Compiled:
+    def select(env):
+        try:
+            return env[key]
+        except KeyError:
+            pass
+        for i, when in enumerate(whens):
+            if when is None or when(env):
+                env[key] = i
+                return i
+        raise NoRowMatched(table)
+    return select
+
+
+def _column(select: Compiled, column: str, rows: list[dict[str, Compiled]]) -> Compiled:
+    cells = [row[column] for row in rows]
+
+    def cell(env):
+        return cells[select(env)](env)
+    return cell
+
+
+def _dated(name: str, starts: list[_dt.date], fns: list[Compiled]) -> Compiled:
+    """A parameter whose value changes from a date on: pick by the claim's date."""
+    first = starts[0]
+
+    def dated(env):
+        day = env.get("claim.date")
+        if day is None:
+            raise Undetermined(frozenset(("claim.date",)))
+        i = bisect.bisect_right(starts, day) - 1
+        if i < 0:
+            raise ValueError(f"parameter `{name}` has no value before {first}")
+        return fns[i](env)
+    return dated
