@@ -19,8 +19,8 @@ if str(ROOT) not in sys.path:
 import ordinance  # noqa: E402
 from ordinance import batch  # noqa: E402
 from ordinance.batch import worker  # noqa: E402
-from ordinance.engine.case import read_case  # noqa: E402
-from ordinance.engine.load import Limits, decode, load_text  # noqa: E402
+from ordinance.cases.read import read_case  # noqa: E402
+from ordinance.front.load import Limits, decode, load_text  # noqa: E402
 from ordinance.errors import OrdinanceError  # noqa: E402
 from ordinance.grammar.parser import ExpressionSyntaxError, parse_text  # noqa: E402
 
@@ -130,7 +130,7 @@ def _fast_paths_agree(loaded) -> None:
     plain-case reader must give what read_case gives (or decline), the dispatch's decision what
     the reference gives (with the reference forced, and the generated code's count checked when
     it decided); the untraced decision must be the traced one without its trace."""
-    from ordinance.engine.case import read_plain_case
+    from ordinance.cases.read import read_plain_case
     from ordinance.run.reference import evaluate_case
 
     policy, data = _policy(), loaded.data

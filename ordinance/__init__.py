@@ -11,10 +11,10 @@ compiles them once, decides cases against them and explains every step::
 See docs/embedding.md for the API, docs/language.md for the rule language.
 """
 
-from .engine.case import Case, Claim, PriorAward
-from .engine.decision import ClaimResult, Decision
+from .cases.read import Case, Claim, PriorAward
+from .decision import ClaimResult, Decision
 from .limits import Limits
-from .engine.trace import TraceNode
+from .trace import TraceNode
 from .errors import CaseError, EvaluationError, Location, OrdinanceError, PolicyError, Problem
 from .cases import load_case, load_case_data
 from .policy import Policy, default_policy, load_policy

@@ -1,9 +1,9 @@
 """Input limits: every bound on what the engine reads, in one place below the grammar and the loader.
 
 :class:`Limits` is defined here, below :mod:`ordinance.grammar` (which bounds an expression's
-length, depth and literals by it) and :mod:`ordinance.engine.load` (which bounds files, nesting
+length, depth and literals by it) and :mod:`ordinance.front.load` (which bounds files, nesting
 and values by it), so that neither imports the other for it.  ``ordinance.Limits`` and
-``ordinance.engine.load.Limits`` are this class.
+``ordinance.front.load.Limits`` are this class.
 """
 
 from __future__ import annotations

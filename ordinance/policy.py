@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .engine import check as check_stage
-from .engine import load as load_stage
-from .engine import validate as validate_stage
-from .engine.case import Case, converter_for
-from .engine.decision import Decision
-from .engine.model import FactDef, PolicyDef, Validity
-from .engine.parse import FileParser
+from .check import checker as check_stage
+from .front import load as load_stage
+from .front import validate as validate_stage
+from .cases.read import Case, converter_for
+from .decision import Decision
+from .front.model import FactDef, PolicyDef, Validity
+from .front.parse import FileParser
 from .plan.build import plan_measure
 from .plan.steps import MeasurePlan
 from .rules.quotas import apply_quotas
@@ -132,7 +132,7 @@ class Policy:
 
     def case_schema(self) -> dict[str, Any]:
         """The JSON Schema of case files for this policy, generated from its declared facts."""
-        from .engine.case_schema import case_schema
+        from .cases.schema import case_schema
 
         return case_schema(self)
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine.case import _Mismatch, convert_value
-from .engine.decision import ClaimResult, Decision
-from .engine.load import load_file
+from .cases.read import _Mismatch, convert_value
+from .decision import ClaimResult, Decision
+from .front.load import load_file
 from .errors import OrdinanceError
 from .policy import Policy, load_policy
 from . import types as T

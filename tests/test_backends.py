@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 import ordinance
 from ordinance import CaseError, EvaluationError
 from ordinance import values as V
-from ordinance.engine.case import read_case
-from ordinance.engine.check import Checker, Scope, Symbol
+from ordinance.cases.read import read_case
+from ordinance.check.checker import Checker, Scope, Symbol
 from ordinance.grammar.parser import SourceSpan, parse_expression
 from ordinance.policy import bundled_policy_dir
 from ordinance.rules.quotas import apply_quotas

@@ -29,8 +29,8 @@ from ordinance import batch
 from ordinance.batch import blocks as F  # the block path (the fast one)
 from ordinance.batch import records
 from ordinance.cli.main import main
-from ordinance.engine.decision import to_json
-from ordinance.engine.load import Limits
+from ordinance.decision import to_json
+from ordinance.front.load import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = str(Path(sys.executable).parent / "ordinance")

@@ -196,7 +196,7 @@ _ODD_CASES = [
 
 @pytest.mark.parametrize("data", _all_bundled_case_data() + _ODD_CASES)
 def test_the_plain_reader_agrees_with_the_full_reader_or_declines(policy, data):
-    from ordinance.engine.case import read_case, read_plain_case
+    from ordinance.cases.read import read_case, read_plain_case
 
     plain = read_plain_case(data, policy)
     try:
@@ -208,7 +208,7 @@ def test_the_plain_reader_agrees_with_the_full_reader_or_declines(policy, data):
 
 
 def test_the_plain_reader_reads_the_common_cases(policy):
-    from ordinance.engine.case import read_plain_case
+    from ordinance.cases.read import read_plain_case
 
     cases = [c for c in _all_bundled_case_data() if c is not None]
     read = [c for c in cases if read_plain_case(c, policy) is not None]

@@ -6,7 +6,7 @@ import pytest
 
 from ordinance import PolicyError, load_policy
 from ordinance import types as T
-from ordinance.engine.check import FUNCTIONS, Checker, Scope, Symbol
+from ordinance.check.checker import FUNCTIONS, Checker, Scope, Symbol
 from ordinance.grammar.parser import SourceSpan, parse_expression
 from policy_factory import write_policy
 

@@ -17,7 +17,7 @@ import ordinance
 from ordinance import batch
 from ordinance.batch import quotas, runner
 from ordinance.cli.main import main
-from ordinance.engine.decision import to_json
+from ordinance.decision import to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "batch"

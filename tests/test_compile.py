@@ -10,8 +10,8 @@ import pytest
 
 from ordinance import types as T
 from ordinance import values as V
-from ordinance.engine.check import Checker, Scope, Symbol
-from ordinance.engine.compile import NOTES_KEY, Resolver, Undetermined, compile_expression, constant_value
+from ordinance.check.checker import Checker, Scope, Symbol
+from ordinance.run.compile import NOTES_KEY, Resolver, Undetermined, compile_expression, constant_value
 from ordinance.grammar.parser import SourceSpan, parse_expression
 from ordinance.values import Duration
 
@@ -34,7 +34,7 @@ FACTS = {
 
 
 class FactResolver(Resolver):
-    """Reads facts from the env dict like engine/program.py's ``_fact``: absent means undetermined."""
+    """Reads facts from the env dict like run/interpret.py's ``_fact``: absent means undetermined."""
 
     def name(self, dotted):
         missing = frozenset((dotted,))
@@ -137,7 +137,7 @@ def test_values(text, value):
 
 
 def test_every_function_is_exercised():
-    from ordinance.engine.check import FUNCTIONS
+    from ordinance.check.checker import FUNCTIONS
     called = {t.split("(", 1)[0].lstrip("-") for t, _ in VALUES if "(" in t}
     assert set(FUNCTIONS) <= called
 
@@ -312,8 +312,8 @@ def test_a_constant_resolver_name_is_folded():
 
 
 def test_any_and_all_over_a_written_list_are_three_valued():
-    from ordinance.engine.check import Checker, Scope, Symbol
-    from ordinance.engine.compile import Resolver, Undetermined, compile_expression
+    from ordinance.check.checker import Checker, Scope, Symbol
+    from ordinance.run.compile import Resolver, Undetermined, compile_expression
     from ordinance.grammar.parser import SourceSpan, parse_expression
     from ordinance import types as T
 

@@ -1,6 +1,6 @@
 """One decision as one JSON line: ``decision_line`` writes what ``to_json(d.to_dict(), indent=None)`` writes.
 
-``ordinance batch`` writes every decision with :func:`ordinance.engine.decision.decision_line`,
+``ordinance batch`` writes every decision with :func:`ordinance.decision.decision_line`,
 which writes the usual decision (one claim, no trace, no quota, one policy) directly and any
 other through ``to_dict``.  Here the two give the same text: on lane decisions, on made-up
 results with every optional key, and on the decision of every bundled example and policy test
@@ -21,9 +21,9 @@ from test_batch_fast import voucher  # the one-claim case the block path is test
 
 import ordinance
 from ordinance import load_policy
-from ordinance.engine import decision as decision_module
-from ordinance.engine.decision import ClaimResult, Decision, decision_line, to_json
-from ordinance.engine.load import load_file
+from ordinance import decision as decision_module
+from ordinance.decision import ClaimResult, Decision, decision_line, to_json
+from ordinance.front.load import load_file
 from ordinance.errors import OrdinanceError
 from ordinance.policy import bundled_policy_dir
 from ordinance.testing import collect, run_test

@@ -97,7 +97,7 @@ def test_a_condition_that_is_not_a_simple_comparison_shows_the_expression_and_in
 
 def test_needed_reads_only_the_trace(small):
     node = refused(small).trace.find("condition", "revenue")
-    node.inputs["applicant.annual_revenue"] = ordinance.engine.trace.MISSING  # as if the fact were missing
+    node.inputs["applicant.annual_revenue"] = ordinance.trace.MISSING  # as if the fact were missing
     assert needed(node)[0].startswith("`applicant.annual_revenue >= 10億` would have to be true")
 
 

@@ -46,7 +46,7 @@ def test_the_targets_accept_what_is_valid():
 
 def test_a_crash_escapes_the_target(monkeypatch):
     """What makes a target useful: an exception that is not the engine's own gets out."""
-    from ordinance.engine import load
+    from ordinance.front import load
 
     def broken(*args, **kwargs):
         raise ValueError("a bug")

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 import ordinance
 from ordinance import CaseError, PolicyError
 from ordinance.cli.main import main
-from ordinance.engine.case import read_case
-from ordinance.engine.load import Limits, decode, load_file, load_text
+from ordinance.cases.read import read_case
+from ordinance.front.load import Limits, decode, load_file, load_text
 from ordinance.errors import OrdinanceError
 from policy_factory import write_policy
 
@@ -338,7 +338,8 @@ def test_the_engine_never_evaluates_text_as_python():
 
 
 def test_the_language_calls_only_its_own_functions():
-    from ordinance.engine import check, compile as compile_stage
+    from ordinance.check import checker as check
+    from ordinance.run import compile as compile_stage
 
     language = {"min", "max", "floor", "ceil", "round", "abs", "year", "month", "date", "between", "sum",
                 "count", "any", "all", "cap"}

@@ -23,24 +23,6 @@ import ordinance
 PACKAGE_DIR = Path(ordinance.__file__).resolve().parent
 ROOT = PACKAGE_DIR.name  # "ordinance"
 
-#: The cycles that remain in the engine area (``ordinance/engine/*``, ``ordinance/policy.py``,
-#: ``ordinance/cli/batch.py``, ``ordinance/cli/batch_fast.py``), which the rewrite of the engine
-#: ("one engine") is removing.  Each entry is the set of modules of one strongly connected
-#: component as it stands.  A component found in the code must lie within one entry, so breaking
-#: part of a cycle keeps this test green (then shrink or delete the entry); a component with any
-#: other module, or one that joins two entries, fails the test.  (A new loop drawn only between
-#: the modules of one entry is not told apart from the old ones: the entries are tangles, not
-#: lists of loops.)
-ALLOWED_CYCLES: list[frozenset[str]] = [
-    # (none left: the batch command's cli/batch.py and cli/batch_fast.py, which imported each
-    # other, are the package ordinance/batch/, whose stages import in one direction)
-]
-
-#: Where an allowed cycle may be: every module of an entry above must be one of these.
-ENGINE_AREA_PREFIXES = (f"{ROOT}.engine.",)
-ENGINE_AREA_MODULES = frozenset({f"{ROOT}.policy", f"{ROOT}.cli.batch", f"{ROOT}.cli.batch_fast"})
-
-
 def module_files(package_dir: Path = PACKAGE_DIR) -> dict[str, Path]:
     """Every module under ``package_dir``, by dotted name (a package by its own name)."""
     root = package_dir.name
@@ -179,43 +161,25 @@ def describe(graph: dict[str, set[str]], component: list[str]) -> str:
     return "\n".join(lines)
 
 
-def in_engine_area(name: str) -> bool:
-    return name in ENGINE_AREA_MODULES or name.startswith(ENGINE_AREA_PREFIXES)
-
-
 def report(graph: dict[str, set[str]]) -> tuple[str, list[list[str]]]:
-    """The text that lists every cycle (allowed or not), and the cycles outside the allow-list."""
+    """The text that lists every cycle, and the cycles."""
     components = strongly_connected(graph)
     lines = [f"{len(graph)} modules, {sum(map(len, graph.values()))} imports between them, "
              f"{len(components)} cycle(s):"]
-    new = []
-    for component in components:
-        allowed = any(set(component) <= entry for entry in ALLOWED_CYCLES)
-        lines.append(("allowed (engine rewrite): " if allowed else "NEW: ") + describe(graph, component))
-        if not allowed:
-            new.append(component)
-    cyclic = {name for component in components for name in component}
-    for entry in ALLOWED_CYCLES:
-        if entry - cyclic:
-            lines.append("allowed, but in no cycle any more (shrink ALLOWED_CYCLES): "
-                         + ", ".join(sorted(entry - cyclic)))
-    return "\n".join(lines), new
+    lines += [describe(graph, component) for component in components]
+    return "\n".join(lines), components
 
 
 # --- the tests ---------------------------------------------------------------------------------
 
 
-def test_allow_list_is_only_the_engine_area():
-    for allowed in ALLOWED_CYCLES:
-        assert all(in_engine_area(name) for name in allowed), sorted(allowed)
-
-
-def test_no_import_cycles_outside_the_allow_list():
+def test_no_import_cycles():
     graph = import_graph()
-    text, new = report(graph)
+    text, cycles = report(graph)
     print("\n" + text)
-    assert not new, "import cycles outside the allow-list (tests/test_imports.py):\n" + "\n".join(
-        describe(graph, component) for component in new)
+    assert len(graph) > 60  # every module of ordinance/ is in the graph
+    assert not cycles, "import cycles between the files of ordinance/:\n" + "\n".join(
+        describe(graph, component) for component in cycles)
 
 
 def test_the_graph_sees_every_kind_of_import(tmp_path):

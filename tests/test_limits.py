@@ -22,7 +22,7 @@ from ordinance import CaseError, Limits, PolicyError
 from ordinance import batch
 from ordinance.batch import inputs
 from ordinance.cli.main import main
-from ordinance.engine.load import DEFAULT_LIMITS, LoadedFile, load_text, read_limited
+from ordinance.front.load import DEFAULT_LIMITS, LoadedFile, load_text, read_limited
 from ordinance.grammar import ast as A
 from ordinance.grammar import parser
 from ordinance.grammar.parser import (MAX_DEPTH, ExpressionSyntaxError, SourceSpan, parse_expression,

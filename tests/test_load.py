@@ -7,7 +7,7 @@ import time
 import pytest
 
 from ordinance import Limits, PolicyError
-from ordinance.engine.load import decode, load_text
+from ordinance.front.load import decode, load_text
 
 
 def codes(text, limits=Limits()):

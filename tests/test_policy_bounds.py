@@ -41,8 +41,8 @@ def test_too_many_claims_in_one_case(tmp_path):
     claims = "".join(f"  - {{id: c{i}, measure: m, date: 2025-05-01}}\n" for i in range(6))
     text = "claims:\n" + claims
     assert len(policy.evaluate(read_case_text(text, "case.yaml", policy)).results) == 6
-    from ordinance.engine.case import read_case
-    from ordinance.engine.load import load_text as load
+    from ordinance.cases.read import read_case
+    from ordinance.front.load import load_text as load
 
     loaded = load(text, "case.yaml", Limits(max_claims=5))
     with pytest.raises(CaseError) as info:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from ordinance import types as T
 from ordinance import values as V
-from ordinance.engine.check import Checker, Scope, Symbol
-from ordinance.engine.compile import Resolver, Undetermined, compile_expression
+from ordinance.check.checker import Checker, Scope, Symbol
+from ordinance.run.compile import Resolver, Undetermined, compile_expression
 from ordinance.grammar import ast as A
 from ordinance.grammar.parser import MAX_DEPTH, ExpressionSyntaxError, SourceSpan, parse_expression, parse_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jsonschema
 
-from ordinance.engine.validate import schema
+from ordinance.front.validate import schema
 
 
 def test_policy_and_rules_schemas_define_the_same_building_blocks():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from ordinance.engine import validate as V
-from ordinance.engine.load import load_text
+from ordinance.front import validate as V
+from ordinance.front.load import load_text
 
 GOOD = "article: 一\nmeasures:\n  - {id: m, title: m}\n"
 BAD = "article: 一\nmeasures:\n  - {id: m, title: m, basis: maximal}\n"
@@ -32,7 +32,7 @@ def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
 def test_libyaml_and_python_composers_give_the_same_positions():
     from pathlib import Path
 
-    from ordinance.engine import load as L
+    from ordinance.front import load as L
 
     root = Path(__file__).resolve().parent.parent / "policy" / "xiamen-ai-2025"
     for path in sorted(root.rglob("*.yaml")):

@@ -40,9 +40,9 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient  # noqa: E402
 
 import ordinance  # noqa: E402
-from ordinance.engine.decision import ClaimResult, Decision  # noqa: E402
-from ordinance.engine.model import Label  # noqa: E402
-from ordinance.engine.trace import TraceNode  # noqa: E402
+from ordinance.decision import ClaimResult, Decision  # noqa: E402
+from ordinance.front.model import Label  # noqa: E402
+from ordinance.trace import TraceNode  # noqa: E402
 from ordinance.web import create_app  # noqa: E402
 from ordinance.web.app import CSP, REPORT_CSP, iter_routes  # noqa: E402
 from ordinance.web.compare import compare_decisions  # noqa: E402
@@ -333,7 +333,7 @@ def test_wrong_types_and_bad_cases_are_422_with_the_engines_code(client):
 
 
 def test_the_engines_input_limits_apply_to_every_body():
-    from ordinance.engine.load import Limits
+    from ordinance.front.load import Limits
 
     small = client_for(limits=Limits(max_depth=8, max_literal_digits=20, max_claims=2))
     problem(post(small, "/v1/decide", {"case": CASE, "x": [[[[[[[[[[1]]]]]]]]]]}), 422, "too-deep")

@@ -16,7 +16,7 @@ guard against odd input.  Here the output is the same, but:
   reader (:func:`ordinance.batch.inputs.json_loads`, then ``check_data``) would give: no key
   twice, no number over the digit limit, nothing too deep or too big.  A one-claim case is then
   decided by ``policy.decide`` and its record written by the engine's
-  :func:`~ordinance.engine.decision.decision_line`.
+  :func:`~ordinance.decision.decision_line`.
 - anything else -- a line that does not start with ``{``, a parse error, a duplicate key, a long
   number, a case that fails, a quota, a record that cannot be written as UTF-8, a line over the
   limit -- goes the general way (:func:`ordinance.batch.worker.decide`) for that line, so error
@@ -40,8 +40,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
-from ..engine.decision import decision_line
-from ..engine.load import Limits
+from ..decision import decision_line
+from ..front.load import Limits
 from .inputs import line_too_long
 from .options import Options
 from .records import Record

@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.load import DEFAULT_LIMITS, DuplicateKey, Limits, check_data, decode, load_file, no_duplicate_keys
+from ..front.load import DEFAULT_LIMITS, DuplicateKey, Limits, check_data, decode, load_file, no_duplicate_keys
 from ..errors import CaseError, Location, PolicyError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover

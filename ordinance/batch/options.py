@@ -6,7 +6,7 @@ import dataclasses
 import datetime as _dt
 import decimal
 
-from ..engine.load import DEFAULT_LIMITS, Limits
+from ..front.load import DEFAULT_LIMITS, Limits
 
 #: Sums of money in the summary, exact: as many digits as they need (the default context's 28
 #: would round a total past 10^26 yuan).

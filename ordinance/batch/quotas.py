@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
-from ..engine.decision import to_json
+from ..decision import to_json
 from ..rules.quotas import QuotaPlace, rank_quota
-from ..engine.trace import json_value
+from ..trace import json_value
 from .options import EXACT
 from .records import CSV_COLUMNS
 from .summary import Summary

@@ -3,7 +3,7 @@
 A :class:`Record` is what deciding one case comes to: its text, ready to write, and the few
 facts the summary and the quotas need (claims by status, amounts due, quota contenders), so
 that no decision is kept once written.  A decision is written by the engine's one writer of
-decisions as JSON lines (:func:`ordinance.engine.decision.decision_line`), or as one CSV row per
+decisions as JSON lines (:func:`ordinance.decision.decision_line`), or as one CSV row per
 claim (:data:`CSV_COLUMNS`); a case that cannot be read or decided becomes an error record in
 its place (``"status": "error"`` with its problems).
 """
@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
-from ..engine.decision import ClaimResult, Decision, decision_line, to_json
+from ..decision import ClaimResult, Decision, decision_line, to_json
 from ..errors import Problem
 from .inputs import clean, item_location
 from .options import Options

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import signal
 
-from ..engine.case import read_case
+from ..cases.read import read_case
 from ..errors import CaseError, OrdinanceError, Problem
 from ..policy import Policy, bundled_policy_dir, load_policy
 from .inputs import data_name, fallback_name, item_location, load_item, locate

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ..engine.load import decode, read_limited
+from ..front.load import decode, read_limited
 from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
 from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import Policy, bundled_policy_dir, load_policy

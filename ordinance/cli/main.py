@@ -364,8 +364,8 @@ def schema_command(policies: tuple[str, ...], kind: str) -> None:
     Example:
       ordinance schema > case.schema.json
     """
-    from ..engine.decision import to_json
-    from ..engine.validate import schema
+    from ..decision import to_json
+    from ..front.validate import schema
 
     click.echo(to_json(_policy(policies).case_schema() if kind == "case" else schema(kind)), nl=False)
 

@@ -1,8 +1,8 @@
 """``ordinance show``: the policy for reading, each rule beside the source text it encodes.
 
 Everything comes from the loaded :class:`~ordinance.policy.Policy`: the measures
-(:class:`~ordinance.engine.model.MeasureDef`) and their policy
-(:class:`~ordinance.engine.model.PolicyDef`, with its groups and readings).  Two renderings
+(:class:`~ordinance.front.model.MeasureDef`) and their policy
+(:class:`~ordinance.front.model.PolicyDef`, with its groups and readings).  Two renderings
 share one walk over that data: plain text for the terminal and Markdown for documents.
 """
 
@@ -13,8 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..engine.check import BUILTIN_FACTS
-from ..engine.model import (
+from ..check.checker import BUILTIN_FACTS
+from ..front.model import (
     Citation,
     FactDef,
     Label,

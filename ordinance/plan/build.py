@@ -3,7 +3,7 @@
 Constants are folded here: a parameter with one value that folds to a constant becomes that
 value (:class:`~ordinance.plan.steps.Parameter` ``constant``), so neither back-end reads it at
 run time; every expression keeps its typed tree, and each back-end folds the constant
-sub-expressions within it with the same folder (:mod:`ordinance.engine.compile`).
+sub-expressions within it with the same folder (:mod:`ordinance.run.compile`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from .. import values as V
-from ..engine.check import CheckedPolicy
-from ..engine.compile import Resolver, constant_value
-from ..engine.model import Label, MeasureDef, PolicyDef
+from ..check.checker import CheckedPolicy
+from ..run.compile import Resolver, constant_value
+from ..front.model import Label, MeasureDef, PolicyDef
 from ..grammar.parser import Expression
 from .steps import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, POOLED_SCOPES, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT,
                     SCOPE_PROJECT_YEAR, SCOPE_WORDS, Amount, Cap, Condition, Expr, MeasurePlan, Parameter, Quota,

@@ -18,8 +18,8 @@ from typing import Any, Mapping
 
 from ..errors import Location
 from ..types import Type
-from ..engine.check import TypedExpression
-from ..engine.model import Citation, Label, Validity
+from ..check.checker import TypedExpression
+from ..front.model import Citation, Label, Validity
 
 #: Bits of :attr:`MeasurePlan.spans`: the rules spanning claims a measure takes part in.
 ONE_TIME, EXCLUSIVE, POOLED_CAPS, QUOTA = 1, 2, 4, 8

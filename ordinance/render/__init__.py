@@ -1,7 +1,7 @@
 """Renderers: the same decision and trace data as a terminal tree, JSON, Markdown or HTML.
 
-A renderer reads :class:`~ordinance.engine.decision.Decision` and
-:class:`~ordinance.engine.trace.TraceNode` data and adds nothing the data does not hold.
+A renderer reads :class:`~ordinance.decision.Decision` and
+:class:`~ordinance.trace.TraceNode` data and adds nothing the data does not hold.
 :func:`render` picks one by name; :data:`FORMATS` lists the names.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..engine.decision import Decision
+from ..decision import Decision
 
 
 def _text(decision: Decision, *, colour: bool = False) -> str:

@@ -1,6 +1,6 @@
 """Why not: what kept a claim from its benefit, and what would have to change.
 
-:func:`why_not` filters one claim's trace (and its :class:`~ordinance.engine.decision.ClaimResult`)
+:func:`why_not` filters one claim's trace (and its :class:`~ordinance.decision.ClaimResult`)
 for the steps that refused it or left it open, in this order:
 
 1. failed conditions — the condition, its expression, the facts' values, and what would have to
@@ -29,9 +29,9 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.decision import ClaimResult
-from ..engine.model import Citation
-from ..engine.trace import Missing, TraceNode
+from ..decision import ClaimResult
+from ..front.model import Citation
+from ..trace import Missing, TraceNode
 from ..grammar import ast as A
 from .format import show
 from .text import (MARK, STATUS_COLOUR, Style, claim_summary_lines, derivation_lines, input_items, plain,

@@ -6,7 +6,7 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Any
 
-from ..engine.trace import Missing
+from ..trace import Missing
 from ..values import Duration, format_decimal, format_money, format_rate
 
 

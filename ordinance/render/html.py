@@ -17,9 +17,9 @@ import html
 import re
 from collections import defaultdict
 
-from ..engine.decision import ClaimResult, Decision
-from ..engine.model import Citation
-from ..engine.trace import TraceNode
+from ..decision import ClaimResult, Decision
+from ..front.model import Citation
+from ..trace import TraceNode
 from .explain import Finding, why_not
 from .format import show, show_amount
 from .text import MARK, amount_text, basis_text, input_items, result_text, shows_id

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
-from ..engine.decision import ClaimResult, Decision
-from ..engine.model import Citation
-from ..engine.trace import TraceNode
+from ..decision import ClaimResult, Decision
+from ..front.model import Citation
+from ..trace import TraceNode
 from .explain import Finding, why_not
 from .format import show_amount
 from .text import (MARK, amount_text, basis_text, citation_text, input_items, result_text,

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..engine.decision import ClaimResult, Decision
-from ..engine.model import Citation
-from ..engine.trace import TraceNode
+from ..decision import ClaimResult, Decision
+from ..front.model import Citation
+from ..trace import TraceNode
 from .format import show, show_amount
 
 Style = Callable[..., str]

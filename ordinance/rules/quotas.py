@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
-from ..engine.decision import ClaimResult, Decision
+from ..decision import ClaimResult, Decision
 from ..plan.steps import reason
 
 ZERO = Decimal(0)

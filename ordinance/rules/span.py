@@ -25,10 +25,10 @@ from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
 from .. import values as V
-from ..engine.case import PriorAward
-from ..engine.decision import ClaimResult
-from ..engine.model import Label
-from ..engine.trace import TraceNode
+from ..cases.read import PriorAward
+from ..decision import ClaimResult
+from ..front.model import Label
+from ..trace import TraceNode
 from ..plan.steps import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, SCOPE_WORDS,
                           Cap, MeasurePlan, reason)
 

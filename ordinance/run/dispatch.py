@@ -27,9 +27,9 @@ import os
 from collections import Counter
 from typing import Any, Callable, Mapping
 
-from ..engine.case import _PLAIN_CASE_KEYS, Case, _Mismatch, _plain_award, converter_for, read_case, read_plain_case
-from ..engine.decision import ClaimResult, Decision
-from ..engine.load import DEFAULT_LIMITS
+from ..cases.read import _PLAIN_CASE_KEYS, Case, _Mismatch, _plain_award, converter_for, read_case, read_plain_case
+from ..decision import ClaimResult, Decision
+from ..front.load import DEFAULT_LIMITS
 from ..plan.steps import MeasurePlan
 from ..rules.amount import capped, floored, rounded
 from ..rules.span import Entry, span_claims

@@ -1,6 +1,6 @@
 """The reference interpreter: one claim of a measure, decided from its plan.
 
-Each expression of the plan is compiled once to closures (:mod:`ordinance.engine.compile`);
+Each expression of the plan is compiled once to closures (:mod:`ordinance.run.compile`);
 :meth:`MeasureProgram.run` decides a claim whose facts are in ``env``: the conditions in order
 (three-valued: a missing fact makes a condition undetermined, a false one still refuses), then
 the amount (negative becomes zero, the caps per claim, the plan's rounding), the ceiling, the
@@ -9,7 +9,7 @@ claims live in :mod:`ordinance.rules.span`.
 
 It is the semantics the generated code (:mod:`ordinance.run.pygen`) is held to, and the only
 producer of traces: with ``node=None`` it records nothing; with a
-:class:`~ordinance.engine.trace.TraceNode` it records one child per step, reading each step's
+:class:`~ordinance.trace.TraceNode` it records one child per step, reading each step's
 inputs from the memoised values, so the trace costs nothing when off.
 """
 
@@ -22,11 +22,11 @@ from decimal import Decimal
 from typing import Any
 
 from .. import values as V
-from ..engine.case import CLAIM_KEYS, converter_for
-from ..engine.compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression
-from ..engine.trace import MISSING, TraceNode
+from ..cases.read import CLAIM_KEYS, converter_for
+from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression
+from ..trace import MISSING, TraceNode
 from ..errors import EvaluationError, Problem
-from ..engine.model import Label
+from ..front.model import Label
 from ..plan.steps import Expr, MeasurePlan, Table, Window, missing_facts_reason, reason
 from ..rules.amount import capped, floored, rounded
 

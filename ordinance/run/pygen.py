@@ -6,7 +6,7 @@ From the plans of its measures this module writes:
 
 - per measure, a *claim function* ``_claim(_A, _item, _i) -> (result, pooled caps)``: one
   claim from its plain data (and the applicant's facts, read once for the case) to its
-  :class:`~ordinance.engine.decision.ClaimResult` before the rules spanning claims -- the
+  :class:`~ordinance.decision.ClaimResult` before the rules spanning claims -- the
   validity windows, the conditions (``if not (c0 and c1)``), each table as an ``if/elif``
   chain, named values as locals, the amount with its floor, caps and the plan's rounding, the
   ceiling, the duration, the limits of the caps spanning awards, the quota's key;
@@ -40,8 +40,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .. import values as V
 from ..grammar import ast as A
-from ..engine.check import TypedExpression
-from ..engine.compile import Resolver, _Compiler, _Const
+from ..check.checker import TypedExpression
+from .compile import Resolver, _Compiler, _Const
 from ..plan.steps import Expr, MeasurePlan
 from ..rules.amount import capped
 

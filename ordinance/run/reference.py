@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from .. import values as V
-from ..engine.case import Case, Claim
-from ..engine.decision import ClaimResult, Decision
-from ..engine.model import Label
-from ..engine.trace import TraceNode
+from ..cases.read import Case, Claim
+from ..decision import ClaimResult, Decision
+from ..front.model import Label
+from ..trace import TraceNode
 from ..plan.steps import MeasurePlan, reason
 from ..rules.span import Entry, compared_value, span_claims
 from .interpret import MeasureProgram, Outcome, validity

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import __version__
-from ..engine.decision import ClaimResult, Decision
-from ..engine.load import DuplicateKey, check_data, no_duplicate_keys
+from ..decision import ClaimResult, Decision
+from ..front.load import DuplicateKey, check_data, no_duplicate_keys
 from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean
 from ..policy import Policy, override_path_problem
 from .common import JSON_TYPE, REPORT_CSP, dumps, handler, raw_json_response, service, utf8

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..engine.decision import ClaimResult, Decision
-from ..engine.trace import TraceNode, json_value
+from ..decision import ClaimResult, Decision
+from ..trace import TraceNode, json_value
 from ..values import money_string
 
 #: the fields of a claim's result compared, in this order

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .engine.case import Case, read_case
-from .engine.load import DEFAULT_LIMITS, Limits, LoadedFile, load_file, load_text
-from .errors import CaseError, PolicyError
+from .read import Case, read_case
+from ..front.load import DEFAULT_LIMITS, Limits, LoadedFile, load_file, load_text
+from ..errors import CaseError, PolicyError
 
 
 def load_case_data(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
@@ -21,7 +21,7 @@ def load_case_data(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
 
 def load_case(path: str | os.PathLike[str], policy: Any = None, limits: Limits = DEFAULT_LIMITS) -> Case:
     """Read and check the case file at ``path`` against ``policy`` (default: the bundled one)."""
-    from .policy import default_policy
+    from ..policy import default_policy
 
     loaded = load_case_data(path, limits)
     return read_case(loaded.data, policy or default_policy(), loaded.name, loaded)

@@ -3,7 +3,7 @@
 An editor that knows this schema checks a case as it is typed: the applicant's facts with
 their types, each claim's measure id, and — per measure, with ``if``/``then`` on the
 ``measure`` key — the facts that measure reads.  The engine itself does not need the schema
-(it checks cases in :mod:`ordinance.engine.case`, with better messages); the schema is for
+(it checks cases in :mod:`ordinance.cases.read`, with better messages); the schema is for
 editors and for other systems that produce cases.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..types import Type
-from .model import FactDef
+from ..front.model import FactDef
 
 
 _NUMBER = r"\d(_?\d)*(\.\d+)?"

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from ..grammar import ast as A
 from .. import values as V
 from ..rules.amount import capped
-from .check import TypedExpression
+from ..check.checker import TypedExpression
 
 Env = dict
 Compiled = Callable[[Env], Any]

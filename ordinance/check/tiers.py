@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from ..errors import Problem
 from ..grammar import ast as A
-from .model import MeasureDef, TableDef
+from ..front.model import MeasureDef, TableDef
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Stage 3, parse: turn validated rule-file data into the policy model, parsing every expression.
 
-Input is a :class:`~ordinance.engine.load.LoadedFile` that passed the schema; output is the
-records of :mod:`ordinance.engine.model`.  Every expression is parsed here, with a
+Input is a :class:`~ordinance.front.load.LoadedFile` that passed the schema; output is the
+records of :mod:`ordinance.front.model`.  Every expression is parsed here, with a
 :class:`~ordinance.grammar.parser.SourceSpan` so that a syntax error (and later a type
 error) points at the exact column inside the YAML value.  Dates in rule files are read, and
 every quoted sentence is looked up in the policy's source text: a quote that is not in the

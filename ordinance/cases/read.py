@@ -21,7 +21,7 @@ from .. import types as T
 from .. import values as V
 from ..errors import CaseError, Problem, did_you_mean, dotted_path
 from ..types import Type
-from .load import DEFAULT_LIMITS, LoadedFile
+from ..front.load import DEFAULT_LIMITS, LoadedFile
 
 
 class Policy(Protocol):

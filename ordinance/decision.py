@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..values import Duration, money_string
+from .values import Duration, money_string
 from .trace import TraceNode, json_value
 
 

@@ -412,7 +412,7 @@ def _count_words(low: int, high: int | None) -> str:
 # ------------------------------------------------------------------------------------------------
 
 from ..grammar.parser import Expression as _Expression  # noqa: E402
-from .model import FactDef, MeasureDef, PolicyDef  # noqa: E402
+from ..front.model import FactDef, MeasureDef, PolicyDef  # noqa: E402
 
 #: Facts every claim and applicant has, whatever the measure declares.
 BUILTIN_FACTS: dict[str, tuple[Type, str, str]] = {

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..errors import Location
-from ..values import Duration, format_decimal
-from .model import Citation, Label
+from .errors import Location
+from .values import Duration, format_decimal
+from .front.model import Citation, Label
 
 
 @dataclass(slots=True, init=False)
