@@ -139,6 +139,8 @@ def convert_value(value: Any, t: Type) -> Any:
 
 #: amounts written with a unit (``800萬``) as read before, by type name: a case repeats few of them
 UNIT_TEXTS: dict[str, dict[str, Decimal]] = {"money": {}, "number": {}}
+#: dates, durations and rates written as text, as read before (at most 4,096 of each type)
+TEXTS: dict[str, dict[str, Any]] = {"date": {}, "duration": {}, "rate": {}}
 
 
 def converter_for(t: Type) -> Callable[[Any], Any]:
@@ -165,9 +167,16 @@ def converter_for(t: Type) -> Callable[[Any], Any]:
             return convert_value(value, t)
         return decimal_value
     if name in ("date", "duration", "rate"):
+        read = TEXTS[name]
+
         def text_value(value: Any) -> Any:
             if value.__class__ is str and len(value) <= 64:
-                return _convert_text(value, name)
+                known = read.get(value)  # 2025-06-01: remembered (cases repeat few dates)
+                if known is None:
+                    known = _convert_text(value, name)
+                    if len(read) < 4096:
+                        read[value] = known
+                return known
             return convert_value(value, t)
         return text_value
     if name == "bool":

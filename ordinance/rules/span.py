@@ -50,12 +50,15 @@ class Entry:
             plan, result, index, pooled, before, node
 
 
-def span_claims(entries: list[Entry], history: list[PriorAward], plans: Mapping[str, MeasurePlan]) -> None:
+def span_claims(entries: list[Entry], history: list[PriorAward], plans: Mapping[str, MeasurePlan],
+                steps: int | None = None) -> None:
     """The rules that span claims, in their order, where some claim's measure has them (in the
-    engine's decimal context, which the caller has entered)."""
-    steps = 0
-    for e in entries:
-        steps |= e.plan.spans
+    engine's decimal context, which the caller has entered); ``steps``: the entries' plans'
+    ``spans`` together, when the caller knows them."""
+    if steps is None:
+        steps = 0
+        for e in entries:
+            steps |= e.plan.spans
     if steps & ONE_TIME:
         one_time(entries, history)
     if steps & EXCLUSIVE:

@@ -612,7 +612,7 @@ def generate_case(plans: Sequence[MeasurePlan], claims: Sequence[GeneratedRun], 
         spans |= plan.spans
     if spans:  # the rules spanning claims: the one copy, on entries as the reference makes them
         entries = ", ".join(f"_Entry({pool.ref(plan)}, _r{i}, {i}, _pl{i})" for i, plan in enumerate(plans))
-        lines.append(f"_span([{entries}], _history, {pool.ref(kit['plans'])})")
+        lines.append(f"_span([{entries}], _history, {pool.ref(kit['plans'])}, {spans})")
     lines.append(f"return _Decision({pool.ref(kit['policy_id'])}, {pool.ref(kit['digest'])}, _id, "
                  f"[{', '.join(results)}], {pool.ref(kit['refs'])}, None)")
     for key in ("_span", "_Entry", "_Decision"):
