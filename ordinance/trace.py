@@ -33,8 +33,8 @@ class TraceNode:
     result: Any
     status: str | None  # for conditions: true | false | undetermined
     types: dict[str, str]  # input name (or "result") -> static type
-    notes: list[str]
-    children: list["TraceNode"]
+    notes: list[str] | tuple[()]  # the empty tuple where there are none: add with note()
+    children: list["TraceNode"] | tuple[()]  # the empty tuple where there are none: add with add()
 
     def __init__(self, kind: str, id: str, label: Label | None = None, location: Location | None = None,
                  citation: Citation | None = None, expression: str | None = None,
@@ -46,12 +46,32 @@ class TraceNode:
         self.expression, self.result, self.status = expression, result, status
         self.inputs = inputs if inputs is not None else {}
         self.types = types if types is not None else {}
-        self.notes = notes if notes is not None else []
-        self.children = children if children is not None else []
+        # a step without notes or children holds the one shared empty tuple: a kept trace is some
+        # fifteen nodes a claim, and each empty list would cost the garbage collector
+        self.notes = notes if notes else ()
+        self.children = children if children else ()
 
     def add(self, child: "TraceNode") -> "TraceNode":
-        self.children.append(child)
+        """Add ``child`` below this node; return it."""
+        if self.children:
+            self.children.append(child)
+        else:
+            self.children = [child]
         return child
+
+    def note(self, *notes: str) -> None:
+        """Add ``notes`` to this node's notes."""
+        if not notes:
+            return
+        if self.notes:
+            self.notes.extend(notes)
+        else:
+            self.notes = list(notes)
+
+    def insert(self, index: int, children: "list[TraceNode] | tuple[()]") -> None:
+        """Put ``children`` below this node, before its ``index``-th child."""
+        if children:
+            self.children = [*self.children[:index], *children, *self.children[index:]]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "id": self.id}

@@ -91,7 +91,7 @@ def apply_quotas(decisions: list[Decision], policy: Any,
                 q = r.trace.find("quota")
                 if q is not None:
                     q.result = "awarded" if place.within else "exceeded"
-                    q.notes.append(note)
+                    q.note(note)
                 r.trace.status, r.trace.result = r.status, r.amount
 
 

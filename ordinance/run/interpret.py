@@ -95,7 +95,7 @@ def validity(plan: MeasurePlan, day: _dt.date | None, node: TraceNode | None) ->
     for w in plan.windows:
         inside = w.valid.contains(day)
         if node is not None:
-            node.children.append(TraceNode("validity", w.which, w.label, w.location, w.citation, w.text,
+            node.add(TraceNode("validity", w.which, w.label, w.location, w.citation, w.text,
                                            {"claim.date": day}, inside, "true" if inside else "false",
                                            {"claim.date": "date"}))
         if not inside:
@@ -306,7 +306,7 @@ class MeasureProgram:
             steps = TraceNode("steps", "steps")
             self._trace_tables(env, steps)
             self._trace_values(env, steps)
-            node.children[mark:mark] = steps.children
+            node.insert(mark, steps.children)
         return outcome
 
     def _amount(self, env: dict, node: TraceNode | None) -> Decimal:
@@ -318,8 +318,7 @@ class MeasureProgram:
         if node is not None:
             amount_node = self._trace_expression(node, "amount", "amount", _AMOUNT_LABEL, plan.citation, step.expr,
                                                  env, amount)
-            amount_node.notes.extend(env.pop(NOTES_KEY))
-            amount_node.notes.append(step.basis_note)
+            amount_node.note(*env.pop(NOTES_KEY), step.basis_note)
         amount = floored(amount, step)
         for cap, fn in self.claim_caps:
             limit = fn(env)
@@ -329,7 +328,7 @@ class MeasureProgram:
                                                   bounded)
                 cap_node.inputs = {"amount": amount, "limit": limit, **cap_node.inputs}
                 cap_node.types.update({"amount": "money", "limit": "money"})
-                cap_node.notes.append(cap_note(cap.words, amount, limit) if bounded is not amount
+                cap_node.note(cap_note(cap.words, amount, limit) if bounded is not amount
                                       else fit_note(amount, limit))
             amount = bounded
         return rounded(amount, step)
@@ -363,7 +362,7 @@ class MeasureProgram:
                           env: dict, result: Any, status: str | None = None) -> TraceNode:
         node = TraceNode(kind, id, label, expr.location, citation, expr.text, self.read_inputs(expr, env), result,
                          status, self.input_types(expr, status is None))
-        parent.children.append(node)
+        parent.add(node)
         return node
 
     def _trace_values(self, env: dict, parent: TraceNode) -> None:
@@ -378,7 +377,7 @@ class MeasureProgram:
         for name, table in self.plan.tables.items():
             whens, cells = self._table_parts(name)
             table_node = TraceNode("table", name, table.label, table.location, table.citation)
-            parent.children.append(table_node)
+            parent.add(table_node)
             for row, when_fn, cell_fns in zip(table.rows, whens, cells):
                 try:
                     status = "true" if when_fn is None or when_fn(env) else "false"
@@ -387,21 +386,21 @@ class MeasureProgram:
                 row_node = TraceNode("row", row.id, row.label, row.location, None, row.text,
                                      self.read_inputs(row.when, env) if row.when is not None else {}, None, status,
                                      self.input_types(row.when, False) if row.when is not None else {})
-                table_node.children.append(row_node)
+                table_node.add(row_node)
                 if status == "true":
                     row_node.result = {c: _safely(fn, env) for c, fn in cell_fns.items()}
                     row_node.types.update({c: e.result_type for c, e in row.cells.items()})
-                    row_node.notes.append("first matching row: its values apply")
+                    row_node.note("first matching row: its values apply")
                     table_node.result = row_node.result
                     table_node.types = dict(row_node.types)
                     break
                 if status == "false":
-                    row_node.notes.append("does not match")
+                    row_node.note("does not match")
                 else:
-                    row_node.notes.append("cannot tell: facts are missing")
+                    row_node.note("cannot tell: facts are missing")
                     break
             else:
-                table_node.notes.append("no row applies")
+                table_node.note("no row applies")
 
 
 #: What an evaluation may raise that is the rule's doing (division by zero, an empty list, ...).

@@ -74,7 +74,7 @@ def evaluate_case(policy: Any, case: Case, trace: bool = True, as_of: _dt.date |
         if as_of is not None and trace:
             for e, original in zip(entries, case.claims):
                 if original.date is None and e.node is not None:
-                    e.node.notes.append(f"the claim gives no date: decided as of {as_of}")
+                    e.node.note(f"the claim gives no date: decided as of {as_of}")
         span_claims(entries, case.history, policy.plans)
         for e in entries if trace else ():
             _attach_readings(e.node, e.plan)
@@ -93,7 +93,7 @@ def decide_claim(policy: Any, case: Case, claim: Claim, trace: bool) -> Entry:
                          list(plan.claim_notes))
         facts = dict(sorted({**case.applicant, **claim.facts}.items()))
         declared = program.fact_types(policy)
-        node.children.append(TraceNode("facts", "facts", _FACTS_LABEL, None, None, None, facts, None, None,
+        node.add(TraceNode("facts", "facts", _FACTS_LABEL, None, None, None, facts, None, None,
                                        {k: declared.get(k, "string") for k in facts}))
     day = claim.date
     outcome = validity(plan, day, node) if node is not None or day is None or not plan.inside(day) else None
@@ -129,7 +129,7 @@ def _attach_readings(claim_node: TraceNode, plan: MeasurePlan) -> None:
         target = steps.get(r.about) if r.about else None
         if target is None and not r.keep:
             continue
-        (target or claim_node).children.append(
+        (target or claim_node).add(
             TraceNode("reading", r.about or "reading", r.label, None, None, None, None, None, None, None, [r.note]))
 
 
