@@ -2,7 +2,7 @@
 
 ``ordinance batch`` writes every decision with :func:`ordinance.decision.decision_line`,
 which writes the usual decision (one claim, no trace, no quota, one policy) directly and any
-other through ``to_dict``.  Here the two give the same text: on lane decisions, on made-up
+other through ``to_dict``.  Here the two give the same text: on generated decisions, on made-up
 results with every optional key, and on the decision of every bundled example and policy test
 case (notes, quotas, superseded claims, ceilings, durations, Chinese text, several policies),
 with and without the trace.
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def _lane_decisions(policy, n: int = 3000) -> list[Decision]:
+def _generated_decisions(policy, n: int = 3000) -> list[Decision]:
     rnd = random.Random(11)
     out = []
     for i in range(n):
@@ -84,10 +84,10 @@ def _results() -> list[ClaimResult]:
 
 
 def test_decision_line_is_to_json_of_to_dict(monkeypatch):
-    """The direct writer against the contract, on lane decisions and on made-up results with every
+    """The direct writer against the contract, on generated decisions and on made-up results with every
     optional key, texts that need escaping, and amounts whose total the context rounds."""
     policy = ordinance.default_policy()
-    decisions = _lane_decisions(policy)
+    decisions = _generated_decisions(policy)
     statuses = {d.results[0].status for d in decisions}
     assert statuses >= {"eligible", "ineligible", "undetermined"}
     assert any(d.results[0].reasons for d in decisions) and any(d.results[0].missing for d in decisions)
@@ -118,8 +118,8 @@ def test_decision_line_is_to_json_of_to_dict(monkeypatch):
 # -- every bundled case --------------------------------------------------------------------------------
 
 def _decisions_of(policy, cases: list) -> list[Decision]:
-    """The decisions on ``cases``, every way the engine makes them: one by one (the express lane,
-    the general path without and with the trace, with a date of evaluation) and together (the
+    """The decisions on ``cases``, every way the engine makes them: one by one (the generated code,
+    the reference without and with the trace, with a date of evaluation) and together (the
     quotas ranked)."""
     out: list[Decision] = []
     for case in cases:

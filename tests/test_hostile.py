@@ -303,7 +303,7 @@ _FORBIDDEN_YAML = {"load", "unsafe_load", "full_load", "load_all", "unsafe_load_
 
 
 #: The one place allowed to compile Python: the code generator's ``_build``, which compiles source
-#: written from the checked AST with no rule text in it (tests/test_codegen.py audits that source).
+#: written from the checked AST with no rule text in it (tests/test_backends.py audits that source).
 _SANCTIONED = {("ordinance/run/pygen.py", "_build"): {"compile", "exec"}}
 
 
