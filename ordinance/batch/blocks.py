@@ -311,8 +311,8 @@ def _decide_lines(data: bytes, block: Block, policy, options: Options, tally: Ta
             out = write(decision)
             if checked:
                 out.encode("utf-8")
-        except Exception:
-            careful(n, line.encode("utf-8") + b"\n")
+        except Exception:  # the careful path decides the line again and reports it, a bug as an
+            careful(n, line.encode("utf-8") + b"\n")  # internal-error record and exit status 3: never lost
             continue
         append(out)
         cases += 1

@@ -93,7 +93,7 @@ class _Compiler:
             try:
                 with decimal.localcontext(V.DECIMAL_CONTEXT):
                     return _Const(fn({}))
-            except Exception:  # leave it to run time, where the error gets its context
+            except (ArithmeticError, ValueError):  # leave it to run time, where the error gets its context
                 return fn
         return fn
 

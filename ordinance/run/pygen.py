@@ -159,10 +159,7 @@ class ExpressionWriter:
     def write(self, node: A.Node | None = None) -> str:
         node = self.typed.tree if node is None else node
         if not isinstance(node, (A.Literal, A.Name)) and not _has_cap(node):
-            try:
-                folded = self._folder.compile(node)
-            except Exception:  # pragma: no cover - folding is best effort (at write time, never at run time)
-                folded = None
+            folded = self._folder.compile(node)  # (an error folding a constant stays for run time)
             if isinstance(folded, _Const):
                 return self.pool.ref(folded.value)
         method = getattr(self, "_" + type(node).__name__)
