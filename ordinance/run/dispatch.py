@@ -15,7 +15,9 @@ bounded) and counts what it did (:attr:`Engine.counts`):
 - ``unsupported:<why>``: no generated function for the shape, known when it was written
   (a construct the generator does not handle, a shape beyond the bounds, the reference forced).
 
-Any other exception from generated code is a bug and is raised, never swallowed.
+Any other exception from generated code is a bug and is raised, never swallowed.  (The counts
+are exact in one thread; when threads share an engine, as the web server's do, two may make the
+same function once each, and an increment may be lost.)
 ``ORDINANCE_BACKEND=reference`` in the environment (or ``Engine(..., reference_only=True)``)
 forces the reference for every case.
 """
