@@ -65,13 +65,14 @@ class Engine:
         self._claims: dict[str, GeneratedRun | str] = {}  # measure -> its claim function, or why none
         self._shapes: dict[tuple[str, ...], Callable | str] = {}  # shape -> its case function, or why none
         programs = policy.programs
-        self._kit = {
-            "_refused": claim_result, "_floored": floored, "_capped": capped, "_rounded": rounded, "_validity": validity,
-            "_failed": conditions_failed, "_project_needed": project_needed, "_ClaimResult": ClaimResult,
-            "read_date": _read_date, "case_keys": _PLAIN_CASE_KEYS, "applicant_readers": policy.applicant_readers,
-            "read_history": lambda items: _read_history(items, programs), "_span": span_claims, "_Entry": Entry,
-"_Decision": Decision, "plans": self.plans, "policy_id": policy.id,
-            "digest": policy.digest, "refs": policy.refs,
+        self._kit = {  # what the generated functions call: the reference's own pieces and the shared rules
+            "_refused": claim_result, "_validity": validity, "_failed": conditions_failed,
+            "_project_needed": project_needed, "_ClaimResult": ClaimResult,
+            "_floored": floored, "_capped": capped, "_rounded": rounded,
+            "_span": span_claims, "_Entry": Entry, "_Decision": Decision,
+            "read_date": _read_date, "read_history": lambda items: _read_history(items, programs),
+            "case_keys": _PLAIN_CASE_KEYS, "applicant_readers": policy.applicant_readers, "plans": self.plans,
+            "policy_id": policy.id, "digest": policy.digest, "refs": policy.refs,
             "tag": lambda plan: plan.policy_id if policy.multi else "",
         }
 
