@@ -19,6 +19,11 @@ to be refused with a problem of that code.  ``policies:`` names extra policy dir
 
 Amounts in ``want`` may be written as the statute does (``300萬``); they are compared
 exactly.  Only the keys given are checked.
+
+A test file is validated against ``schema/tests.schema.json`` before any test runs: an unknown
+key (``wnat:``), a test that checks nothing, ``tests: []`` or a value of the wrong shape is a
+problem at its file, line and column (:func:`collect` raises one ``PolicyError`` with all of them),
+never a test that passes.
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ from typing import Any
 
 from .cases.read import _Mismatch, convert_value
 from .decision import ClaimResult, Decision
-from .front.load import load_file
-from .errors import OrdinanceError
+from .errors import OrdinanceError, PolicyError, Problem
+from .front.load import DEFAULT_LIMITS, Limits, load_file
+from .front.validate import validate
 from .policy import Policy, load_policy
 from . import types as T
 from .values import money_string
@@ -60,16 +66,31 @@ class TestOutcome:
         return not self.failures
 
 
-def collect(directory: str | Path) -> list[PolicyTest]:
-    """All tests in ``directory/tests/*.yaml`` (or in ``directory`` itself if it is a tests folder)."""
+def collect(directory: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[PolicyTest]:
+    """All tests in ``directory/tests/*.yaml`` (or in ``directory`` itself if it is a tests folder),
+    each file validated first; raises ``PolicyError`` with every problem of every file."""
     root = Path(directory)
     folder = root / "tests" if (root / "tests").is_dir() else root
     out: list[PolicyTest] = []
+    problems: list[Problem] = []
+    sources: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
-        loaded = load_file(path)
-        for i, spec in enumerate((loaded.data or {}).get("tests") or []):
+        try:
+            loaded = load_file(path, str(path), limits)
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+            sources.update(exc.sources)
+            continue
+        sources[loaded.name] = loaded.text
+        found = validate(loaded, "tests")
+        if found:
+            problems.extend(found)
+            continue
+        for i, spec in enumerate(loaded.data["tests"]):
             line = loaded.location(("tests", i)).line
-            out.append(PolicyTest(str(spec.get("name") or f"test {i + 1}"), str(path), i, spec, line))
+            out.append(PolicyTest(spec["name"], str(path), i, spec, line))
+    if problems:
+        raise PolicyError(problems, sources)
     return out
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import OrdinanceError
+from ..errors import Location, OrdinanceError, PolicyError, Problem
 from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import bundled_policy_dir, load_policy
 from ..render import FORMATS, render
@@ -317,9 +317,13 @@ def check_command(directories: tuple[str, ...]) -> None:
 @main.command("test")
 @click.argument("directories", nargs=-1, type=click.Path(file_okay=False))
 @click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
-def test_command(directories: tuple[str, ...], verbose: bool) -> None:
+@click.option("--allow-no-tests", is_flag=True, help="Pass a policy that has no test cases (by default it fails).")
+def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bool) -> None:
     """Run a policy's YAML test cases (DIR/tests/*.yaml).
 
+    Every test file is checked against its JSON Schema first (`ordinance schema --kind tests`):
+    an unknown key, a test that checks nothing or a value of the wrong shape is a problem at its
+    line and column, and no test runs.  A policy without tests fails unless --allow-no-tests.
     On a failure, shows what was expected against what came out, with the trace.
     Ends with `N passed, M failed`; the exit status is 1 on any failure.
 
@@ -334,7 +338,13 @@ def test_command(directories: tuple[str, ...], verbose: bool) -> None:
     passed = failed = 0
     for directory in targets:
         policy = load_policy(directory, limits=_limits())
-        for test in collect(directory):
+        tests = collect(directory, _limits())
+        if not tests and not allow_no_tests:
+            raise PolicyError([Problem("no-tests", f"the policy in {directory} has no test cases",
+                                       Location(str(directory / "tests"), 1, 1),
+                                       "write tests/*.yaml (docs/rule-files.md, section 22), or pass "
+                                       "--allow-no-tests")])
+        for test in tests:
             outcome = run_test(test, policy, directory)
             if outcome.passed:
                 passed += 1
@@ -355,8 +365,8 @@ def test_command(directories: tuple[str, ...], verbose: bool) -> None:
 
 @main.command("schema")
 @policy_option
-@click.option("--kind", type=click.Choice(["case", "rules", "policy"]), default="case", show_default=True,
-              help="case: case files for the loaded policy; rules/policy: rule files and manifests.")
+@click.option("--kind", type=click.Choice(["case", "rules", "policy", "tests"]), default="case", show_default=True,
+              help="case: case files for the loaded policy; rules/policy/tests: rule files, manifests, test files.")
 def schema_command(policies: tuple[str, ...], kind: str) -> None:
     """Print a JSON Schema: of case files for the loaded policy (default), or of rule files.
 

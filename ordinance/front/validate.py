@@ -1,7 +1,8 @@
 """Stage 2, validate: check a loaded file against the JSON Schema for its kind.
 
 The schemas live in ``ordinance/schema/`` (``policy.schema.json`` for the manifest,
-``rules.schema.json`` for rule files) so that an editor validates the same way as the loader
+``rules.schema.json`` for rule files, ``tests.schema.json`` for a policy's test files) so that an
+editor validates the same way as the loader
 (``# yaml-language-server: $schema=...``).  Schema errors are turned into problems at the
 offending key or value, with the allowed keys or values offered as "did you mean".
 
@@ -34,7 +35,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
 @functools.lru_cache(maxsize=None)
 def schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of ``kind`` (``policy`` or ``rules``)."""
+    """The JSON Schema of ``kind`` (``policy``, ``rules`` or ``tests``)."""
     return json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
 
 
@@ -68,9 +69,7 @@ def _pass_mark(loaded: LoadedFile, kind: str) -> Path | None:
 def validate(loaded: LoadedFile, kind: str) -> list[Problem]:
     """All schema problems of ``loaded`` as a ``kind`` file, at their positions."""
     if loaded.data is None:
-        return [Problem("empty-file", "the file is empty", loaded.location(()),
-                        "a rule file needs at least `article:` and `measures:`" if kind == "rules"
-                        else "a policy manifest needs `policy:`, `title:`, `issuer:`, `issued:`, `valid:`")]
+        return [Problem("empty-file", "the file is empty", loaded.location(()), _EMPTY_HINTS[kind])]
     mark = _pass_mark(loaded, kind)
     if mark is not None and mark.exists():
         return []
@@ -93,6 +92,11 @@ def validate(loaded: LoadedFile, kind: str) -> list[Problem]:
         except OSError:
             pass  # a read-only home: validate every time
     return problems
+
+
+_EMPTY_HINTS = {"rules": "a rule file needs at least `article:` and `measures:`",
+                "policy": "a policy manifest needs `policy:`, `title:`, `issuer:`, `issued:`, `valid:`",
+                "tests": "a test file needs `tests:`, a list of tests, each with `name:`, `case:` and `want:`"}
 
 
 def _problem(error: "ValidationError", loaded: LoadedFile) -> Problem:
@@ -123,6 +127,11 @@ def _problem(error: "ValidationError", loaded: LoadedFile) -> Problem:
     if v == "pattern":
         return Problem("bad-format", f"`{instance}` is not of the expected form in {where}",
                        loaded.location(path), hint, _dotted(path))
+    if v in ("minItems", "minProperties", "minLength"):  # (the code stays the generic one, as it always was)
+        return Problem("schema", f"{where} is empty", loaded.location(path), hint, _dotted(path))
+    if v == "oneOf":
+        return Problem("schema", f"{where} gives more than one of the forms allowed here", loaded.location(path),
+                       hint, _dotted(path))
     if v == "propertyNames":
         return Problem("bad-name", f"`{instance}` is not a valid name in {where}",
                        loaded.location(path + (instance,), key=True), hint, _dotted(path))
