@@ -46,6 +46,8 @@ import ordinance  # noqa: E402
 from ordinance.cli.main import main as cli_main  # noqa: E402
 
 DOC = ROOT / "docs" / "cases.md"
+#: the policy's own page: its ``<!-- decision: -->`` blocks are checked and regenerated too
+POLICY_DOC = ROOT / "docs" / "policy-xiamen-ai-2025.md"
 EXAMPLES = ROOT / "examples" / "cases"
 
 _FENCE = r"```(?P<lang>[a-z]*)\n(?P<body>.*?)\n```"
@@ -337,6 +339,18 @@ def test_decision_in_the_doc_is_what_the_engine_decides(match):
     assert doc_total == got_total, f"{match['path']}: docs/cases.md says total {doc_total}, the engine {got_total}"
 
 
+@pytest.mark.parametrize("match", list(DECISION_RE.finditer(POLICY_DOC.read_text(encoding="utf-8"))),
+                         ids=lambda m: m["path"])
+def test_decision_in_the_policy_doc_is_what_the_engine_decides(match):
+    """What docs/policy-xiamen-ai-2025.md says a case comes to is what the engine decides."""
+    assert parse_decision(match["body"]) == decision_rows(ROOT / match["path"]), \
+        f"docs/policy-xiamen-ai-2025.md: the decision of {match['path']} differs from the engine's (run --update)"
+
+
+def test_the_policy_doc_shows_decisions():
+    assert len(DECISION_RE.findall(POLICY_DOC.read_text(encoding="utf-8"))) >= 1
+
+
 @pytest.mark.parametrize("match", list(FACTS_RE.finditer(doc_text())), ids=lambda m: m["measure"])
 def test_facts_table_is_the_policy(match):
     assert match["body"] == render_facts(match["measure"]), \
@@ -414,3 +428,8 @@ if __name__ == "__main__":
     new = update(old)
     DOC.write_text(new, encoding="utf-8")
     print("docs/cases.md: " + ("updated" if new != old else "unchanged"))
+    old = POLICY_DOC.read_text(encoding="utf-8")
+    new = DECISION_RE.sub(lambda m: f"<!-- decision: {m['path']} -->\n{render_decision(ROOT / m['path'])}\n"
+                                    "<!-- /decision -->", old)
+    POLICY_DOC.write_text(new, encoding="utf-8")
+    print("docs/policy-xiamen-ai-2025.md: " + ("updated" if new != old else "unchanged"))
