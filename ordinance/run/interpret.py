@@ -222,10 +222,13 @@ class MeasureProgram:
         return parts
 
     # -- evaluation --------------------------------------------------------------------------------
-    def run(self, env: dict, node: TraceNode | None) -> Outcome:
-        """Decide one claim whose facts are in ``env``; record steps under ``node`` if tracing."""
+    def run(self, env: dict, node: TraceNode | None, conditions_only: bool = False) -> Outcome:
+        """Decide one claim whose facts are in ``env``; record steps under ``node`` if tracing.
+        With ``conditions_only`` (a claim that cannot be decided, e.g. without a date) only the
+        conditions are tried: the outcome is a refusal when one is false, else ``undetermined``
+        with the facts they miss (possibly none)."""
         try:
-            return self._run(env, node)
+            return self._run(env, node, conditions_only)
         except NoRowMatched as exc:
             if node is not None:
                 self._trace_tables(env, node)
@@ -257,7 +260,7 @@ class MeasureProgram:
         return EvaluationError([Problem("evaluation", f"{where} cannot be computed: {describe_error(exc)}",
                                         location, hint)], self.policy.sources if self.policy is not None else None)
 
-    def _run(self, env: dict, node: TraceNode | None) -> Outcome:
+    def _run(self, env: dict, node: TraceNode | None, conditions_only: bool = False) -> Outcome:
         plan = self.plan
         values: list[bool] = []
         missing: set[str] = set()
@@ -276,7 +279,7 @@ class MeasureProgram:
             if node is not None:
                 self._trace_tables(env, node)
             return conditions_failed(plan, tuple(values))
-        if missing:
+        if missing or conditions_only:
             if node is not None:
                 self._trace_tables(env, node)
             return undetermined(sorted(missing))

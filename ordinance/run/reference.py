@@ -22,7 +22,7 @@ from ..front.model import Label
 from ..trace import TraceNode
 from ..plan.steps import MeasurePlan, reason
 from ..rules.span import Entry, compared_value, span_claims
-from .interpret import MeasureProgram, Outcome, validity
+from .interpret import MeasureProgram, Outcome, undetermined, validity
 
 ZERO = Decimal(0)
 _FACTS_LABEL = Label("申請事實", "facts of the claim")
@@ -97,13 +97,19 @@ def decide_claim(policy: Any, case: Case, claim: Claim, trace: bool) -> Entry:
                                        {k: declared.get(k, "string") for k in facts}))
     day = claim.date
     outcome = validity(plan, day, node) if node is not None or day is None or not plan.inside(day) else None
-    if outcome is None:
-        env = {**case.applicant, **claim.facts, "claim.id": claim.id, "claim.date": day}
+    if outcome is None or day is None:
+        env = {**case.applicant, **claim.facts, "claim.id": claim.id}
+        if day is not None:
+            env["claim.date"] = day
         if claim.project is not None:
             env["claim.project"] = claim.project
-        outcome = program.run(env, node)
-        if outcome.status == "eligible" and plan.exclusive and claim.project is None:
-            outcome = project_needed(plan)
+        if day is None:  # undated: a condition already known to fail refuses it all the same (false and unknown)
+            tried = program.run(env, node, conditions_only=True)
+            outcome = tried if tried.status == "ineligible" else undetermined(sorted({"claim.date", *tried.missing}))
+        else:
+            outcome = program.run(env, node)
+            if outcome.status == "eligible" and plan.exclusive and claim.project is None:
+                outcome = project_needed(plan)
     result = claim_result(plan, plan.policy_id if policy.multi else "", claim.id, day, claim.project, outcome, node)
     if node is not None:
         node.status = result.status
