@@ -553,3 +553,24 @@ def test_half_a_cent_rounds_up_in_both_back_ends(policy):
     assert agrees(policy, data) == "generated"
     assert policy.decide(data).results[0].amount == reference(policy, data).results[0].amount \
         == Decimal("500000.03")
+
+
+def test_a_construct_the_generator_does_not_handle_is_known_when_written_and_counted():
+    """A parameter whose value changes from a date: the generator says so when it writes the
+    claim function, every case of the measure is counted as unsupported and decided by the
+    reference, and `ordinance show --generated` says why there is no generated code."""
+    from click.testing import CliRunner
+
+    from ordinance.cli.main import main
+
+    dated = bundled_policy_dir() / "tests" / "fixtures" / "dated-rate"
+    policy = ordinance.load_policy([bundled_policy_dir(), dated])
+    data = {"claims": [{"id": "c1", "measure": "dated-voucher", "date": "2026-07-01", "spend": "100萬"}]}
+    assert policy.decide(data).to_json() == reference(policy, data).to_json()
+    assert policy.decide(data).results[0].amount == Decimal("250000.00")
+    assert policy.engine.counts == Counter({"unsupported:a parameter whose value changes from a date": 2,
+                                            "reference": 2})
+    shown = CliRunner().invoke(main, ["show", "dated-voucher", "--generated", "--policy", str(bundled_policy_dir()),
+                                      "--policy", str(dated)])
+    assert shown.exit_code == 0, shown.output
+    assert "not generated (unsupported:a parameter whose value changes from a date)" in shown.output

@@ -456,11 +456,11 @@ def _plain_award(item: Any, i: int, programs: Mapping[str, Any]) -> PriorAward |
             or (project is not None and project.__class__ is not str) \
             or (group is not None and group.__class__ is not str) or (pool is not None and pool.__class__ is not str):
         return None
-    if project is None and program.needs_project:
+    if project is None and program.plan.needs_project:
         return None
     day = _convert_text(day, "date") if day.__class__ is str and len(day) <= 64 else convert_value(day, T.DATE)
     amount = _money_value(amount)
-    group = group or program.measure.exclusive
+    group = group or program.plan.exclusive
     return PriorAward(award_id or f"history-{i + 1}", program.key, day, amount, project, group or None, pool,
                       None, i)
 
@@ -568,7 +568,7 @@ def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
             r.problem("missing-key", "an award under another policy counts only with `group:` (exclusivity) "
                       "or `pool:` (a shared cap)", path, "add the group or the pool it shares with this policy",
                       key=True)
-        if program is not None and item.get("project") is None and program.needs_project:
+        if program is not None and item.get("project") is None and program.plan.needs_project:
             r.problem("missing-key", f"a prior award under `{program.measure.id}` needs `project:` "
                       "(one-time awards, exclusivity and project caps are counted per project)", path, key=True)
         if measure is not None and program is None and item.get("policy") is None:
@@ -586,7 +586,7 @@ def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
             r.problem("missing-key", "a prior award needs `amount:`", path, key=True)
         if day is None or amount is None:
             continue
-        group = item.get("group") or (program.measure.exclusive if program else None)
+        group = item.get("group") or (program.plan.exclusive if program else None)
         out.append(PriorAward(str(item.get("id") or f"history-{i + 1}"), program.key if program else
                               (str(measure) if measure is not None else None), day, amount,
                               str(item["project"]) if item.get("project") is not None else None,

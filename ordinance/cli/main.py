@@ -276,7 +276,7 @@ def _is_tty(stream) -> bool:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
               help="Write to FILE, not stdout.")
 @click.option("--generated", is_flag=True,
-              help="Show the Python the engine generated for MEASURE's untraced fast path instead.")
+              help="Show the Python the code generator writes for a one-claim case of MEASURE instead.")
 def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, output: str | None,
                  generated: bool) -> None:
     """Show the policy for reading: every measure, or MEASURE, beside the text it encodes.

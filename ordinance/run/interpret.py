@@ -54,7 +54,7 @@ class NoRowMatched(Exception):
 class Outcome:
     """What one claim comes to before the rules spanning claims."""
 
-    __slots__ = ("status", "amount", "ceiling", "duration", "reasons", "missing", "pooled_caps", "rank", "notes")
+    __slots__ = ("status", "amount", "ceiling", "duration", "reasons", "missing", "pooled_caps", "rank")
 
     def __init__(self, status: str, amount: Decimal | None = None, ceiling: Decimal | None = None,
                  duration: V.Duration | None = None, reasons: list[dict[str, Any]] | None = None,
@@ -69,7 +69,6 @@ class Outcome:
         #: (cap, limit) of each cap that spans awards (plan.pooled, in order)
         self.pooled_caps = pooled_caps if pooled_caps is not None else []
         self.rank = rank
-        self.notes: list[str] = []
 
     def __repr__(self) -> str:
         return f"Outcome({self.status!r}, amount={self.amount!r}, reasons={self.reasons!r})"
@@ -153,19 +152,6 @@ class MeasureProgram:
         self.claim_caps = [(c, self.compile(c.limit)) for c in plan.caps]
         self.pooled = [(c, self.compile(c.limit)) for c in plan.pooled]
         self.rank = self.compile(plan.quota.rank_by) if plan.quota is not None else None
-
-    # compatibility: what the rules spanning claims and the case reader ask of a measure
-    @property
-    def exclusive(self) -> str | None:
-        return self.plan.exclusive
-
-    @property
-    def needs_project(self) -> bool:
-        return self.plan.needs_project
-
-    @property
-    def cross_claim_steps(self) -> int:
-        return self.plan.spans
 
     def fact_types(self, policy: Any) -> dict[str, str]:
         """The type, as words, of each fact a claim of this measure may give (for the trace)."""

@@ -64,10 +64,6 @@ class Decline(Exception):
         self.reason = reason
 
 
-#: The reasons generated code declines a case for, as counted by the dispatch.
-DECLINE_REASONS = ("case-shape", "unknown-key", "fact-missing", "no-table-row", "duplicate-claim", "history")
-
-
 def _decline(reason: str):
     raise Decline(reason)
 
@@ -300,10 +296,13 @@ def _build(source: str, name: str, pool: _Pool) -> Callable:
 class GeneratedRun:
     """A generated function with its source and what its names refer to."""
 
-    def __init__(self, fast: Callable[..., Any], source: str, references: dict[str, Any]):
+    def __init__(self, fast: Callable[..., Any], source: str, references: dict[str, Any],
+                 applicant_facts: tuple[str, ...] = ()):
         self.fast = fast
         self.source = source
         self.references = references
+        #: for a claim function: the applicant's facts it takes as parameters, in order
+        self.applicant_facts = applicant_facts
 
     def listing(self) -> str:
         """The source, preceded by what each ``_kN`` it refers to holds (for ``ordinance show
@@ -536,9 +535,7 @@ class ClaimWriter:
             pool.values[key] = self.kit[key]
         parameters = "".join(f", {self.facts[full]}" for full in self.applicant_facts)
         source = f"def _claim(_item, _i, _tag{parameters}):\n" + "\n".join(prologue + body) + "\n"
-        run = GeneratedRun(_build(source, "_claim", pool), source, dict(pool.values))
-        run.applicant_facts = self.applicant_facts
-        return run
+        return GeneratedRun(_build(source, "_claim", pool), source, dict(pool.values), tuple(self.applicant_facts))
 
 
 def known_keys(source: str, readers: Mapping[str, Any], fast: set[str], pool: _Pool) -> list[str]:
