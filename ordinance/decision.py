@@ -48,6 +48,12 @@ class ClaimResult:
     year: int | None
     project: str | None
     rank: Any
+    #: an undetermined claim's bounds, where they can be computed: the least and the most it can
+    #: come to (``at_most`` None: no upper bound is known), and the claims it waits on (ids, in
+    #: the case's order); ``at_least`` None: no bounds
+    at_least: Decimal | None
+    at_most: Decimal | None
+    depends_on: list[str] | tuple[()]
 
     def __init__(self, claim: str, measure: str, policy: str, status: str, amount: Decimal | None, basis: str,
                  benefit: str, ceiling: Decimal | None = None, duration: Duration | None = None,
@@ -63,6 +69,26 @@ class ClaimResult:
         self.notes = notes if notes is not None else NONE
         self.quota, self.superseded_by, self.trace = quota, superseded_by, trace
         self.date, self.year, self.project, self.rank = date, year, project, rank
+        self.at_least = self.at_most = None
+        self.depends_on = NONE
+
+    def leave_open(self, at_least: Decimal, at_most: Decimal | None, depends_on: list[str] | tuple[()] = NONE) -> None:
+        """Undetermined, between ``at_least`` and ``at_most`` (None: no upper bound known), waiting on
+        the claims ``depends_on``."""
+        self.status = "undetermined"
+        self.amount = None
+        self.ceiling = None
+        self.at_least, self.at_most = at_least, at_most
+        self.depends_on = depends_on
+
+    def bounds(self) -> dict[str, Any] | None:
+        """The JSON form of an undetermined claim's bounds (``bounds`` of ``to_dict``), or None."""
+        if self.at_least is None or self.status != "undetermined":
+            return None
+        out: dict[str, Any] = {"at_least": money_string(self.at_least),
+                               "at_most": money_string(self.at_most) if self.at_most is not None else None}
+        out["depends_on"] = list(self.depends_on)
+        return out
 
     def add_reason(self, reason: dict[str, Any]) -> None:
         """One more reason (a code, its words in both languages, details)."""
@@ -95,6 +121,9 @@ class ClaimResult:
             out["duration"] = str(self.duration)
         out["reasons"] = [dict(r) for r in self.reasons]
         out["missing"] = list(self.missing)
+        bounds = self.bounds()
+        if bounds is not None:
+            out["bounds"] = bounds
         if self.notes:
             out["notes"] = list(self.notes)
         if self.quota is not None:
@@ -122,6 +151,22 @@ class Decision:
         return sum((r.amount for r in self.results
                     if r.status == "eligible" and r.benefit == "money" and r.amount is not None), Decimal(0))
 
+    @property
+    def open(self) -> tuple[list[str], Decimal, Decimal | None] | None:
+        """The money still open: the undetermined money claims, the least and the most they can
+        come to together (None: no upper bound known), or None when no money claim is undetermined."""
+        claims: list[str] = []
+        least = Decimal(0)
+        most: Decimal | None = Decimal(0)
+        for r in self.results:
+            if r.status == "undetermined" and r.benefit == "money":
+                claims.append(r.claim)
+                known = r.at_least is not None  # (no bounds: nothing is known of it)
+                if known:
+                    least += r.at_least
+                most = most + r.at_most if most is not None and known and r.at_most is not None else None
+        return (claims, least, most) if claims else None
+
     def result(self, claim_id: str) -> ClaimResult:
         for r in self.results:
             if r.claim == claim_id:
@@ -139,6 +184,10 @@ class Decision:
             out["as_of"] = self.as_of.isoformat()
         out["results"] = [r.to_dict() for r in self.results]
         out["total"] = money_string(self.total)
+        still = self.open
+        if still is not None:
+            out["open"] = {"claims": still[0], "at_least": money_string(still[1]),
+                           "at_most": money_string(still[2]) if still[2] is not None else None}
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -231,13 +280,22 @@ def decision_line(decision: Decision) -> str:
             more += ',"duration":' + s(str(r.duration))
         more += (',"reasons":' + (_line_json([dict(x) for x in r.reasons]) if r.reasons else "[]")
                  + ',"missing":' + (_line_json(list(r.missing)) if r.missing else "[]"))
+        bounds = r.bounds()
+        if bounds is not None:
+            more += ',"bounds":' + _line_json(bounds)
         if r.notes:
             more += ',"notes":' + _line_json(list(r.notes))
         if r.superseded_by is not None:
             more += ',"superseded_by":' + s(r.superseded_by)
+        still = ""
+        if status == "undetermined" and benefit == "money":  # Decision.open, of one claim
+            least = _LINE_ZERO + r.at_least if r.at_least is not None else _LINE_ZERO
+            most = _LINE_ZERO + r.at_most if r.at_least is not None and r.at_most is not None else None
+            still = (',"open":{"claims":' + _line_json([r.claim]) + ',"at_least":"' + money(least) + '","at_most":'
+                     + ('"' + money(most) + '"' if most is not None else "null") + "}")
         return (f'{head[1]}{s(decision.case)},"results":[{{"claim":{s(r.claim)},"measure":{s(r.measure)},'
                 f'"status":{s(status)},"amount":{amount_text},"basis":{s(r.basis)},"benefit":{s(benefit)}'
-                f'{more},"trace":null}}],"total":"{total_text}"}}\n')
+                f'{more},"trace":null}}],"total":"{total_text}"{still}}}\n')
     key = (r.measure, status, r.basis, benefit)
     middle = _LINE_MIDDLES.get(key)
     if middle is None:

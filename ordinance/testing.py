@@ -149,8 +149,11 @@ def _compare_result(outcome: TestOutcome, key: str, expected: dict[str, Any], re
             if result.status != want:
                 outcome.failures.append(f"{key}: status is {result.status}, expected {want} "
                                         f"(reasons: {[r['code'] for r in result.reasons]}, missing: {list(result.missing)})")
-        elif field_name in ("amount", "ceiling"):
+        elif field_name in ("amount", "ceiling", "at_least", "at_most"):  # (the bounds: of an undetermined claim)
             _compare_money(outcome, f"{key}: {field_name}", want, getattr(result, field_name))
+        elif field_name == "depends_on":
+            if list(result.depends_on) != list(want):
+                outcome.failures.append(f"{key}: depends on {list(result.depends_on)}, expected {list(want)}")
         elif field_name == "reasons":
             codes = [r["code"] for r in result.reasons]
             if codes != list(want):

@@ -80,6 +80,10 @@ def _results() -> list[ClaimResult]:
             notes=rnd.choice([[], ["subject to the cap", "注意"]]),
             superseded_by=rnd.choice([None, "c2"]),
             date=_dt.date(2025, 6, 1), year=2025))
+        bounds = rnd.choice([None, (Decimal(0), None, ()), (Decimal("0.5"), Decimal("1234567890123456789012345.6749"),
+                                                             ["c1", "申請\"二"])])
+        if bounds is not None:  # an undetermined claim's bounds (ignored on any other status)
+            out[-1].at_least, out[-1].at_most, out[-1].depends_on = bounds
     return out
 
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 from ..decision import ClaimResult, Decision
 from ..plan.steps import reason
+from .span import compared_value, leave_open
 
 ZERO = Decimal(0)
 
@@ -70,17 +71,31 @@ def apply_quotas(decisions: list[Decision], policy: Any,
     """
     awarded = awarded or {}
     pools: dict[tuple[str, int | None], list[tuple[Decision, ClaimResult]]] = defaultdict(list)
+    #: undetermined claims under a quota, by (measure, year; None: undated, any year): each may
+    #: still come to contend, at a rank not known yet
+    pending: dict[tuple[str, int | None], list[tuple[Decision, ClaimResult]]] = defaultdict(list)
+    quotas: dict[str, Any] = {}
     for d in decisions:
         for r in d.results:
             if r.quota is not None and r.status == "eligible":
                 key = r.measure if not r.policy else f"{r.policy}:{r.measure}"
                 pools[(key, r.year)].append((d, r))
+            elif r.status == "undetermined" and r.at_least is not None:
+                key = r.measure if not r.policy else f"{r.policy}:{r.measure}"
+                if key not in quotas:
+                    quotas[key] = policy.find_measure(key).plan.quota
+                if quotas[key] is not None:
+                    pending[(key, r.year)].append((d, r))
     for (measure, year), members in sorted(pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         quota = policy.find_measure(measure).plan.quota
         taken = awarded.get((measure.split(":")[-1], year), 0) if year is not None else 0
+        waits = pending.get((measure, year), []) + pending.get((measure, None), [])
         for (d, r), place in rank_quota(members, quota, year, taken, lambda dr: (dr[1].rank, dr[0].case, dr[1].claim)):
             note = place.note()
-            r.quota = dict(r.quota or {}, status="awarded" if place.within else "exceeded", position=place.position,
+            # an award within the quota that the undetermined claims may still push beyond it
+            pushed = place.within and place.position + len(waits) > place.count
+            r.quota = dict(r.quota or {}, status="awarded" if place.within and not pushed else
+                           "exceeded" if not place.within else "open", position=place.position,
                            contenders=place.contenders, already_awarded=taken)
             r.notes = [n for n in r.notes if not n.startswith("subject to the quota")] + [note]
             if not place.within:
@@ -90,9 +105,18 @@ def apply_quotas(decisions: list[Decision], policy: Any,
             if r.trace is not None:
                 q = r.trace.find("quota")
                 if q is not None:
-                    q.result = "awarded" if place.within else "exceeded"
+                    q.result = r.quota["status"]
                     q.note(note)
                 r.trace.status, r.trace.result = r.status, r.amount
+            if pushed:
+                most = compared_value(r)
+                by_case: dict[str, list[ClaimResult]] = {}
+                for other, w in waits:
+                    by_case.setdefault(other.case, []).append(w)
+                for case, claims in by_case.items():
+                    leave_open(r, r.trace, ZERO, most, claims, "quota",
+                               f"within the quota unless {len(waits)} undetermined claim(s) rank ahead of it",
+                               case if case != d.case else None)
 
 
 def _rank_key(value: Any, descending: bool) -> Any:

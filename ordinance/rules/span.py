@@ -13,6 +13,12 @@ generated code: both end in an :class:`Entry`), :func:`span_claims` applies, in 
 4. quotas: one case cannot rank itself against the city, so an eligible claim under a quota
    is marked as subject to it (:mod:`ordinance.rules.quotas` ranks many decisions together).
 
+An *undetermined* claim takes part in every rule as what it may still come to: nothing, or up
+to the most it can be on its own (``ClaimResult.at_most``, None where no bound is known).  A
+claim whose result would change with it is itself undetermined -- left open between the least
+and the most it can come to (:meth:`~ordinance.decision.ClaimResult.leave_open`), naming the
+claims it waits on -- and a claim that comes out the same whatever they come to is decided.
+
 Each rule is linear in the claims and prior awards: the history is indexed once per case.
 This is the only place these rules are written.
 """
@@ -67,29 +73,44 @@ def span_claims(entries: list[Entry], history: list[PriorAward], plans: Mapping[
         capped = []
         for e in entries:
             result = e.result
-            if e.pooled and result.status == "eligible" and result.amount is not None:
-                capped.append((result.date, result, e.pooled, e.node))
+            status = result.status
+            if e.pooled and result.amount is not None and status == "eligible" \
+                    or status == "undetermined" and e.plan.pooled and result.at_least is not None:
+                capped.append((result.date, result, e.pooled, e.node, e.plan))
         if capped:
             draw_pools(capped, history, plans)
     if steps & QUOTA:
         mark_quotas(entries)
+    for e in entries:
+        if e.node is not None and e.result.status == "undetermined" and e.result.at_least is not None:
+            e.node.add(_bounds_node(e.result))
 
 
 def one_time(entries: list[Entry], history: list[PriorAward]) -> None:
-    """A one-time measure pays once per (measure, project): earlier claims and the history count."""
+    """A one-time measure pays once per (measure, project): earlier claims and the history count.
+    A claim after an undetermined one of the same award is open: nothing if that one is paid."""
     paid: dict[tuple[str, str | None], str] = {}
+    maybe: dict[tuple[str, str | None], list[ClaimResult]] = {}  # undetermined earlier claims
     for award in history:
         if award.measure is not None:
             paid.setdefault((award.measure, award.project), award.id)
     for e in entries:
         result = e.result
-        if not e.plan.one_time or result.status != "eligible":
+        if not e.plan.one_time or result.status not in ("eligible", "undetermined"):
             continue
         key = (e.plan.key, result.project)
         earlier = paid.get(key)
-        if earlier is not None:
+        if earlier is not None:  # refused whatever its own facts come to
             _refuse(e, reason("one-time-paid", "一次性獎勵已兌現", f"a one-time award: already granted ({earlier})",
                               granted=earlier), "one-time", f"one-time award already granted by {earlier}")
+        elif result.status == "undetermined":
+            maybe.setdefault(key, []).append(result)
+        elif key in maybe:
+            waits = maybe[key]
+            leave_open(result, e.node, ZERO, result.amount if result.benefit == "money" else result.ceiling, waits,
+                        "one-time", "a one-time award: nothing if the earlier claim "
+                        f"{' or '.join(w.claim for w in waits)} is granted it")
+            waits.append(result)
         else:
             paid[key] = result.claim
 
@@ -97,10 +118,75 @@ def one_time(entries: list[Entry], history: list[PriorAward]) -> None:
 def _refuse(e: Entry, why: dict[str, Any], step: str, note: str) -> None:
     e.result.status = "ineligible"
     e.result.amount = ZERO
+    e.result.at_least = e.result.at_most = None
+    e.result.missing = ()  # (what it waited on no longer matters)
+    e.result.reasons = [r for r in e.result.reasons if r.get("code") != "missing-facts"]
     e.result.add_reason(why)
     if e.node is not None:
         e.node.add(TraceNode(step, step, notes=[note], result=ZERO))
         e.node.status, e.node.result = "ineligible", ZERO
+
+
+_DEPENDS = "depends-on-undetermined"
+
+
+def leave_open(result: ClaimResult, node: TraceNode | None, least: Decimal, most: Decimal | None,
+               waits: Iterable[ClaimResult], step: str, note: str, case: str | None = None) -> None:
+    """The claim of ``result`` would change with the undetermined claims ``waits``: it is
+    undetermined too, between ``least`` and ``most``; its reason names them and the facts they
+    wait on; ``step`` names the rule (the trace's step ``depends``).  ``case``: the case of
+    ``waits`` when it is another case's (they are named ``case:claim``)."""
+    depends = list(result.depends_on)
+    waiting: dict[str, list[str]] = {}
+    for r in result.reasons:
+        if r.get("code") == _DEPENDS:
+            waiting.update(r["waiting_on"])
+    for w in waits:
+        for claim in (w.claim,) if case is not None else (*w.depends_on, w.claim):
+            name = claim if case is None else f"{case}:{claim}"
+            if name not in depends:
+                depends.append(name)
+        waiting.update({name if case is None else f"{case}:{name}": facts for name, facts in waiting_on(w).items()})
+    result.leave_open(least, most, depends)
+    result.reasons = [r for r in result.reasons if r.get("code") != _DEPENDS]
+    facts = "; ".join(f"{claim}: {', '.join(missing)}" for claim, missing in waiting.items())
+    names = "、".join(depends)
+    result.add_reason(reason(
+        _DEPENDS, f"取決於尚未確定的申請{names}" + (f"（待補：{facts}）" if facts else ""),
+        f"depends on undetermined claim{'s' if len(depends) > 1 else ''} {', '.join(depends)}"
+        + (f" (waiting on {facts})" if facts else ""), claims=list(depends), waiting_on=waiting))
+    if node is not None:
+        node.add(TraceNode("depends", step, inputs={"depends on": ", ".join(depends)}, result="undetermined",
+                           notes=[note]))
+        node.status, node.result = "undetermined", None
+
+
+def waiting_on(result: ClaimResult) -> dict[str, list[str]]:
+    """The facts an undetermined claim waits on, by claim: its own missing facts, and those of the
+    claims it depends on."""
+    out: dict[str, list[str]] = {}
+    for r in result.reasons:
+        if r.get("code") == _DEPENDS:
+            out.update(r["waiting_on"])
+    if result.missing:
+        out[result.claim] = list(result.missing)
+    return out
+
+
+def _bounds_node(result: ClaimResult) -> TraceNode:
+    """The trace's last step of an undetermined claim: the least and the most it can come to."""
+    most = result.at_most
+    words = (f"between {V.format_money(result.at_least)} and {V.format_money(most)}" if most is not None
+             else f"at least {V.format_money(result.at_least)}; no upper bound is known")
+    if result.depends_on:
+        words += ", depending on claim" + ("s " if len(result.depends_on) > 1 else " ") + ", ".join(result.depends_on)
+    inputs: dict[str, Any] = {"at least": result.at_least, "at most": most}
+    node = TraceNode("bounds", "bounds", _BOUNDS_LABEL, inputs=inputs, result="undetermined", notes=[words])
+    node.types = {"at least": "money", "at most": "money"}
+    return node
+
+
+_BOUNDS_LABEL = Label("尚未確定的金額範圍", "the range still open")
 
 
 def compared_value(result: ClaimResult) -> Decimal | None:
@@ -131,7 +217,7 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
                 best_prior[key] = a
     for (group, project), members in by_key.items():
         eligible = []
-        pending = []
+        pending = []  # undetermined claims: what they may still come to
         best = winner = None
         for e in members:
             result = e.result
@@ -142,8 +228,19 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
                     eligible.append(e)
                     if best is None or value > best:  # the highest; the first claim of equals
                         best, winner = value, e
-            elif status == "undetermined":
-                pending.append(result.claim)
+            elif status == "undetermined" and result.at_least is not None:
+                pending.append(e)
+        prior = best_prior.get((group, project))
+        threats = []  # undetermined claims that may still come out higher than the winner
+        for e in pending:
+            most = e.result.at_most
+            if winner is not None and most is not None and (most < best or most == best and e.index > winner.index):
+                e.result.at_most = ZERO  # nothing, whatever it comes to: the winner is higher
+                continue
+            if winner is not None:
+                threats.append(e.result)
+            if prior is not None and most is not None:  # the prior award is deducted from what it comes to
+                e.result.at_most = most - prior.amount if most > prior.amount else ZERO
         if winner is None:
             continue
         wid = winner.result.claim
@@ -158,16 +255,16 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
                     result="superseded", notes=[f"superseded by {wid}"] + _group_reading(e)))
                 node.types = {"project": "string", "this claim": "money", wid: "money"}
                 e.node.status, e.node.result = "superseded", ZERO
-        prior = best_prior.get((group, project))
         traced = winner.node is not None
-        if prior is None and not traced:
+        if prior is None and not traced and not threats:
             continue  # nothing to deduct, nothing to note
         wresult = winner.result
         notes = []  # (for the trace)
         if len(eligible) > 1:
             notes.append(f"highest of {len(eligible)} claims for project {project}: kept")
-        if pending:
-            notes.append("may still be superseded by undetermined claim(s): " + ", ".join(pending))
+        if len(pending) > len(threats):
+            notes.append("undetermined claim(s) that cannot come out higher: "
+                         + ", ".join(e.result.claim for e in pending if not any(e.result is t for t in threats)))
         if prior is not None:
             if prior.amount >= best:
                 wresult.status = "superseded"
@@ -179,6 +276,7 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
                     f"not stacked (就高不重複): prior award {prior.id} for the same project is as high or higher",
                     winner=prior.id, group=group, project=project))
                 notes.append(f"superseded by prior award {prior.id} ({V.format_money(prior.amount)})")
+                threats = []  # superseded whatever they come to
             else:
                 if wresult.benefit == "money":
                     wresult.amount = best - prior.amount
@@ -190,6 +288,10 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
             winner.node.add(TraceNode("exclusivity", group, _EXCLUSIVITY_LABEL, inputs={"project": project},
                                       result=wresult.status, notes=notes + _group_reading(winner)))
             winner.node.status, winner.node.result = wresult.status, wresult.amount
+        if threats:
+            leave_open(wresult, winner.node, ZERO, compared_value(wresult), threats, "exclusivity",
+                        "superseded if the undetermined claim " + " or ".join(t.claim for t in threats)
+                        + f" for project {project} comes out higher (就高不重複)")
 
 
 def supersede(result: ClaimResult, winner: str, group: str, project: str) -> None:
@@ -235,11 +337,28 @@ def _exhausted_reason(scope: str) -> dict[str, Any]:
 _DATE = operator.itemgetter(0)
 
 
-def draw_pools(capped: list[tuple[_dt.date, ClaimResult, list, TraceNode | None]], history: list[PriorAward],
-               plans: Mapping[str, MeasurePlan]) -> None:
-    """The caps that span awards for ``capped``, the eligible claims (in the case's order) that
-    have such caps and an amount, each as ``(date, result, its caps as (cap, limit), trace
-    node)``: each draws on its pools (:func:`pool_key`) in date order, after the prior awards."""
+def _any_year(cap: Cap, project: str | None) -> tuple[object, ...] | None:
+    """The pools an undated claim may draw from, whatever its year turns out to be: ``pool_key``
+    with the year left out (None where it pools by project and the claim names none)."""
+    scope = cap.scope
+    if scope == SCOPE_ENTITY_YEAR:
+        return (cap.pool, None)
+    if project is None:
+        return None
+    return (cap.pool, project, None) if scope == SCOPE_PROJECT_YEAR else (cap.pool, project)
+
+
+def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[str, MeasurePlan]) -> None:
+    """The caps that span awards for ``capped``, the claims (in the case's order) that have such
+    caps, each as ``(date, result, its caps as (cap, limit), trace node, plan)``: the eligible
+    ones with an amount, and the undetermined ones with bounds.  Each draws on its pools
+    (:func:`pool_key`) in date order, after the prior awards.
+
+    What an undetermined claim draws is known only between its bounds, so each pool keeps the
+    least and the most drawn from it; an undated claim may fall in any year, so it counts as
+    drawn before every claim of its pools.  A claim is granted what remains if the others draw
+    the most, at least, and what remains if they draw the least, at most: where the two differ
+    it is left open, naming the undetermined claims it waits on."""
     used: dict[tuple[object, ...], Decimal] = {}  # by pool: granted before (history), then by earlier claims
     for award in history or ():
         plan = plans.get(award.measure or "")
@@ -256,42 +375,86 @@ def draw_pools(capped: list[tuple[_dt.date, ClaimResult, list, TraceNode | None]
             if key is not None and key not in counted:
                 counted.add(key)
                 used[key] = used.get(key, ZERO) + award.amount
-    traced = capped[0][3] is not None  # (the trace is on for every claim of a case, or for none)
+    most_used: dict[tuple[object, ...], Decimal | None] = dict(used)  # the most drawn (None: no bound known)
+    waits: dict[tuple[object, ...], list[ClaimResult]] = {}  # the undetermined claims drawing from a pool
+    anywhere: dict[tuple[object, ...], tuple[Decimal | None, list[ClaimResult]]] = {}  # undated ones
+    dated = []
+    for item in capped:
+        result, plan = item[1], item[4]
+        if item[0] is not None:
+            dated.append(item)
+            continue
+        for key in dict.fromkeys(_any_year(cap, result.project) for cap in plan.pooled):
+            if key is not None:
+                most, who = anywhere.get(key, (ZERO, []))
+                anywhere[key] = (most + result.at_most if most is not None and result.at_most is not None else None,
+                                 who + [result])
+    if not dated:
+        return
+    traced = dated[0][3] is not None  # (the trace is on for every claim of a case, or for none)
     before_claims = dict(used) if traced else None
-    if len(capped) > 1:
-        capped.sort(key=_DATE)  # (stable: claims of one date stay in the case's order)
-    for day, result, pooled, node in capped:
+    if len(dated) > 1:
+        dated.sort(key=_DATE)  # (stable: claims of one date stay in the case's order)
+    for day, result, pooled, node, plan in dated:
         project = result.project
+        definite = result.status == "eligible"
+        asked = result.amount if definite else result.at_most
+        least = result.amount if definite else result.at_least
+        most = asked
         exhausted: str | None = None
         drawn = []  # the pools this claim draws from, each once
-        for cap, limit in pooled:
+        depends: list[ClaimResult] = []
+        for cap, limit in pooled or [(cap, None) for cap in plan.pooled]:
             key = pool_key(cap, day, project)
             if key is None:  # no project named: the cap bounded this claim alone (see its cap step)
                 continue
             if key not in drawn:
                 drawn.append(key)
             spent = used.get(key)
+            spent_most = most_used.get(key, ZERO)
+            if key in waits:
+                depends += waits[key]
+            elsewhere = anywhere.get(_any_year(cap, project))
+            if elsewhere is not None:
+                depends += elsewhere[1]
+                spent_most = spent_most + elsewhere[0] if spent_most is not None and elsewhere[0] is not None else None
+            if limit is None:  # (an undetermined claim's own limit: its bounds already hold it)
+                continue
             remaining = limit if spent is None else limit - spent
             if remaining < ZERO:
                 remaining = ZERO
-            asked = result.amount
-            grant = asked if asked <= remaining else remaining
-            if traced:
-                before = before_claims.get(key, ZERO)  # type: ignore[union-attr]
-                earlier = (spent or ZERO) - before
-                if cap.per == "entity-year" or before or earlier:
-                    node.add(_pooled_cap_node(cap, result, limit, before, earlier, remaining, asked, grant))
-            if not grant and asked > ZERO:
+            surely = ZERO if spent_most is None else max(limit - spent_most, ZERO)  # what remains at least
+            before = most
+            most = remaining if most is None or most > remaining else most
+            least = surely if least > surely else least
+            if traced and definite:
+                spent_before = before_claims.get(key, ZERO)  # type: ignore[union-attr]
+                earlier = (spent or ZERO) - spent_before
+                if cap.per == "entity-year" or spent_before or earlier or depends:
+                    node.add(_pooled_cap_node(cap, result, limit, spent_before, earlier, remaining, before, most))
+            if definite and not most and asked:
                 exhausted = cap.per
-            result.amount = grant
-        granted = result.amount
-        for key in drawn:  # what this claim was granted counts against each pool it draws from, once
-            spent = used.get(key)
-            used[key] = granted if spent is None else spent + granted
-        if exhausted is not None:
-            result.add_reason(_exhausted_reason(exhausted))
-        if traced:
-            node.result = result.amount
+        if definite and least == most:
+            result.amount = most
+            if exhausted is not None:
+                result.add_reason(_exhausted_reason(exhausted))
+            if traced:
+                node.result = most
+        elif definite:
+            waiting = list({id(w): w for w in depends}.values())
+            leave_open(result, node, least, most, waiting, "yearly-cap" if any(
+                cap.scope == SCOPE_ENTITY_YEAR for cap in plan.pooled) else "project-cap",
+                f"what remains of the cap depends on undetermined claim{'s' if len(waiting) > 1 else ''} "
+                + ", ".join(w.claim for w in waiting))
+        else:
+            result.at_least, result.at_most = least, most
+        open_now = result.status == "undetermined"
+        for key in drawn:  # what this claim is granted counts against each pool it draws from, once
+            used[key] = used.get(key, ZERO) + least
+            spent_most = most_used.get(key, ZERO)
+            most_used[key] = spent_most + most if spent_most is not None and most is not None else None
+            if open_now:
+                waits.setdefault(key, []).append(result)
 
 
 def _pooled_cap_node(cap: Cap, result: ClaimResult, limit: Decimal, before: Decimal, earlier: Decimal,

@@ -54,7 +54,7 @@ class NoRowMatched(Exception):
 class Outcome:
     """What one claim comes to before the rules spanning claims."""
 
-    __slots__ = ("status", "amount", "ceiling", "duration", "reasons", "missing", "pooled_caps", "rank")
+    __slots__ = ("status", "amount", "ceiling", "duration", "reasons", "missing", "pooled_caps", "rank", "most")
 
     def __init__(self, status: str, amount: Decimal | None = None, ceiling: Decimal | None = None,
                  duration: V.Duration | None = None, reasons: list[dict[str, Any]] | None = None,
@@ -69,6 +69,8 @@ class Outcome:
         #: (cap, limit) of each cap that spans awards (plan.pooled, in order)
         self.pooled_caps = pooled_caps if pooled_caps is not None else []
         self.rank = rank
+        #: undetermined: the most it can come to on its own (None: no bound known)
+        self.most: Decimal | None = None
 
     def __repr__(self) -> str:
         return f"Outcome({self.status!r}, amount={self.amount!r}, reasons={self.reasons!r})"
@@ -298,6 +300,28 @@ class MeasureProgram:
             node.insert(mark, steps.children)
         return outcome
 
+    def most(self, env: dict) -> Decimal | None:
+        """The most an undetermined claim can come to on its own, before the rules spanning claims,
+        from the facts it has (None: no bound is known): its amount where that can be computed
+        (only its conditions wait on facts), else the least of its caps' limits that can be
+        computed (on the claim and spanning awards), rounded as its amount would be; for an
+        assessed benefit, its ceiling.  It decides nothing: a part that cannot be computed, for any
+        reason, bounds nothing."""
+        plan = self.plan
+        if plan.benefit == "assessed":
+            return _bound(self.ceiling, env) if self.ceiling is not None else None
+        if plan.amount is None:
+            return None
+        limits = [limit for limit in (_bound(fn, env) for _cap, fn in (*self.claim_caps, *self.pooled))
+                  if limit is not None]
+        amount = _bound(lambda e: self._amount(e, None), env)
+        if amount is not None:
+            return min((amount, *limits))
+        if not limits:
+            return None
+        most = rounded(min(limits), plan.amount)
+        return most if most > 0 else Decimal(0)
+
     def _amount(self, env: dict, node: TraceNode | None) -> Decimal:
         plan = self.plan
         step = plan.amount
@@ -428,6 +452,14 @@ def _safely(fn: Compiled, env: dict) -> Any:
         return MISSING
     except EVALUATION_ERRORS as exc:
         return NotComputed(describe_error(exc))
+
+
+def _bound(fn: Compiled, env: dict) -> Any:
+    """``fn(env)`` where it can be computed from the facts in ``env``, else None (for bounds only)."""
+    try:
+        return fn(env)
+    except (Undetermined, NoRowMatched, *EVALUATION_ERRORS):
+        return None
 
 
 def _fact(key: str) -> Compiled:

@@ -481,7 +481,7 @@ class ClaimWriter:
         self.emit(f"_pl = {pooled}")
         if plan.exclusive:  # an exclusive claim names its project, or it cannot be compared
             self.emit("if _project is None:")
-            self.emit(f"return {refused}_project_needed({pool.ref(plan)})), None", 1)
+            self.emit(f"return {refused}_project_needed({pool.ref(plan)}, {amount}, {ceiling}, _pl)), None", 1)
         self.emit(f"return _ClaimResult(_cid, {pool.ref(plan.id)}, _tag, {pool.ref('eligible')}, {amount}, "
                   f"{pool.ref(plan.basis)}, {pool.ref(plan.benefit)}, {ceiling}, {duration}, None, None, None, None, "
                   f"None, None, _day, _day.year, _project, {rank}), _pl")

@@ -45,20 +45,31 @@ def claim_result(plan: MeasurePlan, policy_tag: str, claim_id: str, day: _dt.dat
     policy's id when several are loaded, else empty)."""
     status = outcome.status
     eligible = status == "eligible"
-    return ClaimResult(claim_id, plan.id, policy_tag, status,
+    result = ClaimResult(claim_id, plan.id, policy_tag, status,
                        outcome.amount if eligible else (ZERO if status == "ineligible" else None),
                        plan.basis, plan.benefit, outcome.ceiling if eligible else None,
                        outcome.duration if eligible else None,
                        list(outcome.reasons) if outcome.reasons else None,
                        list(outcome.missing) if outcome.missing else None, None, None, None, node,
                        day, day.year if day is not None else None, project, outcome.rank if eligible else None)
+    if status == "undetermined" and plan.benefit in ("money", "assessed"):
+        result.at_least, result.at_most = ZERO, outcome.most
+    return result
 
 
-def project_needed(plan: MeasurePlan) -> Outcome:
-    """An exclusive measure's claim that names no project cannot be compared (就高不重複)."""
-    return Outcome("undetermined", missing=["claim.project"], reasons=[reason(
+def project_needed(plan: MeasurePlan, amount: Decimal | None, ceiling: Decimal | None,
+                   pooled: list[tuple[Any, Decimal]] | None) -> Outcome:
+    """An exclusive measure's claim that names no project cannot be compared (就高不重複); what it
+    would come to (``amount`` or ``ceiling``, within the limits of its caps spanning awards,
+    ``pooled``) is the most it can."""
+    outcome = Outcome("undetermined", missing=["claim.project"], reasons=[reason(
         "project-needed", "須註明項目，以適用「就高不重複」",
         f"the project must be named: measures of group `{plan.exclusive}` are not stacked per project")])
+    if plan.benefit == "assessed":
+        outcome.most = ceiling
+    elif amount is not None:
+        outcome.most = min((amount, *(limit for _cap, limit in pooled or ())))
+    return outcome
 
 
 def evaluate_case(policy: Any, case: Case, trace: bool = True, as_of: _dt.date | None = None) -> Decision:
@@ -106,10 +117,14 @@ def decide_claim(policy: Any, case: Case, claim: Claim, trace: bool) -> Entry:
         if day is None:  # undated: a condition already known to fail refuses it all the same (false and unknown)
             tried = program.run(env, node, conditions_only=True)
             outcome = tried if tried.status == "ineligible" else undetermined(sorted({"claim.date", *tried.missing}))
+            if outcome.status == "undetermined":
+                outcome.most = program.most(env)
         else:
             outcome = program.run(env, node)
             if outcome.status == "eligible" and plan.exclusive and claim.project is None:
-                outcome = project_needed(plan)
+                outcome = project_needed(plan, outcome.amount, outcome.ceiling, outcome.pooled_caps)
+            elif outcome.status == "undetermined":
+                outcome.most = program.most(env)
     result = claim_result(plan, plan.policy_id if policy.multi else "", claim.id, day, claim.project, outcome, node)
     if node is not None:
         node.status = result.status
