@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .values import Duration, money_string
+from .values import Duration, format_money, money_string
 from .trace import TraceNode, json_value
 
 
@@ -90,6 +90,12 @@ class ClaimResult:
         out["depends_on"] = list(self.depends_on)
         return out
 
+    def bounds_words(self) -> str | None:
+        """An undetermined claim's bounds in words (the trace and every rendering say them so), or None."""
+        if self.at_least is None or self.status != "undetermined":
+            return None
+        return range_words(self.at_least, self.at_most, self.depends_on)
+
     def add_reason(self, reason: dict[str, Any]) -> None:
         """One more reason (a code, its words in both languages, details)."""
         if self.reasons:
@@ -134,6 +140,15 @@ class ClaimResult:
         return out
 
 
+def range_words(least: Decimal, most: Decimal | None, depends_on: list[str] | tuple[()] = NONE) -> str:
+    """``between 0.00 元 and 1,500,000.00 元 (150萬), depending on claim c1``."""
+    words = (f"between {format_money(least)} and {format_money(most)}" if most is not None
+             else f"at least {format_money(least)}; no upper bound is known")
+    if depends_on:
+        words += ", depending on claim" + ("s " if len(depends_on) > 1 else " ") + ", ".join(depends_on)
+    return words
+
+
 @dataclass(slots=True)
 class Decision:
     """The decision on one case: one :class:`ClaimResult` per claim, and the total due."""
@@ -166,6 +181,14 @@ class Decision:
                     least += r.at_least
                 most = most + r.at_most if most is not None and known and r.at_most is not None else None
         return (claims, least, most) if claims else None
+
+    def open_words(self) -> str | None:
+        """The money still open in words (``Decision.open``), or None."""
+        still = self.open
+        if still is None:
+            return None
+        return (range_words(still[1], still[2]) + f" (undetermined claim{'s' if len(still[0]) > 1 else ''} "
+                + ", ".join(still[0]) + ")")
 
     def result(self, claim_id: str) -> ClaimResult:
         for r in self.results:

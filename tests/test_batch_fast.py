@@ -398,7 +398,7 @@ def _cases_in(out: Path) -> int:
 def _entries(out: Path) -> list[dict]:
     lines = batch.checkpoint_path(out).read_bytes().splitlines()
     header = json.loads(lines[0])
-    assert header["checkpoint"] == 3 and header["mode"] == "blocks"
+    assert header["checkpoint"] == 4 and header["mode"] == "blocks"
     return [json.loads(line) for line in lines[1:]]
 
 
@@ -480,7 +480,7 @@ def test_stopped_after_the_last_line_of_a_file_without_a_final_newline(tmp_path)
     assert result.exit_code == 2 and "the input changed" in result.stderr
 
 
-@pytest.mark.parametrize("version", [1, 2])  # 2: a format for each mode, before the one format for both
+@pytest.mark.parametrize("version", [1, 2, 3])  # 2: a format for each mode; 3: before the money still open
 def test_a_checkpoint_of_the_earlier_format_is_refused(reference, tmp_path, version):
     source, _, _ = reference
     out = tmp_path / "out.jsonl"
@@ -492,4 +492,4 @@ def test_a_checkpoint_of_the_earlier_format_is_refused(reference, tmp_path, vers
     checkpoint.write_bytes(b"\n".join([json.dumps(header).encode()] + lines[1:]) + b"\n")
     result = invoke("--max-line-bytes", "2000", "batch", str(source), "--out", str(out), "--resume")
     assert result.exit_code == 2 and "not a checkpoint this version can read" in result.stderr
-    assert f"(format {version}, of an earlier version of ordinance; this one reads 3)" in result.stderr
+    assert f"(format {version}, of an earlier version of ordinance; this one reads 4)" in result.stderr

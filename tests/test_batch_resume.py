@@ -347,9 +347,9 @@ def test_cases_and_blocks_write_one_checkpoint_format(reference, tmp_path):
         lines = [json.loads(line) for line in batch.checkpoint_path(out).read_bytes().splitlines()]
         checkpoints[fmt] = (out, lines[0], lines[1:])
     (csv_out, csv_head, csv_entries), (jsonl_out, jsonl_head, jsonl_entries) = checkpoints["csv"], checkpoints["jsonl"]
-    assert csv_head["checkpoint"] == jsonl_head["checkpoint"] == 3 and list(csv_head) == list(jsonl_head)
+    assert csv_head["checkpoint"] == jsonl_head["checkpoint"] == 4 and list(csv_head) == list(jsonl_head)
     assert (csv_head["mode"], jsonl_head["mode"]) == ("cases", "blocks")
-    numbers = ["n", "pos", "cases", "rows", "errors", "internal", "error_cases", "statuses", "totals", "contenders",
+    numbers = ["n", "pos", "cases", "rows", "errors", "internal", "error_cases", "statuses", "totals", "contenders", "open",
                "end"]
     assert all(sorted(e) == sorted(numbers + ["at"]) for e in csv_entries) and len(csv_entries) == 20
     assert all(sorted(e) == sorted(numbers + ["in", "crc", "lines"]) for e in jsonl_entries)

@@ -398,7 +398,10 @@ def test_summary_counts_and_totals_by_measure_and_year(tmp_path):
         "    compute-voucher  2026       500,000.00 元 (50萬)\n"
         "    all measures     2025     1,500,000.00 元 (150萬)\n"
         "    all measures     2026       500,000.00 元 (50萬)\n"
-        "    total                     2,000,000.00 元 (200萬)\n")
+        "    total                     2,000,000.00 元 (200萬)\n"
+        "  still open (undetermined money claims: the least and the most they can come to), by measure and year:\n"
+        "    compute-voucher  2025        1 claim  at least 0.00 元, no upper bound known\n"
+        "    total                        1 claim  at least 0.00 元, no upper bound known\n")
     assert result.stdout == ""  # the output goes to the file, the summary to stderr, no progress bar off a tty
 
 

@@ -325,6 +325,8 @@ def _decide_lines(data: bytes, block: Block, policy, options: Options, tally: Ta
                 amounts[key] = [result.amount]
             else:
                 found.append(result.amount)
+        elif status == "undetermined" and result.benefit == "money":
+            tally.add_open(result.measure, result.year, result.at_least, result.at_most)
     if tail:
         n += 1
         careful(n, tail if text is None else tail.encode("utf-8"))

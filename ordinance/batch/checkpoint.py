@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: The checkpoint beside the output: ``OUT.checkpoint``.
 CHECKPOINT_SUFFIX = ".checkpoint"
 #: 3: one entry format for cases and blocks (2 had one for each; 1 was cases only).
-CHECKPOINT_VERSION = 3
+CHECKPOINT_VERSION = 4
 
 #: The writer flushes the output (and the checkpoint lines it vouches for) after this many pieces ...
 FLUSH_PIECES = 16
@@ -110,7 +110,8 @@ def entry(n: int, pos: int, where: dict[str, Any], piece: Piece) -> dict[str, An
                error_cases=piece.error_cases, statuses=piece.statuses,
                totals=[[m, y, str(a)] for (m, y), a in piece.totals.items()],
                contenders=[[m, y, _tag(r), case, claim, row, _money(a), counted, _money(t)]
-                           for m, y, r, case, claim, row, a, counted, t in piece.contenders])
+                           for m, y, r, case, claim, row, a, counted, t in piece.contenders],
+               open=[[m, y, n, _money(least), _money(most)] for (m, y), (n, least, most) in piece.open.items()])
     return out
 
 
@@ -119,7 +120,8 @@ def piece_of_entry(entry: dict[str, Any]) -> Piece:
     return Piece(b"", entry["cases"], entry["rows"], entry["errors"], entry["internal"], entry["error_cases"],
                  entry["statuses"], {(m, y): Decimal(a) for m, y, a in entry["totals"]},
                  [(m, y, _untag(r), case, claim, row, _unmoney(a), counted, _unmoney(t))
-                  for m, y, r, case, claim, row, a, counted, t in entry["contenders"]])
+                  for m, y, r, case, claim, row, a, counted, t in entry["contenders"]],
+                 {(m, y): (n, _unmoney(least), _unmoney(most)) for m, y, n, least, most in entry["open"]})
 
 
 class Writer:

@@ -40,6 +40,8 @@ class Record(NamedTuple):
     #: counted in the total, the decision's total)
     contenders: list[tuple[str, int | None, Any, str, int, Decimal | None, bool, Decimal]]
     status: str  # decided | error | internal
+    #: undetermined money claims: (measure, year, at least, at most or None for no bound known)
+    open: tuple = ()
 
 
 def measure_key(policy: Policy, result: ClaimResult) -> str:
@@ -58,9 +60,12 @@ def decided(decision: Decision, policy: Policy, options: Options) -> Record:
     total = decision.total
     csv_out = options.fmt == "csv"
     rows_out: list[list[str]] = []
+    still = []
     for i, (r, key) in enumerate(zip(decision.results, keys)):
         counted = r.status == "eligible" and r.benefit == "money" and r.amount is not None
         tallies.append((r.status, key, r.year, r.amount if counted else None))
+        if r.status == "undetermined" and r.benefit == "money":
+            still.append((key, r.year, r.at_least, r.at_most))
         if r.quota is not None and r.status == "eligible":
             contenders.append((key, r.year, r.rank, r.claim, i if csv_out else 0, r.amount, counted, total))
         if csv_out:
@@ -72,8 +77,8 @@ def decided(decision: Decision, policy: Policy, options: Options) -> Record:
     if csv_out:
         if not rows_out:  # a case without claims still appears once
             rows_out.append([decision.case, "", "", "no-claims", "", "", "", "", "", "", "", "", ""])
-        return Record(decision.case, csv_text(rows_out), len(rows_out), tallies, contenders, "decided")
-    return Record(decision.case, decision_line(decision), 1, tallies, contenders, "decided")
+        return Record(decision.case, csv_text(rows_out), len(rows_out), tallies, contenders, "decided", tuple(still))
+    return Record(decision.case, decision_line(decision), 1, tallies, contenders, "decided", tuple(still))
 
 
 def error_record(name: str, error: str, problems: list[Problem], options: Options,

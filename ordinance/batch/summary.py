@@ -53,12 +53,15 @@ class Piece(NamedTuple):
     #: quota-bound eligible claims: (measure, year, rank, case, claim, row of ``out`` holding it,
     #: amount, counted in the case's total, the case's total)
     contenders: list[tuple]
+    #: the money still open, by (measure, year): undetermined money claims, the least and the most
+    #: they come to (None: no upper bound known), exact
+    open: dict[tuple[str, int | None], tuple[int, Decimal, Decimal | None]]
 
 
 class Tally:
     """The numbers of one piece, as its records come."""
 
-    __slots__ = ("amounts", "cases", "contenders", "error_cases", "errors", "internal", "rows", "statuses")
+    __slots__ = ("amounts", "cases", "contenders", "error_cases", "errors", "internal", "open", "rows", "statuses")
 
     def __init__(self) -> None:
         self.cases = self.rows = self.errors = self.internal = 0
@@ -66,6 +69,11 @@ class Tally:
         self.statuses: dict[str, int] = {}
         self.amounts: dict[tuple[str, int | None], list[Decimal]] = {}  # by (measure, year), in order
         self.contenders: list[tuple] = []
+        self.open: dict[tuple[str, int | None], tuple[int, Decimal, Decimal | None]] = {}
+
+    def add_open(self, measure: str, year: int | None, least: Decimal | None, most: Decimal | None) -> None:
+        """An undetermined money claim, between ``least`` and ``most`` (None: no bound known)."""
+        self.open[(measure, year)] = add_open(self.open.get((measure, year)), (1, least, most))
 
     def add_record(self, record: Record) -> None:
         """One case's record."""
@@ -84,6 +92,8 @@ class Tally:
                 self.amounts.setdefault((measure, year), []).append(amount)
         for measure, year, rank, claim, at, amount, counted, total in record.contenders:
             self.contenders.append((measure, year, rank, record.case, claim, row + at, amount, counted, total))
+        for measure, year, least, most in record.open:
+            self.add_open(measure, year, least, most)
 
     def piece(self, out: bytes) -> Piece:
         totals: dict[tuple[str, int | None], Decimal] = {}
@@ -91,7 +101,19 @@ class Tally:
             with decimal.localcontext(EXACT):
                 totals[key] = sum(amounts, _ZERO)
         return Piece(out, self.cases, self.rows, self.errors, self.internal, self.error_cases, self.statuses, totals,
-                     self.contenders)
+                     self.contenders, self.open)
+
+
+def add_open(sofar: tuple[int, Decimal, Decimal | None] | None, more: tuple[int, Decimal | None, Decimal | None]
+             ) -> tuple[int, Decimal, Decimal | None]:
+    """Two tallies of money still open added, exactly (a claim without bounds: at least 0, at most unknown)."""
+    count, least, most = more
+    if least is None:
+        least, most = _ZERO, None
+    if sofar is None:
+        return (count, least, most)
+    return (sofar[0] + count, EXACT.add(sofar[1], least),
+            EXACT.add(sofar[2], most) if sofar[2] is not None and most is not None else None)
 
 
 def piece_of(record: Record) -> Piece:
@@ -116,6 +138,8 @@ class Summary:
     interrupted: str | None = None  # SIGINT | SIGTERM | worker: the run stopped early
     resumed: int = 0  # cases decided by the interrupted run this one resumed
     rows: int = 0  # output lines (jsonl) or CSV data rows written
+    #: the money still open, by (measure, year): (claims, at least, at most or None)
+    open: dict[tuple[str, int | None], tuple[int, Decimal, Decimal | None]] = dataclasses.field(default_factory=dict)
     #: the claims contending for each annual quota, by (measure, year), for the ranking at the end
     pools: dict[tuple[str, int | None], list[Contender]] = dataclasses.field(
         default_factory=lambda: defaultdict(list), repr=False, compare=False)
@@ -132,6 +156,8 @@ class Summary:
         totals = self.totals
         for key, amount in piece.totals.items():
             totals[key] = EXACT.add(totals[key], amount)
+        for key, more in piece.open.items():
+            self.open[key] = add_open(self.open.get(key), more)
         rows, pools = self.rows, self.pools
         for measure, year, rank, case, claim, row, amount, counted, total in piece.contenders:
             pools[(measure, year)].append(Contender(rank, case, claim, rows + row, amount, counted, total))
@@ -172,6 +198,23 @@ class Summary:
                 chinese = V.chinese_amount(Decimal(V.money_string(amount)))
                 lines.append(f"    {name:<{width}}  {year:<7}  {_figure(amount):>{figure}} 元"
                              + (f" ({chinese})" if chinese else ""))
+        if self.open:
+            lines.append("  still open (undetermined money claims: the least and the most they can come to), "
+                         "by measure and year:")
+            rank = {m: i for i, m in enumerate(self.measure_order)}
+            keys = sorted(self.open, key=lambda k: (rank.get(k[0], len(rank)), k[0],
+                                                    k[1] if k[1] is not None else 10 ** 6))
+            entries = [(measure, _year(year), *self.open[(measure, year)]) for measure, year in keys]
+            everything = None
+            for key in keys:
+                everything = add_open(everything, self.open[key])
+            entries.append(("total", "", *everything))  # type: ignore[misc]
+            width = max(len(e[0]) for e in entries)
+            for name, year, count, least, most in entries:
+                claims = f"{count} claim{'s' if count != 1 else ''}"
+                span = (f"{_figure(least)} to {_figure(most)} 元" if most is not None
+                        else f"at least {_figure(least)} 元, no upper bound known")
+                lines.append(f"    {name:<{width}}  {year:<7}  {claims:>10}  {span}")
         return "\n".join(lines) + "\n"
 
 

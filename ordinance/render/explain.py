@@ -9,10 +9,12 @@ for the steps that refused it or left it open, in this order:
 2. validity windows the claim's date falls outside;
 3. decision tables with no row for the claim;
 4. missing facts, each with the steps that need it (the facts that would decide the claim);
-5. one-time awards already paid;
-6. exclusivity (就高不重複): superseded by which claim or prior award, in which group and project;
-7. quotas exceeded (the ranking);
-8. caps used up by earlier awards.
+5. undetermined claims this one waits on (a yearly pool, 就高不重複, a one-time award or a quota
+   it shares with them), the facts they miss, and the bounds until then;
+6. one-time awards already paid;
+7. exclusivity (就高不重複): superseded by which claim or prior award, in which group and project;
+8. quotas exceeded (the ranking);
+9. caps used up by earlier awards.
 
 It is a filter, not a second evaluator: everything it says is read from the trace and the result.
 The only thing it computes is the *wording* of a need — it reads the expression text of a failed
@@ -38,7 +40,7 @@ from .text import (MARK, STATUS_COLOUR, Style, claim_summary_lines, derivation_l
                    short, style_for)
 
 #: the order of the kinds of finding (see the module's docstring)
-KINDS = ("condition", "validity", "table", "missing", "one-time", "superseded", "quota", "cap", "other")
+KINDS = ("condition", "validity", "table", "missing", "depends", "one-time", "superseded", "quota", "cap", "other")
 
 _FACT_ROOTS = ("applicant", "claim")
 _LITERAL_TYPES = {"number": "number", "money": "money", "percent": "rate", "date": "date",
@@ -137,22 +139,34 @@ def why_not(result: ClaimResult) -> list[Finding]:
         for m in reasons("missing-facts"):
             done(m)
         findings.append(_missing_finding(fact, nodes, r))
-    # 5. one-time awards
+    # 5. undetermined claims this one waits on (the rules spanning claims)
+    for r in reasons("depends-on-undetermined"):
+        done(r)
+        steps = [n for n in nodes if n.kind == "depends"]
+        change = [f"claim {claim} must be decided first: give {', '.join(facts)}"
+                  for claim, facts in r.get("waiting_on", {}).items()]
+        bounds = result.bounds_words()
+        if bounds is not None:
+            change.append(f"until then this claim comes to {bounds}")
+        findings.append(Finding("depends", f"{r['en']} ({r['zh']})", steps[0] if steps else None,
+                                _inputs(steps[0]) if steps else [], change + [n for s in steps for n in s.notes],
+                                steps=steps[1:], reason=r))
+    # 6. one-time awards
     for r in reasons("one-time-paid"):
         done(r)
         node = next((n for n in nodes if n.kind == "one-time"), None)
         findings.append(Finding("one-time", f"{r['en']} ({r['zh']})", node, _inputs(node),
                                 [f"the measure pays once per project: {r.get('granted', 'an earlier award')} "
                                  "already received it"], reason=r))
-    # 6. exclusivity
+    # 7. exclusivity
     for r in reasons("superseded"):
         done(r)
         findings.append(_superseded_finding(r, nodes))
-    # 7. quota
+    # 8. quota
     for r in reasons("quota-exceeded"):
         done(r)
         findings.append(_quota_finding(result, r, nodes))
-    # 8. caps used up
+    # 9. caps used up
     for r in reasons("yearly-cap-exhausted", "cap-exhausted"):
         done(r)
         kind = "yearly-cap" if r["code"] == "yearly-cap-exhausted" else "project-cap"
@@ -390,7 +404,7 @@ def _why_heading(result: ClaimResult) -> str:
 
 def finding_lines(finding: Finding, number: int, style: Style = plain) -> list[str]:
     """One finding as numbered terminal lines."""
-    mark = {"condition": "✗", "validity": "✗", "table": "✗", "missing": "?"}.get(finding.kind, "•")
+    mark = {"condition": "✗", "validity": "✗", "table": "✗", "missing": "?", "depends": "?"}.get(finding.kind, "•")
     colour = {"✗": "red", "?": "yellow"}.get(mark, STATUS_COLOUR.get("superseded"))
     head = f"  {number}. {style(mark, fg=colour)} {finding.title}"
     pad = " " * (len(str(number)) + 4)

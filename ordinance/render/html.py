@@ -153,6 +153,9 @@ def render_decision(decision: Decision, *, colour: bool = False) -> str:
              else "not given (each claim is decided as of its own date)")
     out.append(f"<tr><th>Date of evaluation</th><td>{as_of}</td></tr>")
     out.append(f'<tr><th>Total due</th><td class="money">{esc(show_amount(decision.total))}</td></tr>')
+    still = decision.open_words()
+    if still is not None:
+        out.append(f'<tr><th>Still open</th><td class="money">{esc(still)}</td></tr>')
     out.append("</table>")
     out.append("</header>")
     out.extend(_summary_table(decision, anchors))

@@ -62,6 +62,9 @@ def render_decision(decision: Decision, *, colour: bool = False) -> str:
     if decision.as_of is not None:
         out.append(f"| Date of evaluation | {decision.as_of.isoformat()} |")
     out.append(f"| Total due | {md(show_amount(decision.total))} |")
+    still = decision.open_words()
+    if still is not None:
+        out.append(f"| Still open | {_cell(md(still))} |")
     out.append("")
     out += ["## Claims", "", "| claim | measure | status | amount | basis |", "|---|---|---|---|---|"]
     for r in decision.results:

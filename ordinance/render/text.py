@@ -64,6 +64,9 @@ def render_decision(decision: Decision, *, colour: bool = False, detail: bool = 
         lines.extend(render_claim(result, style=style, detail=detail))
         lines.append("")
     lines.append(style("Total due: ", bold=True) + show_amount(decision.total))
+    still = decision.open_words()
+    if still is not None:
+        lines.append(style("Still open: ", bold=True) + still)
     return "\n".join(lines) + "\n"
 
 
@@ -123,6 +126,9 @@ def benefit_text(result: ClaimResult) -> str:
         parts.append("support without a computed amount")
     if result.superseded_by:
         parts.append(f"superseded by {result.superseded_by}")
+    bounds = result.bounds_words()
+    if bounds is not None:
+        parts.append(f"({bounds})")
     return "  ".join(parts)
 
 
@@ -130,7 +136,11 @@ _benefit = benefit_text
 
 
 def amount_text(result: ClaimResult) -> str:
-    """The amount column of a summary: money, a ceiling, a duration, or a dash."""
+    """The amount column of a summary: money, a ceiling, a duration, or a dash (with an undetermined
+    claim's bounds)."""
+    bounds = result.bounds_words()
+    if bounds is not None:
+        return f"— ({bounds})"
     if result.benefit == "money":
         return show_amount(result.amount)
     if result.benefit == "assessed":

@@ -175,13 +175,9 @@ def waiting_on(result: ClaimResult) -> dict[str, list[str]]:
 
 def _bounds_node(result: ClaimResult) -> TraceNode:
     """The trace's last step of an undetermined claim: the least and the most it can come to."""
-    most = result.at_most
-    words = (f"between {V.format_money(result.at_least)} and {V.format_money(most)}" if most is not None
-             else f"at least {V.format_money(result.at_least)}; no upper bound is known")
-    if result.depends_on:
-        words += ", depending on claim" + ("s " if len(result.depends_on) > 1 else " ") + ", ".join(result.depends_on)
-    inputs: dict[str, Any] = {"at least": result.at_least, "at most": most}
-    node = TraceNode("bounds", "bounds", _BOUNDS_LABEL, inputs=inputs, result="undetermined", notes=[words])
+    inputs: dict[str, Any] = {"at least": result.at_least, "at most": result.at_most}
+    node = TraceNode("bounds", "bounds", _BOUNDS_LABEL, inputs=inputs, result="undetermined",
+                     notes=[result.bounds_words()])
     node.types = {"at least": "money", "at most": "money"}
     return node
 

@@ -128,7 +128,13 @@ SCHEMAS: dict[str, Any] = {
         "reasons": {"type": "array", "items": {"type": "object", "properties": {"code": STRING, "zh": STRING,
                                                                                "en": STRING},
                                                "required": ["code", "zh", "en"]}},
-        "missing": STRINGS, "notes": STRINGS, "quota": {"type": "object"}, "superseded_by": STRING,
+        "missing": STRINGS,
+        "bounds": {"type": "object", "description": "an undetermined claim's bounds: the least and the most it "
+                   "can come to (at_most null: no upper bound is known), and the undetermined claims of the case "
+                   "it waits on (`case:claim` for another case's, under a quota)",
+                   "properties": {"at_least": MONEY, "at_most": _nullable(MONEY), "depends_on": STRINGS},
+                   "required": ["at_least", "at_most", "depends_on"], "additionalProperties": False},
+        "notes": STRINGS, "quota": {"type": "object"}, "superseded_by": STRING,
         "trace": _nullable(_ref("TraceNode"))},
         "required": ["claim", "measure", "status", "amount", "basis", "benefit", "reasons", "missing", "trace"],
         "additionalProperties": False},
@@ -138,7 +144,12 @@ SCHEMAS: dict[str, Any] = {
                                 "required": ["id", "digest"], "additionalProperties": False},
                      "policies": {"type": "array", "items": {"type": "object"}},
                      "case": STRING, "as_of": DATE,
-                     "results": {"type": "array", "items": _ref("ClaimResult")}, "total": MONEY},
+                     "results": {"type": "array", "items": _ref("ClaimResult")}, "total": MONEY,
+                     "open": {"type": "object", "description": "the money still open: the undetermined money "
+                              "claims, and the least and the most they come to together (the sum of their "
+                              "bounds; at_most null: no upper bound is known)",
+                              "properties": {"claims": STRINGS, "at_least": MONEY, "at_most": _nullable(MONEY)},
+                              "required": ["claims", "at_least", "at_most"], "additionalProperties": False}},
                  "required": ["policy", "case", "results", "total"], "additionalProperties": False},
     "DecideRequest": {"type": "object", "properties": {
         "policy": POLICY_ID, "case": CASE, "as_of": {**DATE, "description": "the date of evaluation"},
@@ -151,8 +162,8 @@ SCHEMAS: dict[str, Any] = {
     "Step": _nullable({"type": "object", "properties": {"kind": STRING, "id": STRING, "label": _nullable(LABEL)},
                        "required": ["kind", "id", "label"], "additionalProperties": False}),
     "Finding": {"type": "object", "description": "one thing that kept the claim from its benefit", "properties": {
-        "kind": {"enum": ["condition", "validity", "table", "missing", "one-time", "superseded", "quota", "cap",
-                          "other"]},
+        "kind": {"enum": ["condition", "validity", "table", "missing", "depends", "one-time", "superseded", "quota",
+                          "cap", "other"]},
         "title": STRING, "step": _ref("Step"), "expression": _nullable(STRING), "location": _nullable(STRING),
         "citation": _nullable(_ref("Citation")),
         "inputs": {"type": "array", "items": {"type": "object", "properties": {"name": STRING, "value": STRING},

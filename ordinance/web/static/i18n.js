@@ -67,6 +67,10 @@ const STRINGS = {
     "decide.ceiling": "上限 {v}",
     "decide.duration": "期限 {v}",
     "decide.supersededBy": "被 {v} 取代",
+    "decide.between": "{lo} 至 {hi}",
+    "decide.atLeast": "至少 {v}（上限未知）",
+    "decide.dependsOn": "，取決於申請 {v}",
+    "decide.stillOpen": "尚未確定",
     "decide.invalid": "有欄位無法解讀，請修正標紅的欄位。",
 
     "field.unknown": "— 未知 —",
@@ -253,6 +257,10 @@ const STRINGS = {
     "decide.ceiling": "up to {v}",
     "decide.duration": "for {v}",
     "decide.supersededBy": "superseded by {v}",
+    "decide.between": "{lo} to {hi}",
+    "decide.atLeast": "at least {v} (no upper bound known)",
+    "decide.dependsOn": ", depending on claim {v}",
+    "decide.stillOpen": "Still open",
     "decide.invalid": "Some fields cannot be read: correct the fields marked in red.",
 
     "field.unknown": "— unknown —",

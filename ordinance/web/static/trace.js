@@ -36,10 +36,20 @@ export function measureName(policy, id) {
 /** What a claim came to, in words: amount, ceiling, duration or nothing. */
 export function resultAmount(r) {
   const benefit = r.benefit || "money";
+  if (r.bounds) return boundsText(r.bounds);
   if (benefit === "money") return r.amount === null || r.amount === undefined ? "—" : formatMoney(r.amount);
   if (r.ceiling) return t("decide.ceiling", { v: formatMoney(r.ceiling) });
   if (r.duration) return t("decide.duration", { v: r.duration });
   return "—";
+}
+
+/** An undetermined claim's bounds (or the decision's money still open), in words. */
+export function boundsText(b) {
+  const range = b.at_most === null || b.at_most === undefined
+    ? t("decide.atLeast", { v: formatMoney(b.at_least) })
+    : t("decide.between", { lo: formatMoney(b.at_least), hi: formatMoney(b.at_most) });
+  const on = b.depends_on && b.depends_on.length ? t("decide.dependsOn", { v: b.depends_on.join(", ") }) : "";
+  return range + on;
 }
 
 /** "rules/08-compute-voucher.yaml:56:13" -> {file, line, column}; null if it is not one. */
@@ -304,7 +314,9 @@ export function renderDecision(decision, { policy, withSource = true, title } = 
       h("th", null, t("decide.statusCol")), h("th", { class: "num" }, t("decide.amountCol")))),
     h("tbody", null, rows),
     h("tfoot", null, h("tr", null, h("th", { colspan: "3" }, t("decide.total")),
-      h("td", { class: "num total" }, formatMoney(decision.total))))));
+      h("td", { class: "num total" }, formatMoney(decision.total))),
+      decision.open ? h("tr", { class: "still-open" }, h("th", { colspan: "3" }, t("decide.stillOpen")),
+        h("td", { class: "num" }, boundsText({ ...decision.open, depends_on: decision.open.claims }))) : null)));
 
   const cards = h("div", { class: "claim-cards" });
   for (const r of results) cards.appendChild(renderClaim(r, policy, ctx));
