@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from .check import checker as check_stage
 from .front import load as load_stage
 from .front import validate as validate_stage
-from .cases.read import Case, converter_for
+from .cases.read import Case, converter_for, per_year_converter
 from .decision import Decision
 from .front.model import FactDef, PolicyDef, Validity
 from .front.parse import FileParser
@@ -66,8 +66,11 @@ class Policy:
         self.applicant_specs = {name.split(".", 1)[1]: (name, fact.type) for name, fact in applicant_facts.items()}
         for builtin in ("id", "name"):
             self.applicant_specs[builtin] = (f"applicant.{builtin}", STRING)
+        #: the applicant facts declared ``per: year`` (a case may give them year by year)
+        self.per_year = frozenset(name for name, fact in applicant_facts.items() if fact.per == "year")
         #: the same, with each type's converter (for the plain-case reader)
-        self.applicant_readers = {key: (full, converter_for(t)) for key, (full, t) in self.applicant_specs.items()}
+        self.applicant_readers = {key: (full, per_year_converter(t) if full in self.per_year else converter_for(t))
+                                  for key, (full, t) in self.applicant_specs.items()}
         #: the ``policies`` entries of a decision: id and digest of each policy loaded
         self.refs = [{"id": i.id, "digest": i.digest} for i in infos]
         #: the one dispatch: the back-ends, their caches and counts (run/dispatch.py)
@@ -180,6 +183,11 @@ def load_policy(path: PathLike | Sequence[PathLike], *, limits: load_stage.Limit
             if prior is not None and prior.type != fact.type:
                 problems.append(Problem("fact-conflict", f"`{fact.name}` is {fact.type} in {info.id} but "
                                         f"{prior.type} at {prior.location}", fact.location))
+            elif prior is not None and (prior.per, prior.period) != (fact.per, fact.period):
+                problems.append(Problem("fact-conflict", f"`{fact.name}` is given per: {fact.per}, period: "
+                                        f"{fact.period} in {info.id} but per: {prior.per}, period: {prior.period} "
+                                        f"at {prior.location}", fact.period_location or fact.location,
+                                        "policies loaded together declare a fact alike"))
             applicant_facts.setdefault(fact.name, fact)
         for m in info.definition.measures:
             key = m.id if m.id not in programs else f"{info.id}:{m.id}"

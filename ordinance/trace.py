@@ -19,6 +19,7 @@ from typing import Any
 from .errors import Location
 from .values import Duration, format_decimal
 from .front.model import Citation, Label
+from .periods import ByYear
 
 
 @dataclass(slots=True, init=False)
@@ -139,6 +140,6 @@ def json_value(value: Any) -> Any:
         return None
     if value.__class__.__name__ == "NotComputed":
         return str(value)
-    if isinstance(value, dict):
+    if isinstance(value, (dict, ByYear)):
         return {str(k): json_value(v) for k, v in value.items()}
     return str(value)

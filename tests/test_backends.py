@@ -99,6 +99,21 @@ def _plain_award(policy, award) -> bool:
             and (award.get("project") is not None or not plan.needs_project))
 
 
+def _given_for(plan, full: str, value, claim) -> bool:
+    """Whether the case gives ``full`` for the claim: a value given year by year only when it
+    gives the year the plan's period reads (worked out here from the date's text, not with the
+    engine's own function)."""
+    if value is None:
+        return False
+    if not isinstance(value, dict):
+        return True
+    period = plan.periods.get(full)
+    if period is None or not isinstance(claim.get("date"), str):
+        return False  # a claim without a date declines for it first
+    year = int(claim["date"][:4]) + {"claim-year": 0, "year-before-claim": -1}[period.name]
+    return any(int(k) == year and v is not None for k, v in value.items())
+
+
 def route(policy, data) -> tuple[str, object]:
     """What the dispatch must do with ``data`` -- ``generated``, or the reason the generated code
     declines it -- and the reference's answer (a Decision or the error it raises)."""
@@ -115,12 +130,13 @@ def route(policy, data) -> tuple[str, object]:
         return "declined:case-shape", expected
     if not all(_plain_award(policy, a) for a in data.get("history") or ()):
         return "declined:history", expected
-    given = {f"applicant.{k}" for k, v in (data.get("applicant") or {}).items() if v is not None}
+    applicant = data.get("applicant") or {}
     for c in claims:  # in the order the generated code reads them
         if any(not isinstance(c.get(k, ""), str) for k in ("id", "project")):
             return "declined:case-shape", expected
         plan = policy.plans[c["measure"]]
-        have = given | {f"claim.{k}" for k, v in c.items() if v is not None}
+        have = {f"applicant.{k}" for k, v in applicant.items() if _given_for(plan, f"applicant.{k}", v, c)}
+        have |= {f"claim.{k}" for k, v in c.items() if v is not None}
         if "claim.date" not in have or not _facts_read(plan) <= have:
             return "declined:fact-missing", expected
     if any(r["code"] == "no-table-row" for d in expected.results for r in d.reasons):
@@ -205,10 +221,47 @@ def test_random_voucher_cases_agree(policy):
                          purpose=rng.choice(["agent-development", "other"]))
         if rng.random() < 0.05:
             claim.pop("date")
+        if rng.random() < 0.2:  # given year by year, some years missing
+            revenue = {y: rng.choice([revenue, None, "1.5億"]) for y in rng.sample(range(2023, 2028), 3)}
         data = {"applicant": {"kind": rng.choice(["enterprise", "university"]), "annual_revenue": revenue},
                 "claims": [claim]}
         routes[agrees(policy, data)] += 1
     assert routes["generated"] > 2500 and routes["declined:fact-missing"] > 50, routes
+
+
+def test_values_given_year_by_year_agree_at_the_year_boundary(policy):
+    """Revenue given per year (issue 14): the tier follows the year each claim's date reads, in
+    both back-ends, at the turn of the year; a year not given is declined by the generated code
+    (counted: ``declined:fact-missing``) and left undetermined by the reference, naming the year."""
+    revenues = [{2024: "8000萬", 2025: "1.2億"}, {"2024": "8000萬", "2025": "12億"}, {2024: "8000萬"},
+                {2025: None, 2024: 100_000_000}, {}, "5億"]
+    routes = Counter()
+    statuses = Counter()
+    for revenue in revenues:
+        for day in ("2025-12-31", "2026-01-01", "2027-06-30"):
+            for kind in ("enterprise", "university"):
+                data = {"applicant": {"kind": kind, "annual_revenue": revenue},
+                        "claims": [{"id": "c", "measure": "compute-voucher", "date": day, "compute_spend": "800萬",
+                                    "service_qualified": True}]}
+                routes[agrees(policy, data)] += 1
+                result = policy.decide(data).results[0]
+                statuses[result.status] += 1
+                if result.status == "undetermined":
+                    year = int(day[:4]) - 1
+                    assert result.missing == [f"applicant.annual_revenue[{year}]"], result
+                    assert isinstance(revenue, dict) and revenue.get(year, revenue.get(str(year))) is None
+    # a year not given declines even a university's claim, whose tier needs no revenue: the
+    # generated code reads every fact first (the reference decides it eligible)
+    assert routes == Counter({"generated": 18, "declined:fact-missing": 18}), routes
+    assert statuses == Counter({"eligible": 27, "undetermined": 9}), statuses
+    # the tier changes with the year read: 8000萬 for 2024 (50%, cap 200萬), 1.2億 for 2025 (40%)
+    two_years = {"applicant": {"kind": "enterprise", "annual_revenue": revenues[0]},
+                 "claims": [{"id": "dec", "measure": "compute-voucher", "date": "2025-12-31", "compute_spend": "300萬",
+                             "service_qualified": True},
+                            {"id": "jan", "measure": "compute-voucher", "date": "2026-01-01", "compute_spend": "300萬",
+                             "service_qualified": True}]}
+    assert agrees(policy, two_years) == "generated"
+    assert [str(r.amount) for r in policy.decide(two_years).results] == ["1500000.00", "1200000.00"]
 
 
 def _claims_of_bundled_cases():

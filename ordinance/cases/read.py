@@ -22,6 +22,7 @@ from .. import values as V
 from ..errors import CaseError, Problem, did_you_mean, dotted_path
 from ..types import Type
 from ..front.load import DEFAULT_LIMITS, LoadedFile
+from ..periods import ByYear, YearKeyError, read_by_year, year_key
 
 
 class Policy(Protocol):
@@ -32,6 +33,8 @@ class Policy(Protocol):
     applicant_specs: Mapping[str, tuple[str, Type]]
     applicant_readers: Mapping[str, tuple[str, Callable[[Any], Any]]]
     programs: Mapping[str, Any]
+    #: the applicant facts (full names) declared ``per: year``: a case may give them year by year
+    per_year: frozenset[str]
 
     def find_measure(self, ref: str) -> Any: ...
 
@@ -84,9 +87,9 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def problem(self, code: str, message: str, path: tuple[object, ...], hint: str | None = None,
-                key: bool = False) -> None:
+                key: bool = False, shown: str | None = None) -> None:
         loc = self.loaded.location(path, key=key) if self.loaded is not None else None
-        self.problems.append(Problem(code, message, loc, hint, _dotted(path)))
+        self.problems.append(Problem(code, message, loc, hint, shown or _dotted(path)))
 
     def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...] | list[str], path, what: str) -> None:
         for key in data:
@@ -101,8 +104,10 @@ class _Reader:
             self.mismatch(exc, value, t, path, fact)
         return None
 
-    def mismatch(self, exc: "_Mismatch", value: Any, t: Type, path: tuple[object, ...], fact: str) -> None:
-        self.problem("wrong-type", f"`{fact}` must be {_describe(t)}, not {_show(value)}", path, exc.hint)
+    def mismatch(self, exc: "_Mismatch", value: Any, t: Type, path: tuple[object, ...], fact: str,
+                 shown: str | None = None) -> None:
+        self.problem("wrong-type", f"`{fact}` must be {_describe(t)}, not {_show(value)}", path, exc.hint,
+                     shown=shown)
 
 
 class _Mismatch(Exception):
@@ -187,6 +192,23 @@ def converter_for(t: Type) -> Callable[[Any], Any]:
         allowed = frozenset(t.values or ())
         return lambda value: value if value.__class__ is str and value in allowed else convert_value(value, t)
     return lambda value: convert_value(value, t)
+
+
+def per_year_converter(t: Type) -> Callable[[Any], Any]:
+    """``converter_for(t)`` for a fact declared ``per: year``: a mapping of years to values is
+    read year by year into a :class:`~ordinance.periods.ByYear`, anything else as one value (read
+    for every year).  A key that is not a year raises ``_Mismatch``, as a value that does not fit."""
+    convert = converter_for(t)
+    name = t.name
+
+    def read(value: Any) -> Any:
+        if value.__class__ is dict:
+            try:
+                return read_by_year(value, convert, name)
+            except YearKeyError as exc:
+                raise _Mismatch(exc.hint) from None
+        return convert(value)
+    return read
 
 
 _money_value = converter_for(T.MONEY)  # (as convert_value(·, MONEY))
@@ -473,11 +495,21 @@ def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:
         r.problem("wrong-type", "`applicant` must be a mapping of facts", ("applicant",))
         return facts
     specs = r.policy.applicant_specs  # key -> (full name, type), built once per policy
+    per_year = r.policy.per_year
     for key, value in data.items():
         spec = specs.get(key)
         if spec is None:
             r.problem("unknown-fact", f"unknown applicant fact `{key}`", ("applicant", key),
                       did_you_mean(str(key), list(specs)), key=True)
+        elif isinstance(value, Mapping):
+            full, t = spec
+            if full in per_year:
+                facts[full] = _read_years(r, value, t, ("applicant", key), full)
+            else:
+                r.problem("not-per-year", f"`{full}` must be {_describe(t)}, not a mapping", ("applicant", key),
+                          f"`{key}` has one value for every year: only facts the policy declares `per: year` may "
+                          "be given year by year" + ("" if not per_year else
+                                                     f" ({', '.join(sorted(per_year))})"))
         elif value is not None:
             full, t = spec
             try:
@@ -485,6 +517,37 @@ def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:
             except _Mismatch as exc:
                 r.mismatch(exc, value, t, ("applicant", key), full)
     return facts
+
+
+def _read_years(r: _Reader, data: Mapping[Any, Any], t: Type, path: tuple[object, ...], full: str) -> ByYear:
+    """A per-year fact written as a mapping of years to values (ordinance/periods.py); each
+    mistake with its path (``applicant.annual_revenue.2024``)."""
+    values: dict[int, Any] = {}
+    seen: set[int] = set()
+    for k, item in data.items():
+        here, shown = path + (k,), f"{_dotted(path)}.{k}"
+        try:
+            year = year_key(k)
+        except YearKeyError as exc:
+            r.problem("bad-year", f"`{full}` is given per year, and `{k}` is not a year", here, exc.hint, key=True,
+                      shown=shown)
+            continue
+        if year in seen:
+            r.problem("duplicate-year", f"`{full}` gives the year {year} twice", here, "give each year once",
+                      key=True, shown=shown)
+            continue
+        seen.add(year)
+        if item is None:
+            continue  # that year is not known
+        if isinstance(item, Mapping):
+            r.problem("wrong-type", f"`{full}[{year}]` must be {_describe(t)}, not a mapping", here,
+                      "one value per year", shown=shown)
+            continue
+        try:
+            values[year] = convert_value(item, t)
+        except _Mismatch as exc:
+            r.mismatch(exc, item, t, here, f"{full}[{year}]", shown=shown)
+    return ByYear(values, t.name)
 
 
 def _read_claims(r: _Reader, data: Any) -> list[Claim]:

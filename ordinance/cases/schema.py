@@ -18,6 +18,7 @@ from ..front.model import FactDef
 _NUMBER = r"\d(_?\d)*(\.\d+)?"
 _MONEY_TEXT = rf"^\s*{_NUMBER}\s*((萬|万|億|亿)\s*元?|元)?\s*$"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
+_YEAR = r"^[1-9][0-9]{3}$"
 _DURATION = r"^\d+\s*(years?|months?|days?|年|個月|个月|日|天)$"
 
 
@@ -49,9 +50,17 @@ def type_schema(t: Type) -> dict[str, Any]:
 
 def _fact_schema(fact: FactDef) -> dict[str, Any]:
     # null is allowed: the engine reads it as "not known" (the claim may become undetermined)
-    schema: dict[str, Any] = {"anyOf": [type_schema(fact.type), {"type": "null"}]}
+    one = {"anyOf": [type_schema(fact.type), {"type": "null"}]}
+    schema: dict[str, Any] = dict(one)
+    description = f"{fact.label.en} ({fact.type})"
+    if fact.per == "year":  # one value for every year, or year by year (ordinance/periods.py)
+        schema["anyOf"] = one["anyOf"] + [{"type": "object", "propertyNames": {"pattern": _YEAR},
+                                           "additionalProperties": one,
+                                           "description": "year by year: {2024: value, 2025: value}"}]
+        description += f"; one value for every year, or year by year ({{2024: ..., 2025: ...}}); " \
+                       f"the rules read {fact.period}"
     schema["title"] = fact.label.zh
-    schema["description"] = f"{fact.label.en} ({fact.type})"
+    schema["description"] = description
     return schema
 
 

@@ -413,6 +413,7 @@ def _count_words(low: int, high: int | None) -> str:
 
 from ..grammar.parser import Expression as _Expression  # noqa: E402
 from ..front.model import FactDef, MeasureDef, PolicyDef  # noqa: E402
+from ..periods import PERIODS  # noqa: E402
 
 #: Facts every claim and applicant has, whatever the measure declares.
 BUILTIN_FACTS: dict[str, tuple[Type, str, str]] = {
@@ -462,11 +463,22 @@ def _pass_facts(state: CheckedPolicy, report) -> None:
     """Merge fact declarations (policy, file, measure); one name, one type."""
     declared: dict[str, FactDef] = {}
 
+    per_checked: set[int] = set()  # a file's facts are shared by its measures: check each once
+
     def declare(fact: FactDef) -> None:
+        if id(fact) not in per_checked:
+            per_checked.add(id(fact))
+            _check_per(fact, report)
         prior = declared.get(fact.name)
         if prior is not None and prior.type != fact.type:
             report(Problem("fact-conflict", f"`{fact.name}` is declared as {fact.type} here but as "
                            f"{prior.type} at {prior.location}", fact.location, "a fact has one type in a policy"))
+        elif prior is not None and (prior.per, prior.period) != (fact.per, fact.period):
+            report(Problem("fact-conflict", f"`{fact.name}` is declared with per: {fact.per}, period: {fact.period} "
+                           f"here but per: {prior.per}, period: {prior.period} at {prior.location}",
+                           fact.period_location or fact.location,
+                           "declare how a fact changes over time once (a measure may read another period "
+                           "with `periods:`)"))
         elif prior is None:
             declared[fact.name] = fact
 
@@ -490,6 +502,37 @@ def _pass_facts(state: CheckedPolicy, report) -> None:
             scope.add(Symbol(fact.name, "fact", fact.type, fact.label.en))
         state.claim_facts[m.id] = claim_facts
         state.scopes[m.id] = scope
+        for name, (period, where) in m.periods.items():
+            fact = state.applicant_facts.get(name)
+            if fact is None:
+                report(Problem("unknown-name", f"`periods:` names `{name}`, which is not a declared applicant fact",
+                               where, did_you_mean(name, state.applicant_facts)
+                               or "declare it under `facts:` with `per: year`"))
+            elif fact.per != "year":
+                report(Problem("not-per-year", f"`{name}` is not declared `per: year`: it has one value for every "
+                               "year, and no period to read", where,
+                               f"declare `per: year` and a `period:` for `{name}` in its `facts:` entry "
+                               f"(at {fact.location}), or remove it from `periods:`"))
+            elif period not in PERIODS:
+                report(Problem("unknown-period", f"unknown period `{period}`", where,
+                               did_you_mean(period, PERIODS) or f"one of: {', '.join(PERIODS)}"))
+
+
+def _check_per(fact: FactDef, report) -> None:
+    """``per:`` and ``period:`` of one fact declaration (ordinance/periods.py)."""
+    where = fact.period_location or fact.location
+    if fact.per is not None and not fact.name.startswith("applicant."):
+        report(Problem("not-per-year", f"`{fact.name}` is a fact of one claim: only applicant facts may be given "
+                       "`per: year`", where, "a claim gives its own value; remove `per:` and `period:`"))
+    elif fact.per is None and fact.period is not None:
+        report(Problem("not-per-year", f"`{fact.name}` is not declared `per: year`: `period:` has nothing to read",
+                       where, "add `per: year` (a case may then give the fact year by year), or remove `period:`"))
+    elif fact.per is not None and fact.period is None:
+        report(Problem("period-needed", f"`{fact.name}` is given per year, but which year do its rules read?",
+                       where, "add e.g. `period: year-before-claim` (or claim-year)"))
+    elif fact.period is not None and fact.period not in PERIODS:
+        report(Problem("unknown-period", f"unknown period `{fact.period}`", where,
+                       did_you_mean(fact.period, PERIODS) or f"one of: {', '.join(PERIODS)}"))
 
 
 def _pass_names(state: CheckedPolicy, report) -> None:

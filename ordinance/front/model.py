@@ -50,6 +50,9 @@ class FactDef:
     type: Type
     label: Label
     location: Location
+    per: str | None = None  # "year": a case may give the fact year by year (ordinance/periods.py)
+    period: str | None = None  # the period its rules read by default (year-before-claim, claim-year)
+    period_location: Location | None = None  # where `per:` / `period:` is written
 
 
 @dataclass
@@ -174,6 +177,7 @@ class MeasureDef:
     exclusive_location: Location | None = None
     valid_location: Location | None = None
     broken: set[str] = field(default_factory=set)  # values, table parts and items that did not parse
+    periods: dict[str, tuple[str, Location]] = field(default_factory=dict)  # fact -> (period it reads, where)
 
 
 @dataclass

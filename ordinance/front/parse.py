@@ -119,7 +119,11 @@ class FileParser:
                 self.report(Problem("enum-without-values", f"the enum fact `{name}` lists no `values`",
                                     self.loc(path + (name,), key=True), "add values: [a, b, ...]"))
             label = self.label(spec, default=name) or Label(name, name)
-            out[name] = FactDef(name, t, label, self.loc(path + (name,), key=True))
+            per, period = spec.get("per"), spec.get("period")
+            where = path + (name, "period" if period is not None else "per")
+            out[name] = FactDef(name, t, label, self.loc(path + (name,), key=True),
+                                str(per) if per is not None else None, str(period) if period is not None else None,
+                                self.loc(where) if per is not None or period is not None else None)
         return out
 
     def parameters(self, path: DataPath, article: str) -> dict[str, ParameterDef]:
@@ -232,6 +236,8 @@ class FileParser:
             exclusive_location=self.loc(path + ("exclusive",)) if data.get("exclusive") else None,
             file=self.loaded.name, location=self.loc(path), one_time=bool(data.get("one_time")),
             valid_citation=valid_citation, valid_location=valid_location,
+            periods={str(fact): (str(period), self.loc(path + ("periods", fact)))
+                     for fact, period in (data.get("periods") or {}).items()},
             broken=broken | {item for item in ("amount", "ceiling", "duration") if path + (item,) in self.failed})
 
     def reading(self, value: Any) -> Reading:

@@ -8,6 +8,7 @@ sub-expressions within it with the same folder (:mod:`ordinance.run.compile`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import decimal
 from decimal import Decimal
@@ -18,6 +19,7 @@ from ..check.checker import CheckedPolicy
 from ..run.compile import Resolver, constant_value
 from ..front.model import Label, MeasureDef, PolicyDef
 from ..grammar.parser import Expression
+from ..periods import PERIODS
 from .steps import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, POOLED_SCOPES, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT,
                     SCOPE_PROJECT_YEAR, SCOPE_WORDS, Amount, Cap, Condition, Expr, MeasurePlan, Parameter, Quota,
                     ReadingStep, Row, Table, Value, Window, reason)
@@ -45,9 +47,11 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
     """The plan of ``measure`` (named ``key`` in the policy)."""
     m = measure
     scope = checked.scopes[m.id]
+    read: set[str] = set()  # every name the measure's expressions read
 
     def expr(expression: Expression) -> Expr:
         typed = checked.typed_of(expression)
+        read.update(typed.reads)
         types = {}
         for name in typed.reads:
             symbol = scope.lookup(name)
@@ -93,7 +97,7 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
     quota = m.quota
     spans = ((ONE_TIME if m.one_time else 0) | (EXCLUSIVE if m.exclusive else 0)
              | (POOLED_CAPS if pooled else 0) | (QUOTA if quota else 0))
-    return MeasurePlan(
+    plan = MeasurePlan(
         key=key, id=m.id, policy_id=policy.id, title=m.title, article=m.article, location=m.location,
         citation=m.citation, basis=m.basis, benefit=m.benefit,
         claim_facts={name.split(".", 1)[1]: (name, fact.type)
@@ -127,7 +131,12 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
                        for r, whose, keep in readings),
         reading_targets=frozenset(r.applies_to for r, _, _ in readings if r.applies_to),
         basis_target=f"basis:{m.basis}",
+        periods={},
     )
+    # (built last: every expression above has recorded what it reads)
+    periods = {name: PERIODS[m.periods[name][0] if name in m.periods else fact.period]
+               for name, fact in checked.applicant_facts.items() if fact.per == "year" and name in read}
+    return dataclasses.replace(plan, periods=periods) if periods else plan
 
 
 def _value(v, expr) -> Value:

@@ -209,6 +209,9 @@ class MeasurePlan:
     readings: tuple[ReadingStep, ...]
     reading_targets: frozenset[str]
     basis_target: str
+    #: each applicant fact given per year that the measure reads -> the period it reads
+    #: (:class:`~ordinance.periods.Period`; both back-ends pick its value with ``value_for``)
+    periods: Mapping[str, Any]
 
     def inside(self, day: _dt.date) -> bool:
         """Whether ``day`` lies inside every validity window."""

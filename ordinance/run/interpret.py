@@ -29,6 +29,7 @@ from ..errors import EvaluationError, Problem
 from ..front.model import Label
 from ..plan.steps import Expr, MeasurePlan, Table, Window, missing_facts_reason, reason
 from ..rules.amount import capped, floored, rounded
+from ..periods import ByYear, Period, missing_name, value_for
 
 
 #: The labels of a measure's own steps in the trace.
@@ -187,6 +188,8 @@ class MeasureProgram:
         elif p is not None and p.constant:
             value = p.value
             fn = lambda env: value  # noqa: E731
+        elif dotted in plan.periods:
+            fn = _period_fact(dotted, plan.periods[dotted])
         else:
             fn = _fact(dotted)
         self._readers[dotted] = fn
@@ -250,6 +253,8 @@ class MeasureProgram:
 
     def _run(self, env: dict, node: TraceNode | None, conditions_only: bool = False) -> Outcome:
         plan = self.plan
+        if node is not None and plan.periods:
+            self._trace_periods(env, node)
         values: list[bool] = []
         missing: set[str] = set()
         for cond, fn in self.conditions:
@@ -347,6 +352,32 @@ class MeasureProgram:
         return rounded(amount, step)
 
     # -- trace helpers -----------------------------------------------------------------------------
+    def _trace_periods(self, env: dict, parent: TraceNode) -> None:
+        """Which year's value of each per-year fact the claim reads, and by which reading."""
+        day = env.get("claim.date")
+        for name, period in self.plan.periods.items():
+            given = env.get(name)
+            if given is None:
+                continue  # not given at all: the steps reading it say it is missing
+            value = value_for(given, period, day)
+            inputs: dict[str, Any] = {"claim.date": day if day is not None else MISSING}
+            notes = [period.explain(day) if day is not None else
+                     f"{period.name}: the claim gives no date: the year cannot be told"]
+            if given.__class__ is not ByYear:
+                notes.append("one value is given for every year: it is read as the value of that year")
+            else:
+                inputs["years given"] = tuple(given.years())
+                if day is not None:
+                    inputs["year read"] = period.year(day)
+                if value is None and day is not None:
+                    notes.append(f"the case gives no value for {period.year(day)}: unknown "
+                                 f"({missing_name(name, period, day)}); no other year is read in its place")
+            fact_type = _type_read(self.plan, name)
+            parent.add(TraceNode("period", name, period.label, None, None, f"{name} for {period.name}", inputs,
+                                 value if value is not None else MISSING,
+                                 None if value is not None else "undetermined",
+                                 {"claim.date": "date", "result": fact_type}, notes))
+
     def read_inputs(self, expr: Expr, env: dict) -> dict[str, Any]:
         """The values of the names ``expr`` reads.  Tracing must never change a decision: a value
         the evaluation did not need, and that cannot be computed, shows as not computed."""
@@ -470,6 +501,38 @@ def _fact(key: str) -> Compiled:
             return env[key]
         except KeyError:
             raise Undetermined(missing) from None
+    return fact
+
+
+def _type_read(plan: MeasurePlan, name: str) -> str:
+    """The static type of ``name`` as the plan's expressions read it (for the trace)."""
+    exprs = [c.when for c in plan.conditions] + [v.expr for v in plan.values.values()]
+    exprs += [e for t in plan.tables.values() for r in t.rows for e in ([r.when] if r.when else []) + list(r.cells.values())]
+    exprs += [e for e in (plan.amount.expr if plan.amount else None, plan.ceiling, plan.duration) if e is not None]
+    exprs += [c.limit for c in plan.all_caps] + ([plan.quota.rank_by] if plan.quota else [])
+    exprs += [e for p in plan.parameters.values() for e in p.exprs]
+    for e in exprs:
+        if name in e.types:
+            return e.types[name]
+    return "string"  # pragma: no cover - a period is kept only for a fact the plan reads
+
+
+def _period_fact(key: str, period: Period) -> Compiled:
+    """A fact given per year: the value of the year ``period`` reads for the claim's date
+    (:func:`~ordinance.periods.value_for`, as the generated code); a year not given is missing
+    under its own name (``applicant.x[2024]``), an undated claim waits for ``claim.date``."""
+    missing = frozenset((key,))
+
+    def fact(env):
+        try:
+            given = env[key]
+        except KeyError:
+            raise Undetermined(missing) from None
+        day = env.get("claim.date")
+        value = value_for(given, period, day)
+        if value is None:
+            raise Undetermined(frozenset((missing_name(key, period, day),)))
+        return value
     return fact
 
 
