@@ -254,7 +254,7 @@ def test_killed_between_ranking_and_removing_the_checkpoint(reference, tmp_path,
     assert out.read_bytes() == want["jsonl"][0] and batch.checkpoint_path(out).exists()
     result = batch.run(source, "jsonl", out, policy, options, resume=True)
     assert out.read_bytes() == want["jsonl"][0] and not batch.checkpoint_path(out).exists()
-    assert result.cases == 60 and result.quotas == [("hit-product", 2025, 13, 10, 3)]
+    assert result.cases == 60 and result.quotas == [("hit-product", 2025, 13, 10, 3, 0)]
 
     with monkeypatch.context() as m:  # dies just before the replacement
         m.setattr(quotas.os, "replace", die)
@@ -349,7 +349,7 @@ def test_cases_and_blocks_write_one_checkpoint_format(reference, tmp_path):
     (csv_out, csv_head, csv_entries), (jsonl_out, jsonl_head, jsonl_entries) = checkpoints["csv"], checkpoints["jsonl"]
     assert csv_head["checkpoint"] == jsonl_head["checkpoint"] == 4 and list(csv_head) == list(jsonl_head)
     assert (csv_head["mode"], jsonl_head["mode"]) == ("cases", "blocks")
-    numbers = ["n", "pos", "cases", "rows", "errors", "internal", "error_cases", "statuses", "totals", "contenders", "open",
+    numbers = ["n", "pos", "cases", "rows", "errors", "internal", "error_cases", "statuses", "totals", "contenders", "open", "waiting",
                "end"]
     assert all(sorted(e) == sorted(numbers + ["at"]) for e in csv_entries) and len(csv_entries) == 20
     assert all(sorted(e) == sorted(numbers + ["in", "crc", "lines"]) for e in jsonl_entries)

@@ -356,6 +356,46 @@ def test_quota_batch_is_byte_identical_to_evaluate_many_with_traces(tmp_path):
     assert sum(r["quota"]["status"] == "exceeded" for rec in lines(out) for r in rec["results"] if "quota" in r) == 3
 
 
+def _with_undetermined_contenders() -> list[dict]:
+    """Twelve contenders for ten places, and two more that miss a fact: one of the ranked year, one
+    undated (it may fall in any year): places 9 and 10 wait on them."""
+    cases = hit_cases()
+    cases[2]["claims"].append(dict(hit(cases[2]["case"], "1億", claim="c2"), meets_assessment=None))
+    undated = dict(hit("u1", "9000萬"))
+    del undated["date"]
+    cases.insert(5, {"case": "u1", "applicant": {"id": "u1", "kind": "enterprise"}, "claims": [undated]})
+    return cases
+
+
+@pytest.mark.parametrize("trace", [False, True])
+def test_quota_with_undetermined_contenders_is_byte_identical_to_evaluate_many(tmp_path, trace):
+    cases = _with_undetermined_contenders()
+    out = tmp_path / "out.jsonl"
+    result = run(jsonl(tmp_path / "in.jsonl", cases), "--out", out, *(["--trace"] if trace else []))
+    assert result.exit_code == 0, result.output
+    decisions = ordinance.default_policy().evaluate_many(cases, trace=trace)
+    assert out.read_text(encoding="utf-8") == "".join(to_json(d.to_dict(), indent=None) for d in decisions)
+    got = {(rec["case"], r["claim"]): r for rec in lines(out) for r in rec["results"]}
+    assert [got[(c, "c1")]["quota"]["status"] for c in ("m01", "m08", "m09", "m10", "m11")] == [
+        "awarded", "awarded", "open", "open", "exceeded"]
+    m09 = got[("m09", "c1")]
+    assert m09["status"] == "undetermined" and m09["amount"] is None
+    assert m09["bounds"] == {"at_least": "0.00", "at_most": "1500000.00", "depends_on": ["m11:c2", "u1:c1"]}
+    assert m09["reasons"][-1]["waiting_on"] == {"m11:c2": ["claim.meets_assessment"], "u1:c1": ["claim.date"]}
+    assert "quota hit-product 2025: 12 ranked, 8 awarded, 2 open (undetermined claims may rank ahead), " \
+           "2 beyond the quota" in result.stderr
+    assert "claims: 8 eligible, 2 ineligible, 4 undetermined" in result.stderr
+    assert "hit-product  2025       3 claims  0.00 to 5,500,000.00 元" in result.stderr
+
+
+def test_quota_left_open_in_csv_out(tmp_path):
+    out = tmp_path / "out.csv"
+    assert run(jsonl(tmp_path / "in.jsonl", _with_undetermined_contenders()), "--out", out).exit_code == 0
+    table = {(r["case"], r["claim"]): r for r in rows(out)}
+    assert [table[("m10", "c1")][k] for k in ("status", "amount", "reasons", "quota", "quota_position")] == [
+        "undetermined", "", "depends-on-undetermined", "open", "10"]
+
+
 def test_quota_in_csv_out(tmp_path):
     out = tmp_path / "out.csv"
     assert run(jsonl(tmp_path / "in.jsonl", hit_cases()), "--out", out).exit_code == 0

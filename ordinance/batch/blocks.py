@@ -246,6 +246,7 @@ def _decide_lines(data: bytes, block: Block, policy, options: Options, tally: Ta
     max_depth, max_nodes = limits.max_depth, limits.max_nodes
     quarter = (limits.max_line_bytes - 1) // 4  # a line of this many characters or fewer is within the limit
     fast = not policy.multi
+    under_quota = {key for key, plan in policy.plans.items() if plan.quota is not None}
     policy_decide = policy.decide
     scan = _scanner()
     write = decision_line
@@ -306,8 +307,8 @@ def _decide_lines(data: bytes, block: Block, policy, options: Options, tally: Ta
                 raise _Careful
             decision = policy_decide(case, name=f"line {n}")
             (result,) = decision.results
-            if result.quota is not None:
-                raise _Careful  # a contender for a quota: the general path records it
+            if result.quota is not None or result.status == "undetermined" and result.measure in under_quota:
+                raise _Careful  # a contender for a quota, or one that may still be: the general path records it
             out = write(decision)
             if checked:
                 out.encode("utf-8")

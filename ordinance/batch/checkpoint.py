@@ -111,7 +111,8 @@ def entry(n: int, pos: int, where: dict[str, Any], piece: Piece) -> dict[str, An
                totals=[[m, y, str(a)] for (m, y), a in piece.totals.items()],
                contenders=[[m, y, _tag(r), case, claim, row, _money(a), counted, _money(t)]
                            for m, y, r, case, claim, row, a, counted, t in piece.contenders],
-               open=[[m, y, n, _money(least), _money(most)] for (m, y), (n, least, most) in piece.open.items()])
+               open=[[m, y, n, _money(least), _money(most)] for (m, y), (n, least, most) in piece.open.items()],
+               waiting=[list(w) for w in piece.waiting])
     return out
 
 
@@ -121,7 +122,8 @@ def piece_of_entry(entry: dict[str, Any]) -> Piece:
                  entry["statuses"], {(m, y): Decimal(a) for m, y, a in entry["totals"]},
                  [(m, y, _untag(r), case, claim, row, _unmoney(a), counted, _unmoney(t))
                   for m, y, r, case, claim, row, a, counted, t in entry["contenders"]],
-                 {(m, y): (n, _unmoney(least), _unmoney(most)) for m, y, n, least, most in entry["open"]})
+                 {(m, y): (n, _unmoney(least), _unmoney(most)) for m, y, n, least, most in entry["open"]},
+                 [tuple(w) for w in entry["waiting"]])
 
 
 class Writer:

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
 from ..decision import to_json
-from ..rules.quotas import QuotaPlace, rank_quota
+from ..rules.quotas import QuotaPlace, quota_open_note, quota_waits, rank_quota
+from ..rules.pending import DEPENDS, bounds_node, depends_node, depends_reason
 from ..trace import json_value
 from .options import EXACT
 from .records import CSV_COLUMNS
-from .summary import Summary
+from .summary import Summary, add_open
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..policy import Policy
@@ -41,6 +42,9 @@ class Patch(NamedTuple):
     amount: Decimal | None
     counted: bool
     case_total: Decimal
+    #: within the quota unless undetermined claims rank ahead: the claims it waits on (as
+    #: ``quota_waits`` names them), the facts they wait on, how many they are; else None
+    open: tuple[list[str], dict[str, list[str]], int] | None = None
 
     @property
     def within(self) -> bool:
@@ -56,17 +60,28 @@ def rank(summary: Summary, policy: Policy) -> dict[int, list[Patch]]:
     patches: dict[int, list[Patch]] = defaultdict(list)
     for (measure, year), members in sorted(summary.pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         quota = policy.find_measure(measure).measure.quota
-        exceeded = 0
+        exceeded = opened = 0
+        waits = summary.waiting.get((measure, year), []) + summary.waiting.get((measure, None), [])
         # taken = 0: a batch has no awards from earlier rounds (evaluate_many's `awarded`)
         for c, place in rank_quota(members, quota, year, 0, lambda c: (c.rank, c.case, c.claim)):
-            patches[c.where].append(Patch(c.claim, place, c.amount, c.counted, c.case_total))
+            pushed = None
+            if place.within and place.position + len(waits) > place.count:  # as apply_quotas
+                pushed = (*quota_waits(waits, c.case), len(waits))
+                opened += 1
+                summary.statuses["eligible"] -= 1
+                summary.statuses["undetermined"] += 1
+                if c.counted and c.amount is not None:
+                    summary.totals[(measure, year)] = EXACT.subtract(summary.totals[(measure, year)], c.amount)
+                    summary.open[(measure, year)] = add_open(summary.open.get((measure, year)),
+                                                             (1, Decimal(0), c.amount))
+            patches[c.where].append(Patch(c.claim, place, c.amount, c.counted, c.case_total, pushed))
             if not place.within:
                 exceeded += 1
                 summary.statuses["eligible"] -= 1
                 summary.statuses["ineligible"] += 1
                 if c.counted and c.amount is not None:
                     summary.totals[(measure, year)] = EXACT.subtract(summary.totals[(measure, year)], c.amount)
-        summary.quotas.append((measure, year, len(members), len(members) - exceeded, exceeded))
+        summary.quotas.append((measure, year, len(members), len(members) - exceeded - opened, exceeded, opened))
     return patches
 
 
@@ -106,9 +121,9 @@ def _find_kind(node: dict[str, Any], kind: str) -> dict[str, Any] | None:
 def _patch_result(r: dict[str, Any], p: Patch) -> dict[str, Any]:
     """One claim of a decision's JSON, as ``apply_quotas`` leaves the ClaimResult."""
     note = p.place.note()
+    status = "awarded" if p.within and p.open is None else "exceeded" if not p.within else "open"
     quota = dict(r.get("quota") or {})
-    quota.update(status="awarded" if p.within else "exceeded", position=p.position,
-                 contenders=p.place.contenders, already_awarded=p.place.taken)
+    quota.update(status=status, position=p.position, contenders=p.place.contenders, already_awarded=p.place.taken)
     r["quota"] = quota
     r["notes"] = [n for n in r.get("notes", []) if not n.startswith("subject to the quota")] + [note]
     amount = p.amount
@@ -121,31 +136,86 @@ def _patch_result(r: dict[str, Any], p: Patch) -> dict[str, Any]:
     if trace is not None:
         q = _find_kind(trace, "quota")
         if q is not None:
-            q["result"] = "awarded" if p.within else "exceeded"
+            q["result"] = status
             q["notes"] = list(q.get("notes", [])) + [note]
         trace = set_trace(trace, "status", r["status"])
         r["trace"] = set_trace(trace, "result", json_value(amount))
+    if p.open is not None:  # left open, as span.open_on leaves the ClaimResult
+        depends, waiting, count = p.open
+        most = Decimal(r["ceiling"] if r.get("benefit") == "assessed" else r["amount"])
+        r["status"] = "undetermined"
+        r["amount"] = None
+        r.pop("ceiling", None)
+        r["reasons"] = list(r["reasons"]) + [depends_reason(depends, waiting)]
+        bounds = {"at_least": V.money_string(Decimal(0)), "at_most": V.money_string(most), "depends_on": depends}
+        r = _with_key(r, "bounds", bounds, after="missing")
+        trace = r.get("trace")
+        if trace is not None:
+            trace["children"] = list(trace.get("children", [])) + [
+                depends_node("quota", depends, quota_open_note(count)).to_dict(),
+                bounds_node(Decimal(0), most, depends).to_dict()]
+            trace = set_trace(trace, "status", "undetermined")
+            r["trace"] = set_trace(trace, "result", None)
     return r
+
+
+def _with_key(data: dict[str, Any], key: str, value: Any, after: str) -> dict[str, Any]:
+    """``data`` with ``key`` set just after the key ``after`` (the order ``to_dict`` writes)."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k != key:
+            out[k] = v
+        if k == after:
+            out[key] = value
+    return out
+
+
+def _open_of(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """``Decision.open`` of a decision's JSON results."""
+    claims, least, most = [], Decimal(0), Decimal(0)
+    for r in results:
+        if r["status"] == "undetermined" and r.get("benefit") == "money":
+            claims.append(r["claim"])
+            bounds = r.get("bounds")
+            if bounds is not None:
+                least += Decimal(bounds["at_least"])
+            most = most + Decimal(bounds["at_most"]) if bounds and most is not None and bounds["at_most"] is not None \
+                else None
+    if not claims:
+        return None
+    return {"claims": claims, "at_least": V.money_string(least),
+            "at_most": V.money_string(most) if most is not None else None}
 
 
 def patch_json_line(line: bytes, patches: list[Patch]) -> bytes:
     data = json.loads(line)
     by_claim = {p.claim: p for p in patches}
     total = patches[0].case_total
-    for r in data["results"]:
+    results = data["results"]
+    for i, r in enumerate(results):
         p = by_claim.get(r["claim"])
         if p is not None:
-            _patch_result(r, p)
-            if not p.within and p.counted and p.amount is not None:
+            results[i] = _patch_result(r, p)
+            if (not p.within or p.open is not None) and p.counted and p.amount is not None:
                 total -= p.amount
     data["total"] = V.money_string(total)
+    data.pop("open", None)
+    still = _open_of(results)
+    if still is not None:
+        data["open"] = still
     return to_json(data, indent=None).encode("utf-8")
 
 
 def patch_csv_row(row: list[str], p: Patch) -> list[str]:
     row = list(row)
-    row[CSV_COLUMNS.index("quota")] = "awarded" if p.within else "exceeded"
+    row[CSV_COLUMNS.index("quota")] = "awarded" if p.within and p.open is None else "exceeded" if not p.within \
+        else "open"
     row[CSV_COLUMNS.index("quota_position")] = str(p.position)
+    if p.open is not None:
+        row[CSV_COLUMNS.index("status")] = "undetermined"
+        row[CSV_COLUMNS.index("amount")] = ""
+        reasons = row[CSV_COLUMNS.index("reasons")]
+        row[CSV_COLUMNS.index("reasons")] = f"{reasons};{DEPENDS}" if reasons else DEPENDS
     if not p.within:
         row[CSV_COLUMNS.index("status")] = "ineligible"
         row[CSV_COLUMNS.index("amount")] = V.money_string(Decimal(0))

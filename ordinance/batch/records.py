@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .. import values as V
 from ..decision import ClaimResult, Decision, decision_line, to_json
 from ..errors import Problem
+from ..rules.pending import waiting_on
 from .inputs import clean, item_location
 from .options import Options
 
@@ -42,6 +43,9 @@ class Record(NamedTuple):
     status: str  # decided | error | internal
     #: undetermined money claims: (measure, year, at least, at most or None for no bound known)
     open: tuple = ()
+    #: undetermined claims under a quota (each may still take a place): (measure, year, claim, the
+    #: claims it waits on, the facts they wait on)
+    waiting: tuple = ()
 
 
 def measure_key(policy: Policy, result: ClaimResult) -> str:
@@ -61,11 +65,15 @@ def decided(decision: Decision, policy: Policy, options: Options) -> Record:
     csv_out = options.fmt == "csv"
     rows_out: list[list[str]] = []
     still = []
+    waiting = []
     for i, (r, key) in enumerate(zip(decision.results, keys)):
         counted = r.status == "eligible" and r.benefit == "money" and r.amount is not None
         tallies.append((r.status, key, r.year, r.amount if counted else None))
-        if r.status == "undetermined" and r.benefit == "money":
-            still.append((key, r.year, r.at_least, r.at_most))
+        if r.status == "undetermined":
+            if r.benefit == "money":
+                still.append((key, r.year, r.at_least, r.at_most))
+            if policy.find_measure(key).plan.quota is not None:
+                waiting.append((key, r.year, r.claim, list(r.depends_on), waiting_on(r)))
         if r.quota is not None and r.status == "eligible":
             contenders.append((key, r.year, r.rank, r.claim, i if csv_out else 0, r.amount, counted, total))
         if csv_out:
@@ -77,8 +85,10 @@ def decided(decision: Decision, policy: Policy, options: Options) -> Record:
     if csv_out:
         if not rows_out:  # a case without claims still appears once
             rows_out.append([decision.case, "", "", "no-claims", "", "", "", "", "", "", "", "", ""])
-        return Record(decision.case, csv_text(rows_out), len(rows_out), tallies, contenders, "decided", tuple(still))
-    return Record(decision.case, decision_line(decision), 1, tallies, contenders, "decided", tuple(still))
+        return Record(decision.case, csv_text(rows_out), len(rows_out), tallies, contenders, "decided",
+                      tuple(still), tuple(waiting))
+    return Record(decision.case, decision_line(decision), 1, tallies, contenders, "decided", tuple(still),
+                  tuple(waiting))
 
 
 def error_record(name: str, error: str, problems: list[Problem], options: Options,

@@ -56,12 +56,15 @@ class Piece(NamedTuple):
     #: the money still open, by (measure, year): undetermined money claims, the least and the most
     #: they come to (None: no upper bound known), exact
     open: dict[tuple[str, int | None], tuple[int, Decimal, Decimal | None]]
+    #: undetermined claims under a quota: (measure, year, case, claim, the claims it waits on, their facts)
+    waiting: list[tuple]
 
 
 class Tally:
     """The numbers of one piece, as its records come."""
 
-    __slots__ = ("amounts", "cases", "contenders", "error_cases", "errors", "internal", "open", "rows", "statuses")
+    __slots__ = ("amounts", "cases", "contenders", "error_cases", "errors", "internal", "open", "rows", "statuses",
+                 "waiting")
 
     def __init__(self) -> None:
         self.cases = self.rows = self.errors = self.internal = 0
@@ -70,6 +73,7 @@ class Tally:
         self.amounts: dict[tuple[str, int | None], list[Decimal]] = {}  # by (measure, year), in order
         self.contenders: list[tuple] = []
         self.open: dict[tuple[str, int | None], tuple[int, Decimal, Decimal | None]] = {}
+        self.waiting: list[tuple] = []
 
     def add_open(self, measure: str, year: int | None, least: Decimal | None, most: Decimal | None) -> None:
         """An undetermined money claim, between ``least`` and ``most`` (None: no bound known)."""
@@ -94,6 +98,8 @@ class Tally:
             self.contenders.append((measure, year, rank, record.case, claim, row + at, amount, counted, total))
         for measure, year, least, most in record.open:
             self.add_open(measure, year, least, most)
+        for measure, year, claim, depends, facts in record.waiting:
+            self.waiting.append((measure, year, record.case, claim, depends, facts))
 
     def piece(self, out: bytes) -> Piece:
         totals: dict[tuple[str, int | None], Decimal] = {}
@@ -101,7 +107,7 @@ class Tally:
             with decimal.localcontext(EXACT):
                 totals[key] = sum(amounts, _ZERO)
         return Piece(out, self.cases, self.rows, self.errors, self.internal, self.error_cases, self.statuses, totals,
-                     self.contenders, self.open)
+                     self.contenders, self.open, self.waiting)
 
 
 def add_open(sofar: tuple[int, Decimal, Decimal | None] | None, more: tuple[int, Decimal | None, Decimal | None]
@@ -133,13 +139,18 @@ class Summary:
     error_cases: list[str] = dataclasses.field(default_factory=list)  # the first few
     statuses: Counter = dataclasses.field(default_factory=Counter)
     totals: dict[tuple[str, int | None], Decimal] = dataclasses.field(default_factory=lambda: defaultdict(Decimal))
-    quotas: list[tuple[str, int | None, int, int, int]] = dataclasses.field(default_factory=list)
+    #: (measure, year, ranked, awarded, beyond the quota, left open by undetermined claims)
+    quotas: list[tuple[str, int | None, int, int, int, int]] = dataclasses.field(default_factory=list)
     measure_order: list[str] = dataclasses.field(default_factory=list)
     interrupted: str | None = None  # SIGINT | SIGTERM | worker: the run stopped early
     resumed: int = 0  # cases decided by the interrupted run this one resumed
     rows: int = 0  # output lines (jsonl) or CSV data rows written
     #: the money still open, by (measure, year): (claims, at least, at most or None)
     open: dict[tuple[str, int | None], tuple[int, Decimal, Decimal | None]] = dataclasses.field(default_factory=dict)
+    #: the undetermined claims under each annual quota, by (measure, year; None: undated), as
+    #: (case, claim, the claims it waits on, their facts): each may still take a place
+    waiting: dict[tuple[str, int | None], list[tuple]] = dataclasses.field(
+        default_factory=lambda: defaultdict(list), repr=False, compare=False)
     #: the claims contending for each annual quota, by (measure, year), for the ranking at the end
     pools: dict[tuple[str, int | None], list[Contender]] = dataclasses.field(
         default_factory=lambda: defaultdict(list), repr=False, compare=False)
@@ -158,6 +169,8 @@ class Summary:
             totals[key] = EXACT.add(totals[key], amount)
         for key, more in piece.open.items():
             self.open[key] = add_open(self.open.get(key), more)
+        for measure, year, case, claim, depends, facts in piece.waiting:
+            self.waiting[(measure, year)].append((case, claim, depends, facts))
         rows, pools = self.rows, self.pools
         for measure, year, rank, case, claim, row, amount, counted, total in piece.contenders:
             pools[(measure, year)].append(Contender(rank, case, claim, rows + row, amount, counted, total))
@@ -176,9 +189,10 @@ class Summary:
             shown = ", ".join(self.error_cases) + (", ..." if self.errors > len(self.error_cases) else "")
             lines.append(f"  errors: {self.errors} case{'s' if self.errors != 1 else ''} could not be decided "
                          f"({shown}); see their records in the output")
-        for measure, year, ranked, awarded, exceeded in self.quotas:
-            lines.append(f"  quota {measure} {_year(year)}: {ranked} ranked, "
-                         f"{awarded} awarded, {exceeded} beyond the quota")
+        for measure, year, ranked, awarded, exceeded, opened in self.quotas:
+            lines.append(f"  quota {measure} {_year(year)}: {ranked} ranked, {awarded} awarded, "
+                         + (f"{opened} open (undetermined claims may rank ahead), " if opened else "")
+                         + f"{exceeded} beyond the quota")
         if self.totals:
             lines.append("  amount due (eligible money claims), by measure and year:")
             rank = {m: i for i, m in enumerate(self.measure_order)}

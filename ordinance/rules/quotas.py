@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..decision import ClaimResult, Decision
 from ..plan.steps import reason
-from .span import compared_value, leave_open
+from .pending import bounds_node, joined, waiting_on
+from .span import compared_value, open_on
 
 ZERO = Decimal(0)
 
@@ -109,14 +110,31 @@ def apply_quotas(decisions: list[Decision], policy: Any,
                     q.note(note)
                 r.trace.status, r.trace.result = r.status, r.amount
             if pushed:
-                most = compared_value(r)
-                by_case: dict[str, list[ClaimResult]] = {}
-                for other, w in waits:
-                    by_case.setdefault(other.case, []).append(w)
-                for case, claims in by_case.items():
-                    leave_open(r, r.trace, ZERO, most, claims, "quota",
-                               f"within the quota unless {len(waits)} undetermined claim(s) rank ahead of it",
-                               case if case != d.case else None)
+                depends, waiting = quota_waits([(other.case, w.claim, w.depends_on, waiting_on(w))
+                                                for other, w in waits], d.case)
+                open_on(r, r.trace, ZERO, compared_value(r), depends, waiting, "quota", quota_open_note(len(waits)))
+                if r.trace is not None:
+                    r.trace.add(bounds_node(r.at_least, r.at_most, r.depends_on))
+
+
+def quota_waits(waits: Iterable[tuple[str, str, Sequence[str], Mapping[str, list[str]]]], case: str
+                ) -> tuple[list[str], dict[str, list[str]]]:
+    """The undetermined contenders ``waits`` -- each as (its case, its claim, the claims it waits
+    on, the facts they wait on) -- as a claim of ``case`` names them (``case:claim`` for another
+    case's), and the facts they wait on."""
+    depends: list[str] = []
+    waiting: dict[str, list[str]] = {}
+    for other, claim, own, facts in waits:
+        if other == case:
+            names, facts = [*own, claim], dict(facts)
+        else:
+            names, facts = [f"{other}:{claim}"], {f"{other}:{name}": list(f) for name, f in facts.items()}
+        depends, waiting = joined(depends, waiting, names, facts)
+    return depends, waiting
+
+
+def quota_open_note(waits: int) -> str:
+    return f"within the quota unless the {waits} undetermined claim{'s' if waits > 1 else ''} under it rank ahead"
 
 
 def _rank_key(value: Any, descending: bool) -> Any:

@@ -33,6 +33,7 @@ from typing import Any, Iterable, Mapping
 from .. import values as V
 from ..cases.read import PriorAward
 from ..decision import ClaimResult
+from .pending import DEPENDS, bounds_node, depends_node, depends_reason, joined, waiting_on, waiting_reason
 from ..front.model import Label
 from ..trace import TraceNode
 from ..plan.steps import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, SCOPE_WORDS,
@@ -83,7 +84,7 @@ def span_claims(entries: list[Entry], history: list[PriorAward], plans: Mapping[
         mark_quotas(entries)
     for e in entries:
         if e.node is not None and e.result.status == "undetermined" and e.result.at_least is not None:
-            e.node.add(_bounds_node(e.result))
+            e.node.add(bounds_node(e.result.at_least, e.result.at_most, e.result.depends_on))
 
 
 def one_time(entries: list[Entry], history: list[PriorAward]) -> None:
@@ -127,62 +128,41 @@ def _refuse(e: Entry, why: dict[str, Any], step: str, note: str) -> None:
         e.node.status, e.node.result = "ineligible", ZERO
 
 
-_DEPENDS = "depends-on-undetermined"
-
-
 def leave_open(result: ClaimResult, node: TraceNode | None, least: Decimal, most: Decimal | None,
-               waits: Iterable[ClaimResult], step: str, note: str, case: str | None = None) -> None:
-    """The claim of ``result`` would change with the undetermined claims ``waits``: it is
+               waits: Iterable[ClaimResult], step: str, note: str) -> None:
+    """The claim of ``result`` would change with the undetermined claims ``waits`` (of its case):
+    it is undetermined too, between ``least`` and ``most`` (:func:`open_on`)."""
+    open_on(result, node, least, most, *waits_of(waits), step, note)
+
+
+def open_on(result: ClaimResult, node: TraceNode | None, least: Decimal, most: Decimal | None, depends: list[str],
+            waiting: dict[str, list[str]], step: str, note: str) -> None:
+    """The claim of ``result`` would change with the undetermined claims named ``depends``: it is
     undetermined too, between ``least`` and ``most``; its reason names them and the facts they
-    wait on; ``step`` names the rule (the trace's step ``depends``).  ``case``: the case of
-    ``waits`` when it is another case's (they are named ``case:claim``)."""
-    depends = list(result.depends_on)
+    wait on (``waiting``); ``step`` names the rule (the trace's step ``depends``)."""
+    depends, waiting = joined(list(result.depends_on), waiting_reason(result.reasons), depends, waiting)
+    result.leave_open(least, most, depends)
+    result.reasons = [r for r in result.reasons if r.get("code") != DEPENDS]
+    result.add_reason(depends_reason(depends, waiting))
+    if node is not None:
+        node.add(depends_node(step, depends, note))
+        node.status, node.result = "undetermined", None
+
+
+def waits_of(waits: Iterable[ClaimResult], case: str | None = None) -> tuple[list[str], dict[str, list[str]]]:
+    """The claims ``waits`` as a claim waiting on them names them -- each after the claims it
+    waits on itself (of its case: ``case``, named ``case:claim``, is another case's, whose own
+    waits are not followed) -- and the facts they wait on, by claim."""
+    depends: list[str] = []
     waiting: dict[str, list[str]] = {}
-    for r in result.reasons:
-        if r.get("code") == _DEPENDS:
-            waiting.update(r["waiting_on"])
     for w in waits:
         for claim in (w.claim,) if case is not None else (*w.depends_on, w.claim):
             name = claim if case is None else f"{case}:{claim}"
             if name not in depends:
                 depends.append(name)
-        waiting.update({name if case is None else f"{case}:{name}": facts for name, facts in waiting_on(w).items()})
-    result.leave_open(least, most, depends)
-    result.reasons = [r for r in result.reasons if r.get("code") != _DEPENDS]
-    facts = "; ".join(f"{claim}: {', '.join(missing)}" for claim, missing in waiting.items())
-    names = "、".join(depends)
-    result.add_reason(reason(
-        _DEPENDS, f"取決於尚未確定的申請{names}" + (f"（待補：{facts}）" if facts else ""),
-        f"depends on undetermined claim{'s' if len(depends) > 1 else ''} {', '.join(depends)}"
-        + (f" (waiting on {facts})" if facts else ""), claims=list(depends), waiting_on=waiting))
-    if node is not None:
-        node.add(TraceNode("depends", step, inputs={"depends on": ", ".join(depends)}, result="undetermined",
-                           notes=[note]))
-        node.status, node.result = "undetermined", None
-
-
-def waiting_on(result: ClaimResult) -> dict[str, list[str]]:
-    """The facts an undetermined claim waits on, by claim: its own missing facts, and those of the
-    claims it depends on."""
-    out: dict[str, list[str]] = {}
-    for r in result.reasons:
-        if r.get("code") == _DEPENDS:
-            out.update(r["waiting_on"])
-    if result.missing:
-        out[result.claim] = list(result.missing)
-    return out
-
-
-def _bounds_node(result: ClaimResult) -> TraceNode:
-    """The trace's last step of an undetermined claim: the least and the most it can come to."""
-    inputs: dict[str, Any] = {"at least": result.at_least, "at most": result.at_most}
-    node = TraceNode("bounds", "bounds", _BOUNDS_LABEL, inputs=inputs, result="undetermined",
-                     notes=[result.bounds_words()])
-    node.types = {"at least": "money", "at most": "money"}
-    return node
-
-
-_BOUNDS_LABEL = Label("尚未確定的金額範圍", "the range still open")
+        own = waiting_on(w)
+        waiting.update(own if case is None else {f"{case}:{name}": facts for name, facts in own.items()})
+    return depends, waiting
 
 
 def compared_value(result: ClaimResult) -> Decimal | None:
