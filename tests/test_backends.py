@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import functools
 import random
 from collections import Counter
 from decimal import Decimal
@@ -288,20 +289,30 @@ def test_random_cases_of_several_claims_agree(policy):
     prior awards."""
     rng = random.Random(11)
     claims = _claims_of_bundled_cases()
-    applicants = [c["applicant"] for c in _bundled() if isinstance(c, dict) and isinstance(c.get("applicant"), dict)]
     routes = Counter()
     for i in range(1500):
-        chosen = [dict(rng.choice(claims)) for _ in range(rng.randrange(2, 7))]
-        for j, claim in enumerate(chosen):
-            claim["id"] = f"c{j + 1}"
-            if rng.random() < 0.5:
-                claim["project"] = rng.choice(["p1", "p2"])
-            if rng.random() < 0.3:
-                claim["date"] = f"{rng.choice([2025, 2026])}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-        data = {"case": f"r{i}", "applicant": rng.choice(applicants), "claims": chosen,
-                "history": rng.sample(_PRIOR, rng.randrange(0, 3))}
-        routes[agrees(policy, data)] += 1
+        routes[agrees(policy, shuffled_case(rng, f"r{i}", claims, range(2, 7), 0.5))] += 1
     assert routes["generated"] > 300, routes
+
+
+@functools.lru_cache(maxsize=None)
+def _applicants() -> tuple[dict, ...]:
+    return tuple(c["applicant"] for c in _bundled() if isinstance(c, dict) and isinstance(c.get("applicant"), dict))
+
+
+def shuffled_case(rng: random.Random, case_id: str, claims: list[dict], sizes: range, shared: float) -> dict:
+    """A case of ``sizes`` claims drawn from ``claims`` under an applicant of the bundled cases, a
+    share ``shared`` of them for project p1 or p2, some dated anew, with prior awards."""
+    applicants = _applicants()
+    chosen = [dict(rng.choice(claims)) for _ in range(rng.randrange(sizes.start, sizes.stop))]
+    for j, claim in enumerate(chosen):
+        claim["id"] = f"c{j + 1}"
+        if rng.random() < shared:
+            claim["project"] = rng.choice(["p1", "p2"])
+        if rng.random() < 0.3:
+            claim["date"] = f"{rng.choice([2025, 2026])}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+    return {"case": case_id, "applicant": rng.choice(applicants), "claims": chosen,
+            "history": rng.sample(_PRIOR, rng.randrange(0, 3))}
 
 
 _ELIGIBLE_APPLICANT = {"kind": "enterprise", "annual_revenue": "8000萬"}

@@ -21,7 +21,7 @@ import ordinance
 from ordinance.policy import bundled_policy_dir
 from ordinance.rules.quotas import apply_quotas
 
-from test_backends import _PRIOR, _bundled, _claims_of_bundled_cases
+from test_backends import _claims_of_bundled_cases, shuffled_case
 
 ZERO = Decimal(0)
 
@@ -75,18 +75,9 @@ def _leave_out(rng, data):
 def test_a_partial_case_never_promises_what_the_full_case_takes_back(policy):
     rng = random.Random(14)
     claims = [c for c in _claims_of_bundled_cases() if "date" in c]
-    applicants = [c["applicant"] for c in _bundled() if isinstance(c, dict) and isinstance(c.get("applicant"), dict)]
     seen = Counter()
     for i in range(3000):
-        chosen = [dict(rng.choice(claims)) for _ in range(rng.randrange(2, 6))]
-        for j, claim in enumerate(chosen):
-            claim["id"] = f"c{j + 1}"
-            if rng.random() < 0.6:
-                claim["project"] = rng.choice(["p1", "p2"])
-            if rng.random() < 0.3:
-                claim["date"] = f"{rng.choice([2025, 2026])}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-        full = {"case": f"r{i}", "applicant": rng.choice(applicants), "claims": chosen,
-                "history": rng.sample(_PRIOR, rng.randrange(0, 3))}
+        full = shuffled_case(rng, f"r{i}", claims, range(2, 6), 0.6)
         try:
             whole = policy.decide(full)
         except ordinance.CaseError:
@@ -124,3 +115,22 @@ def test_quota_bounds_hold_whatever_the_undetermined_contenders_come_to(policy):
         for p, w in zip(part, whole):
             seen += _check(p, w, round_)
     assert seen["within bounds (dependent)"] > 10 and seen["decided either way"] > 200, seen
+
+
+def test_the_auditing_guide_shows_real_output(policy):
+    """docs/auditing.md, section 7a, quotes the report of examples/cases/dependent-claims.yaml:
+    every line it shows is a line of that report (``...`` marks lines left out)."""
+    from pathlib import Path
+
+    from ordinance.render.text import render_decision
+
+    root = Path(__file__).resolve().parent.parent
+    section = (root / "docs" / "auditing.md").read_text(encoding="utf-8").split("## 7a.", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split("```\n")[1::2]
+    assert len(blocks) == 2
+    report = render_decision(policy.evaluate(ordinance.load_case(root / "examples/cases/dependent-claims.yaml",
+                                                                 policy))).splitlines()
+    quoted = [line for block in blocks for line in block.splitlines() if line.strip() != "..."]
+    assert len(quoted) >= 15
+    missing = [line for line in quoted if line not in report]
+    assert not missing, missing

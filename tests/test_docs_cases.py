@@ -85,6 +85,10 @@ def _money(text: str | None) -> str:
     return f"{Decimal(text):,.2f} 元"
 
 
+def _upper(text: str | None) -> str:
+    return _money(text) if text is not None else "no upper bound known"
+
+
 def _reasons(result: dict) -> str:
     parts = []
     for r in result["reasons"]:
@@ -99,6 +103,8 @@ def _reasons(result: dict) -> str:
             parts.append(f"`{code}` by `{r['winner']}`")
         elif "granted" in r:
             parts.append(f"`{code}` by `{r['granted']}`")
+        elif "waiting_on" in r:
+            parts.append(f"`{code}`: " + ", ".join(f"`{c}`" for c in r["claims"]))
         else:
             parts.append(f"`{code}`")
     if result.get("quota"):
@@ -117,9 +123,16 @@ def decision_rows(path: Path) -> tuple[list[tuple[str, ...]], str]:
             extra.append(f"ceiling {_money(r['ceiling'])}")
         if "duration" in r:
             extra.append(f"duration {r['duration']}")
-        rows.append((f"`{r['claim']}`", f"`{r['measure']}`", r["status"], _money(r["amount"]),
+        amount = _money(r["amount"])
+        bounds = r.get("bounds")
+        if bounds is not None:  # an undetermined claim: the least and the most it can come to
+            amount += f" ({_money(bounds['at_least'])} to {_upper(bounds['at_most'])})"
+        rows.append((f"`{r['claim']}`", f"`{r['measure']}`", r["status"], amount,
                      "; ".join(extra) or "—", _reasons(r)))
-    return rows, _money(data["total"])
+    total = _money(data["total"])
+    if "open" in data:
+        total += f"; still open: {_money(data['open']['at_least'])} to {_upper(data['open']['at_most'])}"
+    return rows, total
 
 
 def render_decision(path: Path) -> str:

@@ -407,7 +407,10 @@ def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[st
                 spent_before = before_claims.get(key, ZERO)  # type: ignore[union-attr]
                 earlier = (spent or ZERO) - spent_before
                 if cap.per == "entity-year" or spent_before or earlier or depends:
-                    node.add(_pooled_cap_node(cap, result, limit, spent_before, earlier, remaining, before, most))
+                    step = node.add(_pooled_cap_node(cap, result, limit, spent_before, earlier, remaining, before, most))
+                    if surely < remaining:  # what undetermined claims may still take from the pool
+                        step.note(f"if the undetermined claims drawing on it first take the most they can, "
+                                  f"{V.format_money(surely)} remains")
             if definite and not most and asked:
                 exhausted = cap.per
         if definite and least == most:
