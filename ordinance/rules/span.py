@@ -82,9 +82,10 @@ def span_claims(entries: list[Entry], history: list[PriorAward], plans: Mapping[
             draw_pools(capped, history, plans)
     if steps & QUOTA:
         mark_quotas(entries)
-    for e in entries:
-        if e.node is not None and e.result.status == "undetermined" and e.result.at_least is not None:
-            e.node.add(bounds_node(e.result.at_least, e.result.at_most, e.result.depends_on))
+    if entries and entries[0].node is not None:  # (traced: every claim of the case, or none)
+        for e in entries:
+            if e.result.status == "undetermined" and e.result.at_least is not None:
+                e.node.add(bounds_node(e.result.at_least, e.result.at_most, e.result.depends_on))
 
 
 def one_time(entries: list[Entry], history: list[PriorAward]) -> None:
@@ -351,12 +352,14 @@ def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[st
             if key is not None and key not in counted:
                 counted.add(key)
                 used[key] = used.get(key, ZERO) + award.amount
-    most_used: dict[tuple[object, ...], Decimal | None] = dict(used)  # the most drawn (None: no bound known)
     waits: dict[tuple[object, ...], list[ClaimResult]] = {}  # the undetermined claims drawing from a pool
     anywhere: dict[tuple[object, ...], tuple[Decimal | None, list[ClaimResult]]] = {}  # undated ones
+    uncertain = False  # whether an undetermined claim draws at all (else least and most drawn agree)
     dated = []
     for item in capped:
         result, plan = item[1], item[4]
+        if result.status != "eligible":
+            uncertain = True
         if item[0] is not None:
             dated.append(item)
             continue
@@ -367,6 +370,7 @@ def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[st
                                  who + [result])
     if not dated:
         return
+    most_used: dict[tuple[object, ...], Decimal | None] = dict(used) if uncertain else used  # the most drawn
     traced = dated[0][3] is not None  # (the trace is on for every claim of a case, or for none)
     before_claims = dict(used) if traced else None
     if len(dated) > 1:
@@ -387,19 +391,24 @@ def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[st
             if key not in drawn:
                 drawn.append(key)
             spent = used.get(key)
-            spent_most = most_used.get(key, ZERO)
-            if key in waits:
-                depends += waits[key]
-            elsewhere = anywhere.get(_any_year(cap, project))
-            if elsewhere is not None:
-                depends += elsewhere[1]
-                spent_most = spent_most + elsewhere[0] if spent_most is not None and elsewhere[0] is not None else None
+            if uncertain:
+                spent_most = most_used.get(key, ZERO)
+                if key in waits:
+                    depends += waits[key]
+                elsewhere = anywhere.get(_any_year(cap, project)) if anywhere else None
+                if elsewhere is not None:
+                    depends += elsewhere[1]
+                    spent_most = spent_most + elsewhere[0] if spent_most is not None and elsewhere[0] is not None \
+                        else None
             if limit is None:  # (an undetermined claim's own limit: its bounds already hold it)
                 continue
             remaining = limit if spent is None else limit - spent
             if remaining < ZERO:
                 remaining = ZERO
-            surely = ZERO if spent_most is None else max(limit - spent_most, ZERO)  # what remains at least
+            if uncertain:  # what remains at least
+                surely = ZERO if spent_most is None else max(limit - spent_most, ZERO)
+            else:
+                surely = remaining
             before = most
             most = remaining if most is None or most > remaining else most
             least = surely if least > surely else least
@@ -429,11 +438,13 @@ def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[st
             result.at_least, result.at_most = least, most
         open_now = result.status == "undetermined"
         for key in drawn:  # what this claim is granted counts against each pool it draws from, once
-            used[key] = used.get(key, ZERO) + least
-            spent_most = most_used.get(key, ZERO)
-            most_used[key] = spent_most + most if spent_most is not None and most is not None else None
-            if open_now:
-                waits.setdefault(key, []).append(result)
+            spent = used.get(key)
+            used[key] = least if spent is None else spent + least
+            if uncertain:
+                spent_most = most_used.get(key, ZERO)
+                most_used[key] = spent_most + most if spent_most is not None and most is not None else None
+                if open_now:
+                    waits.setdefault(key, []).append(result)
 
 
 def _pooled_cap_node(cap: Cap, result: ClaimResult, limit: Decimal, before: Decimal, earlier: Decimal,

@@ -144,6 +144,7 @@ class MeasureProgram:
         self._tables: dict[str, tuple[list[Compiled | None], list[dict[str, Compiled]]]] = {}
         self._input_readers: dict[int, list[tuple[str, Compiled]]] = {}  # by id(Expr): for read_inputs
         self._fact_types: tuple[dict, dict[str, str]] | None = None
+        self._period_types: dict[str, str] = {}  # a per-year fact's type as the plan reads it (for the trace)
         self._resolver = _PlanResolver(self)
         for p in plan.parameters.values():
             if not p.constant:
@@ -372,7 +373,9 @@ class MeasureProgram:
                 if value is None and day is not None:
                     notes.append(f"the case gives no value for {period.year(day)}: unknown "
                                  f"({missing_name(name, period, day)}); no other year is read in its place")
-            fact_type = _type_read(self.plan, name)
+            fact_type = self._period_types.get(name)
+            if fact_type is None:
+                fact_type = self._period_types[name] = _type_read(self.plan, name)
             parent.add(TraceNode("period", name, period.label, None, None, f"{name} for {period.name}", inputs,
                                  value if value is not None else MISSING,
                                  None if value is not None else "undetermined",

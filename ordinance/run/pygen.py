@@ -44,7 +44,7 @@ from ..check.checker import TypedExpression
 from .compile import Resolver, _Compiler, _Const
 from ..plan.steps import Expr, MeasurePlan
 from ..rules.amount import capped
-from ..periods import value_for
+from ..periods import ByYear, value_for
 
 #: A name's reading in generated code: ("const", value) or ("local", variable).
 NameReading = tuple[str, Any]
@@ -521,8 +521,9 @@ class ClaimWriter:
                 lines += [f"if {var} is None:", f"    _decline({fail})"]
                 period = plan.periods.get(full)
                 if period is not None:  # given per year: the year the period reads, as the interpreter
-                    lines += [f"{var} = {pool.ref(value_for)}({var}, {pool.ref(period)}, _day)",
-                              f"if {var} is None:", f"    _decline({fail})"]
+                    lines += [f"if {var}.__class__ is {pool.ref(ByYear)}:",  # (a plain value is every year's)
+                              f"    {var} = {pool.ref(value_for)}({var}, {pool.ref(period)}, _day)",
+                              f"    if {var} is None:", f"        _decline({fail})"]
         return lines
 
     @property
