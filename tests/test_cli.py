@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ordinance.cli.main import main
@@ -125,3 +126,32 @@ def test_schema_command_prints_the_case_schema():
     assert "compute-voucher" in schema["properties"]["claims"]["items"]["properties"]["measure"]["enum"]
     rules = json.loads(run("schema", "--kind", "rules").output)
     assert rules["title"] == "ordinance rule file"
+
+
+@pytest.mark.parametrize("command", [["test", "-v"], ["eval", "{big}", "--format", "json"]])
+def test_a_reader_that_goes_away_stops_the_command_quietly(command, tmp_path):
+    """`ordinance test -v | head -n 3` (docs/cli.md): the reader closes the pipe early; the command
+    stops quietly -- as a program killed by SIGPIPE would (status 141), or done -- never with
+    "internal error" (exit 3) on stderr. The output is
+    larger than a pipe's buffer, so the write meets the closed pipe."""
+    exe = Path(sys.executable).with_name("ordinance")
+    root = Path(__file__).resolve().parent.parent
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"applicant": {"kind": "university"}, "claims": [
+        {"id": f"c{i}", "measure": "compute-voucher", "date": "2025-06-01", "compute_spend": "100萬",
+         "service_qualified": True} for i in range(100)]}), encoding="utf-8")
+    command = [part.format(big=big) for part in command]
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"], stdin=subprocess.PIPE)
+    proc = subprocess.run([str(exe), *command], stdout=reader.stdin, stderr=subprocess.PIPE, text=True, cwd=root,
+                          timeout=120)
+    reader.stdin.close()
+    reader.wait(timeout=60)
+    assert proc.stderr == "" and proc.returncode in (0, 141), proc.stderr  # (click's echo may see EPIPE as done)
+
+
+@pytest.mark.parametrize("option", [["--max-file-bytes", "999999999999999G"], ["--max-line-bytes", "2048G"],
+                                    ["--max-depth", "99999999999999999999"], ["--max-claims", "10000000000"]])
+def test_a_limit_beyond_what_the_machine_takes_is_a_usage_error(option):
+    result = CliRunner().invoke(main, [*option, "check"])
+    assert result.exit_code == 2 and "internal error" not in result.output, result.output
+    assert "too large a size" in result.output or "is not in the range" in result.output

@@ -123,6 +123,9 @@ class ByteSize(click.ParamType):
 
     name = "size"
     _UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+    #: the largest size taken (1 TiB): more than any file or line here, and within what the
+    #: operating system's read calls accept (a larger one was an OverflowError, exit 3)
+    MOST = 1024 ** 4
 
     def convert(self, value, param, ctx):
         if isinstance(value, int):
@@ -134,6 +137,8 @@ class ByteSize(click.ParamType):
             number = int(m.group(1)) * self._UNITS[m.group(2).lower()]
         if number < 1:
             self.fail(f"{value!r} is not a size: it must be at least 1 byte", param, ctx)
+        if number > self.MOST:
+            self.fail(f"{value!r} is too large a size: at most 1T (1024G)", param, ctx)
         return number
 
 

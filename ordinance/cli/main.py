@@ -53,6 +53,8 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader went away (`ordinance test -v | head`): stop quietly
+            quiet_broken_pipe()
         except Exception as exc:  # a bug: say so plainly; ORDINANCE_DEBUG=1 shows the traceback
             if os.environ.get("ORDINANCE_DEBUG"):
                 raise
@@ -61,17 +63,32 @@ class _Group(click.Group):
             sys.exit(3)
 
 
+def quiet_broken_pipe() -> None:
+    """Stop as a program killed by SIGPIPE would, without a word: exit status 141 (128 + 13).
+    Standard output is pointed at the null device first, so that the interpreter's last flush
+    of what is still buffered cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor
+        pass
+    sys.exit(141)
+
+
+#: The largest count a --max-... option takes (a bound, not a budget: more is no bound at all).
+_MOST_COUNT = 10 ** 9
+
 #: The global options that set :class:`~ordinance.limits.Limits` (docs/security.md), each
 #: also read from an environment variable.
 LIMIT_OPTIONS = (
     ("max_file_bytes", BYTES, "bytes in one rule file, case file or standard input"),
-    ("max_depth", click.IntRange(min=1), "nesting of one YAML or JSON document"),
-    ("max_nodes", click.IntRange(min=1), "values in one document (each use of a YAML alias counts)"),
-    ("max_expression_length", click.IntRange(min=1), "characters in one expression of a rule file"),
-    ("max_expression_depth", click.IntRange(min=1), "nesting of one expression (operators, calls, lists)"),
-    ("max_literal_digits", click.IntRange(min=1), "digits in one number"),
+    ("max_depth", click.IntRange(min=1, max=_MOST_COUNT), "nesting of one YAML or JSON document"),
+    ("max_nodes", click.IntRange(min=1, max=_MOST_COUNT), "values in one document (each use of a YAML alias counts)"),
+    ("max_expression_length", click.IntRange(min=1, max=_MOST_COUNT), "characters in one expression of a rule file"),
+    ("max_expression_depth", click.IntRange(min=1, max=_MOST_COUNT), "nesting of one expression (operators, calls, lists)"),
+    ("max_literal_digits", click.IntRange(min=1, max=_MOST_COUNT), "digits in one number"),
     ("max_line_bytes", BYTES, "bytes in one line of batch input (JSON Lines, CSV)"),
-    ("max_claims", click.IntRange(min=1), "claims (and, apart, prior awards) in one case"),
+    ("max_claims", click.IntRange(min=1, max=_MOST_COUNT), "claims (and, apart, prior awards) in one case"),
 )
 
 
