@@ -685,26 +685,33 @@ def _value_order(m: MeasureDef, report, cyclic: set[str] | None = None) -> list[
         deps[name] = refs
     order: list[str] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    def visit(name: str, trail: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            cycle = trail[trail.index(name):] + [name]
-            if cyclic is not None:
-                cyclic.update(cycle)
-            where = m.values[name].location if name in m.values else m.tables[name].location
-            report(Problem("cycle", "these values depend on each other in a circle: " + " -> ".join(cycle), where,
-                           "one of them must be computed from facts without the others"))
-            return
-        state[name] = 1
-        for dep in deps.get(name, []):
-            visit(dep, trail + [name])
-        state[name] = 2
-        order.append(name)
-
-    for name in deps:
-        visit(name, [])
+    for root in deps:  # depth first, with a stack of its own: a chain of a thousand values is no deeper a call
+        if state.get(root) == 2:
+            continue
+        trail: list[str] = [root]
+        stack = [iter(deps.get(root, []))]
+        state[root] = 1
+        while stack:
+            dep = next(stack[-1], None)
+            if dep is None:
+                stack.pop()
+                done = trail.pop()
+                state[done] = 2
+                order.append(done)
+                continue
+            if state.get(dep) == 2:
+                continue
+            if state.get(dep) == 1:
+                cycle = trail[trail.index(dep):] + [dep]
+                if cyclic is not None:
+                    cyclic.update(cycle)
+                where = m.values[dep].location if dep in m.values else m.tables[dep].location
+                report(Problem("cycle", "these values depend on each other in a circle: " + " -> ".join(cycle), where,
+                               "one of them must be computed from facts without the others"))
+                continue
+            state[dep] = 1
+            trail.append(dep)
+            stack.append(iter(deps.get(dep, [])))
     return order
 
 

@@ -212,6 +212,10 @@ class MeasurePlan:
     #: each applicant fact given per year that the measure reads -> the period it reads
     #: (:class:`~ordinance.periods.Period`; both back-ends pick its value with ``value_for``)
     periods: Mapping[str, Any]
+    #: the named values in an order where each comes after the values it reads (the checker's):
+    #: a chain of values is compiled, and written as code, one after the other rather than one
+    #: inside the other (a chain of a thousand values is no deeper a call than one)
+    value_order: tuple[str, ...] = ()
 
     def inside(self, day: _dt.date) -> bool:
         """Whether ``day`` lies inside every validity window."""

@@ -149,6 +149,18 @@ class MeasureProgram:
         for p in plan.parameters.values():
             if not p.constant:
                 self._readers[p.name] = _dated(p.name, list(p.starts), [self.compile(e) for e in p.exprs])
+        # The named values, each after what it reads: compiling one finds the readers of those it
+        # reads built, so a chain of a thousand values is compiled without a call inside a call.
+        self._value_reads = {name: [d for d in plan.values[name].expr.reads if d in plan.values]
+                             for name in plan.value_order}
+        depth: dict[str, int] = {}
+        for name in plan.value_order:
+            depth[name] = 1 + max((depth[d] for d in self._value_reads[name]), default=0)
+        #: a chain of values deeper than this is computed one value after the other (_chained)
+        self._deep = max(depth.values(), default=0) > DEEP_CHAIN
+        self._computes: dict[str, Compiled] = {}
+        for name in plan.value_order:
+            self.reader(name)
         self.conditions = [(c, self.compile(c.when)) for c in plan.conditions]
         self.amount = self.compile(plan.amount.expr) if plan.amount is not None else None
         self.ceiling = self.compile(plan.ceiling) if plan.ceiling is not None else None
@@ -182,7 +194,8 @@ class MeasureProgram:
         plan = self.plan
         p = plan.parameters.get(dotted)
         if dotted in plan.values:
-            fn = _memo(dotted, self.compile(plan.values[dotted].expr))
+            compute = self._computes[dotted] = self.compile(plan.values[dotted].expr)
+            fn = _chained(dotted, compute, self._value_reads, self._computes) if self._deep else _memo(dotted, compute)
         elif dotted.split(".", 1)[0] in plan.tables:
             table_name, column = dotted.split(".", 1)
             fn = _column(self._table_selector(table_name), column, self._table_parts(table_name)[1])
@@ -537,6 +550,51 @@ def _period_fact(key: str, period: Period) -> Compiled:
             raise Undetermined(frozenset((missing_name(key, period, day),)))
         return value
     return fact
+
+
+#: The depth of a chain of named values (one reading the next) from which a measure's values are
+#: computed one after the other (:func:`_chained`) rather than each inside the one that reads it.
+DEEP_CHAIN = 32
+
+_FAILED = "#failed:"
+
+
+def _chained(key: str, compute: Compiled, reads: dict[str, list[str]], computes: dict[str, Compiled]) -> Compiled:
+    """A named value of a measure whose values chain deeper than :data:`DEEP_CHAIN`: before it is
+    computed, the values it reads, and theirs, are computed in order, deepest first (an explicit
+    stack, not calls inside calls), so that computing it reads values already in ``env``.  Values
+    are pure: what one raised (a missing fact, an arithmetic error) is kept and raised again where
+    it is read, as computing it again would (and only if it is read: an ``if`` that does not take
+    its branch never reads it).  The trace shows every value so computed."""
+    def value(env):
+        try:
+            return env[key]
+        except KeyError:
+            pass
+        failed = env.get(_FAILED + key)
+        if failed is not None:
+            raise failed
+        order: list[str] = []  # what ``key`` reads, not yet computed, deepest first
+        seen = {key}
+        stack = [(key, iter(reads[key]))]
+        while stack:
+            name, it = stack[-1]
+            dep = next(it, None)
+            if dep is None:
+                stack.pop()
+                order.append(name)
+            elif dep not in seen and dep not in env and _FAILED + dep not in env:
+                seen.add(dep)
+                stack.append((dep, iter(reads[dep])))
+        for name in order:
+            try:
+                env[name] = computes[name](env)
+            except (Undetermined, NoRowMatched, *EVALUATION_ERRORS) as exc:
+                env[_FAILED + name] = exc
+        if key in env:
+            return env[key]
+        raise env[_FAILED + key]
+    return value
 
 
 def _memo(key: str, compute: Compiled) -> Compiled:

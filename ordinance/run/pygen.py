@@ -391,7 +391,23 @@ class ClaimWriter:
         if key in self._emitting:  # pragma: no cover - the checker refuses cycles
             raise Unsupported("cycle")
         self._emitting.add(key)
-        code = self.expression(self.plan.values[name].expr)  # emits what it reads first
+        values = self.plan.values
+        # the values it reads first, deepest first, each after what it reads (an explicit stack:
+        # a chain of a thousand values is written one after the other, not one inside the other)
+        stack = [iter([d for d in values[name].expr.reads if d in values])]
+        trail = [name]
+        while stack:
+            dep = next(stack[-1], None)
+            if dep is None:
+                stack.pop()
+                done = trail.pop()
+                if done != name and "value:" + done not in self.emitted:
+                    self._value(done)  # (what it reads is written: no deeper than one call)
+                continue
+            if "value:" + dep not in self.emitted and dep not in trail:
+                trail.append(dep)
+                stack.append(iter([d for d in values[dep].expr.reads if d in values]))
+        code = self.expression(values[name].expr)  # what it reads is written already
         var = f"_v{len(self.emitted)}"
         self.emit(f"{var} = {code}")
         self.emitted[key] = var
