@@ -31,10 +31,19 @@ from .common import BYTES, command_limits
               help="The largest request body accepted (larger: 413).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               metavar="SECONDS", help="The time one request may take (longer: 503).")
+@click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              metavar="SECONDS", help="The time a request's head may take to arrive (longer: 408, closed).")
+@click.option("--body-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              metavar="SECONDS", help="The time a request's body may take to arrive (longer: 408, closed).")
+@click.option("--max-connections", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Connections open at once, per worker (one more: 503, closed).")
+@click.option("--max-traced-claims", type=click.IntRange(min=1), default=500, show_default=True,
+              help="The most claims a case decided with its trace (or as an HTML report) may have (more: 413).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request to stderr.")
 def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int, max_body_bytes: int,
-                  time_limit: float, access_log: bool) -> None:
+                  time_limit: float, header_timeout: float, body_timeout: float, max_connections: int,
+                  max_traced_claims: int, access_log: bool) -> None:
     """Serve the HTTP API and the web workbench (docs/api.md, docs/web.md).
 
     Open http://127.0.0.1:8000/ for the page; the API is under /v1/ and described by
@@ -49,22 +58,29 @@ def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int,
            -d '{"case": {"claims": [{"id": "c1", "measure": "compute-voucher", "compute_spend": "100萬",
                 "service_qualified": true, "date": "2025-06-01"}], "applicant": {"kind": "university"}}}'
     """
-    from ..web.app import ENV_SETTINGS, HTTP_PROTOCOL, Settings, create_app, load_policies, settle
+    from ..web.app import (ENV_SETTINGS, HTTP_PROTOCOL, MAX_HEADER_BYTES, Settings, create_app, load_policies,
+                           log_config, settle)
 
     limits = command_limits()
     entries = load_policies(list(policies), limits)  # a PolicyError is reported like any command's
     import uvicorn
 
-    settings = Settings(tuple(str(Path(p).resolve()) for p in policies), limits, max_body_bytes, time_limit)
+    settings = Settings(tuple(str(Path(p).resolve()) for p in policies), limits, max_body_bytes, time_limit,
+                        header_timeout, body_timeout, max_connections, max_traced_claims)
     os.environ[ENV_SETTINGS] = settings.to_json()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"ordinance: serving {', '.join(e.id for e in entries)} at http://{shown}:{port}/ "
                f"({workers} worker{'s' if workers != 1 else ''}; Ctrl-C stops)", err=True)
     options = dict(host=host, port=port, http=HTTP_PROTOCOL, lifespan="off", access_log=access_log, server_header=False,
-                   log_level="info" if access_log else "warning")
+                   log_level="info" if access_log else "warning", log_config=log_config(),
+                   # an idle connection between two requests is closed after 5 s; a request's head is at
+                   # most 16 KiB (h11); the head and body deadlines and the connection cap are the
+                   # protocol's (GuardedH11Protocol: uvicorn's limit_concurrency answers in plain text)
+                   timeout_keep_alive=5, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
     if workers == 1:
         app = create_app([e.policy for e in entries], limits=limits, max_body_bytes=max_body_bytes,
-                         time_limit_seconds=time_limit)
+                         time_limit_seconds=time_limit, body_timeout_seconds=body_timeout,
+                         max_traced_claims=max_traced_claims)
         settle()
         uvicorn.run(app, **options)
     else:

@@ -11,14 +11,16 @@ schema) is computed once per process.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import json
+import logging
 import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .. import __version__
@@ -26,10 +28,11 @@ from ..decision import ClaimResult, Decision
 from ..front.load import DuplicateKey, check_data, no_duplicate_keys
 from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean
 from ..policy import Policy, override_path_problem
-from .common import JSON_TYPE, REPORT_CSP, dumps, handler, raw_json_response, service, utf8
+from .common import JSON_TYPE, REPORT_CSP, checkpoint, dumps, handler, raw_json_response, service, utf8
 from .problems import ApiError, from_ordinance_error
 
 VERSION = __version__
+log = logging.getLogger("ordinance.web")
 
 
 # -- reading the body ---------------------------------------------------------------------------------
@@ -60,12 +63,23 @@ async def read_json(request: Request) -> dict[str, Any]:
                            headers={"Connection": "close"})
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError("body-too-large", f"the body is larger than the limit of {limit} bytes",
-                           headers={"Connection": "close"})
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(svc.body_timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError("body-too-large", f"the body is larger than the limit of {limit} bytes",
+                                   headers={"Connection": "close"})
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError("request-timeout", f"the body did not arrive within {svc.body_timeout:g} s "
+                       f"({size} bytes had)", headers={"Connection": "close"}) from None
+    except ClientDisconnect:
+        # the client went away mid-body: nothing to answer, nothing wrong with the server
+        log.warning("client disconnected before sending the whole body of %s %s (%d bytes received)",
+                 request.method, request.url.path, size)
+        raise ApiError("client-disconnected", "the client went away before sending the whole body",
+                       headers={"Connection": "close"}) from None
     raw = b"".join(chunks)
     try:
         text = raw.decode("utf-8")
@@ -145,15 +159,17 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _string(value: Any, path: str, out: list[Problem]) -> Any:
     if isinstance(value, str) and value:
         return value
-    out.append(Problem("wrong-type", f"`{path}` must be a non-empty string, not {_json_kind(value)}", path=path))
+    out.append(Problem("wrong-type", f"`{path}` must be a non-empty string, not "
+                       f"{_json_kind(value) if value != '' else 'an empty string'}", path=path))
     return None
 
 
 def _case(value: Any, path: str, out: list[Problem]) -> Any:
-    if isinstance(value, (dict, str)):
+    if isinstance(value, dict) or (isinstance(value, str) and value):
         return value
-    out.append(Problem("wrong-type", f"`{path}` must be an object (the case) or a string (the text of a case "
-                       f"file, YAML or JSON), not {_json_kind(value)}", path=path))
+    out.append(Problem("wrong-type", f"`{path}` must be an object (the case) or a non-empty string (the text of "
+                       f"a case file, YAML or JSON), not {_json_kind(value) if value != '' else 'an empty string'}",
+                       path=path))
     return None
 
 
@@ -181,14 +197,16 @@ def _date(value: Any, path: str, out: list[Problem]) -> Any:
 def _claim_id(value: Any, path: str, out: list[Problem]) -> Any:
     if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
         return str(value)
-    out.append(Problem("wrong-type", f"`{path}` must be a claim id (a string), not {_json_kind(value)}", path=path))
+    out.append(Problem("wrong-type", f"`{path}` must be a claim id (a non-empty string, or an integer), not "
+                       f"{_json_kind(value) if value != '' else 'an empty string'}", path=path))
     return None
 
 
 def _format(value: Any, path: str, out: list[Problem]) -> Any:
     if value in ("json", "html"):
         return value
-    out.append(Problem("not-allowed", f"`{path}` must be \"json\" or \"html\", not {value!r}", path=path,
+    out.append(Problem("not-allowed", f"`{path}` must be \"json\" or \"html\", not "
+                       f"{json.dumps(value) if isinstance(value, str) else _json_kind(value)}", path=path,
                        hint=did_you_mean(str(value), ["json", "html"]) if isinstance(value, str) else None))
     return None
 
@@ -236,7 +254,7 @@ def fields(body: Mapping[str, Any], spec: Spec, out: list[Problem] | None = None
             problems.append(Problem("unknown-key", f"unknown key `{prefix}{name}`", path=prefix + name,
                                     hint=did_you_mean(name, spec) or f"the keys are {', '.join(spec)}"))
     for name, (reader, required) in spec.items():
-        if name not in body or body[name] is None:
+        if name not in body:  # null is not "absent": the OpenAPI schema allows no null
             if required:
                 problems.append(Problem("missing-key", f"`{prefix}{name}` is required", path=prefix + name))
             continue
@@ -420,13 +438,15 @@ CASE_NAME = "<case>"
 
 
 def evaluate(policy: Policy, case: Mapping[str, Any] | str, trace: bool, as_of: _dt.date | None,
-             limits: Any) -> Decision:
+             limits: Any, max_traced_claims: int | None = None) -> Decision:
     """Decide ``case``: plain data, or the text of a case file (YAML or JSON, read by the engine's case
-    loader under ``limits``: its problems are located by line and column in ``<case>``)."""
+    loader under ``limits``: its problems are located by line and column in ``<case>``).  With the
+    trace, a case of more than ``max_traced_claims`` claims is refused (413) before it is decided."""
     if isinstance(case, str):
         from ..cases import read_case_text
 
         case = read_case_text(case, CASE_NAME, policy, limits)
+        claims = len(case.claims)
     else:  # the engine holds a case given as data to the default limits: hold it to the server's
         for key in ("claims", "history"):
             items = case.get(key)
@@ -434,13 +454,27 @@ def evaluate(policy: Policy, case: Mapping[str, Any] | str, trace: bool, as_of: 
                 raise CaseError([Problem("too-many-claims", f"the case lists {len(items)} {key}, more than the "
                                          f"limit of {limits.max_claims}", None,
                                          "split the case, or raise the limit (max_claims)", key)])
+        claims = len(case["claims"]) if isinstance(case.get("claims"), list) else 0
+    if trace and max_traced_claims is not None:
+        trace_bound(claims, max_traced_claims)
+    checkpoint()
     return policy.evaluate(case, trace=trace, as_of=as_of)
+
+
+def trace_bound(claims: int, most: int) -> None:
+    """413 when a decision with its trace (or the HTML report) of ``claims`` claims would exceed the bound."""
+    if claims > most:
+        message = (f"the case has {claims} claims; a decision with its trace (or the HTML report) is given for at "
+                   f"most {most}")
+        raise ApiError("trace-too-large", message,
+                       [Problem("trace-too-large", message, None, "ask without the trace (\"trace\": false, "
+                                "format json), or split the case", "case.claims")], problem_code="trace-too-large")
 
 
 def _evaluate(svc: Any, policy: Policy, case: Mapping[str, Any] | str, trace: bool, as_of: _dt.date | None,
               detail: str = "") -> Decision:
     try:
-        return evaluate(policy, case, trace, as_of, svc.limits)
+        return evaluate(policy, case, trace, as_of, svc.limits, svc.max_traced_claims)
     except OrdinanceError as exc:
         raise from_ordinance_error(exc, prefix="case", detail=(detail + exc.summary()) if detail else None) \
             from None
@@ -455,9 +489,12 @@ async def decide(request: Request) -> Response:
     html = args.get("format") == "html"
     trace = args.get("trace", html)
     case, as_of = args["case"], args.get("as_of")
+    if trace and isinstance(case, dict) and isinstance(case.get("claims"), list):
+        trace_bound(len(case["claims"]), svc.max_traced_claims)  # before any work
 
     def work() -> Any:
         decision = _evaluate(svc, entry.policy, case, trace, as_of)
+        checkpoint()  # abandoned (503): do not render
         if html:
             from ..render import render
 
@@ -482,6 +519,7 @@ async def explain(request: Request) -> Response:
 
     def work() -> bytes:
         decision = _evaluate(svc, entry.policy, args["case"], True, args.get("as_of"))
+        checkpoint()
         claim = args["claim"]
         result = next((r for r in decision.results if r.claim == claim), None)
         if result is None:
@@ -564,6 +602,7 @@ def run_tests(svc: Any, entry: Any, policy: Policy, files: Mapping[str, str]) ->
     results = []
     passed = failed = 0
     for test in _tests(entry):
+        checkpoint()  # abandoned (503): run no more tests
         spec = test.spec
         extra = spec.get("policies")
         target = policy
@@ -611,7 +650,8 @@ async def try_policy(request: Request) -> Response:
         case_problems: list[dict[str, Any]] = []
         if "case" in args:
             try:
-                decision = evaluate(policy, args["case"], True, args.get("as_of"), svc.limits).to_dict()
+                decision = evaluate(policy, args["case"], True, args.get("as_of"), svc.limits,
+                                    svc.max_traced_claims).to_dict()
             except OrdinanceError as exc:
                 case_problems = from_ordinance_error(exc, prefix="case").problems
         return dumps({"ok": True, "problems": [], "tests": tests, "decision": decision,
@@ -643,6 +683,7 @@ async def compare(request: Request) -> Response:
                 raise from_ordinance_error(exc, detail=f"the {side} policy does not load: {exc.summary()}") from None
             decisions[side] = _evaluate(svc, policy, args["case"], True, args.get("as_of"),
                                         f"under the {side} policy: ")
+        checkpoint()
         changes = compare_decisions(decisions["left"], decisions["right"])
         return dumps({"left": decisions["left"].to_dict(), "right": decisions["right"].to_dict(),
                       "changes": changes, "same": not changes})

@@ -7,9 +7,12 @@ request; the first is the default), and returns a Starlette application with:
   ``/static/...``, from ``ordinance/web/static/``: no directory listing, no path outside it);
 - a request body limit (``max_body_bytes``): a larger ``Content-Length`` is refused before
   the body is read, and a body sent in chunks is counted as it arrives; both give 413;
+- a deadline for reading the body (``body_timeout_seconds``: 408 after it), and a bound on the
+  claims of a traced decision (``max_traced_claims``: 413 before any work);
 - a time limit per request (``time_limit_seconds``): the engine's work runs in a worker
-  thread, and a request not done in time is answered 503 (the thread is abandoned; the
-  engine's input limits bound how long it can run on);
+  thread, and a request not done in time is answered 503; work not yet started is then not
+  started, and a running one stops at its next checkpoint (between evaluation and rendering,
+  between two tests of ``/v1/try``);
 - security headers on every response (a strict Content-Security-Policy, ``nosniff``,
   ``no-referrer``), and errors as ``application/problem+json`` — never a traceback.
 
@@ -44,7 +47,7 @@ from ..errors import Location, PolicyError, Problem
 from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import Policy, bundled_policy_dir, load_policy
 from . import api, openapi
-from .common import CSP, REPORT_CSP  # noqa: F401 (REPORT_CSP: still importable from here)
+from .common import CSP, REPORT_CSP, Abandoned, _current  # noqa: F401 (REPORT_CSP: still importable from here)
 from .problems import ApiError
 
 log = logging.getLogger("ordinance.web")
@@ -52,6 +55,16 @@ log = logging.getLogger("ordinance.web")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_TIME_LIMIT = 10.0
+#: seconds for a request's head to arrive (from the connection, or from its first byte after a response)
+DEFAULT_HEADER_TIMEOUT = 10.0
+#: seconds for a request's body to arrive, once its head has
+DEFAULT_BODY_TIMEOUT = 30.0
+#: connections open at once (per server process); one more is answered 503 and closed at once
+DEFAULT_MAX_CONNECTIONS = 256
+#: claims of a case decided with its trace (the trace and the HTML report grow with them)
+DEFAULT_MAX_TRACED_CLAIMS = 500
+#: the largest request head (request line and headers), bytes: h11's limit
+MAX_HEADER_BYTES = 16 * 1024
 #: the environment variable carrying :class:`Settings` to uvicorn's worker processes
 ENV_SETTINGS = "ORDINANCE_SERVE_SETTINGS"
 
@@ -73,17 +86,23 @@ class Settings:
     limits: Limits = DEFAULT_LIMITS
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     time_limit_seconds: float = DEFAULT_TIME_LIMIT
+    header_timeout_seconds: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_traced_claims: int = DEFAULT_MAX_TRACED_CLAIMS
 
     def to_json(self) -> str:
-        return json.dumps({"policies": list(self.policies), "limits": dataclasses.asdict(self.limits),
-                           "max_body_bytes": self.max_body_bytes, "time_limit_seconds": self.time_limit_seconds})
+        data = dataclasses.asdict(self)
+        data["policies"] = list(self.policies)
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> "Settings":
         data = json.loads(text)
+        defaults = cls()
         return cls(tuple(data.get("policies") or ()), Limits(**(data.get("limits") or {})),
-                   int(data.get("max_body_bytes") or DEFAULT_MAX_BODY_BYTES),
-                   float(data.get("time_limit_seconds") or DEFAULT_TIME_LIMIT))
+                   *(type(getattr(defaults, f.name))(data.get(f.name) or getattr(defaults, f.name))
+                     for f in dataclasses.fields(cls)[2:]))
 
 
 @dataclass
@@ -140,12 +159,16 @@ def load_policies(directories: Sequence[str | os.PathLike[str] | Policy] | None,
 class Service:
     """The state shared by the handlers: the policies, the limits, the overlay cache."""
 
-    def __init__(self, entries: list[PolicyEntry], limits: Limits, max_body_bytes: int, time_limit_seconds: float):
+    def __init__(self, entries: list[PolicyEntry], limits: Limits, max_body_bytes: int, time_limit_seconds: float,
+                 body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT,
+                 max_traced_claims: int = DEFAULT_MAX_TRACED_CLAIMS):
         self.entries: dict[str, PolicyEntry] = {e.id: e for e in entries}
         self.default = entries[0]
         self.limits = limits
         self.max_body_bytes = max_body_bytes
         self.time_limit = time_limit_seconds
+        self.body_timeout = body_timeout_seconds
+        self.max_traced_claims = max_traced_claims
         #: the worker threads of the engine's work (an abandoned request's thread runs on to its end)
         self.executor = ThreadPoolExecutor(max(4, min(32, (os.cpu_count() or 1) * 4)), "ordinance-web")
         self._overlays: OrderedDict[tuple[Any, ...], Policy | PolicyError] = OrderedDict()
@@ -198,13 +221,30 @@ class Service:
 
     # -- work ------------------------------------------------------------------------------------
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` in a worker thread, within the time limit (503 after it)."""
+        """``fn(*args)`` in a worker thread, within the time limit (503 after it).  Once the request
+        is abandoned, the work is not started if it has not been, and a running one stops at its
+        next :func:`checkpoint`."""
+        abandoned = threading.Event()
+
+        def call() -> Any:
+            if abandoned.is_set():
+                raise Abandoned()
+            _current.abandoned = abandoned
+            try:
+                return fn(*args)
+            finally:
+                _current.abandoned = None
+
         try:
             async with asyncio.timeout(self.time_limit):
-                return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+                return await asyncio.get_running_loop().run_in_executor(self.executor, call)
         except TimeoutError:
+            abandoned.set()
             raise ApiError("time-limit", f"the request was not done within the time limit of "
                            f"{self.time_limit:g} s; it was abandoned", headers={"Retry-After": "1"}) from None
+        except BaseException:
+            abandoned.set()  # the request was cancelled (its client went away): so is its work
+            raise
 
 
 class SecurityHeaders:
@@ -279,12 +319,15 @@ async def _index(request: Request) -> Response:
 
 def create_app(policies: Sequence[str | os.PathLike[str] | Policy] | None = None, *,
                limits: Limits = DEFAULT_LIMITS, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-               time_limit_seconds: float = DEFAULT_TIME_LIMIT) -> Starlette:
+               time_limit_seconds: float = DEFAULT_TIME_LIMIT, body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT,
+               max_traced_claims: int = DEFAULT_MAX_TRACED_CLAIMS) -> Starlette:
     """The ASGI application serving ``policies`` (directories or loaded policies; default: the
     bundled policy).  Raises PolicyError when a policy does not load."""
-    if max_body_bytes < 1 or time_limit_seconds <= 0:
-        raise ValueError("max_body_bytes and time_limit_seconds must be positive")
-    service = Service(load_policies(policies, limits), limits, max_body_bytes, time_limit_seconds)
+    if max_body_bytes < 1 or time_limit_seconds <= 0 or body_timeout_seconds <= 0 or max_traced_claims < 1:
+        raise ValueError("max_body_bytes, time_limit_seconds, body_timeout_seconds and max_traced_claims "
+                         "must be positive")
+    service = Service(load_policies(policies, limits), limits, max_body_bytes, time_limit_seconds,
+                      body_timeout_seconds, max_traced_claims)
     routes = [
         Route("/", _index, methods=["GET"]),
         Route("/healthz", api.healthz, methods=["GET"]),
@@ -320,7 +363,9 @@ def app_from_env() -> Starlette:
     """The app of one uvicorn worker, built from :data:`ENV_SETTINGS` (uvicorn's ``--factory``)."""
     settings = Settings.from_json(os.environ.get(ENV_SETTINGS) or "{}")
     app = create_app(settings.policies, limits=settings.limits, max_body_bytes=settings.max_body_bytes,
-                     time_limit_seconds=settings.time_limit_seconds)
+                     time_limit_seconds=settings.time_limit_seconds,
+                     body_timeout_seconds=settings.body_timeout_seconds,
+                     max_traced_claims=settings.max_traced_claims)
     settle()
     return app
 
@@ -346,26 +391,176 @@ def _no_delay(transport: Any) -> None:
 
 
 try:
+    import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol as _H11Protocol
 
     class NoDelayH11Protocol(_H11Protocol):
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
             _no_delay(transport)
             super().connection_made(transport)
-except ImportError:  # pragma: no cover - uvicorn is a dependency
-    pass
 
-try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _HttpToolsProtocol
+    class GuardedH11Protocol(NoDelayH11Protocol):
+        """uvicorn's h11 protocol with the guards of a server facing untrusted clients (docs/security.md
+        4b), from the :class:`Settings` of the process (:data:`ENV_SETTINGS`):
 
-    class NoDelayHttpToolsProtocol(_HttpToolsProtocol):
+        - a head deadline: a request's head (request line and headers) must arrive within
+          ``header_timeout_seconds`` of the connection, or of its first byte after a response:
+          else 408 and the connection is closed (a silent connection, a client sending a byte a
+          second);
+        - a body deadline: the body must arrive within ``body_timeout_seconds`` of the head (the app
+          answers 408 at that deadline when it reads the body; this closes the connection a little
+          later in any case, a body the app does not read included);
+        - at most ``max_connections`` connections at once: one more is answered 503 and closed at once;
+        - malformed framing answered 400 as ``application/problem+json`` with the security headers,
+          not uvicorn's plain text.
+        """
+
+        _deadline: Any = None
+        _phase: str | None = None
+
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
-            _no_delay(transport)
             super().connection_made(transport)
+            settings = server_settings()
+            if len(self.connections) > settings.max_connections:
+                _limited_log.warning("connection refused: %d connections are open, the limit is %d",
+                                     len(self.connections) - 1, settings.max_connections)
+                self._refuse(503, "too-many-connections", f"the server has {settings.max_connections} "
+                             "connections open, its limit; try again later", retry=True)
+                return
+            self._arm("head", settings.header_timeout_seconds)
 
-    HTTP_PROTOCOL = "ordinance.web.app:NoDelayHttpToolsProtocol"
-except ImportError:  # httptools is optional: uvicorn's pure-Python h11 protocol
-    HTTP_PROTOCOL = "ordinance.web.app:NoDelayH11Protocol"
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.transport.is_closing():
+                return
+            state = self.conn.their_state
+            if state is h11.SEND_BODY:
+                if self._phase != "body":
+                    self._arm("body", server_settings().body_timeout_seconds + 2)
+            elif state is h11.IDLE:
+                if self._phase != "head":
+                    self._arm("head", server_settings().header_timeout_seconds)
+            else:  # the request is whole (or the connection is ending)
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def send_400_response(self, msg: str) -> None:  # malformed framing (h11 refused the bytes)
+            self._disarm()  # uvicorn has logged it (rate-limited: log_config)
+            self._refuse(400, "bad-request", "the request is not valid HTTP/1.1 (its request line, a header, "
+                         "the framing of its body, or a head over 16 KiB)")
+
+        def _arm(self, phase: str, seconds: float) -> None:
+            self._disarm()
+            self._phase = phase
+            self._deadline = self.loop.call_later(seconds, self._expired, phase)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            self._deadline = None
+            self._phase = None
+
+        def _expired(self, phase: str) -> None:
+            self._deadline = None
+            self._phase = None
+            if self.transport.is_closing():
+                return
+            _limited_log.warning("request %s not received in time: connection closed", phase)
+            if phase == "head" and self.conn.our_state is h11.IDLE:
+                self._refuse(408, "request-timeout", "the request's head did not arrive within "
+                             f"{server_settings().header_timeout_seconds:g} s")
+            else:
+                if self.cycle is not None:
+                    self.cycle.disconnected = True
+                    self.cycle.message_event.set()
+                self.transport.close()
+
+        def _refuse(self, status: int, code: str, detail: str, retry: bool = False) -> None:
+            """Answer with a problem (written directly: h11 has no request to answer) and close."""
+            from .problems import API_CODES
+
+            title = API_CODES.get(code, (status, "Bad request"))[1]
+            body = json.dumps({"type": f"https://ordinance.dev/problems/{code}", "title": title, "status": status,
+                               "detail": detail, "code": code, "problems": []}, separators=(",", ":")).encode()
+            reason = {400: b"Bad Request", 408: b"Request Timeout", 503: b"Service Unavailable"}[status]
+            head = [b"HTTP/1.1 %d %s" % (status, reason), b"content-type: application/problem+json",
+                    b"content-length: %d" % len(body), b"connection: close"]
+            head += [k + b": " + v for k, v in SECURITY_HEADERS]
+            if retry:
+                head.append(b"retry-after: 1")
+            try:
+                self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+            finally:
+                self.transport.close()
+
+    HTTP_PROTOCOL = "ordinance.web.app:GuardedH11Protocol"
+except ImportError:  # pragma: no cover - uvicorn is a dependency
+    HTTP_PROTOCOL = "h11"
+
+
+_SERVER_SETTINGS: list[Settings] = []
+
+
+def server_settings() -> Settings:
+    """The :class:`Settings` of this server process (from :data:`ENV_SETTINGS`; read once)."""
+    if not _SERVER_SETTINGS:
+        _SERVER_SETTINGS.append(Settings.from_json(os.environ.get(ENV_SETTINGS) or "{}"))
+    return _SERVER_SETTINGS[0]
+
+
+# -- logging, rate-limited -------------------------------------------------------------------------------
+
+class LogRateLimit(logging.Filter):
+    """At most ``burst`` records of one message (its logger and format string) per ``period``
+    seconds; then one line saying how many were dropped, when the next one of them passes.  A
+    flood of hostile requests cannot fill the log: each kind of complaint gets a few lines a minute."""
+
+    def __init__(self, burst: int = 10, period: float = 60.0):
+        super().__init__()
+        self.burst, self.period = burst, period
+        self._seen: dict[tuple[str, Any], list[float]] = {}  # key -> [window start, count, dropped]
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        import time
+
+        key = (record.name, record.msg if isinstance(record.msg, str) else type(record.msg).__name__)
+        now = time.monotonic()
+        with self._lock:
+            entry = self._seen.get(key)
+            if entry is None or now - entry[0] >= self.period:
+                if len(self._seen) > 1000:
+                    self._seen.clear()
+                dropped = int(entry[2]) if entry is not None else 0
+                self._seen[key] = [now, 1, 0]
+                if dropped:
+                    record.msg = f"{record.msg} (and {dropped} more like it in the last {self.period:g} s, not logged)"
+                return True
+            if entry[1] < self.burst:
+                entry[1] += 1
+                return True
+            entry[2] += 1
+            return False
+
+
+#: the logger of the connection guards (its records go through the rate limit too)
+_limited_log = logging.getLogger("ordinance.web.server")
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with :class:`LogRateLimit` on its error log and on the app's."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["rate"] = {"()": "ordinance.web.app.LogRateLimit"}
+    config["handlers"]["default"].setdefault("filters", []).append("rate")
+    config["loggers"]["ordinance.web"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def iter_routes(app: Starlette) -> Iterable[tuple[str, list[str]]]:

@@ -9,6 +9,7 @@ policies.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Callable
 
 from starlette.requests import Request
@@ -68,3 +69,19 @@ def handler(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
 
 def service(request: Request):
     return request.app.state.service
+
+
+# -- abandoned work ------------------------------------------------------------------------------------
+
+class Abandoned(Exception):
+    """Raised in a worker thread at a :func:`checkpoint` once its request has been answered 503."""
+
+
+_current = threading.local()
+
+
+def checkpoint() -> None:
+    """In the engine's work for a request: stop here (:class:`Abandoned`) if the request was abandoned."""
+    event = getattr(_current, "abandoned", None)
+    if event is not None and event.is_set():
+        raise Abandoned()

@@ -33,12 +33,16 @@ LABEL = {"type": "object", "properties": {"zh": STRING, "en": STRING}, "required
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "description": "yuan, exactly, with two decimals"}
 POLICY_ID = {"type": "string", "minLength": 1, "description": "a policy id (default: the first policy served)"}
-FILES = {"type": "object", "additionalProperties": STRING,
+#: an overlay path the server takes: relative, written with /, no `.`/`..`/empty part, a .yaml/.yml/.json name
+#: (a subset of what ``policy.override_path_problem`` allows; the policy's own `rules:` patterns decide the rest)
+FILE_PATH = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*\.(yaml|yml|json)$"
+FILES = {"type": "object", "additionalProperties": STRING, "propertyNames": {"pattern": FILE_PATH},
          "description": "an in-memory overlay on the policy's folder: path inside the folder (`policy.yaml`, "
                         "`rules/08-compute-voucher.yaml`, or a new file under `rules/`) -> the file's text. "
                         "The server never writes files. Paths with `..`, absolute paths and names not ending in "
-                        ".yaml/.yml/.json are refused (400)."}
-CASE = {"type": ["object", "string"],
+                        ".yaml/.yml/.json are refused (400), and so is a path the policy's `rules:` patterns do not "
+                        "match, or a file of the folder that is not a rule file (400)."}
+CASE = {"anyOf": [{"type": "object"}, {"type": "string", "minLength": 1}],
         "description": "the case: an object as in a case file (see GET /v1/schema/case: `case`, `applicant`, "
                        "`claims`, `history`), or a string holding the text of a case file (YAML or JSON), read "
                        "by the engine's case loader; its problems are then located at line and column of "
@@ -157,7 +161,7 @@ SCHEMAS: dict[str, Any] = {
         "format": {"enum": ["json", "html"], "description": "json: the decision; html: the self-contained report"}},
         "required": ["case"], "additionalProperties": False},
     "ExplainRequest": {"type": "object", "properties": {
-        "policy": POLICY_ID, "case": CASE, "claim": {"type": ["string", "integer"]}, "as_of": DATE},
+        "policy": POLICY_ID, "case": CASE, "claim": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}, "as_of": DATE},
         "required": ["case", "claim"], "additionalProperties": False},
     "Step": _nullable({"type": "object", "properties": {"kind": STRING, "id": STRING, "label": _nullable(LABEL)},
                        "required": ["kind", "id", "label"], "additionalProperties": False}),
@@ -235,10 +239,14 @@ SCHEMAS: dict[str, Any] = {
 
 def _problems(*statuses: int) -> dict[str, Any]:
     words = {400: "the body is not JSON, or an overlay path is not allowed", 404: "no such policy (or claim)",
-             413: "the body is larger than the limit", 415: "the body is not sent as application/json",
+             405: "the method is not allowed on this path (the Allow header lists those that are)",
+             408: "the body did not arrive within the body deadline",
+             413: "the body is larger than the limit, or a decision with its trace would have more claims than "
+                  "the limit (trace-too-large)", 415: "the body is not sent as application/json",
              422: "a field, the case or the policy is wrong: the engine's code and locations",
              500: "an internal error (logged; no details are given)",
-             503: "the request took longer than the time limit"}
+             503: "the request took longer than the time limit (time-limit), or the server has too many "
+                  "connections open (too-many-connections)"}
     return {str(s): {"description": words[s], "content": {PROBLEM: {"schema": _ref("Problem")}}} for s in statuses}
 
 
@@ -247,7 +255,7 @@ def _ok(schema: str, description: str, media: str = JSON) -> dict[str, Any]:
 
 
 def _post(summary: str, request: str, response: str, description: str, *, extra: dict[str, Any] | None = None,
-          statuses: tuple[int, ...] = (400, 404, 413, 415, 422, 500, 503)) -> dict[str, Any]:
+          statuses: tuple[int, ...] = (400, 404, 408, 413, 415, 422, 500, 503)) -> dict[str, Any]:
     responses = {**_ok(response, "the result"), **(extra or {}), **_problems(*statuses)}
     return {"post": {"summary": summary, "description": description, "operationId": response[0].lower() + response[1:],
                      "requestBody": {"required": True, "content": {JSON: {"schema": _ref(request)}}},
@@ -255,9 +263,11 @@ def _post(summary: str, request: str, response: str, description: str, *, extra:
 
 
 def _with_500(paths: dict[str, Any]) -> dict[str, Any]:
-    """Any operation may fail with an internal error (500, logged, no details)."""
+    """Any operation may fail with an internal error (500, logged, no details); any path answers
+    405 to a method it does not serve."""
     for item in paths.values():
         for op in item.values():
+            op["responses"].setdefault("405", _problems(405)["405"])
             op["responses"].setdefault("500", _problems(500)["500"])
     return paths
 

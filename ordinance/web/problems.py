@@ -34,13 +34,17 @@ API_CODES: dict[str, tuple[int, str]] = {
     "unknown-policy": (404, "No such policy"),
     "unknown-claim": (404, "The case has no such claim"),
     "method-not-allowed": (405, "Method not allowed"),
+    "request-timeout": (408, "The request did not arrive within the time allowed"),
+    "client-disconnected": (400, "The client went away before sending the whole request"),
     "body-too-large": (413, "The request body is too large"),
+    "trace-too-large": (413, "The decision asked for would be too large"),
     "unsupported-media-type": (415, "The request body must be JSON (Content-Type: application/json)"),
     "invalid-request": (422, "The request is not valid"),
     "invalid-case": (422, "The case is not valid"),
     "invalid-policy": (422, "The policy (with the files given) is not valid"),
     "evaluation": (422, "The case cannot be decided"),
     "time-limit": (503, "The request took longer than the time limit"),
+    "too-many-connections": (503, "The server has too many connections open"),
     "internal": (500, "Internal server error"),
 }
 
