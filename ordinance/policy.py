@@ -327,6 +327,14 @@ def _digest(directory: Path, files: list[Path], overrides: Mapping[str, str] | N
 
 # -- the in-memory overlay ---------------------------------------------------------------------------
 
+#: Bounds on an overlay's file paths (checked before any file system call: a longer name was an
+#: OSError "File name too long", HTTP 500): characters in a path, bytes in one of its names (the
+#: common file systems' limit), folders in it.
+MAX_OVERLAY_PATH = 1024
+MAX_OVERLAY_NAME = 255
+MAX_OVERLAY_PARTS = 32
+
+
 def override_path_problem(rel: str) -> str | None:
     """Why ``rel`` cannot name a file of an overlay (None: it can): it must be a relative path
     written with ``/``, without ``..`` or empty parts, naming a ``.yaml``, ``.yml`` or ``.json`` file."""
@@ -334,9 +342,15 @@ def override_path_problem(rel: str) -> str | None:
         return "the path is empty"
     if rel.startswith(("/", "\\")) or "\\" in rel or re.match(r"^[A-Za-z]:", rel):
         return "the path must be relative to the policy folder, written with /"
+    if len(rel) > MAX_OVERLAY_PATH:
+        return f"the path is longer than {MAX_OVERLAY_PATH} characters"
     parts = rel.split("/")
     if any(p in ("", ".", "..") for p in parts):
         return "the path must not hold `..`, `.` or empty parts"
+    if any(len(p.encode("utf-8", "surrogatepass")) > MAX_OVERLAY_NAME for p in parts):
+        return f"a file or folder name of the path is longer than {MAX_OVERLAY_NAME} bytes"
+    if len(parts) > MAX_OVERLAY_PARTS:
+        return f"the path is more than {MAX_OVERLAY_PARTS} folders deep"
     if any(ch in rel for ch in "\0*?[]") or any(ord(ch) < 32 for ch in rel):
         return "the path holds a character a file name cannot"
     if not rel.endswith((".yaml", ".yml", ".json")):

@@ -155,3 +155,16 @@ def test_a_limit_beyond_what_the_machine_takes_is_a_usage_error(option):
     result = CliRunner().invoke(main, [*option, "check"])
     assert result.exit_code == 2 and "internal error" not in result.output, result.output
     assert "too large a size" in result.output or "is not in the range" in result.output
+
+
+def test_serve_on_a_port_in_use_is_a_usage_error_before_it_says_serving():
+    """It printed "serving at ..." and then exited 3 with uvicorn's bind error."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert "cannot listen on 127.0.0.1:" in result.output and "serving" not in result.output

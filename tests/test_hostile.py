@@ -304,7 +304,10 @@ _FORBIDDEN_YAML = {"load", "unsafe_load", "full_load", "load_all", "unsafe_load_
 
 #: The one place allowed to compile Python: the code generator's ``_build``, which compiles source
 #: written from the checked AST with no rule text in it (tests/test_backends.py audits that source).
-_SANCTIONED = {("ordinance/run/pygen.py", "_build"): {"compile", "exec"}}
+_SANCTIONED = {("ordinance/run/pygen.py", "_build"): {"compile", "exec"},
+               # `ordinance serve` tries the address it is asked to listen on before it says so (a
+               # port in use is a usage error): a socket bound, never connected, never read
+               ("ordinance/cli/serve.py", "_check_port"): {"socket"}}
 
 
 def test_the_engine_never_evaluates_text_as_python():
@@ -329,7 +332,7 @@ def test_the_engine_never_evaluates_text_as_python():
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
                 for name in names:
-                    if name.split(".")[0] in _FORBIDDEN_MODULES:
+                    if name.split(".")[0] in _FORBIDDEN_MODULES and name not in sanctioned.get(id(node), ()):
                         offences.append(f"{where}: import {name}")
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "yaml" \
                     and node.attr in _FORBIDDEN_YAML:

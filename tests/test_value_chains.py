@@ -74,3 +74,4 @@ def test_the_command_line_checks_a_long_chain(tmp_path):
     root = write_policy(tmp_path / "p", {"m": chain_rules(N)})
     result = CliRunner().invoke(main, ["check", str(root)])
     assert result.exit_code == 0 and "internal error" not in result.output, result.output
+

@@ -10,6 +10,8 @@ imported only here, when the command runs.
 
 from __future__ import annotations
 
+import errno
+
 import os
 from pathlib import Path
 
@@ -68,6 +70,7 @@ def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int,
     settings = Settings(tuple(str(Path(p).resolve()) for p in policies), limits, max_body_bytes, time_limit,
                         header_timeout, body_timeout, max_connections, max_traced_claims)
     os.environ[ENV_SETTINGS] = settings.to_json()
+    _check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"ordinance: serving {', '.join(e.id for e in entries)} at http://{shown}:{port}/ "
                f"({workers} worker{'s' if workers != 1 else ''}; Ctrl-C stops)", err=True)
@@ -85,3 +88,23 @@ def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int,
         uvicorn.run(app, **options)
     else:
         uvicorn.run("ordinance.web.app:app_from_env", factory=True, workers=workers, **options)
+
+
+def _check_port(host: str, port: int) -> None:
+    """A usage error (exit 2) before "serving at ..." when the address cannot be listened on (a
+    port in use, an address not of this machine): it was a bind error after the message, exit 3."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise click.BadParameter(f"cannot listen on {host}: {exc.strerror}", param_hint="--host") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (as uvicorn binds)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+                                     + (" (another program listens there)" if exc.errno == errno.EADDRINUSE else ""),
+                                     param_hint="--port") from None

@@ -36,7 +36,9 @@ POLICY_ID = {"type": "string", "minLength": 1, "description": "a policy id (defa
 #: an overlay path the server takes: relative, written with /, no `.`/`..`/empty part, a .yaml/.yml/.json name
 #: (a subset of what ``policy.override_path_problem`` allows; the policy's own `rules:` patterns decide the rest)
 FILE_PATH = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*\.(yaml|yml|json)$"
-FILES = {"type": "object", "additionalProperties": STRING, "propertyNames": {"pattern": FILE_PATH},
+FILES = {"type": "object", "additionalProperties": STRING,
+         "propertyNames": {"pattern": FILE_PATH, "maxLength": 1024,
+                           "description": "at most 1024 characters, 32 folders deep, 255 bytes a name"},
          "description": "an in-memory overlay on the policy's folder: path inside the folder (`policy.yaml`, "
                         "`rules/08-compute-voucher.yaml`, or a new file under `rules/`) -> the file's text. "
                         "The server never writes files. Paths with `..`, absolute paths and names not ending in "
