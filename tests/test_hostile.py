@@ -176,6 +176,33 @@ def test_hostile_csv_through_batch(tmp_path, monkeypatch):
         assert sorted(set(filter(None, row["reasons"].split(";")))) == (codes if codes else []), row
 
 
+def test_csv_output_never_holds_a_live_formula(tmp_path, monkeypatch):
+    """Ids a spreadsheet would run (``=``, ``+``, ``-``, ``@``, a tab, a carriage return) get a
+    single quote in front; amounts and a numeric id stay numbers; a NUL in a cell is refused."""
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out.csv"
+    result = cli(["batch", _rel(HOSTILE / "batch" / "formulas.csv"), "--out", str(out)])
+    assert result.exit_code == 1
+    import csv
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert [(r["case"], r["claim"]) for r in rows] == [
+        ("'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(A1)"), ("'+cmd", "'-c1"), ("n\ufffdul", ""),
+        ("-12.50", "c1")]
+    assert [r["amount"] for r in rows] == ["3200000.00", "3200000.00", "", "3200000.00"]
+    assert rows[2]["status"] == "error" and rows[2]["reasons"] == "binary-file"
+    assert "\0" not in out.read_text(encoding="utf-8")
+    lines = tmp_path / "cases.jsonl"
+    ids = ["\tx", "\rx", "=1+1", "-1+1", "@x", "+1"]
+    claim = {"measure": "compute-voucher", "date": "2025-06-01", "compute_spend": "800萬", "service_qualified": True}
+    lines.write_text("".join(json.dumps({"case": i, "applicant": {"kind": "enterprise", "annual_revenue": "5億"},
+                                         "claims": [{**claim, "id": i}]}) + "\n" for i in ids), encoding="utf-8")
+    assert cli(["batch", str(lines), "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    want = ["'" + i.replace("\r", "\n") for i in ids]  # a carriage return never ends a row
+    assert [(r["case"], r["claim"]) for r in rows] == list(zip(want, want))
+
+
 def test_a_real_process_never_shows_a_traceback():
     """The console script, with the worst of the corpus on standard input and as arguments."""
     binary = (HOSTILE / "cases" / "binary.yaml").read_bytes()

@@ -315,7 +315,7 @@ def csv_key(header: tuple[str, ...], row: list[str]) -> str:
         i = header.index("case")
     except ValueError:
         return ""
-    return clean(row[i]).strip() if i < len(row) else ""
+    return clean(row[i]).replace("\0", "\ufffd").strip() if i < len(row) else ""
 
 
 def csv_case(header: tuple[str, ...], rows: list[tuple[int, list[str]]], display: str,
@@ -336,6 +336,10 @@ def csv_case(header: tuple[str, ...], rows: list[tuple[int, list[str]]], display
             if cell != raw.strip():
                 problems.append(Problem("encoding", "the cell is not valid UTF-8", Location(display, line, col),
                                         "save the file as UTF-8"))
+            if "\0" in cell:
+                problems.append(Problem("binary-file", "the cell holds a NUL byte: binary data, not text",
+                                        Location(display, line, col), "give a CSV text file, saved as UTF-8"))
+                continue
             if not cell or name == "case":
                 continue
             if not name:

@@ -179,3 +179,11 @@ LINES: list[bytes] = [
     "d,c1,compute-voucher,2025-06-01,enterprise,5億,-1,true\n".encode()
     + b"e,c1,compute-voucher,2025-06-01,enterprise,5\xff,800,true\n"
     + "f,c1,compute-voucher,2025-06-01,enterprise,5億,800萬,true\n".encode())
+
+# -- CSV output: ids that a spreadsheet would run as formulas, a NUL in an id ---------------------
+(ROOT / "batch" / "formulas.csv").write_bytes(
+    "case,id,measure,date,applicant.kind,applicant.annual_revenue,compute_spend,service_qualified\n"
+    '"=HYPERLINK(""http://evil.example"",""x"")",@SUM(A1),compute-voucher,2025-06-01,enterprise,5億,800萬,true\n'
+    "+cmd,-c1,compute-voucher,2025-06-01,enterprise,5億,800萬,true\n".encode()
+    + b"n\x00ul,c1,compute-voucher,2025-06-01,enterprise,5\xe5\x84\x84,800,true\n"
+    + "-12.50,c1,compute-voucher,2025-06-01,enterprise,5億,800萬,true\n".encode())
