@@ -18,6 +18,7 @@ constructors, so that:
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,9 +223,28 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
     except RecursionError:  # only with a max_depth above what Python's stack allows
         problems.append(Problem("too-deep", "the data is nested too deeply to read", Location(name, 1, 1),
                                 "flatten the data, or lower max_depth"))
+    if not problems and name.lower().endswith(".json"):
+        problem = _json_syntax(text, name)
+        if problem is not None:
+            problems.append(problem)
     if problems:
         raise PolicyError(problems, {name: text})
     return loaded
+
+
+def _json_syntax(text: str, name: str) -> Problem | None:
+    """A ``.json`` file is read by the YAML loader (for the positions of its values), which also
+    takes what JSON does not (a trailing comma, a comment, an unquoted key): this holds it to
+    JSON's own grammar.  The values read are thrown away (numbers kept as text), so nothing is
+    converted; the limits were enforced by the YAML walk before."""
+    try:
+        json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+    except json.JSONDecodeError as exc:
+        return Problem("json-syntax", f"{exc.msg} (the file is not valid JSON)", Location(name, exc.lineno, exc.colno),
+                       "JSON allows no trailing comma, no comment and no unquoted key; or name the file .yaml")
+    except RecursionError:  # a nesting the YAML walk already allowed: not JSON's concern here
+        return None
+    return None
 
 
 def read_limited(stream: Any, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -416,9 +436,15 @@ def _surrogate(loaded: LoadedFile, pos: ScalarPosition) -> Problem:
                    "write the character itself, or a valid \\U escape")
 
 
+#: The tags a plain scalar is resolved under (as YAML's core schema resolves them, or as written
+#: with ``!!null``, ``!!bool``, ``!!int``); any other tag -- ``!!str``, ``!!python/name:os.system``,
+#: ``!custom`` -- leaves the scalar the text it is written as (an empty one is ``""``, not null).
+_RESOLVED_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp"))
+
+
 def _resolve_scalar(node: ScalarNode) -> Any:
     text = node.value
-    if node.style:  # quoted or block: always text (libyaml says "" for plain)
+    if node.style or node.tag not in _RESOLVED_TAGS:  # quoted or block, or tagged: text (libyaml: "" for plain)
         return text
     if text in ("", "~", "null", "Null", "NULL"):
         return None

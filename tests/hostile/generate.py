@@ -145,6 +145,12 @@ cases: dict[str, bytes | str] = {
     "not-a-date.yaml": GOOD_YAML.replace("2025-06-01", "June 1st"),
     "bool-as-money.yaml": GOOD_YAML.replace("800萬", "true"),
     "money-as-bool.yaml": GOOD_YAML.replace("service_qualified: true", "service_qualified: yes"),
+    # wrong types that used to slip through (issue 15)
+    "id-list.yaml": GOOD_YAML.replace("id: c1", "id: [c1]"),
+    "case-bool.yaml": GOOD_YAML.replace("case: ok", "case: true"),
+    "str-tag-bool.yaml": GOOD_YAML.replace("service_qualified: true", "service_qualified: !!str true"),
+    "tagged-empty.yaml": GOOD_YAML.replace("800萬", "!!python/name:os.system"),
+    "trailing-comma.json": json.dumps(GOOD, ensure_ascii=False)[:-1] + ",}",
 }
 (ROOT / "cases").mkdir(parents=True, exist_ok=True)
 for f in (ROOT / "cases").iterdir(): f.unlink()
