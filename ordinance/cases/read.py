@@ -213,7 +213,7 @@ def per_year_converter(t: Type) -> Callable[[Any], Any]:
 
 _money_value = converter_for(T.MONEY)  # (as convert_value(·, MONEY))
 _CACHED_TEXT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
-_PLAIN_DECIMAL = re.compile(r"\d{1,30}(?:\.\d{1,30})?\Z").match
+_PLAIN_DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?\Z").match
 
 
 _SIMPLE_TYPES = {t.name: t for t in (T.MONEY, T.NUMBER, T.RATE, T.DATE, T.DURATION)}
@@ -227,8 +227,16 @@ def _convert_text(value: str, type_name: str) -> Any:
     return _convert_slow(value, _SIMPLE_TYPES[type_name])
 
 
+#: The types whose text is read as digits: ASCII ones only (the published JSON Schema's ``\d``).
+_DIGIT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
+
+
 def _convert_slow(value: Any, t: Type) -> Any:
     name = t.name
+    if name in _DIGIT_TYPES and isinstance(value, str) and not value.isascii():
+        fixed = V.ascii_digits(value.strip())
+        if fixed is not None:  # ５億, ٥億, ५००, 𝟓億, ２０２５-０６-０１: Python would take them, the schema does not
+            raise _Mismatch(f"write ASCII digits: {fixed}")
     if name in _DECIMAL_TYPES:
         if isinstance(value, bool):
             raise _Mismatch()

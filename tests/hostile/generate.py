@@ -43,6 +43,8 @@ policies: dict[str, dict[str, bytes | str]] = {
     "format-string-compare": {"rules/r.yaml": rule(when="'\"{0.__class__.__mro__}\" + 1'")},
     "power-operator": {"rules/r.yaml": rule(amount="10 ** 1000")},
     "exponent-literal": {"rules/r.yaml": rule(amount="1e400")},
+    "fullwidth-percent": {"rules/r.yaml": rule(amount="claim.spend * ３０%")},       # digits of other scripts
+    "fullwidth-date": {"rules/r.yaml": rule(when="claim.date <= ２０２５-１２-３１")},
     "huge-literal": {"rules/r.yaml": rule(amount="9" * 10_000)},
     "long-expression": {"rules/r.yaml": rule(amount=" + ".join(["claim.spend"] * 6000))},
     "deep-expression": {"rules/r.yaml": rule(amount="(" * 300 + "claim.spend" + " + 1)" * 300)},
@@ -145,6 +147,13 @@ cases: dict[str, bytes | str] = {
     "not-a-date.yaml": GOOD_YAML.replace("2025-06-01", "June 1st"),
     "bool-as-money.yaml": GOOD_YAML.replace("800萬", "true"),
     "money-as-bool.yaml": GOOD_YAML.replace("service_qualified: true", "service_qualified: yes"),
+    # digits of other scripts: Python reads them, the published schema (ASCII \d) does not (issue 15)
+    "digits-fullwidth.yaml": GOOD_YAML.replace("5億", "５億"),
+    "digits-arabic-indic.yaml": GOOD_YAML.replace("5億", "٥億"),
+    "digits-devanagari.yaml": GOOD_YAML.replace("800萬", "८००萬"),
+    "digits-math-bold.yaml": GOOD_YAML.replace("5億", "𝟓億"),
+    "digits-fullwidth-date.yaml": GOOD_YAML.replace("2025-06-01", "２０２５-０６-０１"),
+    "digits-fullwidth.json": json.dumps(GOOD, ensure_ascii=False).replace("800萬", "８００萬"),
     # wrong types that used to slip through (issue 15)
     "id-list.yaml": GOOD_YAML.replace("id: c1", "id: [c1]"),
     "case-bool.yaml": GOOD_YAML.replace("case: ok", "case: true"),
