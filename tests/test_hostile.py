@@ -14,6 +14,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -201,6 +202,30 @@ def test_csv_output_never_holds_a_live_formula(tmp_path, monkeypatch):
     rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
     want = ["'" + i.replace("\r", "\n") for i in ids]  # a carriage return never ends a row
     assert [(r["case"], r["claim"]) for r in rows] == list(zip(want, want))
+
+
+def test_a_fifo_or_a_device_is_reported_never_opened(tmp_path):
+    """A FIFO among a policy's rules or a batch's cases is a problem (``not-a-file``), never opened
+    (opening a FIFO with no writer blocks for ever); a device too; every case is in the output once."""
+    policy = tmp_path / "policy"
+    shutil.copytree(HOSTILE / "policies" / "bom", policy)
+    os.mkfifo(policy / "rules" / "pipe.yaml")
+    proc = subprocess.run([SCRIPT, "check", str(policy)], capture_output=True, timeout=60)
+    assert proc.returncode == 1 and b"rules/pipe.yaml:1:1: not-a-file: the entry is a named pipe (FIFO)" in proc.stderr
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    shutil.copy(HOSTILE / "cases" / "bom.yaml", cases / "a.yaml")
+    os.mkfifo(cases / "b.yaml")
+    (cases / "c.yaml").symlink_to("/dev/zero")
+    (cases / "d.yaml").symlink_to("nowhere.yaml")
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run([SCRIPT, "batch", str(cases), "--out", str(out)], capture_output=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["case"] for r in records] == ["ok", "b.yaml", "c.yaml", "d.yaml"]
+    assert [[p["code"] for p in r.get("problems", [])] for r in records] == [
+        [], ["not-a-file"], ["not-a-file"], ["file-unreadable"]]
+    assert b"decided 1 of 4 cases" in proc.stderr
 
 
 def test_a_real_process_never_shows_a_traceback():

@@ -18,8 +18,11 @@ constructors, so that:
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,9 +276,43 @@ def load_file(path: str | Path, name: str | None = None, limits: Limits = DEFAUL
         with open(path, "rb") as stream:
             raw = read_limited(stream, display, limits)
     except OSError as exc:
-        raise PolicyError([Problem("file-unreadable", f"cannot read the file: {exc.strerror or exc}",
-                                   Location(display, 1, 1))]) from None
+        raise PolicyError([_unreadable(path, display, exc)]) from None
     return load_text(decode(raw, display), display, limits)
+
+
+_LINK_HINT = "point the symbolic link at a file that exists, or remove it"
+
+
+def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
+    """``file-unreadable``, saying so when the trouble is a symbolic link (dangling or looping)."""
+    try:
+        target = os.readlink(path)
+    except OSError:  # not a link (or gone): the system's own words
+        return Problem("file-unreadable", f"cannot read the file: {exc.strerror or exc}", Location(display, 1, 1))
+    if exc.errno == errno.ELOOP:
+        said = f"the file is a symbolic link to {target!r} that loops (it leads back to itself)"
+    else:
+        said = f"the file is a symbolic link to {target!r}, which does not exist"
+    return Problem("file-unreadable", said, Location(display, 1, 1), _LINK_HINT)
+
+
+def listed_file_problem(path: Path, display: str) -> Problem | None:
+    """Why ``path``, found by listing a folder (a policy's ``rules/*.yaml``, a batch's folder of
+    cases), cannot be read as a file, or None when it can.  A dangling or looping symbolic link
+    is ``file-unreadable``; a named pipe (FIFO), a device or a socket is ``not-a-file`` and is
+    never opened (a FIFO with no writer would block for ever).  Folders are the caller's
+    business (a glob may match them)."""
+    try:
+        mode = path.stat().st_mode  # follows symbolic links
+    except OSError as exc:
+        return _unreadable(path, display, exc)
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    via = " (through a symbolic link)" if path.is_symlink() else ""
+    return Problem("not-a-file", f"the entry is {kind}{via}, not a regular file: it is not read",
+                   Location(display, 1, 1), "give a regular YAML or JSON file, or remove the entry")
 
 
 def _binary(name: str, line: int, column: int) -> Problem:
