@@ -228,6 +228,56 @@ def test_a_fifo_or_a_device_is_reported_never_opened(tmp_path):
     assert b"decided 1 of 4 cases" in proc.stderr
 
 
+#: a title change (OSC 0), a disguised hyperlink (OSC 8), a C1 CSI, a bell, a right-to-left override
+_TITLE, _LINK = "\x1b]0;pwned\x07", "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\"
+_RAW_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]")
+
+
+def _escape_case(tmp_path) -> tuple[Path, dict]:
+    data = {"case": f"evil{_TITLE}\x9b31m", "applicant": {"kind": "enterprise", "annual_revenue": "5億"},
+            "claims": [{"id": f"c{_LINK}\u202e", "measure": "compute-voucher", "date": "2025-06-01",
+                        "compute_spend": "800萬", "service_qualified": True}]}
+    path = tmp_path / "escapes.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path, data
+
+
+def test_terminal_output_shows_control_characters_escaped(tmp_path):
+    """OSC, C1 and other control characters from a case reach no terminal rendering raw (eval's
+    text and Markdown, explain, the batch summary, a failed test's report), in colour or not; the
+    JSON keeps them exactly."""
+    from ordinance.render.explain import render_explanation
+    from ordinance.render.text import render_decision
+
+    path, data = _escape_case(tmp_path)
+    outputs = [cli(["eval", str(path)]), cli(["eval", str(path), "--format", "markdown"]),
+               cli(["explain", str(path)]), cli(["explain", str(path), "--claim", "nope"])]
+    for result in outputs:
+        assert not _RAW_CONTROLS.search(result.stdout + result.stderr), result.stdout + result.stderr
+    assert "evil\\x1b]0;pwned\\x07\\x9b31m" in outputs[0].stdout and "\\u202e" in outputs[2].stdout
+    assert json.loads(cli(["eval", str(path), "--format", "json"]).stdout)["case"] == data["case"]
+    decision = ordinance.default_policy().evaluate(ordinance.load_case(path), trace=True)
+    for text in (render_decision(decision, colour=True), render_explanation(decision.results[0], colour=True)):
+        assert not _RAW_CONTROLS.search(text)  # not even the colours: text that holds controls is shown plain
+    clean = ordinance.default_policy().evaluate(ordinance.load_case(HOSTILE / "cases" / "bom.yaml"))
+    assert "\x1b[" in render_decision(clean, colour=True)  # colour is kept where nothing needs escaping
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(json.dumps({"case": data["case"], "claims": "none"}) + "\n", encoding="utf-8")
+    result = cli(["batch", str(lines), "--out", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 1 and "evil\\x1b]0;pwned" in result.stderr
+    assert not _RAW_CONTROLS.search(result.stderr)
+    policy = tmp_path / "policy"
+    shutil.copytree(HOSTILE / "policies" / "bom", policy)
+    (policy / "tests").mkdir()
+    (policy / "tests" / "t.yaml").write_text(yaml.safe_dump({"tests": [{
+        "name": f"fails{_TITLE}", "case": {"applicant": {"kind": f"x{_LINK}"}, "claims": [
+            {"id": f"c{_LINK}", "measure": "voucher", "date": "2025-06-01", "spend": "100萬"}]},
+        "want": {"total": "1萬"}}]}, allow_unicode=True), encoding="utf-8")
+    result = cli(["test", str(policy)])
+    assert result.exit_code == 1 and "FAIL" in result.stdout, result.stdout + result.stderr
+    assert "fails\\x1b]0;pwned\\x07" in result.stdout and not _RAW_CONTROLS.search(result.stdout)
+
+
 def test_a_real_process_never_shows_a_traceback():
     """The console script, with the worst of the corpus on standard input and as arguments."""
     binary = (HOSTILE / "cases" / "binary.yaml").read_bytes()
