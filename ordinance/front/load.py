@@ -3,7 +3,10 @@
 PyYAML composes the node graph; this module walks it itself instead of using PyYAML's
 constructors, so that:
 
-- no Python object is ever constructed from a tag (``!!python/...`` is inert text);
+- no Python object is ever constructed from a tag (``!!python/...`` is inert text); a scalar
+  tagged otherwise than ``!!null``/``!!bool``/``!!int`` is the text written (``!!str true`` is
+  the text ``true``);
+- a ``.json`` file is also held to JSON's grammar (no trailing comma, comment, unquoted key);
 - only ``true``/``false``, ``null`` and integers are resolved from plain scalars (YAML 1.2
   core, minus floats): ``0.3`` stays the text ``"0.3"`` and becomes an exact Decimal later,
   ``2027-12-31`` stays text and is read by the expression language, ``no`` stays ``"no"``;
