@@ -249,15 +249,29 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
     rule_paths = []
     for i, pattern in enumerate(patterns):
         try:
-            found = [p for p in directory.glob(pattern) if p.is_file()]
+            listed = sorted(directory.glob(pattern))
         except (ValueError, NotImplementedError):  # an absolute pattern
-            found = None
-        if found is None or any(not _inside(p, directory) for p in found):
+            listed = None
+        home = os.path.normpath(directory)
+        if listed is None or any(os.path.commonpath([home, os.path.normpath(p)]) != home for p in listed):
             problems.append(Problem("outside-policy", f"the rule pattern `{pattern}` reaches outside the policy's "
                                     "folder", manifest.location(("rules", i)),
                                     "rule files live in the policy folder, e.g. rules/*.yaml"))
             continue
-        rule_paths.extend(found)
+        for p in listed:  # every entry is read or reported: never skipped in silence, never blocked on
+            name = str(display_root / p.relative_to(directory))
+            trouble = load_stage.listed_file_problem(p, name)
+            if trouble is not None:
+                problems.append(trouble)
+            elif p.is_dir():
+                continue
+            elif not _inside(p, directory):
+                problems.append(Problem("outside-policy", f"the rule file is a symbolic link to "
+                                        f"{os.readlink(p) if p.is_symlink() else p.resolve()!s}, outside the "
+                                        "policy's folder", Location(name, 1, 1),
+                                        "copy the rule file into the policy folder instead of linking to it"))
+            else:
+                rule_paths.append(p)
     if overrides:
         rule_paths.extend(_overlay_paths(directory, patterns, rule_paths, overrides, display_root, problems))
     rule_paths = sorted(set(rule_paths))
@@ -302,7 +316,7 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
 
 def _inside(path: Path, directory: Path) -> bool:
     """Whether ``path`` (symlinks followed) lies inside ``directory``."""
-    return path.resolve().is_relative_to(directory.resolve())
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(directory))  # a looping link: no error
 
 
 def _display_root(directory: Path) -> Path:

@@ -13,6 +13,7 @@ import calendar
 import datetime as _dt
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, ROUND_HALF_UP
 
@@ -29,13 +30,15 @@ MONEY_UNITS: dict[str, Decimal] = {
     "億": Decimal(100_000_000), "亿": Decimal(100_000_000),
 }
 
-_NUMBER = r"\d(?:_?\d)*(?:\.\d(?:_?\d)*)?"
+# Digits are ASCII only, as in the published JSON Schema (``\d`` in Python would also take ``５``,
+# ``٥``, ``५``, ``𝟓``: see :func:`ascii_digits` for the hint given instead).
+_NUMBER = r"[0-9](?:_?[0-9])*(?:\.[0-9](?:_?[0-9])*)?"
 MONEY_RE = re.compile(rf"^({_NUMBER})\s*(萬|万|億|亿)?\s*(元)?$")
 PERCENT_RE = re.compile(rf"^({_NUMBER})\s*%$")
 NUMBER_RE = re.compile(rf"^[-+]?{_NUMBER}$")
-DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 DURATION_RE = re.compile(
-    r"^(\d+)\s*(years?|months?|days?|年|個月|个月|日|天)$")
+    r"^([0-9]+)\s*(years?|months?|days?|年|個月|个月|日|天)$")
 
 #: The most digits a duration's count may have (10^7 days is beyond the calendar anyway).
 MAX_DURATION_DIGITS = 7
@@ -49,6 +52,21 @@ _DURATION_UNITS = {
 
 class LiteralError(ValueError):
     """A literal that does not denote a value (e.g. the date 2025-02-30)."""
+
+
+def ascii_digits(text: str) -> str | None:
+    """``text`` with its digits of other scripts written in ASCII (``５億`` -> ``5億``, ``٥``,
+    ``५``, ``𝟓`` -> ``5``), or None when it has none: for the hint "write ASCII digits: 5億"."""
+    if text.isascii() or not any(ch.isdigit() and not ch.isascii() for ch in text):
+        return None
+    return "".join(str(unicodedata.digit(ch)) if not ch.isascii() and unicodedata.digit(ch, None) is not None
+                   else ch for ch in text)
+
+
+def _not_ascii(text: str) -> str:
+    """`` (write ASCII digits: 5億)`` after a message about ``text``, when that is its trouble."""
+    fixed = ascii_digits(text.strip())
+    return f" (write ASCII digits: {fixed})" if fixed is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +145,7 @@ def parse_money(text: str) -> Decimal:
     """``1000萬``, ``3.5億元``, ``50萬元``, ``1_000元`` as yuan."""
     m = MONEY_RE.match(text.strip())
     if not m or not (m.group(2) or m.group(3)):
-        raise LiteralError(f"not an amount of money: {text!r}")
+        raise LiteralError(f"not an amount of money: {text!r}{_not_ascii(text)}")
     value = parse_number(m.group(1))
     unit = m.group(2)
     return _exact(value).multiply(value, MONEY_UNITS[unit]) if unit else value
@@ -137,7 +155,7 @@ def parse_percent(text: str) -> Decimal:
     """``30%`` as 0.30 (exact)."""
     m = PERCENT_RE.match(text.strip())
     if not m:
-        raise LiteralError(f"not a percentage: {text!r}")
+        raise LiteralError(f"not a percentage: {text!r}{_not_ascii(text)}")
     value = parse_number(m.group(1))
     return _exact(value).scaleb(value, -2)
 
@@ -158,7 +176,7 @@ def parse_date(text: str) -> _dt.date:
     """``2027-12-31``; a date that does not exist (``2025-02-30``) is an error."""
     m = DATE_RE.match(text.strip())
     if not m:
-        raise LiteralError(f"not a date (YYYY-MM-DD): {text!r}")
+        raise LiteralError(f"not a date (YYYY-MM-DD): {text!r}{_not_ascii(text)}")
     try:
         return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
@@ -169,7 +187,7 @@ def parse_duration(text: str) -> Duration:
     """``3 years``, ``6 months``, ``30 days``, ``3年``, ``6個月``."""
     m = DURATION_RE.match(text.strip())
     if not m:
-        raise LiteralError(f"not a duration: {text!r}")
+        raise LiteralError(f"not a duration: {text!r}{_not_ascii(text)}")
     if len(m.group(1)) > MAX_DURATION_DIGITS:  # int() refuses 4300+ digits; no calendar holds 10^7 days
         raise LiteralError(f"{m.group(1)} {m.group(2)} is too long a duration")
     n, unit = int(m.group(1)), _DURATION_UNITS[m.group(2)]

@@ -14,6 +14,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -174,6 +175,107 @@ def test_hostile_csv_through_batch(tmp_path, monkeypatch):
         codes = want[row["case"]]
         assert row["status"] == ("error" if codes else "eligible"), row
         assert sorted(set(filter(None, row["reasons"].split(";")))) == (codes if codes else []), row
+
+
+def test_csv_output_never_holds_a_live_formula(tmp_path, monkeypatch):
+    """Ids a spreadsheet would run (``=``, ``+``, ``-``, ``@``, a tab, a carriage return) get a
+    single quote in front; amounts and a numeric id stay numbers; a NUL in a cell is refused."""
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out.csv"
+    result = cli(["batch", _rel(HOSTILE / "batch" / "formulas.csv"), "--out", str(out)])
+    assert result.exit_code == 1
+    import csv
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert [(r["case"], r["claim"]) for r in rows] == [
+        ("'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(A1)"), ("'+cmd", "'-c1"), ("n\ufffdul", ""),
+        ("-12.50", "c1")]
+    assert [r["amount"] for r in rows] == ["3200000.00", "3200000.00", "", "3200000.00"]
+    assert rows[2]["status"] == "error" and rows[2]["reasons"] == "binary-file"
+    assert "\0" not in out.read_text(encoding="utf-8")
+    lines = tmp_path / "cases.jsonl"
+    ids = ["\tx", "\rx", "=1+1", "-1+1", "@x", "+1"]
+    claim = {"measure": "compute-voucher", "date": "2025-06-01", "compute_spend": "800萬", "service_qualified": True}
+    lines.write_text("".join(json.dumps({"case": i, "applicant": {"kind": "enterprise", "annual_revenue": "5億"},
+                                         "claims": [{**claim, "id": i}]}) + "\n" for i in ids), encoding="utf-8")
+    assert cli(["batch", str(lines), "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    want = ["'" + i.replace("\r", "\n") for i in ids]  # a carriage return never ends a row
+    assert [(r["case"], r["claim"]) for r in rows] == list(zip(want, want))
+
+
+def test_a_fifo_or_a_device_is_reported_never_opened(tmp_path):
+    """A FIFO among a policy's rules or a batch's cases is a problem (``not-a-file``), never opened
+    (opening a FIFO with no writer blocks for ever); a device too; every case is in the output once."""
+    policy = tmp_path / "policy"
+    shutil.copytree(HOSTILE / "policies" / "bom", policy)
+    os.mkfifo(policy / "rules" / "pipe.yaml")
+    proc = subprocess.run([SCRIPT, "check", str(policy)], capture_output=True, timeout=60)
+    assert proc.returncode == 1 and b"rules/pipe.yaml:1:1: not-a-file: the entry is a named pipe (FIFO)" in proc.stderr
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    shutil.copy(HOSTILE / "cases" / "bom.yaml", cases / "a.yaml")
+    os.mkfifo(cases / "b.yaml")
+    (cases / "c.yaml").symlink_to("/dev/zero")
+    (cases / "d.yaml").symlink_to("nowhere.yaml")
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run([SCRIPT, "batch", str(cases), "--out", str(out)], capture_output=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["case"] for r in records] == ["ok", "b.yaml", "c.yaml", "d.yaml"]
+    assert [[p["code"] for p in r.get("problems", [])] for r in records] == [
+        [], ["not-a-file"], ["not-a-file"], ["file-unreadable"]]
+    assert b"decided 1 of 4 cases" in proc.stderr
+
+
+#: a title change (OSC 0), a disguised hyperlink (OSC 8), a C1 CSI, a bell, a right-to-left override
+_TITLE, _LINK = "\x1b]0;pwned\x07", "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\"
+_RAW_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]")
+
+
+def _escape_case(tmp_path) -> tuple[Path, dict]:
+    data = {"case": f"evil{_TITLE}\x9b31m", "applicant": {"kind": "enterprise", "annual_revenue": "5億"},
+            "claims": [{"id": f"c{_LINK}\u202e", "measure": "compute-voucher", "date": "2025-06-01",
+                        "compute_spend": "800萬", "service_qualified": True}]}
+    path = tmp_path / "escapes.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path, data
+
+
+def test_terminal_output_shows_control_characters_escaped(tmp_path):
+    """OSC, C1 and other control characters from a case reach no terminal rendering raw (eval's
+    text and Markdown, explain, the batch summary, a failed test's report), in colour or not; the
+    JSON keeps them exactly."""
+    from ordinance.render.explain import render_explanation
+    from ordinance.render.text import render_decision
+
+    path, data = _escape_case(tmp_path)
+    outputs = [cli(["eval", str(path)]), cli(["eval", str(path), "--format", "markdown"]),
+               cli(["explain", str(path)]), cli(["explain", str(path), "--claim", "nope"])]
+    for result in outputs:
+        assert not _RAW_CONTROLS.search(result.stdout + result.stderr), result.stdout + result.stderr
+    assert "evil\\x1b]0;pwned\\x07\\x9b31m" in outputs[0].stdout and "\\u202e" in outputs[2].stdout
+    assert json.loads(cli(["eval", str(path), "--format", "json"]).stdout)["case"] == data["case"]
+    decision = ordinance.default_policy().evaluate(ordinance.load_case(path), trace=True)
+    for text in (render_decision(decision, colour=True), render_explanation(decision.results[0], colour=True)):
+        assert not _RAW_CONTROLS.search(text)  # not even the colours: text that holds controls is shown plain
+    clean = ordinance.default_policy().evaluate(ordinance.load_case(HOSTILE / "cases" / "bom.yaml"))
+    assert "\x1b[" in render_decision(clean, colour=True)  # colour is kept where nothing needs escaping
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(json.dumps({"case": data["case"], "claims": "none"}) + "\n", encoding="utf-8")
+    result = cli(["batch", str(lines), "--out", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 1 and "evil\\x1b]0;pwned" in result.stderr
+    assert not _RAW_CONTROLS.search(result.stderr)
+    policy = tmp_path / "policy"
+    shutil.copytree(HOSTILE / "policies" / "bom", policy)
+    (policy / "tests").mkdir()
+    (policy / "tests" / "t.yaml").write_text(yaml.safe_dump({"tests": [{
+        "name": f"fails{_TITLE}", "case": {"applicant": {"kind": f"x{_LINK}"}, "claims": [
+            {"id": f"c{_LINK}", "measure": "voucher", "date": "2025-06-01", "spend": "100萬"}]},
+        "want": {"total": "1萬"}}]}, allow_unicode=True), encoding="utf-8")
+    result = cli(["test", str(policy)])
+    assert result.exit_code == 1 and "FAIL" in result.stdout, result.stdout + result.stderr
+    assert "fails\\x1b]0;pwned\\x07" in result.stdout and not _RAW_CONTROLS.search(result.stdout)
 
 
 def test_a_real_process_never_shows_a_traceback():

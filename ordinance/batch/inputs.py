@@ -22,12 +22,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..front.load import DEFAULT_LIMITS, DuplicateKey, Limits, check_data, decode, load_file, no_duplicate_keys
+from ..front.load import (DEFAULT_LIMITS, DuplicateKey, Limits, check_data, decode, listed_file_problem, load_file,
+                          no_duplicate_keys)
 from ..errors import CaseError, Location, PolicyError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,9 +82,13 @@ def progress_length(source: Path, kind: str, skip: Path | None = None) -> int:
 
 
 def _folder_files(folder: Path, skip: Path | None = None) -> list[str]:
-    skipped = skip.resolve() if skip is not None else None
-    return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file()
-                  and (skipped is None or p.resolve() != skipped))
+    """The case files of ``folder`` by name: every entry named ``*.yaml``, ``*.yml``, ``*.json``
+    but a folder and the output itself.  A dangling or looping symbolic link, a FIFO or a device
+    is listed too, and becomes an error record (:func:`load_item`): every input case appears in
+    the output exactly once."""
+    skipped = os.path.realpath(skip) if skip is not None else None  # realpath: a looping link is no error
+    return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in CASE_SUFFIXES and not p.is_dir()
+                  and (skipped is None or os.path.realpath(p) != skipped))
 
 
 def _folder_items(folder: Path, skip: Path | None = None) -> Iterator[tuple[int, tuple]]:
@@ -246,6 +252,9 @@ def load_item(item: tuple, policy: Policy, limits: Limits = DEFAULT_LIMITS) -> t
     kind = item[0]
     if kind == "file":
         _, path, name = item
+        trouble = listed_file_problem(Path(path), path)
+        if trouble is not None:  # never opened: a FIFO would block, a device never end
+            raise CaseError([trouble])
         try:
             loaded = load_file(path, path, limits)
         except PolicyError as exc:  # the loader's errors are about this case file
@@ -315,7 +324,7 @@ def csv_key(header: tuple[str, ...], row: list[str]) -> str:
         i = header.index("case")
     except ValueError:
         return ""
-    return clean(row[i]).strip() if i < len(row) else ""
+    return clean(row[i]).replace("\0", "\ufffd").strip() if i < len(row) else ""
 
 
 def csv_case(header: tuple[str, ...], rows: list[tuple[int, list[str]]], display: str,
@@ -336,6 +345,10 @@ def csv_case(header: tuple[str, ...], rows: list[tuple[int, list[str]]], display
             if cell != raw.strip():
                 problems.append(Problem("encoding", "the cell is not valid UTF-8", Location(display, line, col),
                                         "save the file as UTF-8"))
+            if "\0" in cell:
+                problems.append(Problem("binary-file", "the cell holds a NUL byte: binary data, not text",
+                                        Location(display, line, col), "give a CSV text file, saved as UTF-8"))
+                continue
             if not cell or name == "case":
                 continue
             if not name:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -124,9 +125,26 @@ def checked(record: Record, name: str, item: tuple, options: Options) -> Record:
     return record
 
 
+#: What a spreadsheet takes for the start of a formula (OWASP, "CSV injection"): ``=``, ``+``,
+#: ``-``, ``@``, a tab, a carriage return.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A cell that is only a number (``-12.50``) is a number to a spreadsheet, not a formula: kept as is.
+_NUMBER_CELL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
+
+
+def csv_cell(text: str) -> str:
+    """``text`` safe to open in a spreadsheet: a cell that would start a formula gets a single
+    quote in front (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``); a number stays a number.  A
+    carriage return becomes a line feed, which the writer quotes (it quotes only the characters of
+    its line terminator), so that a cell never ends a row."""
+    if text.startswith(_FORMULA_START) and not _NUMBER_CELL.match(text):
+        text = "'" + text
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def csv_text(rows: list[list[str]]) -> str:
-    """CSV rows as text, one line each."""
+    """CSV rows as text, one line each, every cell through :func:`csv_cell`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue()

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
+from ..render.text import terminal_text
 from .options import EXACT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,7 +230,7 @@ class Summary:
                 span = (f"{_figure(least)} to {_figure(most)} 元" if most is not None
                         else f"at least {_figure(least)} 元, no upper bound known")
                 lines.append(f"    {name:<{width}}  {year:<7}  {claims:>10}  {span}")
-        return "\n".join(lines) + "\n"
+        return terminal_text("\n".join(lines) + "\n")  # case ids are the cases' own: shown, never obeyed
 
 
 def _year(year: int | None) -> str:

@@ -213,7 +213,7 @@ def per_year_converter(t: Type) -> Callable[[Any], Any]:
 
 _money_value = converter_for(T.MONEY)  # (as convert_value(·, MONEY))
 _CACHED_TEXT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
-_PLAIN_DECIMAL = re.compile(r"\d{1,30}(?:\.\d{1,30})?\Z").match
+_PLAIN_DECIMAL = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?\Z").match
 
 
 _SIMPLE_TYPES = {t.name: t for t in (T.MONEY, T.NUMBER, T.RATE, T.DATE, T.DURATION)}
@@ -227,8 +227,16 @@ def _convert_text(value: str, type_name: str) -> Any:
     return _convert_slow(value, _SIMPLE_TYPES[type_name])
 
 
+#: The types whose text is read as digits: ASCII ones only (the published JSON Schema's ``\d``).
+_DIGIT_TYPES = frozenset(("money", "number", "rate", "date", "duration"))
+
+
 def _convert_slow(value: Any, t: Type) -> Any:
     name = t.name
+    if name in _DIGIT_TYPES and isinstance(value, str) and not value.isascii():
+        fixed = V.ascii_digits(value.strip())
+        if fixed is not None:  # ５億, ٥億, ५००, 𝟓億, ２０２５-０６-０１: Python would take them, the schema does not
+            raise _Mismatch(f"write ASCII digits: {fixed}")
     if name in _DECIMAL_TYPES:
         if isinstance(value, bool):
             raise _Mismatch()
@@ -338,6 +346,12 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
+def _is_text(value: Any) -> bool:
+    """An id may be written as text or as a whole number (``case: 17``), never as a list, a
+    mapping or a boolean (``case: true`` is not the case "True")."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
 def _dotted(path: tuple[object, ...]) -> str:
     return dotted_path(path)
 
@@ -360,8 +374,9 @@ def read_case(data: Any, policy: Policy, name: str = "<case>", loaded: LoadedFil
             raise CaseError(r.problems, {name: loaded.text} if loaded else None)
     r.unknown_keys(data, CASE_KEYS, (), "the case")
     case_id = data.get("case")
-    if case_id is not None and not isinstance(case_id, (str, int)):
-        r.problem("wrong-type", "`case` must be text", ("case",))
+    if case_id is not None and not _is_text(case_id):
+        r.problem("wrong-type", f"`case` must be text, not {_show(case_id)}", ("case",),
+                  "write the case's id as text, e.g. case: A-2025-001")
     applicant = _read_applicant(r, data.get("applicant"))
     claims = _read_claims(r, data.get("claims"))
     history = _read_history(r, data.get("history"))
@@ -564,7 +579,11 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
         if not isinstance(item, (dict, Mapping)):
             r.problem("wrong-type", "a claim must be a mapping (id, measure, date, facts...)", path)
             continue
-        claim_id = str(item.get("id") if item.get("id") is not None else f"claim-{i + 1}")
+        raw_id = item.get("id")
+        if raw_id is not None and not _is_text(raw_id):
+            r.problem("wrong-type", f"a claim's `id` must be text, not {_show(raw_id)}", path + ("id",),
+                      "write the claim's id as text, e.g. id: c1")
+        claim_id = str(raw_id if raw_id is not None else f"claim-{i + 1}")
         if claim_id in seen:
             r.problem("duplicate-claim", f"the claim id `{claim_id}` is used twice", path + ("id",))
         seen.add(claim_id)
@@ -581,7 +600,7 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
         if item.get("date") is not None:
             day = r.convert(item["date"], T.DATE, path + ("date",), "claim.date")
         project = item.get("project")
-        if project is not None and not isinstance(project, (str, int)):
+        if project is not None and not _is_text(project):
             r.problem("wrong-type", "`project` must be text", path + ("project",))
             project = None
         facts: dict[str, Any] = {}
@@ -624,6 +643,10 @@ def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
             r.problem("wrong-type", "a prior award must be a mapping (measure, date, amount)", path)
             continue
         r.unknown_keys(item, HISTORY_KEYS, path, "a prior award")
+        for key in ("id", "project"):
+            if item.get(key) is not None and not _is_text(item[key]):
+                r.problem("wrong-type", f"a prior award's `{key}` must be text, not {_show(item[key])}",
+                          path + (key,))
         measure = item.get("measure")
         program = r.policy.find_measure(str(measure)) if measure is not None else None
         if measure is not None and program is None and item.get("policy") is not None \

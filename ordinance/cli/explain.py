@@ -37,6 +37,7 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
     """
     from ..cases import load_case, read_case_text
     from ..render.explain import render_explanation
+    from ..render.text import terminal_text
 
     try:
         policy = command_policy(policies)
@@ -55,15 +56,15 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
             known = [r.claim for r in decision.results]
             click.echo(f"{case}: unknown-claim: the case has no claim `{claim_id}`", err=True)
             hint = did_you_mean(claim_id, known)
-            click.echo(f"  hint: {hint}" if hint else f"  hint: its claims are {', '.join(known) or 'none'}",
-                       err=True)
+            click.echo(terminal_text(f"  hint: {hint}" if hint else f"  hint: its claims are "
+                                     f"{', '.join(known) or 'none'}"), err=True)
             sys.exit(1)
     colour = use_colour(sys.stdout)
     texts = [render_explanation(r, colour=colour) for r in results]
     header = f"Case {decision.case} — policy {decision.policy_id} (sha256:{decision.policy_digest[:12]})"
     if decision.as_of is not None:
         header += f", as of {decision.as_of.isoformat()}"
-    text = header + "\n\n" + "\n".join(texts)
+    text = terminal_text(header) + "\n\n" + "\n".join(texts)  # the case's id is its own: shown, never obeyed
     try:
         check_unicode(text, "<stdin>" if case == "-" else case)
     except OrdinanceError as exc:

@@ -348,7 +348,7 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
     Example:
       ordinance test policy/xiamen-ai-2025
     """
-    from ..render.text import render_claim
+    from ..render.text import render_claim, terminal_text
     from ..testing import collect, run_test
 
     targets = [Path(d) for d in directories] or [bundled_policy_dir()]
@@ -366,15 +366,15 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
             if outcome.passed:
                 passed += 1
                 if verbose:
-                    click.echo(f"PASS {test.file}:{test.line}: {test.name}")
+                    click.echo(terminal_text(f"PASS {test.file}:{test.line}: {test.name}"))
                 continue
             failed += 1
-            click.echo(f"FAIL {test.file}:{test.line}: {test.name}")
+            click.echo(terminal_text(f"FAIL {test.file}:{test.line}: {test.name}"))
             for failure in outcome.failures:
-                click.echo(f"  {failure}")
+                click.echo(terminal_text(f"  {failure}"))
             for decision in outcome.decisions:
                 for result in decision.results:
-                    click.echo("\n".join("    " + line for line in render_claim(result)))
+                    click.echo(terminal_text("\n".join("    " + line for line in render_claim(result))))
     click.echo(f"{passed} passed, {failed} failed")
     if failed:
         sys.exit(1)

@@ -3,7 +3,10 @@
 PyYAML composes the node graph; this module walks it itself instead of using PyYAML's
 constructors, so that:
 
-- no Python object is ever constructed from a tag (``!!python/...`` is inert text);
+- no Python object is ever constructed from a tag (``!!python/...`` is inert text); a scalar
+  tagged otherwise than ``!!null``/``!!bool``/``!!int`` is the text written (``!!str true`` is
+  the text ``true``);
+- a ``.json`` file is also held to JSON's grammar (no trailing comma, comment, unquoted key);
 - only ``true``/``false``, ``null`` and integers are resolved from plain scalars (YAML 1.2
   core, minus floats): ``0.3`` stays the text ``"0.3"`` and becomes an exact Decimal later,
   ``2027-12-31`` stays text and is read by the expression language, ``no`` stays ``"no"``;
@@ -18,7 +21,11 @@ constructors, so that:
 
 from __future__ import annotations
 
+import errno
+import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,9 +229,28 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
     except RecursionError:  # only with a max_depth above what Python's stack allows
         problems.append(Problem("too-deep", "the data is nested too deeply to read", Location(name, 1, 1),
                                 "flatten the data, or lower max_depth"))
+    if not problems and name.lower().endswith(".json"):
+        problem = _json_syntax(text, name)
+        if problem is not None:
+            problems.append(problem)
     if problems:
         raise PolicyError(problems, {name: text})
     return loaded
+
+
+def _json_syntax(text: str, name: str) -> Problem | None:
+    """A ``.json`` file is read by the YAML loader (for the positions of its values), which also
+    takes what JSON does not (a trailing comma, a comment, an unquoted key): this holds it to
+    JSON's own grammar.  The values read are thrown away (numbers kept as text), so nothing is
+    converted; the limits were enforced by the YAML walk before."""
+    try:
+        json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+    except json.JSONDecodeError as exc:
+        return Problem("json-syntax", f"{exc.msg} (the file is not valid JSON)", Location(name, exc.lineno, exc.colno),
+                       "JSON allows no trailing comma, no comment and no unquoted key; or name the file .yaml")
+    except RecursionError:  # a nesting the YAML walk already allowed: not JSON's concern here
+        return None
+    return None
 
 
 def read_limited(stream: Any, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -253,9 +279,43 @@ def load_file(path: str | Path, name: str | None = None, limits: Limits = DEFAUL
         with open(path, "rb") as stream:
             raw = read_limited(stream, display, limits)
     except OSError as exc:
-        raise PolicyError([Problem("file-unreadable", f"cannot read the file: {exc.strerror or exc}",
-                                   Location(display, 1, 1))]) from None
+        raise PolicyError([_unreadable(path, display, exc)]) from None
     return load_text(decode(raw, display), display, limits)
+
+
+_LINK_HINT = "point the symbolic link at a file that exists, or remove it"
+
+
+def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
+    """``file-unreadable``, saying so when the trouble is a symbolic link (dangling or looping)."""
+    try:
+        target = os.readlink(path)
+    except OSError:  # not a link (or gone): the system's own words
+        return Problem("file-unreadable", f"cannot read the file: {exc.strerror or exc}", Location(display, 1, 1))
+    if exc.errno == errno.ELOOP:
+        said = f"the file is a symbolic link to {target!r} that loops (it leads back to itself)"
+    else:
+        said = f"the file is a symbolic link to {target!r}, which does not exist"
+    return Problem("file-unreadable", said, Location(display, 1, 1), _LINK_HINT)
+
+
+def listed_file_problem(path: Path, display: str) -> Problem | None:
+    """Why ``path``, found by listing a folder (a policy's ``rules/*.yaml``, a batch's folder of
+    cases), cannot be read as a file, or None when it can.  A dangling or looping symbolic link
+    is ``file-unreadable``; a named pipe (FIFO), a device or a socket is ``not-a-file`` and is
+    never opened (a FIFO with no writer would block for ever).  Folders are the caller's
+    business (a glob may match them)."""
+    try:
+        mode = path.stat().st_mode  # follows symbolic links
+    except OSError as exc:
+        return _unreadable(path, display, exc)
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    via = " (through a symbolic link)" if path.is_symlink() else ""
+    return Problem("not-a-file", f"the entry is {kind}{via}, not a regular file: it is not read",
+                   Location(display, 1, 1), "give a regular YAML or JSON file, or remove the entry")
 
 
 def _binary(name: str, line: int, column: int) -> Problem:
@@ -416,9 +476,15 @@ def _surrogate(loaded: LoadedFile, pos: ScalarPosition) -> Problem:
                    "write the character itself, or a valid \\U escape")
 
 
+#: The tags a plain scalar is resolved under (as YAML's core schema resolves them, or as written
+#: with ``!!null``, ``!!bool``, ``!!int``); any other tag -- ``!!str``, ``!!python/name:os.system``,
+#: ``!custom`` -- leaves the scalar the text it is written as (an empty one is ``""``, not null).
+_RESOLVED_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp"))
+
+
 def _resolve_scalar(node: ScalarNode) -> Any:
     text = node.value
-    if node.style:  # quoted or block: always text (libyaml says "" for plain)
+    if node.style or node.tag not in _RESOLVED_TAGS:  # quoted or block, or tagged: text (libyaml: "" for plain)
         return text
     if text in ("", "~", "null", "Null", "NULL"):
         return None

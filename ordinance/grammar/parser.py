@@ -274,6 +274,9 @@ def _character_hint(text: str, pos: int) -> str | None:
         return f"the string is not closed: end it with {ch} on the same line"
     if ch in _CURLY_QUOTES:
         return 'quote strings with straight quotes: "..." or \'...\''
+    fixed = V.ascii_digits(_word_at(text, pos))
+    if fixed is not None:  # ３０%, ５億, ٥, 𝟓: digits of other scripts (the lexer takes ASCII ones only)
+        return f"write ASCII digits: {fixed}"
     if "\uff01" <= ch <= "\uff5e":  # full-width forms of ASCII (，（）＝％ ...)
         ascii_ch = chr(ord(ch) - 0xFEE0)
         return f"use ASCII punctuation in formulas: write `{ascii_ch}` instead of the full-width `{ch}`"
@@ -282,6 +285,18 @@ def _character_hint(text: str, pos: int) -> str | None:
     if ch.isdigit():
         return "write numbers as digits with an optional decimal part, e.g. 1_000_000 or 0.5"
     return None
+
+
+def _word_at(text: str, pos: int) -> str:
+    """The literal around ``pos``: back over digits, points, underscores and hyphens, on to the
+    next space, bracket, comma or operator (``x * ３０%`` at the ``３`` -> ``３０%``)."""
+    start = pos
+    while start > 0 and (text[start - 1].isdigit() or text[start - 1] in "._-"):
+        start -= 1
+    end = pos
+    while end < len(text) and not text[end].isspace() and text[end] not in "()[],+*/<>=!×÷":
+        end += 1
+    return text[start:end]
 
 
 def _expected_words(names) -> str:

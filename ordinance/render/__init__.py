@@ -24,8 +24,9 @@ def _json(decision: Decision, *, colour: bool = False) -> str:
 
 def _markdown(decision: Decision, *, colour: bool = False) -> str:
     from .markdown import render_decision
+    from .text import terminal_safe
 
-    return render_decision(decision, colour=colour)
+    return terminal_safe(lambda c: render_decision(decision, colour=c), colour)  # printed, or kept as text
 
 
 def _html(decision: Decision, *, colour: bool = False) -> str:

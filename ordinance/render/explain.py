@@ -37,7 +37,7 @@ from ..trace import Missing, TraceNode
 from ..grammar import ast as A
 from .format import show
 from .text import (MARK, STATUS_COLOUR, Style, claim_summary_lines, derivation_lines, input_items, plain,
-                   short, style_for)
+                   short, style_for, terminal_safe)
 
 #: the order of the kinds of finding (see the module's docstring)
 KINDS = ("condition", "validity", "table", "missing", "depends", "one-time", "superseded", "quota", "cap", "other")
@@ -372,7 +372,12 @@ def _phrase(op: str, constant: str, fact_type: str, value: Any) -> str | None:
 
 def render_explanation(result: ClaimResult, *, colour: bool = False) -> str:
     """One claim explained for the terminal: heading, why not (when refused, open or superseded, or
-    when a cap took everything), then the full derivation."""
+    when a cap took everything), then the full derivation; safe to print (control characters
+    escaped: :func:`~ordinance.render.text.terminal_safe`)."""
+    return terminal_safe(lambda c: _explanation_text(result, c), colour)
+
+
+def _explanation_text(result: ClaimResult, colour: bool) -> str:
     style = style_for(colour)
     lines = [style(f"Explanation of claim {result.claim}: {result.status}", bold=True, underline=True)]
     lines.extend(claim_summary_lines(result, style))

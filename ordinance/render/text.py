@@ -11,6 +11,7 @@ it), and the small helpers that every renderer shares — :func:`benefit_text`,
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from ..decision import ClaimResult, Decision
@@ -50,10 +51,44 @@ def style_for(colour: bool) -> Style:
     return click_style if colour else plain
 
 
+# -- safe for a terminal ----------------------------------------------------------------------------
+
+#: What a terminal would act on rather than show: the C0 controls but the line feed, DEL, the C1
+#: controls (``\x9b`` is a CSI on many terminals), the line and paragraph separators and the
+#: bidirectional overrides and isolates (text that reads otherwise than it is).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\x1b``, ``\x9b``, ``\u202e``),
+    so that what a case holds is shown, never obeyed (a title change, a disguised hyperlink)."""
+    return _CONTROL.sub(_escape, text) if _CONTROL.search(text) else text
+
+
+def terminal_safe(render: Callable[[bool], str], colour: bool) -> str:
+    """What ``render(colour)`` gives, safe to print: rendered without colour, every control
+    character escaped (:func:`terminal_text`).  In colour only when that text holds none, so that
+    the only escape sequences printed are the colours' own."""
+    text = render(False)
+    safe = terminal_text(text)
+    if colour and safe == text:
+        return render(True)
+    return safe
+
+
 # -- the decision ---------------------------------------------------------------------------------
 
 def render_decision(decision: Decision, *, colour: bool = False, detail: bool = True) -> str:
-    """The whole decision: a header, one tree per claim, the total."""
+    """The whole decision: a header, one tree per claim, the total; safe to print (:func:`terminal_safe`)."""
+    return terminal_safe(lambda c: _decision_text(decision, c, detail), colour)
+
+
+def _decision_text(decision: Decision, colour: bool, detail: bool) -> str:
     style = style_for(colour)
     head = (style(f"Case {decision.case}", bold=True)
             + f" — policy {decision.policy_id} (sha256:{decision.policy_digest[:12]})")

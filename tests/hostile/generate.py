@@ -24,6 +24,10 @@ facts:
     values: [enterprise, university]
 """
 
+class Link(str):
+    """A symbolic link to write, to this target (the corpus keeps links as git keeps them)."""
+
+
 def rule(amount="claim.spend * 30%", when=None, values=None, extra=""):
     text = "article: 一\nmeasures:\n  - id: voucher\n    title: {zh: 券, en: voucher}\n    facts:\n      claim.spend: {type: money}\n"
     if values:
@@ -43,6 +47,8 @@ policies: dict[str, dict[str, bytes | str]] = {
     "format-string-compare": {"rules/r.yaml": rule(when="'\"{0.__class__.__mro__}\" + 1'")},
     "power-operator": {"rules/r.yaml": rule(amount="10 ** 1000")},
     "exponent-literal": {"rules/r.yaml": rule(amount="1e400")},
+    "fullwidth-percent": {"rules/r.yaml": rule(amount="claim.spend * ３０%")},       # digits of other scripts
+    "fullwidth-date": {"rules/r.yaml": rule(when="claim.date <= ２０２５-１２-３１")},
     "huge-literal": {"rules/r.yaml": rule(amount="9" * 10_000)},
     "long-expression": {"rules/r.yaml": rule(amount=" + ".join(["claim.spend"] * 6000))},
     "deep-expression": {"rules/r.yaml": rule(amount="(" * 300 + "claim.spend" + " + 1)" * 300)},
@@ -74,7 +80,19 @@ policies: dict[str, dict[str, bytes | str]] = {
     "manifest-list": {"policy.yaml": "- not\n- a mapping\n", "rules/r.yaml": rule()},
     "no-manifest": {"policy.yaml": None, "rules/r.yaml": rule()},
     "string-as-money": {"rules/r.yaml": rule(amount="'\"a lot\"'")},
+    # entries of rules/ that are not files to read: each a problem, never skipped in silence
+    "dangling-symlink": {"rules/r.yaml": rule(), "rules/gone.yaml": Link("no-such-file.yaml")},
+    "looping-symlink": {"rules/r.yaml": rule(), "rules/loop.yaml": Link("loop.yaml")},
+    "device-symlink": {"rules/r.yaml": rule(), "rules/null.yaml": Link("/dev/null")},
+    "symlink-outside": {"rules/r.yaml": rule(), "rules/theirs.yaml": Link("../../import-call/rules/r.yaml")},
 }
+
+def write(path, content):
+    if isinstance(content, Link):
+        path.symlink_to(content)
+    else:
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+
 
 def write_policy(name, files):
     d = ROOT / "policies" / name
@@ -85,7 +103,7 @@ def write_policy(name, files):
     if manifest is not None:
         (d / "policy.yaml").write_bytes(manifest.encode() if isinstance(manifest, str) else manifest)
     for rel, content in files.items():
-        (d / rel).write_bytes(content.encode() if isinstance(content, str) else content)
+        write(d / rel, content)
 
 for name, files in policies.items():
     write_policy(name, files)
@@ -145,11 +163,27 @@ cases: dict[str, bytes | str] = {
     "not-a-date.yaml": GOOD_YAML.replace("2025-06-01", "June 1st"),
     "bool-as-money.yaml": GOOD_YAML.replace("800萬", "true"),
     "money-as-bool.yaml": GOOD_YAML.replace("service_qualified: true", "service_qualified: yes"),
+    # a dangling and a looping symbolic link: an error record in a batch, never skipped (issue 15)
+    "dangling-symlink.yaml": Link("no-such-case.yaml"),
+    "looping-symlink.yaml": Link("looping-symlink.yaml"),
+    # digits of other scripts: Python reads them, the published schema (ASCII \d) does not (issue 15)
+    "digits-fullwidth.yaml": GOOD_YAML.replace("5億", "５億"),
+    "digits-arabic-indic.yaml": GOOD_YAML.replace("5億", "٥億"),
+    "digits-devanagari.yaml": GOOD_YAML.replace("800萬", "८००萬"),
+    "digits-math-bold.yaml": GOOD_YAML.replace("5億", "𝟓億"),
+    "digits-fullwidth-date.yaml": GOOD_YAML.replace("2025-06-01", "２０２５-０６-０１"),
+    "digits-fullwidth.json": json.dumps(GOOD, ensure_ascii=False).replace("800萬", "８００萬"),
+    # wrong types that used to slip through (issue 15)
+    "id-list.yaml": GOOD_YAML.replace("id: c1", "id: [c1]"),
+    "case-bool.yaml": GOOD_YAML.replace("case: ok", "case: true"),
+    "str-tag-bool.yaml": GOOD_YAML.replace("service_qualified: true", "service_qualified: !!str true"),
+    "tagged-empty.yaml": GOOD_YAML.replace("800萬", "!!python/name:os.system"),
+    "trailing-comma.json": json.dumps(GOOD, ensure_ascii=False)[:-1] + ",}",
 }
 (ROOT / "cases").mkdir(parents=True, exist_ok=True)
 for f in (ROOT / "cases").iterdir(): f.unlink()
 for name, content in cases.items():
-    (ROOT / "cases" / name).write_bytes(content.encode() if isinstance(content, str) else content)
+    write(ROOT / "cases" / name, content)
 
 
 # -- batch input: one case per line, each line its own trouble ------------------------------------
@@ -179,3 +213,11 @@ LINES: list[bytes] = [
     "d,c1,compute-voucher,2025-06-01,enterprise,5億,-1,true\n".encode()
     + b"e,c1,compute-voucher,2025-06-01,enterprise,5\xff,800,true\n"
     + "f,c1,compute-voucher,2025-06-01,enterprise,5億,800萬,true\n".encode())
+
+# -- CSV output: ids that a spreadsheet would run as formulas, a NUL in an id ---------------------
+(ROOT / "batch" / "formulas.csv").write_bytes(
+    "case,id,measure,date,applicant.kind,applicant.annual_revenue,compute_spend,service_qualified\n"
+    '"=HYPERLINK(""http://evil.example"",""x"")",@SUM(A1),compute-voucher,2025-06-01,enterprise,5億,800萬,true\n'
+    "+cmd,-c1,compute-voucher,2025-06-01,enterprise,5億,800萬,true\n".encode()
+    + b"n\x00ul,c1,compute-voucher,2025-06-01,enterprise,5\xe5\x84\x84,800,true\n"
+    + "-12.50,c1,compute-voucher,2025-06-01,enterprise,5億,800萬,true\n".encode())
