@@ -16,6 +16,17 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 
+#: Problems printed by :func:`render_problems` (the terminal): the first ones in order, the rest counted.
+SHOWN_PROBLEMS = 50
+#: Problems listed in JSON (a batch's error record, an HTTP problem body), the rest counted.
+LISTED_PROBLEMS = 1000
+#: Characters of a source line echoed under a problem: a longer line is cut to a window around
+#: the column, each cut marked with ``…``.
+LINE_WINDOW = 160
+#: Characters of a name or value echoed in a message; a longer one is cut in the middle (:func:`shorten`).
+ECHO_LENGTH = 80
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A position in a source file; lines and columns count from 1."""
@@ -93,11 +104,12 @@ class OrdinanceError(Exception):
     def codes(self) -> list[str]:
         return [p.code for p in self.problems]
 
-    def render(self) -> str:
-        return render_problems(self.problems, self.sources)
+    def render(self, limit: int | None = SHOWN_PROBLEMS) -> str:
+        """The problems as text (:func:`render_problems`): the first ``limit`` (None: all), the rest counted."""
+        return render_problems(self.problems, self.sources, limit)
 
     def to_dict(self) -> dict[str, object]:
-        return {"error": type(self).__name__, "problems": [p.to_dict() for p in self.problems]}
+        return {"error": type(self).__name__, "problems": listed(self.problems), **problem_count(self.problems)}
 
 
 class PolicyError(OrdinanceError):
@@ -112,37 +124,79 @@ class EvaluationError(OrdinanceError):
     """Evaluation could not finish (division by zero, a limit reached)."""
 
 
-def render_problems(problems: Sequence[Problem], sources: Mapping[str, str] | None = None) -> str:
-    """Render problems as ``file:line:col: code: message`` with the source line and a caret."""
+def render_problems(problems: Sequence[Problem], sources: Mapping[str, str] | None = None,
+                    limit: int | None = SHOWN_PROBLEMS) -> str:
+    """Render problems as ``file:line:col: code: message`` with the source line and a caret.
+
+    At most ``limit`` problems are shown (None: all), then ``... and N more problems (M in all)``.
+    Each source is split into lines once, and a long line is echoed as a window of
+    :data:`LINE_WINDOW` characters around the column, so the work is linear in the sources and
+    the problems shown."""
     sources = sources or {}
+    split: dict[str, list[str]] = {}
     blocks: list[str] = []
-    for problem in problems:
+    shown = problems if limit is None else problems[:limit]
+    for problem in shown:
         lines = [problem.headline()]
         loc = problem.location
         text = sources.get(loc.file) if loc else None
         if loc is not None and text is not None:
-            source_lines = text.splitlines()
+            source_lines = split.get(loc.file)
+            if source_lines is None:
+                source_lines = split[loc.file] = text.splitlines()
             if 1 <= loc.line <= len(source_lines):
-                src = source_lines[loc.line - 1].expandtabs(1)
-                gutter = f"{loc.line:>5} | "
-                lines.append(gutter + src)
-                span = src[loc.column - 1: loc.column]
-                if loc.end_line == loc.line and loc.end_column and loc.end_column > loc.column:
-                    span = src[loc.column - 1: loc.end_column - 1]
-                width = max(sum(2 if _is_wide(ch) else 1 for ch in span), 1)
-                lines.append(" " * (len(gutter) - 2) + "| " + _caret_pad(src, loc.column) + "^" * width)
+                lines.extend(_excerpt(source_lines[loc.line - 1], loc))
         if problem.hint:
             lines.append(f"  hint: {problem.hint}")
         blocks.append("\n".join(lines))
+    more = len(problems) - len(shown)
+    if more > 0:
+        blocks.append(f"... and {more:,} more problem{'s' if more != 1 else ''} ({len(problems):,} in all)")
     return "\n".join(blocks)
 
 
-def _caret_pad(src: str, column: int) -> str:
-    """Spaces up to ``column``, counting wide (CJK) characters as two cells."""
-    pad = []
-    for ch in src[: max(column - 1, 0)]:
-        pad.append("  " if _is_wide(ch) else " ")
-    return "".join(pad)
+def _excerpt(line: str, loc: Location) -> list[str]:
+    """The source line (a window of it, if long) and the caret line under ``loc``."""
+    column = min(max(loc.column, 1), len(line) + 1)  # 1-based, at most just past the end
+    end = column + 1
+    if loc.end_line == loc.line and loc.end_column and loc.end_column > loc.column:
+        end = loc.end_column
+    start, stop = 0, len(line)
+    if len(line) > LINE_WINDOW:
+        start = max(0, min(column - 1 - LINE_WINDOW // 4, len(line) - LINE_WINDOW))
+        stop = start + LINE_WINDOW
+    head = "…" if start > 0 else ""
+    src = head + line[start:stop].expandtabs(1) + ("…" if stop < len(line) else "")
+    gutter = f"{loc.line:>5} | "
+    span = line[column - 1: min(end, stop + 1) - 1]
+    width = max(sum(2 if _is_wide(ch) else 1 for ch in span), 1)
+    pad = " " * len(head) + _caret_pad(line[start:column - 1])
+    return [gutter + src, " " * (len(gutter) - 2) + "| " + pad + "^" * width]
+
+
+def _caret_pad(before: str) -> str:
+    """Spaces under ``before``, counting wide (CJK) characters as two cells."""
+    return "".join("  " if _is_wide(ch) else " " for ch in before)
+
+
+def shorten(text: str, limit: int = ECHO_LENGTH) -> str:
+    """``text``, or if longer than ``limit`` its start and end around ``…(N characters)…``:
+    what a message echoes of a name or value the input gave, whatever its length."""
+    if len(text) <= limit:
+        return text
+    keep = max(limit // 2 - 8, 4)
+    return f"{text[:keep]}…({len(text):,} characters)…{text[-keep:]}"
+
+
+def listed(problems: Sequence[Problem]) -> list[dict[str, object]]:
+    """The first :data:`LISTED_PROBLEMS` problems as JSON data (with :func:`problem_count`)."""
+    return [p.to_dict() for p in problems[:LISTED_PROBLEMS]]
+
+
+def problem_count(problems: Sequence[object]) -> dict[str, int]:
+    """``{"problem_count": N}`` when there are more than :data:`LISTED_PROBLEMS` problems (the
+    JSON lists only the first ones), else nothing: put after the ``problems`` key."""
+    return {"problem_count": len(problems)} if len(problems) > LISTED_PROBLEMS else {}
 
 
 def _is_wide(ch: str) -> bool:
@@ -155,13 +209,24 @@ def dotted_path(path) -> str:
     """``("claims", 0, "date")`` -> ``claims[0].date``: a path inside a case or rule file."""
     out = ""
     for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+        p = p if isinstance(p, int) else shorten(str(p))  # an unknown key may be of any length
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
     return out
 
 
+#: The longest word (and candidate) :func:`did_you_mean` compares: no name of a policy is near it,
+#: and difflib's time grows with the product of the lengths.
+SUGGEST_LENGTH = 100
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """A "did you mean ...?" hint for ``word`` among ``candidates``, or None."""
-    pool = sorted(set(candidates))
+    """A "did you mean ...?" hint for ``word`` among ``candidates``, or None.
+
+    None for a word longer than :data:`SUGGEST_LENGTH`, and candidates that long are passed over,
+    so a hint costs little whatever the input holds."""
+    if len(word) > SUGGEST_LENGTH:
+        return None
+    pool = sorted({c for c in candidates if len(c) <= SUGGEST_LENGTH})
     scored = sorted(((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in pool), key=lambda x: (-x[0], x[1]))
     # keep the candidates about as close as the best one: one clear winner is named alone
     matches = [c for score, c in scored[:3] if score >= 0.6 and score >= scored[0][0] - 0.1] if scored else []

@@ -476,6 +476,21 @@ def test_usage_errors_are_exit_2(tmp_path, args, message):
     assert result.exit_code == 2 and message in result.output
 
 
+@pytest.mark.parametrize("asked", ["100000", "0"])
+def test_jobs_are_bounded_by_the_cpus(tmp_path, monkeypatch, asked):
+    """--jobs 100000 once spawned 100,000 workers: now no more than the CPUs, a larger number with a note."""
+    from ordinance.cli import main as cli_main
+    seen = []
+    real = batch.run
+    monkeypatch.setattr(cli_main, "_cpus", lambda: 3)
+    monkeypatch.setattr(batch, "run", lambda *a, **k: seen.append(a[5]) or real(*a[:5], 1, **k))
+    source = jsonl(tmp_path / "in.jsonl", [voucher("a")])
+    result = run(source, "--out", tmp_path / "o.jsonl", "--jobs", asked)
+    assert result.exit_code == 0 and seen == [3], result.output
+    note = "note: --jobs 100000 is more than the 3 CPUs this process may use: running 3 workers"
+    assert (note in result.stderr) == (asked == "100000")
+
+
 def test_input_that_is_not_a_batch_is_exit_2(tmp_path):
     result = run(ROOT / "examples" / "compute-voucher.yaml", "--out", tmp_path / "o.jsonl")
     assert result.exit_code == 2 and "give a folder of case files, a .jsonl file or a .csv file" in result.output

@@ -310,6 +310,75 @@ def test_a_device_that_never_ends_is_read_no_further_than_the_limit():
     assert result.exit_code == 1 and "/dev/zero:1:1: file-too-large" in result.stderr
 
 
+# -- blow-ups within the limits (issue 15): work linear in the input, output bounded ---------------
+
+class _CountedText(str):
+    """A source that counts how often it is split into lines."""
+    splits = 0
+
+    def splitlines(self, *args):
+        type(self).splits += 1
+        return super().splitlines(*args)
+
+
+def test_rendering_splits_each_source_once_and_shows_the_first_problems():
+    from ordinance.errors import SHOWN_PROBLEMS, Location, Problem, render_problems
+    text = _CountedText("".join(f"claim{i}: x\n" for i in range(10_000)))
+    problems = [Problem("wrong-type", "bad", Location("c.yaml", 1 + i // 2, 1 + i % 2)) for i in range(20_000)]
+    out = CaseError(problems, {"c.yaml": text}).render()
+    assert _CountedText.splits == 1
+    assert len(headlines(out)) == SHOWN_PROBLEMS == 50
+    assert out.endswith("\n... and 19,950 more problems (20,000 in all)")
+    assert len(render_problems(problems[:3], {"c.yaml": text}, None).splitlines()) == 9  # None: all of them
+
+
+def test_a_long_line_is_echoed_as_a_window_around_the_column():
+    from ordinance.errors import LINE_WINDOW, Location, Problem, render_problems
+    line = "".join(f'"x{i}", ' for i in range(5000))  # about 45 KB on one line
+    column = line.index('"x4000"') + 1
+    out = render_problems([Problem("unknown-enum-value", "bad", Location("r.yaml", 1, column, 1, column + 7))],
+                          {"r.yaml": line})
+    _, source, caret = out.splitlines()
+    assert len(source) <= LINE_WINDOW + 10 and source.startswith("    1 | …") and source.endswith("…")
+    at = caret.index("^")
+    assert source[at:at + 7] == '"x4000"' and caret[at:] == "^" * 7  # the caret still under its text
+
+
+def test_json_lists_a_bounded_number_of_problems_with_the_full_count():
+    from ordinance.errors import LISTED_PROBLEMS, Location, Problem
+    problems = [Problem("wrong-type", "bad", Location("c.yaml", i + 1, 1)) for i in range(2_500)]
+    data = CaseError(problems).to_dict()
+    assert len(data["problems"]) == LISTED_PROBLEMS == 1000 and data["problem_count"] == 2_500
+    assert "problem_count" not in CaseError(problems[:LISTED_PROBLEMS]).to_dict()
+
+
+def test_the_hostile_many_problems_case_prints_fifty_and_counts_the_rest(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = cli(["eval", _rel(HOSTILE / "cases" / "many-problems.yaml")])
+    assert result.exit_code == 1 and len(headlines(result.stderr)) == 50
+    assert "... and 1,950 more problems (2,000 in all)\n2000 problems\n" in result.stderr
+
+
+def test_did_you_mean_does_not_compare_a_long_name(monkeypatch):
+    import difflib
+    from ordinance.errors import SUGGEST_LENGTH, did_you_mean, shorten
+    compared = []
+    real = difflib.SequenceMatcher
+    monkeypatch.setattr(difflib, "SequenceMatcher", lambda *a: compared.append(a) or real(*a))
+    assert did_you_mean("compute-vouchr", ["compute-voucher", "x" * 5000]) == "did you mean `compute-voucher`?"
+    assert len(compared) == 1  # the long candidate is passed over
+    assert did_you_mean("m" * (SUGGEST_LENGTH + 1), ["compute-voucher"]) is None and len(compared) == 1
+    assert shorten("m" * 4_000_000) == "m" * 32 + "…(4,000,000 characters)…" + "m" * 32
+
+
+@pytest.mark.parametrize("path", ["cases/long-measure.yaml", "policies/long-name"])
+def test_a_long_unknown_name_is_echoed_shortened(path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = cli(["eval" if path.startswith("cases") else "check", _rel(HOSTILE / path)])
+    assert result.exit_code == 1 and "characters)…" in result.stderr and "did you mean" not in result.stderr
+    assert len(result.stderr) < 1_000  # the name of 200,000 or 60,000 characters is not printed
+
+
 # -- rule text is never Python ----------------------------------------------------------------------
 
 RULE = """\

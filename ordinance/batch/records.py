@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
 from ..decision import ClaimResult, Decision, decision_line, to_json
-from ..errors import Problem
+from ..errors import LISTED_PROBLEMS, Problem, listed, problem_count
 from ..rules.pending import waiting_on
 from .inputs import clean, item_location
 from .options import Options
@@ -100,11 +100,14 @@ def error_record(name: str, error: str, problems: list[Problem], options: Option
     if options.fmt == "csv":
         text = "; ".join(f"{p.code}{' at ' + p.path if p.path else ''}"
                          f"{' (' + str(p.location) + ')' if p.location else ''}: {p.message}"
-                         f"{' (' + p.hint + ')' if p.hint else ''}" for p in problems)
-        out = csv_text([[name, "", "", "error", "", "", "", ";".join(p.code for p in problems), "", "", "", "",
+                         f"{' (' + p.hint + ')' if p.hint else ''}" for p in problems[:LISTED_PROBLEMS])
+        if len(problems) > LISTED_PROBLEMS:
+            text += f"; ... and {len(problems) - LISTED_PROBLEMS:,} more problems ({len(problems):,} in all)"
+        codes = ";".join(p.code for p in problems[:LISTED_PROBLEMS])
+        out = csv_text([[name, "", "", "error", "", "", "", codes, "", "", "", "",
                          clean(text)]])
         return Record(name, out, 1, [], [], status)
-    data = {"case": name, "status": "error", "error": error, "problems": [p.to_dict() for p in problems]}
+    data = {"case": name, "status": "error", "error": error, "problems": listed(problems), **problem_count(problems)}
     text = to_json(data, indent=None)
     try:
         text.encode("utf-8")

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from .. import types as T
 from .. import values as V
-from ..errors import CaseError, Problem, did_you_mean, dotted_path
+from ..errors import CaseError, Problem, did_you_mean, dotted_path, shorten
 from ..types import Type
 from ..front.load import DEFAULT_LIMITS, LoadedFile
 from ..periods import ByYear, YearKeyError, read_by_year, year_key
@@ -94,7 +94,7 @@ class _Reader:
     def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...] | list[str], path, what: str) -> None:
         for key in data:
             if key not in allowed:
-                self.problem("unknown-key", f"unknown key `{key}` in {what}", path + (key,),
+                self.problem("unknown-key", f"unknown key `{shorten(str(key))}` in {what}", path + (key,),
                              did_you_mean(str(key), allowed), key=True)
 
     def convert(self, value: Any, t: Type, path: tuple[object, ...], fact: str) -> Any:
@@ -514,7 +514,7 @@ def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:
     for key, value in data.items():
         spec = specs.get(key)
         if spec is None:
-            r.problem("unknown-fact", f"unknown applicant fact `{key}`", ("applicant", key),
+            r.problem("unknown-fact", f"unknown applicant fact `{shorten(str(key))}`", ("applicant", key),
                       did_you_mean(str(key), list(specs)), key=True)
         elif isinstance(value, Mapping):
             full, t = spec
@@ -594,7 +594,7 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
         else:
             program = r.policy.find_measure(str(measure_ref))
             if program is None:
-                r.problem("unknown-measure", f"unknown measure `{measure_ref}`", path + ("measure",),
+                r.problem("unknown-measure", f"unknown measure `{shorten(str(measure_ref))}`", path + ("measure",),
                           did_you_mean(str(measure_ref), r.policy.measure_ids()))
         day = None
         if item.get("date") is not None:
@@ -627,7 +627,7 @@ def _unknown_claim_fact(r: _Reader, program, key: str, path: tuple[object, ...])
     owners = [k for k, prog in r.policy.programs.items() if key in prog.claim_specs]
     hint = (f"`{key}` is a fact of {', '.join(owners[:3])}, not of {program.measure.id}"
             if owners else did_you_mean(str(key), list(program.claim_specs)))
-    r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{key}`", path + (key,), hint, key=True)
+    r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{shorten(str(key))}`", path + (key,), hint, key=True)
 
 
 def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
@@ -658,7 +658,7 @@ def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
             r.problem("missing-key", f"a prior award under `{program.measure.id}` needs `project:` "
                       "(one-time awards, exclusivity and project caps are counted per project)", path, key=True)
         if measure is not None and program is None and item.get("policy") is None:
-            r.problem("unknown-measure", f"unknown measure `{measure}`", path + ("measure",),
+            r.problem("unknown-measure", f"unknown measure `{shorten(str(measure))}`", path + ("measure",),
                       did_you_mean(str(measure), r.policy.measure_ids())
                       or "an award under another policy needs `policy:` and `group:`")
         if measure is None and item.get("pool") is None and item.get("group") is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from ..errors import Problem, did_you_mean
+from ..errors import Problem, did_you_mean, shorten
 from ..grammar import ast as A
 from ..grammar.parser import Expression
 from .. import types as T
@@ -126,7 +126,7 @@ class Checker:
         if isinstance(node, A.Name):
             symbol = self.scope.lookup(node.dotted)
             if symbol is None:
-                self._error(node, "unknown-name", f"unknown name `{node.dotted}`",
+                self._error(node, "unknown-name", f"unknown name `{shorten(node.dotted)}`",
                             did_you_mean(node.dotted, self.scope.names())
                             or "declare it under `facts:`, `parameters:` or `values:`")
                 return T.ERROR
@@ -229,14 +229,14 @@ class Checker:
             list(other.items) if isinstance(other, A.ListExpr) else [])
         for lit in literals:
             if isinstance(lit, A.Literal) and lit.kind == "string" and lit.value not in t.values:
-                self._error(lit, "unknown-enum-value", f'"{lit.value}" is not one of {", ".join(t.values)}',
+                self._error(lit, "unknown-enum-value", f'"{shorten(lit.value)}" is not one of {", ".join(t.values)}',
                             did_you_mean(lit.value, t.values))
 
     def _call(self, node: A.Call) -> Type:
         spec = FUNCTIONS.get(node.function)
         args = [self._type(a) for a in node.arguments]
         if spec is None:
-            self._error(node, "unknown-function", f"unknown function `{node.function}`",
+            self._error(node, "unknown-function", f"unknown function `{shorten(node.function)}`",
                         did_you_mean(node.function, FUNCTIONS) or
                         "the functions are " + ", ".join(sorted(FUNCTIONS)))
             return T.ERROR

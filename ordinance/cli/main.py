@@ -182,7 +182,8 @@ def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _
               help="jsonl: one decision (JSON) per line; csv: one row per claim "
                    "(default: csv when --out ends in .csv, else jsonl).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes (0: one per CPU). The output is the same for any number.")
+              help="Worker processes (0: one per CPU; more than the CPUs: reduced to one per CPU, with a "
+                   "note). The output is the same for any number.")
 @click.option("--trace/--no-trace", default=False, show_default=True,
               help="Record the derivation in each decision (JSON Lines only).")
 @click.option("--resume", is_flag=True,
@@ -217,8 +218,13 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
     """
     from .. import batch
 
+    cpus = _cpus()
     if jobs == 0:
-        jobs = os.cpu_count() or 1
+        jobs = cpus
+    elif jobs > cpus:  # more workers than CPUs only costs memory: each loads the policy
+        click.echo(f"note: --jobs {jobs} is more than the {cpus} CPU{'s' if cpus != 1 else ''} this process "
+                   f"may use: running {cpus} worker{'s' if cpus != 1 else ''}", err=True)
+        jobs = cpus
     fmt = fmt or ("csv" if out.lower().endswith(".csv") else "jsonl")
     source = Path(cases)
     kind = batch.input_kind(source)
@@ -255,6 +261,14 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
         sys.exit(3)
     if summary.errors:
         sys.exit(1)
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says), at least 1."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):
+        return max(os.cpu_count() or 1, 1)
 
 
 def _resume_command(cases: str, out: str, fmt: str, jobs: int, trace: bool, as_of: _dt.date | None,

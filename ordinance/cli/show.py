@@ -24,7 +24,7 @@ from ..front.model import (
     Reading,
 )
 from ..run.interpret import MeasureProgram
-from ..errors import OrdinanceError, Problem, did_you_mean
+from ..errors import OrdinanceError, Problem, did_you_mean, shorten
 from ..policy import Policy
 
 _BASIS = {"exact": "exact: the rule computes the amount due",
@@ -142,7 +142,7 @@ def _programs(policy: Policy, ref: str | None) -> list[MeasureProgram]:
         return list(policy.programs.values())
     program = policy.find_measure(ref)
     if program is None:
-        raise UnknownMeasure([Problem("unknown-measure", f"unknown measure `{ref}`", None,
+        raise UnknownMeasure([Problem("unknown-measure", f"unknown measure `{shorten(ref)}`", None,
                                       did_you_mean(ref, policy.measure_ids())
                                       or "`ordinance show` lists every measure", "MEASURE")])
     return [program]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-from ..errors import Problem, did_you_mean, dotted_path
+from ..errors import Problem, did_you_mean, dotted_path, shorten
 from .load import LoadedFile
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
@@ -101,14 +101,15 @@ _EMPTY_HINTS = {"rules": "a rule file needs at least `article:` and `measures:`"
 
 def _problem(error: "ValidationError", loaded: LoadedFile) -> Problem:
     path = tuple(error.absolute_path)
-    where = "/".join(str(p) for p in path) or "the top level"
+    where = "/".join(shorten(str(p)) for p in path) or "the top level"
     v, instance, sub = error.validator, error.instance, error.schema
     hint = sub.get("x-hint") if isinstance(sub, dict) else None
     if v == "additionalProperties" and isinstance(instance, dict):
         allowed = list(sub.get("properties", {}))
         extra = sorted(k for k in instance if k not in allowed)
         key = extra[0] if extra else "?"
-        return Problem("unknown-key", f"unknown key `{key}` in {where}", loaded.location(path + (key,), key=True),
+        return Problem("unknown-key", f"unknown key `{shorten(str(key))}` in {where}",
+                       loaded.location(path + (key,), key=True),
                        did_you_mean(key, allowed) or ("allowed keys: " + ", ".join(allowed) if allowed else None),
                        _dotted(path + (key,)))
     if v == "required":
@@ -117,7 +118,7 @@ def _problem(error: "ValidationError", loaded: LoadedFile) -> Problem:
                        hint, _dotted(path))
     if v == "enum":
         options = [str(o) for o in error.validator_value]
-        return Problem("not-allowed", f"`{instance}` is not allowed here; expected one of: {', '.join(options)}",
+        return Problem("not-allowed", f"`{shorten(str(instance))}` is not allowed here; expected one of: {', '.join(options)}",
                        loaded.location(path), did_you_mean(str(instance), options), _dotted(path))
     if v == "type":
         expected = error.validator_value

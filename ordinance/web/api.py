@@ -26,7 +26,7 @@ from starlette.responses import Response
 from .. import __version__
 from ..decision import ClaimResult, Decision
 from ..front.load import DuplicateKey, check_data, no_duplicate_keys
-from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean
+from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean, listed, problem_count, shorten
 from ..policy import Policy, override_path_problem
 from .common import JSON_TYPE, REPORT_CSP, checkpoint, dumps, handler, raw_json_response, service, utf8
 from .problems import ApiError, from_ordinance_error
@@ -251,7 +251,7 @@ def fields(body: Mapping[str, Any], spec: Spec, out: list[Problem] | None = None
     args: dict[str, Any] = {}
     for name in body:
         if name not in spec:
-            problems.append(Problem("unknown-key", f"unknown key `{prefix}{name}`", path=prefix + name,
+            problems.append(Problem("unknown-key", f"unknown key `{prefix}{shorten(name)}`", path=prefix + shorten(name),
                                     hint=did_you_mean(name, spec) or f"the keys are {', '.join(spec)}"))
     for name, (reader, required) in spec.items():
         if name not in body:  # null is not "absent": the OpenAPI schema allows no null
@@ -284,14 +284,16 @@ def overlay_files(files: Mapping[str, str] | None, path: str = "files") -> dict[
     return dict(files)
 
 
-def _overlaid(svc: Any, entry: Any, files: Mapping[str, str]) -> tuple[Policy | None, list[dict[str, Any]]]:
+def _overlaid(svc: Any, entry: Any, files: Mapping[str, str]
+              ) -> tuple[Policy | None, list[dict[str, Any]], dict[str, int]]:
     """``entry``'s policy with ``files`` overlaid, or None and the located problems of the edited
-    text (a path the loader refuses to overlay is a 400)."""
+    text (the first :data:`LISTED_PROBLEMS`, and their :func:`problem_count` if more); a path the
+    loader refuses to overlay is a 400."""
     try:
-        return svc.overlay(entry, files), []
+        return svc.overlay(entry, files), [], {}
     except PolicyError as exc:
         _rejected_overlay(exc)
-        return None, [p.to_dict() for p in exc.problems]
+        return None, listed(exc.problems), problem_count(exc.problems)
 
 
 def _rejected_overlay(exc: PolicyError) -> None:
@@ -424,8 +426,8 @@ async def case_schema(request: Request) -> Response:
     svc = service(request)
     unknown = [k for k in request.query_params if k != "policy"]
     if unknown:
-        raise ApiError("invalid-request", f"unknown query parameter `{unknown[0]}`",
-                       [Problem("unknown-key", f"unknown query parameter `{k}`", path=k, hint="give ?policy=ID")
+        raise ApiError("invalid-request", f"unknown query parameter `{shorten(unknown[0])}`",
+                       [Problem("unknown-key", f"unknown query parameter `{shorten(k)}`", path=shorten(k), hint="give ?policy=ID")
                         for k in unknown], problem_code="unknown-key")
     entry = svc.entry(request.query_params.get("policy"))
     return Response(entry.cached("schema", lambda: dumps(entry.policy.case_schema())),
@@ -578,9 +580,10 @@ async def check(request: Request) -> Response:
     files = overlay_files(args.get("files"))
 
     def work() -> bytes:
-        policy, problems = _overlaid(svc, entry, files)
+        policy, problems, more = _overlaid(svc, entry, files)
         if policy is None:
-            return dumps({"ok": False, "policy": entry.id, "digest": None, "measures": None, "problems": problems})
+            return dumps({"ok": False, "policy": entry.id, "digest": None, "measures": None, "problems": problems,
+                          **more})
         return dumps({"ok": True, "policy": entry.id, "digest": policy.digest, "measures": len(policy.programs),
                       "problems": []})
 
@@ -642,9 +645,9 @@ async def try_policy(request: Request) -> Response:
     files = overlay_files(args.get("files"))
 
     def work() -> bytes:
-        policy, problems = _overlaid(svc, entry, files)
+        policy, problems, more = _overlaid(svc, entry, files)
         if policy is None:
-            return dumps({"ok": False, "problems": problems, "tests": None, "decision": None, "case_problems": []})
+            return dumps({"ok": False, "problems": problems, **more, "tests": None, "decision": None, "case_problems": []})
         tests = run_tests(svc, entry, policy, files)
         decision = None
         case_problems: list[dict[str, Any]] = []

@@ -28,6 +28,8 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 STRING = {"type": "string"}
 STRINGS = {"type": "array", "items": STRING}
+PROBLEM_COUNT = {"type": "integer", "minimum": 1001,
+                 "description": "how many problems there are, when more than the 1,000 listed"}
 LABEL = {"type": "object", "properties": {"zh": STRING, "en": STRING}, "required": ["zh", "en"],
          "additionalProperties": False}
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
@@ -68,7 +70,9 @@ SCHEMAS: dict[str, Any] = {
                     "title": STRING, "status": {"type": "integer", "minimum": 400, "maximum": 599},
                     "detail": STRING, "code": {"type": "string", "description": "the engine's stable code (of the "
                                                "first problem), or the API's: malformed-json, body-too-large, ..."},
-                    "problems": {"type": "array", "items": _ref("EngineProblem")}},
+                    "problems": {"type": "array", "items": _ref("EngineProblem"),
+                                 "description": "the first 1,000 problems found"},
+                    "problem_count": PROBLEM_COUNT},
                 "required": ["type", "title", "status", "detail", "code", "problems"], "additionalProperties": False},
     "Health": {"type": "object", "properties": {"status": {"const": "ok"}, "version": STRING,
                                                 "policies": STRINGS},
@@ -196,7 +200,8 @@ SCHEMAS: dict[str, Any] = {
         "ok": {"type": "boolean"}, "policy": STRING, "digest": _nullable(STRING),
         "measures": _nullable({"type": "integer"}),
         "problems": {"type": "array", "items": _ref("EngineProblem"),
-                     "description": "every problem, located in the files by their paths as given"}},
+                     "description": "the problems (the first 1,000), located in the files by their paths as given"},
+        "problem_count": PROBLEM_COUNT},
         "required": ["ok", "policy", "digest", "measures", "problems"], "additionalProperties": False},
     "TryRequest": {"type": "object", "properties": {"policy": POLICY_ID, "files": FILES, "case": CASE,
                                                     "as_of": DATE}, "additionalProperties": False},
@@ -207,6 +212,7 @@ SCHEMAS: dict[str, Any] = {
     "TryResponse": {"type": "object", "properties": {
         "ok": {"type": "boolean", "description": "whether the rule files load (with the overlay)"},
         "problems": {"type": "array", "items": _ref("EngineProblem")},
+        "problem_count": PROBLEM_COUNT,
         "tests": _nullable({"type": "object", "properties": {
             "passed": {"type": "integer"}, "failed": {"type": "integer"},
             "results": {"type": "array", "items": _ref("TestResult")}},

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 
 from starlette.responses import Response
 
-from ..errors import CaseError, EvaluationError, OrdinanceError, PolicyError, Problem
+from ..errors import LISTED_PROBLEMS, CaseError, EvaluationError, OrdinanceError, PolicyError, Problem, problem_count
 
 TYPE_BASE = "https://ordinance.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -60,14 +60,16 @@ class ApiError(Exception):
         self.title = title or default_title
         self.type_code = code
         self.detail = detail
-        self.problems = [p.to_dict() if isinstance(p, Problem) else dict(p) for p in problems]
+        problems = list(problems)
+        self.problems = [p.to_dict() if isinstance(p, Problem) else dict(p) for p in problems[:LISTED_PROBLEMS]]
+        self.count = problem_count(problems)  # the full count, when more than the first are listed
         self.code = problem_code or code
         self.headers = dict(headers or {})
         super().__init__(detail)
 
     def body(self) -> dict[str, Any]:
         return {"type": TYPE_BASE + self.code, "title": self.title, "status": self.status,
-                "detail": self.detail, "code": self.code, "problems": self.problems}
+                "detail": self.detail, "code": self.code, "problems": self.problems, **self.count}
 
     def response(self) -> Response:
         return problem_response(self.body(), self.status, self.headers)
@@ -80,9 +82,9 @@ def problem_response(body: dict[str, Any], status: int, headers: Mapping[str, st
 
 
 def from_ordinance_error(exc: OrdinanceError, *, prefix: str = "", detail: str | None = None) -> ApiError:
-    """A 422 problem from an engine error, with the engine's code (the first problem's) and every
-    problem found; ``prefix`` is put before each problem's path (``case``: the path in the body)."""
-    problems = [p.to_dict() for p in exc.problems]
+    """A 422 problem from an engine error, with the engine's code (the first problem's) and the
+    problems found (the first :data:`LISTED_PROBLEMS`, with ``problem_count`` when there are more); ``prefix`` is put before each problem's path (``case``: the path in the body)."""
+    problems = [p.to_dict() for p in exc.problems[:LISTED_PROBLEMS]]
     if prefix:
         for p in problems:
             if "path" in p:
@@ -97,4 +99,6 @@ def from_ordinance_error(exc: OrdinanceError, *, prefix: str = "", detail: str |
         code = "invalid-request"
     status, title = API_CODES[code]
     engine_code = exc.problems[0].code if exc.problems else code
-    return ApiError(code, detail or exc.summary(), problems, status=status, title=title, problem_code=engine_code)
+    error = ApiError(code, detail or exc.summary(), problems, status=status, title=title, problem_code=engine_code)
+    error.count = problem_count(exc.problems)
+    return error

@@ -50,6 +50,9 @@ policies: dict[str, dict[str, bytes | str]] = {
     "fullwidth-percent": {"rules/r.yaml": rule(amount="claim.spend * ３０%")},       # digits of other scripts
     "fullwidth-date": {"rules/r.yaml": rule(when="claim.date <= ２０２５-１２-３１")},
     "huge-literal": {"rules/r.yaml": rule(amount="9" * 10_000)},
+    # blow-ups within the limits (issue 15): 5,000 problems on one 45 KB line; a 60,000-character name
+    "many-enum-values": {"rules/r.yaml": rule(when="applicant.kind in [" + ", ".join(f'"x{i}"' for i in range(5000)) + "]")},
+    "long-name": {"rules/r.yaml": rule(amount="claim." + "s" * 60_000)},
     "long-expression": {"rules/r.yaml": rule(amount=" + ".join(["claim.spend"] * 6000))},
     "deep-expression": {"rules/r.yaml": rule(amount="(" * 300 + "claim.spend" + " + 1)" * 300)},
     "call-eval": {"rules/r.yaml": rule(amount="eval('1')")},
@@ -179,6 +182,12 @@ cases: dict[str, bytes | str] = {
     "str-tag-bool.yaml": GOOD_YAML.replace("service_qualified: true", "service_qualified: !!str true"),
     "tagged-empty.yaml": GOOD_YAML.replace("800萬", "!!python/name:os.system"),
     "trailing-comma.json": json.dumps(GOOD, ensure_ascii=False)[:-1] + ",}",
+    # 1,000 claims with two wrong facts each: 2,000 problems, the first 50 shown (issue 15)
+    "many-problems.yaml": GOOD_YAML.split("claims:")[0] + "claims:\n" + "".join(
+        f"  - id: c{i}\n    measure: compute-voucher\n    date: 2025-06-01\n    compute_spend: abc\n"
+        f"    service_qualified: maybe\n" for i in range(1000)),
+    # a 200,000-character measure name: no "did you mean", echoed shortened (issue 15)
+    "long-measure.yaml": GOOD_YAML.replace("measure: compute-voucher", "measure: " + "m" * 200_000),
 }
 (ROOT / "cases").mkdir(parents=True, exist_ok=True)
 for f in (ROOT / "cases").iterdir(): f.unlink()
