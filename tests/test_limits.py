@@ -262,7 +262,7 @@ def test_any_text_parses_within_the_limits_or_is_the_engines_error(text, length,
         assert info.value.codes == [exc.code]
         return
     assert len(text) <= length
-    assert parser._depth(tree) <= depth
+    assert A.depth(tree) <= depth
     for node in A.walk(tree):
         if isinstance(node, A.Literal) and node.kind in ("number", "money", "percent", "duration"):
             assert sum(ch.isdigit() for ch in node.text) <= digits

@@ -186,6 +186,16 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
+def depth(node: Node) -> int:
+    """The depth of the tree (a leaf is 1), computed without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in children(n))
+    return deepest
+
+
 def walk(node: Node):
     """Every node of the tree, parents before children."""
     yield node

@@ -234,19 +234,9 @@ def parse_text(text: str, limits: Limits | None = None) -> A.Node:
         if isinstance(inner, RecursionError):
             raise _too_deep(limits.max_expression_depth) from None
         raise
-    if _depth(node) > limits.max_expression_depth:
+    if A.depth(node) > limits.max_expression_depth:
         raise _too_deep(limits.max_expression_depth)
     return node
-
-
-def _depth(node: A.Node) -> int:
-    """The depth of the tree (a leaf is 1), computed without recursion."""
-    deepest, stack = 0, [(node, 1)]
-    while stack:
-        n, d = stack.pop()
-        deepest = max(deepest, d)
-        stack.extend((child, d + 1) for child in A.children(n))
-    return deepest
 
 
 #: The keywords of the language: reserved, never names (the lexer is not contextual).

@@ -132,7 +132,7 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
         reading_targets=frozenset(r.applies_to for r, _, _ in readings if r.applies_to),
         basis_target=f"basis:{m.basis}",
         periods={},
-        value_order=tuple(n for n in checked.value_order.get(m.id, ()) if n in m.values),
+        value_order=tuple(n for n in checked.value_order.get(m.id, ()) if n in m.values or n in m.tables),
     )
     # (built last: every expression above has recorded what it reads)
     periods = {name: PERIODS[m.periods[name][0] if name in m.periods else fact.period]

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from ..errors import Location
 from ..types import Type
 from ..check.checker import TypedExpression
+from ..grammar import ast as A
 from ..front.model import Citation, Label, Validity
 
 #: Bits of :attr:`MeasurePlan.spans`: the rules spanning claims a measure takes part in.
@@ -212,11 +213,66 @@ class MeasurePlan:
     #: each applicant fact given per year that the measure reads -> the period it reads
     #: (:class:`~ordinance.periods.Period`; both back-ends pick its value with ``value_for``)
     periods: Mapping[str, Any]
-    #: the named values in an order where each comes after the values it reads (the checker's):
-    #: a chain of values is compiled, and written as code, one after the other rather than one
-    #: inside the other (a chain of a thousand values is no deeper a call than one)
+    #: the named values and the tables (by name) in an order where each comes after the values
+    #: and tables it reads (the checker's): a chain of them is compiled, and written as code, one
+    #: after the other rather than one inside the other (:func:`locals_of`)
     value_order: tuple[str, ...] = ()
 
     def inside(self, day: _dt.date) -> bool:
         """Whether ``day`` lies inside every validity window."""
         return self.first_day <= day <= self.last_day
+
+
+#: How deep, in nodes of expression, a named value or a table may reach through the values and
+#: tables it reads before the back-ends stop following it on Python's stack: the interpreter
+#: computes a deeper one by a loop over what it reads (``run/interpret.py``, ``_deep_memo``), the
+#: code generator writes what it reads first (``run/pygen.py``).  A chain of thousands of values
+#: or tables is decided like a short one; below this bound nothing changes.
+DEEP = 150
+
+
+@dataclass(frozen=True, slots=True)
+class Locals:
+    """A measure's named values and tables (by table name): what each reads, and how deep."""
+
+    order: tuple[str, ...]  # each after what it reads (MeasurePlan.value_order)
+    reads: Mapping[str, tuple[str, ...]]  # name -> the values and tables it reads, in order
+    weight: Mapping[str, int]  # name -> how deep its computation can nest, in nodes (an upper bound)
+
+    def closure(self, name: str) -> list[str]:
+        """What ``name`` reads, directly or not, in :attr:`order` (``name`` itself excluded)."""
+        wanted, todo = set(), list(self.reads.get(name, ()))
+        while todo:
+            dep = todo.pop()
+            if dep not in wanted:
+                wanted.add(dep)
+                todo.extend(self.reads.get(dep, ()))
+        return [n for n in self.order if n in wanted]
+
+
+def locals_of(plan: MeasurePlan) -> Locals:
+    """The :class:`Locals` of ``plan``, computed without recursion.  The weight of a value is
+    the depth of its expression plus the greatest weight of what it reads; of a table, one more
+    than the depth of its deepest row or cell, plus the same."""
+    def local(names) -> tuple[str, ...]:
+        out: dict[str, None] = {}
+        for dotted in names:
+            if dotted in plan.values:
+                out.setdefault(dotted, None)
+            elif "." in dotted and dotted.split(".", 1)[0] in plan.tables:
+                out.setdefault(dotted.split(".", 1)[0], None)
+        return tuple(out)
+
+    reads: dict[str, tuple[str, ...]] = {}
+    depth: dict[str, int] = {}
+    for name, value in plan.values.items():
+        reads[name] = local(value.expr.reads)
+        depth[name] = A.depth(value.expr.typed.tree)
+    for name, table in plan.tables.items():
+        exprs = [e for r in table.rows for e in ([r.when] if r.when is not None else []) + list(r.cells.values())]
+        reads[name] = local(n for e in exprs for n in e.reads)
+        depth[name] = 1 + max((A.depth(e.typed.tree) for e in exprs), default=0)
+    weight: dict[str, int] = {}
+    for name in plan.value_order:
+        weight[name] = depth[name] + max((weight.get(d, 0) for d in reads[name]), default=0)
+    return Locals(plan.value_order, reads, weight)

@@ -27,7 +27,7 @@ from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expres
 from ..trace import MISSING, TraceNode
 from ..errors import EvaluationError, Problem
 from ..front.model import Label
-from ..plan.steps import Expr, MeasurePlan, Table, Window, missing_facts_reason, reason
+from ..plan.steps import DEEP, Expr, MeasurePlan, Table, Window, locals_of, missing_facts_reason, reason
 from ..rules.amount import capped, floored, rounded
 from ..periods import ByYear, Period, missing_name, value_for
 
@@ -149,18 +149,15 @@ class MeasureProgram:
         for p in plan.parameters.values():
             if not p.constant:
                 self._readers[p.name] = _dated(p.name, list(p.starts), [self.compile(e) for e in p.exprs])
-        # The named values, each after what it reads: compiling one finds the readers of those it
-        # reads built, so a chain of a thousand values is compiled without a call inside a call.
-        self._value_reads = {name: [d for d in plan.values[name].expr.reads if d in plan.values]
-                             for name in plan.value_order}
-        depth: dict[str, int] = {}
+        # The named values and tables, each after what it reads: compiling one finds the readers of
+        # those it reads built, so a chain of a thousand is compiled without a call inside a call.
+        self._locals = locals_of(plan)
         for name in plan.value_order:
-            depth[name] = 1 + max((depth[d] for d in self._value_reads[name]), default=0)
-        #: a chain of values deeper than this is computed one value after the other (_chained)
-        self._deep = max(depth.values(), default=0) > DEEP_CHAIN
-        self._computes: dict[str, Compiled] = {}
-        for name in plan.value_order:
-            self.reader(name)
+            if name in plan.values:
+                self.reader(name)
+            else:
+                for column in plan.tables[name].columns:
+                    self.reader(f"{name}.{column}")
         self.conditions = [(c, self.compile(c.when)) for c in plan.conditions]
         self.amount = self.compile(plan.amount.expr) if plan.amount is not None else None
         self.ceiling = self.compile(plan.ceiling) if plan.ceiling is not None else None
@@ -194,11 +191,13 @@ class MeasureProgram:
         plan = self.plan
         p = plan.parameters.get(dotted)
         if dotted in plan.values:
-            compute = self._computes[dotted] = self.compile(plan.values[dotted].expr)
-            fn = _chained(dotted, compute, self._value_reads, self._computes) if self._deep else _memo(dotted, compute)
+            memo = _deep_memo if self._locals.weight.get(dotted, 0) > DEEP else _memo
+            fn = memo(dotted, self.compile(plan.values[dotted].expr))
         elif dotted.split(".", 1)[0] in plan.tables:
             table_name, column = dotted.split(".", 1)
             fn = _column(self._table_selector(table_name), column, self._table_parts(table_name)[1])
+            if self._locals.weight.get(table_name, 0) > DEEP:  # a column's value, kept apart from the facts
+                fn = _deep_memo("#column:" + dotted, fn)
         elif p is not None and p.constant:
             value = p.value
             fn = lambda env: value  # noqa: E731
@@ -552,49 +551,75 @@ def _period_fact(key: str, period: Period) -> Compiled:
     return fact
 
 
-#: The depth of a chain of named values (one reading the next) from which a measure's values are
-#: computed one after the other (:func:`_chained`) rather than each inside the one that reads it.
-DEEP_CHAIN = 32
-
-_FAILED = "#failed:"
+#: The env keys of :func:`_drive`: that one is under way, and the deep values that could not be computed.
+_DRIVE_KEY, _FAILED_KEY = "#drive", "#failed"
 
 
-def _chained(key: str, compute: Compiled, reads: dict[str, list[str]], computes: dict[str, Compiled]) -> Compiled:
-    """A named value of a measure whose values chain deeper than :data:`DEEP_CHAIN`: before it is
-    computed, the values it reads, and theirs, are computed in order, deepest first (an explicit
-    stack, not calls inside calls), so that computing it reads values already in ``env``.  Values
-    are pure: what one raised (a missing fact, an arithmetic error) is kept and raised again where
-    it is read, as computing it again would (and only if it is read: an ``if`` that does not take
-    its branch never reads it).  The trace shows every value so computed."""
+class _Needs(Exception):
+    """Raised, inside a drive, by a deep value not computed yet: the drive computes it first.
+
+    It is neither an evaluation error nor :class:`Undetermined`: nothing between the value that
+    reads it and the drive catches it."""
+
+    __slots__ = ("key", "compute")
+
+    def __init__(self, key: str, compute: Compiled):
+        super().__init__(key)
+        self.key, self.compute = key, compute
+
+
+def _deep_memo(key: str, compute: Compiled) -> Compiled:
+    """:func:`_memo` for a value (or a table's column) that reaches deeper than ``DEEP`` through
+    what it reads.  Read outside a drive, it starts one; read inside, it hands itself to the
+    drive rather than be computed on the stack of the value that reads it."""
     def value(env):
         try:
             return env[key]
         except KeyError:
             pass
-        failed = env.get(_FAILED + key)
-        if failed is not None:
-            raise failed
-        order: list[str] = []  # what ``key`` reads, not yet computed, deepest first
-        seen = {key}
-        stack = [(key, iter(reads[key]))]
-        while stack:
-            name, it = stack[-1]
-            dep = next(it, None)
-            if dep is None:
-                stack.pop()
-                order.append(name)
-            elif dep not in seen and dep not in env and _FAILED + dep not in env:
-                seen.add(dep)
-                stack.append((dep, iter(reads[dep])))
-        for name in order:
-            try:
-                env[name] = computes[name](env)
-            except (Undetermined, NoRowMatched, *EVALUATION_ERRORS) as exc:
-                env[_FAILED + name] = exc
-        if key in env:
-            return env[key]
-        raise env[_FAILED + key]
+        failed = env.get(_FAILED_KEY)
+        if failed is not None and key in failed:
+            raise failed[key]
+        if _DRIVE_KEY in env:
+            raise _Needs(key, compute)
+        return _drive(env, key, compute)
     return value
+
+
+def _drive(env: dict, key: str, compute: Compiled) -> Any:
+    """Compute the value ``key`` by a loop, not by calls inside calls.
+
+    A stack holds the values under way.  The top one is computed; when it reads a deep value not
+    computed yet (:class:`_Needs`), that one goes on the stack and the top is tried again once it
+    is known.  So only what is read is computed, when it is read, as the plain memo does (the
+    trace shows the same values): a value in a branch not taken is never computed.  What a value
+    cannot compute (a missing fact, an arithmetic error, no table row) is kept in ``env`` (the facts
+    of one claim, which do not change) and raised to whoever reads it, as computing it again would:
+    the trace of an undetermined claim reads each deep value once.  A try given up for a value
+    not yet known leaves no trace note behind."""
+    notes = env.get(NOTES_KEY)
+    failed: dict[str, BaseException] = env.setdefault(_FAILED_KEY, {})
+    env[_DRIVE_KEY] = True
+    stack: list[tuple[str, Compiled]] = [(key, compute)]
+    try:
+        while stack:
+            top, fn = stack[-1]
+            mark = len(notes) if notes is not None else 0
+            try:
+                env[top] = fn(env)
+            except _Needs as needs:
+                if notes is not None:
+                    del notes[mark:]
+                stack.append((needs.key, needs.compute))
+                continue
+            except Exception as exc:  # noqa: BLE001 - kept and raised to the reader, as memo would
+                failed[top] = exc
+            stack.pop()
+    finally:
+        del env[_DRIVE_KEY]
+    if key in failed:
+        raise failed[key]
+    return env[key]
 
 
 def _memo(key: str, compute: Compiled) -> Compiled:

@@ -42,7 +42,7 @@ from .. import values as V
 from ..grammar import ast as A
 from ..check.checker import TypedExpression
 from .compile import Resolver, _Compiler, _Const
-from ..plan.steps import Expr, MeasurePlan
+from ..plan.steps import DEEP, Expr, MeasurePlan, locals_of
 from ..rules.amount import capped
 from ..periods import ByYear, value_for
 
@@ -354,6 +354,8 @@ class ClaimWriter:
         self._tables_done: set[str] = set()
         self.facts: dict[str, str] = {}  # full name -> local variable
         self.reads_project = False
+        self._locals = locals_of(plan)
+        self._ordering = False
 
     def emit(self, line: str, level: int = 0) -> None:
         self.lines.append("    " * (self.indent + level) + line)
@@ -390,28 +392,28 @@ class ClaimWriter:
             return var
         if key in self._emitting:  # pragma: no cover - the checker refuses cycles
             raise Unsupported("cycle")
+        self._first(name)
         self._emitting.add(key)
-        values = self.plan.values
-        # the values it reads first, deepest first, each after what it reads (an explicit stack:
-        # a chain of a thousand values is written one after the other, not one inside the other)
-        stack = [iter([d for d in values[name].expr.reads if d in values])]
-        trail = [name]
-        while stack:
-            dep = next(stack[-1], None)
-            if dep is None:
-                stack.pop()
-                done = trail.pop()
-                if done != name and "value:" + done not in self.emitted:
-                    self._value(done)  # (what it reads is written: no deeper than one call)
-                continue
-            if "value:" + dep not in self.emitted and dep not in trail:
-                trail.append(dep)
-                stack.append(iter([d for d in values[dep].expr.reads if d in values]))
-        code = self.expression(values[name].expr)  # what it reads is written already
+        code = self.expression(self.plan.values[name].expr)  # emits what it reads first
         var = f"_v{len(self.emitted)}"
         self.emit(f"{var} = {code}")
         self.emitted[key] = var
         return var
+
+    def _first(self, name: str) -> None:
+        """For a value or table that reaches deeper than ``DEEP``: write what it reads first, in
+        the order they can be computed, so that writing it follows no chain on Python's stack."""
+        if self._ordering or self._locals.weight.get(name, 0) <= DEEP:
+            return
+        self._ordering = True
+        try:
+            for dep in self._locals.closure(name):
+                if dep in self.plan.values:
+                    self._value(dep)
+                elif dep not in self._tables_done:
+                    self._table(dep)
+        finally:
+            self._ordering = False
 
     def _table_column(self, table: str, column: str) -> str:
         if table not in self._tables_done:
@@ -425,6 +427,7 @@ class ClaimWriter:
         key = "table:" + name
         if key in self._emitting:  # pragma: no cover
             raise Unsupported("cycle")
+        self._first(name)
         self._emitting.add(key)
         table = self.plan.tables[name]
         columns = table.columns

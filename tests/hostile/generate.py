@@ -88,6 +88,14 @@ policies: dict[str, dict[str, bytes | str]] = {
     "looping-symlink": {"rules/r.yaml": rule(), "rules/loop.yaml": Link("loop.yaml")},
     "device-symlink": {"rules/r.yaml": rule(), "rules/null.yaml": Link("/dev/null")},
     "symlink-outside": {"rules/r.yaml": rule(), "rules/theirs.yaml": Link("../../import-call/rules/r.yaml")},
+    # a chain a thousand values long, or five hundred tables: once a RecursionError (exit 3, HTTP 500)
+    "value-chain": {"rules/r.yaml": rule(amount="v1000", values={"v1": "claim.spend", **{
+        f"v{i}": f"v{i - 1} + 1元" for i in range(2, 1001)}})},
+    "table-chain": {"rules/r.yaml": rule(amount="t500.y", extra="".join(
+        f"    tables:\n" * (i == 1) + f"      t{i}:\n        rows:\n"
+        f"          - when: {'claim.spend' if i == 1 else f't{i - 1}.y'} > 0元\n"
+        f"            set: {{y: {'claim.spend' if i == 1 else f't{i - 1}.y'} + 1元}}\n"
+        f"          - otherwise: true\n            set: {{y: 0元}}\n" for i in range(1, 501)))},
 }
 
 def write(path, content):
