@@ -612,7 +612,7 @@ def _drive(env: dict, key: str, compute: Compiled) -> Any:
                     del notes[mark:]
                 stack.append((needs.key, needs.compute))
                 continue
-            except Exception as exc:  # noqa: BLE001 - kept and raised to the reader, as memo would
+            except (Undetermined, NoRowMatched, *EVALUATION_ERRORS) as exc:  # kept, raised to its readers
                 failed[top] = exc
             stack.pop()
     finally:
