@@ -150,19 +150,17 @@ def open_on(result: ClaimResult, node: TraceNode | None, least: Decimal, most: D
         node.status, node.result = "undetermined", None
 
 
-def waits_of(waits: Iterable[ClaimResult], case: str | None = None) -> tuple[list[str], dict[str, list[str]]]:
-    """The claims ``waits`` as a claim waiting on them names them -- each after the claims it
-    waits on itself (of its case: ``case``, named ``case:claim``, is another case's, whose own
-    waits are not followed) -- and the facts they wait on, by claim."""
+def waits_of(waits: Iterable[ClaimResult]) -> tuple[list[str], dict[str, list[str]]]:
+    """The claims ``waits`` of one case as a claim waiting on them names them -- each after the
+    claims it waits on itself -- and the facts they wait on, by claim (across cases, under a
+    quota: :func:`ordinance.rules.quotas.quota_waits`)."""
     depends: list[str] = []
     waiting: dict[str, list[str]] = {}
     for w in waits:
-        for claim in (w.claim,) if case is not None else (*w.depends_on, w.claim):
-            name = claim if case is None else f"{case}:{claim}"
-            if name not in depends:
-                depends.append(name)
-        own = waiting_on(w)
-        waiting.update(own if case is None else {f"{case}:{name}": facts for name, facts in own.items()})
+        for claim in (*w.depends_on, w.claim):
+            if claim not in depends:
+                depends.append(claim)
+        waiting.update(waiting_on(w))
     return depends, waiting
 
 
