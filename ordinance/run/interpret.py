@@ -262,7 +262,7 @@ class MeasureProgram:
                 continue
         hint = "guard the division, e.g. `if x > 0 then y / x else 0元`" if _is_division(exc) else None
         return EvaluationError([Problem("evaluation", f"{where} cannot be computed: {describe_error(exc)}",
-                                        location, hint)], self.policy.sources if self.policy is not None else None)
+                                        location, hint)], _sources_by_policy_name(self.policy))
 
     def _run(self, env: dict, node: TraceNode | None, conditions_only: bool = False) -> Outcome:
         plan = self.plan
@@ -668,3 +668,10 @@ def _dated(name: str, starts: list[_dt.date], fns: list[Compiled]) -> Compiled:
             raise ValueError(f"parameter `{name}` has no value before {first}")
         return fns[i](env)
     return dated
+
+
+def _sources_by_policy_name(policy) -> dict[str, str] | None:
+    """The policy's source texts under the names a decision's locations use (to echo the line)."""
+    if policy is None:
+        return None
+    return {policy.name_in_policy(name): text for name, text in policy.sources.items()}
