@@ -278,6 +278,21 @@ def test_terminal_output_shows_control_characters_escaped(tmp_path):
     assert "fails\\x1b]0;pwned\\x07" in result.stdout and not _RAW_CONTROLS.search(result.stdout)
 
 
+def test_a_problem_echoes_its_source_line_with_control_characters_escaped(tmp_path):
+    """A problem's message, its echoed source line and its hint show what a file holds, escaped,
+    and the caret still stands under the offending value (YAML allows bidi overrides raw)."""
+    path = tmp_path / "case.yaml"
+    path.write_text("applicant: {kind: enterprise, annual_revenue: \u202e5億\u2066}\n"
+                    "claims: [{id: c1, measure: compute-voucher, date: 2025-06-01}]\n", encoding="utf-8")
+    result = cli(["eval", str(path)])
+    assert result.exit_code == 1 and not _RAW_CONTROLS.search(result.stderr), result.stderr
+    assert not re.search("[\u2066\u202e]", result.stderr)
+    lines = result.stderr.splitlines()
+    echoed = next(i for i, line in enumerate(lines) if "annual_revenue" in line and " | " in line)
+    assert "\\u202e5億\\u2066" in lines[echoed]
+    assert lines[echoed][lines[echoed + 1].index("^"):].startswith("\\u202e5億")
+
+
 def test_a_real_process_never_shows_a_traceback():
     """The console script, with the worst of the corpus on standard input and as arguments."""
     binary = (HOSTILE / "cases" / "binary.yaml").read_bytes()
