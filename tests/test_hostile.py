@@ -633,3 +633,20 @@ def test_any_file_loads_or_raises_the_engines_error(tmp_path_factory, raw):
         ordinance.load_case(path, limits=Limits(max_file_bytes=150, max_depth=8, max_nodes=60))
     except CaseError as exc:
         assert exc.problems and all(p.code for p in exc.problems)
+
+
+@pytest.mark.parametrize("suffix, text", [
+    (".json", '{"applicant": {"kind": "enterprise",\n "annual_revenue": "5\x9b"}, "claims": []}\n'),
+    (".yaml", 'applicant: {kind: enterprise}\nclaims:\n  - id: "c\x01"\n'),
+])
+def test_a_character_yaml_does_not_allow_is_placed_at_its_line_and_column(tmp_path, suffix, text):
+    """PyYAML's reader names only an offset ("position 59"): the problem stands at the character."""
+    path = tmp_path / f"case{suffix}"
+    path.write_text(text, encoding="utf-8")
+    result = cli(["eval", str(path)])
+    assert result.exit_code == 1 and "yaml-syntax" in result.stderr, result.stderr
+    offset = next(i for i, ch in enumerate(text) if ch in "\x9b\x01")
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    assert f"{path}:{line}:{column}: yaml-syntax: the character U+00" in result.stderr
+    assert not _RAW_CONTROLS.search(result.stderr)

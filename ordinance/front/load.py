@@ -211,6 +211,14 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
         hint = ("YAML indents with spaces, never tabs"
                 if "\t" in message or "\\t" in message or "tab" in message else None)
         raise PolicyError([Problem("yaml-syntax", message, loc, hint)], {name: text}) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: placed by its offset
+        at = min(max(exc.position, 0), len(text))
+        line = text.count("\n", 0, at) + 1
+        loc = Location(name, line, at - (text.rfind("\n", 0, at) + 1) + 1)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise PolicyError([Problem("yaml-syntax", f"the character U+{code:04X} is not allowed in YAML", loc,
+                                   f'remove it, or write it as an escape in a double-quoted string: "\\u{code:04x}"')],
+                          {name: text}) from None
     except yaml.YAMLError as exc:
         raise PolicyError([Problem("yaml-syntax", str(exc).strip(), Location(name, 1, 1))],
                           {name: text}) from None
