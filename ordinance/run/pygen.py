@@ -132,7 +132,8 @@ _HELPERS: dict[str, Any] = {
     "_decline": _decline,
 }
 
-#: At most this many operators (or calls) of one arithmetic chain are written one inside the other.
+#: At most this many infix operators of one arithmetic chain are written in a row (one inside
+#: the other for Python's compiler).
 _RUN = 8
 
 _COMPARE = {">=": ">=", ">": ">", "<": "<", "<=": "<=", "==": "==", "!=": "!=", "in": "in", "not in": "not in"}
@@ -205,24 +206,39 @@ class ExpressionWriter:
         return self._arithmetic(parts, self.typed.operand_types(node))
 
     def _arithmetic(self, parts: list[str], types: list[tuple[str, str, str]]) -> str:
-        """``a + b - c ...``, left to right: each step the interpreter's operation (compile.py's
-        ``operation``), written as Python's infix operator where it is one, else as a call of it.
-        Python's parser and compiler nest once per operator and per call, so after ``_RUN`` of
-        them what is computed so far is kept in a variable (``(_s0 := a + b ..., _s0 + c ...)[-1]``):
-        a chain of any length is written flat."""
-        code, nested, kept, keeper = parts[0], 0, [], None
-        for (op, lt, rt), right in zip(types, parts[1:]):
-            if nested == _RUN:
-                keeper = keeper or self.pool.keeper()
-                kept.append(f"{keeper} := {code}")
-                code, nested = keeper, 0
-            fn = operation(op, lt, rt)
-            sign = INFIX.get(fn)
-            code = f"{code} {sign} {right}" if sign is not None else f"{self.pool.ref(fn)}({code}, {right})"
-            nested += 1
-        if kept:
-            return "(" + ", ".join(kept) + f", {code})[-1]"
-        return f"({code})"
+        """``a + b - c ...``, left to right, each step the interpreter's operation (compile.py's
+        ``operation``): Python's infix operator where it is one, else a call of the operation.
+
+        Python's parser and compiler nest once per operator, call and parenthesis, so the chain
+        is written with each operand one level in, however long: a short run of infix operators
+        as it is (``(a + b - c)``), one call as it is (``_k1(a, b)``), and anything longer as a
+        tuple that keeps what is computed so far in a variable, ``_RUN`` operators at a time, and
+        a call's operands in variables (``(_s0 := a, _s0 := _s0 + b ..., _s0 := _k1(_s0, _s1), _s0)[-1]``)."""
+        steps = [(operation(op, lt, rt), right) for (op, lt, rt), right in zip(types, parts[1:])]
+        signs = [INFIX.get(fn) for fn, _right in steps]
+        if None not in signs and len(steps) <= _RUN:
+            return "(" + parts[0] + "".join(f" {sign} {right}" for sign, (_fn, right) in zip(signs, steps)) + ")"
+        if len(steps) == 1:
+            (fn, right), = steps
+            return f"{self.pool.ref(fn)}({parts[0]}, {right})"
+        so_far, operand = self.pool.keeper(), None
+        kept, run = [f"{so_far} := {parts[0]}"], []
+        for sign, (fn, right) in zip(signs, steps):
+            if sign is None or len(run) == _RUN:
+                if run:
+                    kept.append(f"{so_far} := {so_far}" + "".join(run))
+                    run = []
+            if sign is not None:
+                run.append(f" {sign} {right}")
+                continue
+            if not right.isidentifier():
+                operand = operand or self.pool.keeper()
+                kept.append(f"{operand} := {right}")
+                right = operand
+            kept.append(f"{so_far} := {self.pool.ref(fn)}({so_far}, {right})")
+        if run:
+            kept.append(f"{so_far} := {so_far}" + "".join(run))
+        return "(" + ", ".join(kept) + f", {so_far})[-1]"
 
     def _Compare(self, node: A.Compare) -> str:
         l, r = self.write(node.left), self.write(node.right)
