@@ -152,8 +152,15 @@ class _ToAst(Transformer):
         operands, tokens = tuple(c[0::2]), c[1::2]
         ops = tuple({"×": "*", "÷": "/"}.get(str(t), str(t)) for t in tokens)
         # step i ends where the text before the next operator ends (a closing parenthesis included)
-        ends = tuple(len(self.text[:t.start_pos].rstrip(_BLANKS)) for t in tokens[1:]) + (meta.end_pos,)
+        ends = tuple(self._before_blanks(t.start_pos) for t in tokens[1:]) + (meta.end_pos,)
         return A.Chain(operands, ops, meta.start_pos, meta.end_pos, ends)
+
+    def _before_blanks(self, offset: int) -> int:
+        """``offset``, moved back over the blanks before it."""
+        text = self.text
+        while offset and text[offset - 1] in _BLANKS:
+            offset -= 1
+        return offset
 
     def compare(self, meta, c):
         op = {"≠": "!=", "≤": "<=", "≥": ">="}.get(str(c[1]), str(c[1]))

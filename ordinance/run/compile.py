@@ -196,9 +196,9 @@ def _as_fn(part) -> Compiled:
 
 def _connective(items: list[Compiled], decisive: bool) -> Compiled:
     """``a and b and ...`` (decided by false) or ``a or b or ...`` (decided by true), three-valued,
-    left to right as ``((a and b) and c)``: a decisive operand decides, and the operands after it
-    are not evaluated, even when one before it is undetermined; otherwise the missing facts of the
-    undetermined operands are reported (those of the first alone when it is the only one)."""
+    left to right as ``((a and b) and c)``: a decisive operand decides, even after an undetermined
+    one, and the operands after it are not evaluated; otherwise the missing facts of every
+    undetermined operand are reported."""
     def connective(env):
         held = None  # the Undetermined of the operands so far, if any
         for item in items:
