@@ -68,14 +68,17 @@ def _chains():
     # a plain sum of 2,000 terms
     out["sum"] = (rules(" + ".join(f"claim.{x}" for x in names)),
                   [({}, "eligible", stepwise(MONEY[names[0]], [("+", MONEY[x]) for x in names[1:]]))])
-    # + and - mixed
-    ops = [rng.choice("+-") for _ in names[1:]]
-    text = f"claim.{names[0]}" + "".join(f" {op} claim.{x}" for op, x in zip(ops, names[1:]))
-    out["plus-minus"] = (rules(f"max({text}, 0元)"),  # a negative amount would be floored to nothing
-                         [({}, "eligible", max(stepwise(MONEY[names[0]], [(op, MONEY[x]) for op, x in
-                                                                         zip(ops, names[1:])]), Decimal(0)))])
-    # * and / by numbers: rounded to 34 digits at each step, as the oracle is
-    factors = [(rng.choice("*/"), rng.choice(["1.5", "0.8", "1.25", "3", "1.01", "0.97"])) for _ in range(N - 1)]
+    # + and - mixed (more + than -: a negative amount would be floored to nothing)
+    ops = [rng.choice("++-") for _ in names[1:]]
+    out["plus-minus"] = (rules(f"claim.{names[0]}" + "".join(f" {op} claim.{x}" for op, x in zip(ops, names[1:]))),
+                         [({}, "eligible", stepwise(MONEY[names[0]], list(zip(ops, (MONEY[x] for x in names[1:])))))])
+    # * and / by numbers, rounded to 34 digits at each step as the oracle is (steered to stay
+    # between 10 and a million, so that the amount in cents is neither nothing nor huge)
+    factors, size = [], float(MONEY["a"])
+    for _ in range(N - 1):
+        op, f = "/" if size > 1e6 else "*" if size < 10 else rng.choice("*/"), rng.choice(["1.5", "0.8", "3", "1.01"])
+        factors.append((op, f))
+        size = size * float(f) if op == "*" else size / float(f)
     out["times-divide"] = (rules("claim.a" + "".join(f" {op} {f}" for op, f in factors)),
                            [({}, "eligible", stepwise(MONEY["a"], [(op, Decimal(f)) for op, f in factors]))])
     # 2,000 conditions joined by `and`: all true, or one of them (in the middle) false
@@ -110,6 +113,9 @@ def test_the_chains_are_long_and_within_the_length_limit():
         formula = formula.splitlines()[0]
         assert len(re.findall(r" (?:[-+*/]|and|or) ", formula)) == N - 1
         assert len(formula) <= DEFAULT_LIMITS.max_expression_length
+    # no answer is one a broken chain could give by chance
+    assert all(amount > 0 for _name, _facts, status, amount in RUNS if status == "eligible")
+    assert len({amount for name, _facts, _status, amount in RUNS if name in ("sum", "plus-minus", "times-divide")}) == 3
 
 
 @pytest.mark.parametrize("name,facts,status,amount", RUNS)
