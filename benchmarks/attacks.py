@@ -7,9 +7,9 @@ spreadsheet formula, a terminal escape, a digit of another script, a value of th
 This script makes the same inputs in a temporary folder (taking the files of tests/hostile/ where
 they are there), runs each attack -- a command as a subprocess with a timeout, or requests to one
 ``ordinance serve`` on a free loopback port started with its default settings -- and measures what
-happens: wall and CPU time, peak memory (the largest process of the command, from ``wait4``'s
-rusage; for ``batch``, the sum over its process tree, sampled; for the server, VmRSS and VmHWM
-from /proc before, during and after), the exit or HTTP status, the bytes printed or answered, and
+happens: wall and CPU time, peak memory (the largest process of the command, from the ``wait4``
+rusage of a small helper that forks it, see :data:`MEASURE`; for ``batch``, also the sum over its
+process tree, sampled; for the server, VmRSS and VmHWM from /proc before, during and after), the exit or HTTP status, the bytes printed or answered, and
 for the server what becomes of slow, silent and vanishing clients.
 
 Each row gives the figures of issue 15 (before the fixes), the figures measured now, and a verdict:
@@ -170,8 +170,8 @@ class Run:
     pid: int  # and the id of its session, which its children share
     exit: int | None  # None: killed at the timeout
     wall: float
-    cpu: float  # user + system, the process and the children it waited for
-    max_rss_kb: int  # the largest process of the tree
+    cpu: float | None  # user + system, the process and the children it waited for (None: killed)
+    max_rss_kb: int | None  # the largest process of the tree (None: killed)
     out_bytes: int
     err_bytes: int
     out: str = field(repr=False)  # as much as was kept
@@ -185,9 +185,10 @@ class Run:
         return not self.timed_out and not crashed(self.out) and not crashed(self.err)
 
     def words(self) -> str:
-        status = f"killed after {fmt_s(self.wall)}" if self.timed_out else f"exit {self.exit}"
-        text = f"{status}, {fmt_s(self.wall)} (CPU {fmt_s(self.cpu)}), {fmt_kb(self.max_rss_kb)} peak RSS"
-        if not self.clean and not self.timed_out:
+        if self.timed_out:
+            return f"killed at the timeout, after {fmt_s(self.wall)}"
+        text = f"exit {self.exit}, {fmt_s(self.wall)} (CPU {fmt_s(self.cpu)}), {fmt_kb(self.max_rss_kb)} peak RSS"
+        if not self.clean:
             text += ", with a traceback or an internal error"
         return text
 
@@ -222,48 +223,71 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
+#: A small process that runs the command and reports on it: forked from this script, the command
+#: would start with this script's peak RSS as its own (Linux keeps the old peak at exec), so it is
+#: forked from this helper instead (its floor: the helper's own RSS, about 10 MB). It writes, as
+#: JSON on the file descriptor named first, the command's wall time, exit status and resource
+#: usage (its waited-for children included: the workers of `batch`, the two ends of a pipeline).
+MEASURE = """\
+import json, os, signal, sys, time
+fd, argv = int(sys.argv[1]), sys.argv[2:]
+os.set_inheritable(fd, False)
+start = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    try:
+        for name in ("SIGPIPE", "SIGXFSZ"):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        os.execvp(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+os.write(fd, json.dumps({"wall": time.monotonic() - start, "exit": os.waitstatus_to_exitcode(status),
+                         "cpu": ru.ru_utime + ru.ru_stime, "max_rss_kb": ru.ru_maxrss}).encode())
+"""
+
+
 def run(args: Sequence[str], *, cwd: Path, timeout: float = 120.0, watch_tree: bool = False,
         shell_pipeline: bool = False) -> Run:
-    """Run a command (an ``ordinance`` command when the first word is not a path) to its end or
-    to ``timeout`` (then its whole process group is killed), and measure it."""
+    """Run ``ordinance ARGS`` (with ``shell_pipeline``: the command ``args`` as it is) to its end
+    or to ``timeout`` (then its whole process group is killed), and measure it (:data:`MEASURE`)."""
     command = list(args) if shell_pipeline else [*ORDINANCE, *args]
     start = time.monotonic()
-    proc = subprocess.Popen(command, cwd=cwd, env=ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    report_r, report_w = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-S", "-c", MEASURE, str(report_w), *command], cwd=cwd, env=ENV,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                pass_fds=(report_w,), start_new_session=True)
+    finally:
+        os.close(report_w)
     out, err = Drain(proc.stdout), Drain(proc.stderr)
     out.start()
     err.start()
-    reaped: dict = {}
-
-    def wait() -> None:
-        _, status, usage = os.wait4(proc.pid, 0)
-        reaped.update(status=status, usage=usage, end=time.monotonic())
-
-    waiter = threading.Thread(target=wait, daemon=True)
-    waiter.start()
     tree_rss = tree_procs = 0
     timed_out = False
     try:
-        while waiter.is_alive():
-            if watch_tree:
-                members = _session(proc.pid)
+        while proc.poll() is None:
+            if watch_tree:  # the command's processes, the helper aside
+                members = [(pid, kb) for pid, kb in _session(proc.pid) if pid != proc.pid]
                 tree_procs = max(tree_procs, len(members))
                 tree_rss = max(tree_rss, sum(kb for _, kb in members))
-            waiter.join(0.05)
-            if waiter.is_alive() and time.monotonic() - start > timeout:
-                timed_out = True
-                _kill_group(proc.pid)
-                waiter.join()
+            try:
+                proc.wait(0.05)
+            except subprocess.TimeoutExpired:
+                if time.monotonic() - start > timeout:
+                    timed_out = True
+                    _kill_group(proc.pid)
+                    proc.wait()
     finally:  # on Ctrl-C too: the command is in a session of its own, out of the terminal's reach
         _kill_group(proc.pid)  # and whatever of its group outlived it
+    with os.fdopen(report_r, "rb") as f:
+        report = json.loads(f.read() or b"{}")
     out.join(30)
     err.join(30)
-    proc.returncode = os.waitstatus_to_exitcode(reaped["status"])
-    usage = reaped["usage"]
     return Run(command=command[-1] if shell_pipeline else "ordinance " + shlex.join(args), pid=proc.pid,
-               exit=None if timed_out else proc.returncode, wall=reaped["end"] - start,
-               cpu=usage.ru_utime + usage.ru_stime, max_rss_kb=usage.ru_maxrss, out_bytes=out.size,
-               err_bytes=err.size, out=out.text(), err=err.text(), timed_out=timed_out,
+               exit=None if timed_out else report.get("exit"), wall=report.get("wall", time.monotonic() - start),
+               cpu=report.get("cpu"), max_rss_kb=report.get("max_rss_kb"), out_bytes=out.size, err_bytes=err.size,
+               out=out.text(), err=err.text(), timed_out=timed_out,
                tree_rss_kb=tree_rss if watch_tree else None, tree_processes=tree_procs if watch_tree else None)
 
 
