@@ -1032,25 +1032,24 @@ def _flood_outcome(r: dict) -> Outcome:
     return Outcome(after, held, {k: v for k, v in r.items() if k not in ("slow_head", "slow_body")})
 
 
-@attack("http-slow-head", "blow-up", "a request head sent a byte a second", "open for ever (no read timeout)",
-        f"answered 408 and closed within {HEADER_TIMEOUT + 5} s (the header timeout is {HEADER_TIMEOUT} s)")
-def slow_head(ctx: Context) -> Outcome:
-    r = _slow_clients(ctx)["slow_head"]
+def _trickle_outcome(r: dict, timeout: float, margin: float) -> Outcome:
     cut = r.get("cut_after")
     return Outcome(f"{r.get('status') or 'closed'} after {fmt_s(cut)}" if cut is not None else
-                   f"still open after {HEADER_TIMEOUT + 30} s {r.get('error', '')}",
-                   cut is not None and cut <= HEADER_TIMEOUT + 5 and r.get("status") in (408, None), r)
+                   f"still open after {timeout + 30} s {r.get('error', '')}",
+                   cut is not None and cut <= timeout + margin and r.get("status") == 408, r)
+
+
+@attack("http-slow-head", "blow-up", "a request head sent a byte a second", "open for ever (no read timeout)",
+        f"answered 408 within {HEADER_TIMEOUT + 5} s (the header timeout is {HEADER_TIMEOUT} s)")
+def slow_head(ctx: Context) -> Outcome:
+    return _trickle_outcome(_slow_clients(ctx)["slow_head"], HEADER_TIMEOUT, 5)
 
 
 @attack("http-slow-body", "blow-up", "a request body sent a byte a second (`POST /v1/decide`)",
         "open for ever (no read timeout)",
         f"answered 408 within {BODY_TIMEOUT + 10} s (the body timeout is {BODY_TIMEOUT} s)")
 def slow_body(ctx: Context) -> Outcome:
-    r = _slow_clients(ctx)["slow_body"]
-    cut = r.get("cut_after")
-    return Outcome(f"{r.get('status') or 'closed'} after {fmt_s(cut)}" if cut is not None else
-                   f"still open after {BODY_TIMEOUT + 30} s {r.get('error', '')}",
-                   cut is not None and cut <= BODY_TIMEOUT + 10 and r.get("status") == 408, r)
+    return _trickle_outcome(_slow_clients(ctx)["slow_body"], BODY_TIMEOUT, 10)
 
 
 @attack("http-silent-flood", "blow-up", f"{FLOOD} silent connections at once (fewer when `ulimit -n` is low), with the "
@@ -1155,8 +1154,9 @@ def terminal_escapes(ctx: Context) -> Outcome:
                     "exits": {name: r.exit for name, r in runs.items()}})
 
 
-def _batch_codes(ctx: Context, name: str, files: Sequence[str]) -> tuple[Run, dict[str, list[str]]]:
-    """``batch`` over copies of hostile cases: each file's problem codes ([] when decided)."""
+def _hostile_through_batch(ctx: Context, name: str, files: Sequence[str]) -> tuple[Run, dict[str, list[str]], int]:
+    """``batch`` over copies of hostile cases: each file's problem codes ([] when decided), and how
+    many were refused with the codes tests/hostile/expected.yaml gives them."""
     folder = ctx.dir / name
     folder.mkdir()
     for f in files:
@@ -1164,10 +1164,13 @@ def _batch_codes(ctx: Context, name: str, files: Sequence[str]) -> tuple[Run, di
     out = ctx.dir / f"{name}.jsonl"
     r = ctx.cli("batch", str(folder), "--out", str(out))
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
-    got = {}
-    for f, record in zip(sorted(files), records):
-        got[f] = sorted({p["code"] for p in record.get("problems", [])})
-    return r, got
+    got = {f: sorted({p["code"] for p in record.get("problems", [])}) for f, record in zip(sorted(files), records)}
+    want = expected_codes()["cases"]
+    return r, got, sum(1 for f in files if got.get(f) and got[f] == want[f]["codes"])
+
+
+def _codes_words(got: dict[str, list[str]]) -> str:
+    return ", ".join(f"{f} `{', '.join(codes) or 'decided'}`" for f, codes in got.items())
 
 
 DIGITS = ["digits-fullwidth.yaml", "digits-arabic-indic.yaml", "digits-devanagari.yaml", "digits-math-bold.yaml",
@@ -1178,16 +1181,14 @@ DIGITS = ["digits-fullwidth.yaml", "digits-arabic-indic.yaml", "digits-devanagar
         "tests/hostile/cases/digits-*); `* ３０%` in a rule (`check`)", "accepted (Python reads them as numbers)",
         "each refused with the code tests/hostile/expected.yaml gives it")
 def digits(ctx: Context) -> Outcome:
-    want = expected_codes()
-    r, got = _batch_codes(ctx, "digits", DIGITS)
+    r, got, refused = _hostile_through_batch(ctx, "digits", DIGITS)
     c = ctx.cli("check", str(HOSTILE / "policies" / "fullwidth-percent"))
     rule_codes = sorted(set(re.findall(r": ([a-z][a-z0-9-]*): ", c.err)))
-    refused = sum(1 for f in DIGITS if got.get(f) and got[f] == want["cases"][f]["codes"])
-    rule_ok = c.exit == 1 and rule_codes == want["policies"]["fullwidth-percent"]["codes"]
-    return Outcome(f"{refused} of {len(DIGITS)} cases refused `wrong-type` (batch {r.words()}); the rule: exit {c.exit}"
-                   f" `{', '.join(rule_codes)}`",
+    rule_ok = c.exit == 1 and rule_codes == expected_codes()["policies"]["fullwidth-percent"]["codes"]
+    return Outcome(f"{refused} of {len(DIGITS)} cases refused as expected ({_codes_words(got)}); the rule: exit "
+                   f"{c.exit} `{', '.join(rule_codes)}`",
                    refused == len(DIGITS) and rule_ok and r.clean and c.clean,
-                   {"cases": got, "rule_codes": rule_codes, "rule_exit": c.exit})
+                   {"cases": got, "batch": r.figures(), "rule_codes": rule_codes, "rule_exit": c.exit})
 
 
 WRONG_TYPES = ["id-list.yaml", "case-bool.yaml", "str-tag-bool.yaml", "tagged-empty.yaml", "trailing-comma.json"]
@@ -1197,13 +1198,9 @@ WRONG_TYPES = ["id-list.yaml", "case-bool.yaml", "str-tag-bool.yaml", "tagged-em
         ".json case with a trailing comma (`batch` of tests/hostile/cases/)", "accepted",
         "each refused with the code tests/hostile/expected.yaml gives it")
 def wrong_types(ctx: Context) -> Outcome:
-    want = expected_codes()
-    r, got = _batch_codes(ctx, "wrong-types", WRONG_TYPES)
-    refused = {f: got.get(f) for f in WRONG_TYPES}
-    ok = all(refused[f] and refused[f] == want["cases"][f]["codes"] for f in WRONG_TYPES)
-    return Outcome(f"{sum(1 for f in WRONG_TYPES if refused[f])} of {len(WRONG_TYPES)} refused: "
-                   + ", ".join(f"{f} `{', '.join(c or ['decided'])}`" for f, c in refused.items()),
-                   ok and r.clean, {"codes": refused, **r.figures()})
+    r, got, refused = _hostile_through_batch(ctx, "wrong-types", WRONG_TYPES)
+    return Outcome(f"{refused} of {len(WRONG_TYPES)} refused as expected: {_codes_words(got)}",
+                   refused == len(WRONG_TYPES) and r.clean, {"codes": got, **r.figures()})
 
 
 @attack("entries-not-files", "open door", "a dangling link, a looping link, a FIFO and a link to /dev/zero among a "
