@@ -53,13 +53,16 @@ def test_the_checks_catch_what_they_look_for():
 
 
 def test_a_command_past_its_timeout_is_killed_with_its_group(tmp_path):
-    r = A.run(["sh", "-c", "sleep 60 & sleep 60"], cwd=tmp_path, timeout=0.5, shell_pipeline=True, watch_tree=True)
+    """The timeout is long enough for a busy machine to start the shell and its background sleep."""
+    r = A.run(["sh", "-c", "sleep 600 & echo $! > background.pid; sleep 30"], cwd=tmp_path, timeout=5,
+              shell_pipeline=True, watch_tree=True)
     assert r.timed_out and r.exit is None and not r.clean
-    assert r.tree_processes and r.tree_processes >= 2  # the shell and its sleeps were seen
+    assert r.tree_processes and r.tree_processes >= 3  # the shell and its two sleeps were seen
+    background = int((tmp_path / "background.pid").read_text())
     deadline = time.monotonic() + 10
-    while A._session(r.pid) and time.monotonic() < deadline:  # and none of them is left
-        time.sleep(0.05)
-    assert A._session(r.pid) == []
+    while (A._session(r.pid) or Path(f"/proc/{background}").exists()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # none of them is left (a killed orphan is reaped by init)
+    assert A._session(r.pid) == [] and not Path(f"/proc/{background}").exists()
 
 
 def test_an_attack_not_held_or_failing_is_reported_not_held(tmp_path, monkeypatch, capsys):
