@@ -269,17 +269,20 @@ function renderCompare() {
 
   // the changes, step by step
   if (changes.length) {
-    parts.push(h("table", { class: "changes" },
-      h("thead", null, h("tr", null, h("th", null, t("decide.claimCol")), h("th", null, t("audit.step")),
-        h("th", null, t("audit.kind")), h("th", null, t("audit.leftCol")), h("th", null, t("audit.rightCol")))),
-      h("tbody", null, changes.map((c) => {
+    // On a phone the rows are laid out as blocks (app.css): the roles keep them a table for assistive technology.
+    const cell = (attrs, ...content) => h("td", { role: "cell", ...attrs }, ...content);
+    parts.push(h("table", { class: "changes", role: "table", "aria-label": t("audit.changesCaption") },
+      h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
+        [t("decide.claimCol"), t("audit.step"), t("audit.kind"), t("audit.leftCol"), t("audit.rightCol")]
+          .map((text) => h("th", { role: "columnheader", scope: "col" }, text)))),
+      h("tbody", { role: "rowgroup" }, changes.map((c) => {
         const node = changedStep(right, c) || changedStep(left, c);
-        return h("tr", { class: `change-${c.kind || "changed"}`, dataset: { claim: String(c.claim ?? ""), field: c.field || "" } },
-          h("td", null, c.claim === null || c.claim === undefined ? t("decide.total") : String(c.claim)),
-          h("td", { class: "path" }, pathWords(c, left, right).map((w, i) => [i ? h("span", { class: "sep" }, " › ") : null, h("span", null, w)])),
-          h("td", null, h("span", { class: ["badge", `change-badge-${c.kind || "changed"}`] }, t(`audit.kind.${c.kind || "changed"}`))),
-          h("td", { class: "left-val" }, changeValue(c, "left", c.right, changedStep(left, c) || node)),
-          h("td", { class: "right-val" }, changeValue(c, "right", c.left, changedStep(right, c) || node)));
+        return h("tr", { role: "row", class: `change-${c.kind || "changed"}`, dataset: { claim: String(c.claim ?? ""), field: c.field || "" } },
+          c.claim === null || c.claim === undefined ? cell(null, t("decide.total")) : cell({ "data-from": "data" }, String(c.claim)),
+          cell({ class: "path" }, pathWords(c, left, right).map((w, i) => [i ? h("span", { class: "sep" }, " › ") : null, h("span", null, w)])),
+          cell({ class: "kind-cell" }, h("span", { class: ["badge", `change-badge-${c.kind || "changed"}`] }, t(`audit.kind.${c.kind || "changed"}`))),
+          cell({ class: "left-val", "data-label": t("audit.leftCol") }, changeValue(c, "left", c.right, changedStep(left, c) || node)),
+          cell({ class: "right-val", "data-label": t("audit.rightCol") }, changeValue(c, "right", c.left, changedStep(right, c) || node)));
       }))));
 
     // the derivations of the claims that changed, left and right, the changed steps marked
