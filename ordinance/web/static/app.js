@@ -19,9 +19,26 @@ function route() {
     const tab = $(`#tab-${v}`);
     tab.classList.toggle("active", v === view);
     tab.setAttribute("aria-selected", v === view ? "true" : "false");
+    tab.tabIndex = v === view ? 0 : -1;   // one tab stop for the tab list: the selected tab
   }
   document.body.dataset.view = view;
   emit("view", view);
+}
+
+function showView(name) {
+  if (location.hash !== `#${name}`) history.pushState(null, "", `#${name}`);
+  route();
+}
+
+/** The WAI-ARIA tabs pattern: Left/Right (wrapping), Home and End select a tab and focus it. */
+function tabKeys(e) {
+  const i = VIEWS.indexOf(e.currentTarget.dataset.view);
+  const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: VIEWS.length - 1 }[e.key];
+  if (next === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
+  e.preventDefault();
+  const view = VIEWS[(next + VIEWS.length) % VIEWS.length];
+  showView(view);
+  $(`#tab-${view}`).focus();
 }
 
 function renderBanner() {
@@ -63,10 +80,8 @@ async function start() {
     for (const v of views) if (v.onLang) v.onLang();
   });
   window.addEventListener("hashchange", route);
-  on("show-view", (name) => {
-    if (location.hash !== `#${name}`) history.pushState(null, "", `#${name}`);
-    route();
-  });
+  on("show-view", showView);
+  for (const v of VIEWS) $(`#tab-${v}`).addEventListener("keydown", tabKeys);
   route();
   try {
     const list = await api.policies();

@@ -160,7 +160,7 @@ function claimCard(claim, index) {
       fieldEl({ key: "project", kind: "text", label: { zh: t("decide.project"), en: t("decide.project") }, hint: t("decide.projectHint") },
         claim, "project", `claims[${index}].project`)),
     m && m.quote ? h("p", { class: "measure-quote" }, h("span", { class: "article" }, m.article || ""), ` 「${m.quote}」`) : null,
-    h("h4", { class: "facts-head" }, t("decide.measureFacts")),
+    h("p", { class: "facts-head" }, t("decide.measureFacts")),
     factFields.length ? h("div", { class: "field-grid" }, factFields) : h("p", { class: "hint" }, t("decide.noFacts")));
 }
 

@@ -9,6 +9,7 @@ const STRINGS = {
     "tab.decide": "裁定",
     "tab.draft": "起草",
     "tab.audit": "審核",
+    "tab.list": "檢視",
     "policy.label": "政策",
     "policy.valid": "有效期 {from} 至 {until}",
     "policy.issuer": "發布：{issuer}",
@@ -133,6 +134,8 @@ const STRINGS = {
     "draft.file": "文件",
     "draft.revert": "還原",
     "draft.download": "下載文件",
+    "draft.editorLabel": "規則文件",
+    "draft.editorKeys": "Tab 鍵插入兩個空格；要離開編輯器，先按 Esc 再按 Tab。",
     "draft.problems": "問題",
     "draft.noProblems": "沒有問題。",
     "draft.checking": "檢查中…",
@@ -200,6 +203,7 @@ const STRINGS = {
     "tab.decide": "Decide",
     "tab.draft": "Draft",
     "tab.audit": "Audit",
+    "tab.list": "Views",
     "policy.label": "Policy",
     "policy.valid": "in force {from} to {until}",
     "policy.issuer": "issued by {issuer}",
@@ -324,6 +328,8 @@ const STRINGS = {
     "draft.file": "File",
     "draft.revert": "Revert",
     "draft.download": "Download file",
+    "draft.editorLabel": "Rule file",
+    "draft.editorKeys": "Tab inserts spaces; press Esc then Tab to leave the editor.",
     "draft.problems": "Problems",
     "draft.noProblems": "No problems.",
     "draft.checking": "Checking…",
@@ -428,11 +434,12 @@ export function L(label) {
   return label[lang()] || label.zh || label.en || "";
 }
 
-/** Fill every element marked data-i18n (text), data-i18n-placeholder, data-i18n-title. */
+/** Fill every element marked data-i18n (text), data-i18n-placeholder, data-i18n-title, data-i18n-aria-label. */
 export function applyStatic(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
   document.title = t("app.title");
   const toggle = document.getElementById("lang-toggle");
   if (toggle) {

@@ -255,22 +255,30 @@ function renderStep(node, ctx, path) {
   summary.addEventListener("click", () => ctx.select(node, el));
   if (!hasBody) el.classList.add("leaf");
   el.appendChild(stepBody(node, ctx));
-  if (node.children && node.children.length) {
-    el.appendChild(h("div", { class: "step-children" },
-      namedChildren(node).map(([name, c]) => renderStep(c, ctx, [...path, name]))));
-  }
+  if (node.children && node.children.length) el.appendChild(stepList(node, ctx, path, "step-children"));
   return el;
 }
 
-/** The derivation of one claim (its trace root): a header with the claim's own data, then the steps. */
+/** A step's children as a list, each a disclosure (details/summary) holding its own list. */
+function stepList(node, ctx, path, cls) {
+  return h("ul", { class: ["steps", cls] },
+    namedChildren(node).map(([name, c]) => h("li", null, renderStep(c, ctx, [...path, name]))));
+}
+
+/**
+ * The derivation of one claim (its trace root): a header with the claim's own data, then the steps.
+ * It is a nested list of disclosures, not an ARIA tree: a step holds tables, links and buttons that
+ * a tree item could not, and the browser gives each summary its keyboard (Tab, Enter, Space) and its
+ * expanded state; the list gives the depth and the position.
+ */
 export function renderTree(root, ctx) {
-  const tree = h("div", { class: "tree", role: "tree" });
+  const tree = h("div", { class: "tree" });
   if (!root) return tree;
-  const head = h("div", { class: "tree-root" }, stepSummary(root));
+  const head = h("button", { type: "button", class: "tree-root" }, stepSummary(root));
   head.addEventListener("click", () => ctx.select(root, head));
   tree.appendChild(head);
   tree.appendChild(stepBody(root, ctx));
-  for (const [name, c] of namedChildren(root)) tree.appendChild(renderStep(c, ctx, [name]));
+  if (root.children && root.children.length) tree.appendChild(stepList(root, ctx, [], "tree-steps"));
   return tree;
 }
 
