@@ -14,6 +14,7 @@ const KIND_ZH = {
   claim: "申請", facts: "事實", validity: "有效期", condition: "條件", table: "分檔表", row: "檔", value: "數值",
   amount: "金額", ceiling: "最高額", duration: "期限", cap: "上限", "project-cap": "項目上限",
   "yearly-cap": "年度上限", exclusivity: "就高不重複", "one-time": "一次性", quota: "名額", reading: "解讀",
+  period: "年度取值", depends: "取決於", bounds: "範圍",
 };
 
 export function kindWord(kind) {
@@ -108,7 +109,7 @@ export class SourcePanel {
   /** The source text, one element per line; the cited line marked, the quote's fragments highlighted. */
   sourceBox(lineNo, fragments) {
     const lines = String(this.policy.source).split(/\r?\n/);
-    const box = h("div", { class: "source-text", tabindex: "0" });
+    const box = h("div", { class: "source-text", tabindex: "0", role: "region", "aria-label": t("trace.source"), "data-from": "data" });
     let target = null;
     // Where each fragment is: on the cited line first, else anywhere.
     const wanted = new Map();
