@@ -15,7 +15,7 @@ import json
 
 import pytest
 from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser, page)
-    POLICY_ID, RATE_EDIT, RULE_FILE, RULE_TEXT, base_url, browser, decide, edit_rule, field, fill_compute_voucher,
+    POLICY_ID, RATE_EDIT, RULE_FILE, RULE_TEXT, axe_violations, base_url, browser, decide, edit_rule, field, fill_compute_voucher,
     open_rule, open_view, opened, page, renamed_policy, serving, switch_language)
 from ordinance.policy import bundled_policy_dir
 
@@ -64,6 +64,7 @@ def test_a_draft_is_kept_across_a_reload_and_can_be_discarded(page):
     assert page.locator("#draft-file").input_value() == RULE_FILE
     assert "已修改" in page.locator("#draft-file option:checked").inner_text()
     page.wait_for_selector("#check-status.ok")
+    assert axe_violations(page, "#view-draft") == []
     page.click("#tab-audit")
     assert RULE_FILE in page.locator("#compare-edits").inner_text()
 
@@ -187,6 +188,7 @@ def test_the_error_banner_says_each_message_once(page):
     text = banner.inner_text()
     assert text.count("must be a date") == 1, text
     assert "2025-02-30" in page.locator("[data-field='claims[0].date'] .field-error").inner_text()
+    assert axe_violations(page, "#view-decide") == []
     # the words a detail adds to the problems (the side of a comparison) are kept, the repeat is not
     beyond = page.evaluate("""async () => (await import('/static/errors.js')).detailBeyond(
         'under the left policy: <case>:3:11: wrong-type: `claim.date` must be a date (and 1 more problem)',
