@@ -22,8 +22,8 @@ from pathlib import Path
 import ordinance
 from ordinance.policy import bundled_policy_dir
 from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser, page)
-    ROOT, RULE_FILE, RULE_TEXT, STATIC, TIMEOUT, Recorder, add_claim, base_url, browser, decide, editor_set, field,
-    fill_compute_voucher, line_of, open_rule, open_view, page)
+    BROKEN_EDIT, RATE_EDIT, ROOT, RULE_FILE, RULE_TEXT, STATIC, TIMEOUT, add_claim, base_url, browser, decide,
+    edit_rule, editor_set, field, fill_compute_voucher, line_of, open_rule, open_view, opened, page)
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -390,58 +390,60 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+#: (suffix, width, height) of the screenshots: a desktop and a phone
+SCREENS = (("", 1280, 900), ("-phone", 390, 844))
+
+
+def shoot(pg, path: Path, *, phone: bool, top: str | None = None, height: int = 1500) -> None:
+    """A desktop's screenshot from the top of the page (at most ``height`` tall); a phone's is the
+    screen with ``top`` (an element) scrolled to its top."""
+    if phone:
+        if top:
+            pg.locator(top).first.evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 8)")
+        pg.screenshot(path=path)
+        return
+    pg.evaluate("window.scrollTo(0, 0)")
+    height = min(height, pg.evaluate("document.documentElement.scrollHeight"))
+    pg.screenshot(path=path, full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height})
+
+
 def test_screenshots(browser, base_url, tmp_path):
-    """Screenshots of the three views (and Decide in English) at 1280 px; into docs/screenshots/ with
-    ORDINANCE_WEB_SCREENSHOTS=1."""
+    """Screenshots of the three views, in Chinese and in English, at 1280 px and at a phone's 390 px;
+    into docs/screenshots/ with ORDINANCE_WEB_SCREENSHOTS=1."""
     out = ROOT / "docs" / "screenshots" if os.environ.get("ORDINANCE_WEB_SCREENSHOTS") == "1" else tmp_path
     out.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT)
-    rec = Recorder(pg, base_url)
-    pg.base_url = base_url
-    shots = []
+    shots = {}
+    for suffix, width, height in SCREENS:
+        phone = width < 640
+        for lang in ("zh", "en"):
+            name = lambda view: f"{view}{suffix}{'' if lang == 'zh' else '-en'}.png"  # noqa: E731
+            with opened(browser, base_url, width=width, height=height, lang=lang, device_scale_factor=1) as pg:
+                open_view(pg, "decide")
+                pg.click("#fill-example")
+                decide(pg)
+                pg.locator(".claim-card[data-claim-card='c2'] details.step[data-kind='yearly-cap'] > summary").click()
+                shoot(pg, out / name("decide"), phone=phone, top="#decision-out .decision-head", height=1700)
+                shots[name("decide")] = width
 
-    open_view(pg, "decide")
-    pg.click("#fill-example")
-    decide(pg)
-    pg.locator(".claim-card[data-claim-card='c2'] details.step[data-kind='yearly-cap'] > summary").click()
-    pg.evaluate("window.scrollTo(0, 0)")
-    pg.screenshot(path=out / "decide.png", full_page=True)
-    shots.append("decide.png")
-    pg.click("#lang-toggle")
-    pg.locator(".claim-card[data-claim-card='c2'] details.step[data-kind='yearly-cap'] > summary").click()
-    pg.evaluate("window.scrollTo(0, 0)")
-    pg.screenshot(path=out / "decide-en.png", full_page=True)
-    shots.append("decide-en.png")
-    pg.click("#lang-toggle")
+                pg.click("#tab-draft")
+                pg.select_option("#draft-measure", "compute-voucher")
+                edit_rule(pg, BROKEN_EDIT, "problems")
+                pg.click("#try-run")
+                pg.wait_for_selector("#try-out .alert")
+                pg.locator("#problems li.problem").first.click()
+                shoot(pg, out / name("draft"), phone=phone, top="#view-draft .draft-toolbar", height=900)
+                shots[name("draft")] = width
 
-    pg.click("#tab-draft")
-    pg.select_option("#draft-measure", "compute-voucher")
-    pg.wait_for_selector("#check-status.ok")
-    editor_set(pg, RULE_TEXT.replace("amount: claim.compute_spend * tier.rate", "amount: claim.compute_spnd * tier.rate"))
-    pg.wait_for_selector("#check-status.problems")
-    pg.click("#try-run")
-    pg.wait_for_selector("#try-out .alert")
-    pg.locator("#problems li.problem").first.click()
-    pg.evaluate("window.scrollTo(0, 0)")
-    pg.screenshot(path=out / "draft.png")
-    shots.append("draft.png")
+                edit_rule(pg, RATE_EDIT)
+                pg.click("#tab-audit")
+                pg.click("#compare-run")
+                pg.wait_for_selector("#compare-out .compare-head")
+                shoot(pg, out / name("audit"), phone=phone, top="#compare-out", height=1400)
+                shots[name("audit")] = width
 
-    editor_set(pg, RULE_TEXT.replace("set: {rate: 40%, cap: 500萬}", "set: {rate: 35%, cap: 500萬}"))
-    pg.wait_for_selector("#check-status.ok")
-    pg.click("#tab-audit")
-    pg.click("#compare-run")
-    pg.wait_for_selector("#compare-out .compare-head")
-    pg.evaluate("window.scrollTo(0, 0)")
-    height = min(1400, pg.evaluate("document.documentElement.scrollHeight"))
-    pg.screenshot(path=out / "audit.png", full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height})
-    shots.append("audit.png")
-    context.close()
-
-    assert rec.foreign() == [] and rec.errors == [], (rec.foreign(), rec.errors)
-    for name in shots:
-        width, height = png_size(out / name)
-        assert width == 1280 and height >= 900, (name, width, height)
+    assert len(shots) == 12
+    for name, width in shots.items():
+        w, h = png_size(out / name)
+        assert w == width and h >= (900 if width == 1280 else 844), (name, w, h)
         # a blank or nearly blank page compresses to a few kilobytes; these hold text, tables and colour
-        assert (out / name).stat().st_size > 60_000, f"{name} looks empty"
+        assert (out / name).stat().st_size > (60_000 if width == 1280 else 25_000), f"{name} looks empty"
