@@ -14,51 +14,15 @@ from __future__ import annotations
 import pytest
 
 from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser)
-    BROKEN_EDIT, RATE_EDIT, RULE_FILE, RULE_TEXT, axe_counts, axe_violations, base_url, browser, decide,
-    edit_rule, line_of, open_view, opened, switch_language)
-
-
-def expand(page, root: str) -> None:
-    page.evaluate("r => document.querySelectorAll(`${r} details`).forEach(d => { d.open = true; })", root)
-
-
-def axe_both_languages(page, where: str, found: dict) -> None:
-    for _ in range(2):
-        lang = page.evaluate("document.documentElement.lang")
-        found[f"{where} ({lang})"] = axe_violations(page)
-        switch_language(page)
+    RATE_EDIT, RULE_FILE, RULE_TEXT, axe_counts, axe_violations, base_url, browser, line_of, open_view,
+    opened, switch_language, walk_every_view)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_axe_core_finds_no_violation_in_any_view(browser, base_url, width):
     found: dict[str, list] = {}
     with opened(browser, base_url, width=width, height=900) as page:
-        open_view(page, "decide")
-        axe_both_languages(page, "Decide, empty", found)
-        page.click("#fill-example")
-        decide(page)
-        expand(page, "#decision-out")
-        page.locator("#decision-out details.step[data-kind='amount'] > summary").first.click()  # the source panel
-        axe_both_languages(page, "Decide with a decision", found)
-
-        page.click("#tab-draft")
-        page.select_option("#draft-measure", "compute-voucher")
-        page.wait_for_selector("#check-status.ok")
-        edit_rule(page, BROKEN_EDIT, "problems")
-        axe_both_languages(page, "Draft with a problem", found)
-        edit_rule(page, RATE_EDIT)
-        page.click("#try-run")
-        page.wait_for_selector("#try-out .tests-summary.fail")
-        expand(page, "#try-out")
-        axe_both_languages(page, "Draft with the try panel's results", found)
-
-        page.click("#tab-audit")
-        page.click("#audit-from-form")
-        page.wait_for_selector("#audit-out .decision")
-        page.click("#compare-run")
-        page.wait_for_selector("#compare-out table.changes")
-        expand(page, "#compare-out")
-        axe_both_languages(page, "Audit with a decision and a comparison", found)
+        walk_every_view(page, lambda where: found.__setitem__(where, axe_violations(page)))
     assert len(found) == 10
     bad = {where: v for where, v in found.items() if v}
     assert bad == {}, "\n".join(f"{where}: {axe_counts(v)}\n  " + "\n  ".join(

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser)
-    BROKEN_EDIT, PHONES, RATE_EDIT, base_url, browser, decide, edit_rule, opened, open_view, switch_language)
+from web_browser_harness import PHONES, base_url, browser, opened, walk_every_view  # noqa: F401  (fixtures)
 
 #: The page's width, the window's, and the boxes that hide part of what they hold. Form controls
 #: scroll their own text, visually hidden text (clipped to nothing, for screen readers) is hidden by
@@ -35,50 +34,16 @@ MEASURE = """() => {
 }"""
 
 
-def open_all(page, root: str) -> None:
-    """Open every step of the derivations under ``root`` (as Expand all does)."""
-    page.evaluate("r => document.querySelectorAll(`${r} details`).forEach(d => { d.open = true; })", root)
-
-
-def check_both_languages(page, where: str, seen: dict) -> None:
-    for _ in range(2):
-        m = page.evaluate(MEASURE)
-        lang = page.evaluate("document.documentElement.lang")
-        seen[f"{where} ({lang})"] = m["page"]
-        assert m["page"] <= m["window"], f"{where} ({lang}) is {m['page']} px wide at {m['window']}: {m['wide']}"
-        assert m["cut"] == [], f"{where} ({lang}): cut off {m['cut']}"
-        switch_language(page)
-
-
 @pytest.mark.parametrize("width", PHONES)
 def test_no_view_scrolls_sideways_on_a_phone(browser, base_url, width):
     seen: dict[str, int] = {}
+
+    def check(where: str) -> None:
+        m = page.evaluate(MEASURE)
+        seen[where] = m["page"]
+        assert m["page"] <= m["window"], f"{where} is {m['page']} px wide at {m['window']}: {m['wide']}"
+        assert m["cut"] == [], f"{where}: cut off {m['cut']}"
+
     with opened(browser, base_url, width=width, height=800) as page:
-        open_view(page, "decide")
-        check_both_languages(page, "Decide, empty", seen)
-        page.click("#fill-example")
-        decide(page)
-        page.locator(".claim-card .tree-tools button").first.click()        # Expand all
-        open_all(page, "#decision-out")
-        check_both_languages(page, "Decide with a decision and its derivation", seen)
-
-        page.click("#tab-draft")
-        page.select_option("#draft-measure", "compute-voucher")
-        page.wait_for_selector("#check-status.ok")
-        edit_rule(page, BROKEN_EDIT, "problems")
-        check_both_languages(page, "Draft with a problem", seen)
-        edit_rule(page, RATE_EDIT)
-        page.click("#try-run")
-        page.wait_for_selector("#try-out .tests-summary.fail")
-        open_all(page, "#try-out")
-        check_both_languages(page, "Draft with the try panel's results", seen)
-
-        page.click("#tab-audit")
-        page.click("#audit-from-form")
-        page.wait_for_selector("#audit-out .decision")
-        page.click("#compare-run")
-        page.wait_for_selector("#compare-out table.changes")
-        open_all(page, "#compare-out")
-        open_all(page, "#audit-out")
-        check_both_languages(page, "Audit with a decision and a comparison", seen)
+        walk_every_view(page, check)
     assert len(seen) == 10, seen

@@ -40,7 +40,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 RULE_FILE = "rules/08-compute-voucher.yaml"
 RULE_TEXT = (bundled_policy_dir() / RULE_FILE).read_text(encoding="utf-8")
 POLICY_ID = "xiamen-ai-2025"
-TIMEOUT = 10_000
+#: how long a step may wait: generous, as these machines are shared and at times heavily loaded
+TIMEOUT = 30_000
 #: the widths of phones the page must fit without sideways scrolling
 PHONES = (360, 390, 414)
 
@@ -265,6 +266,53 @@ def switch_language(page) -> None:
     before = page.evaluate("document.documentElement.lang")
     page.click("#lang-toggle")
     page.wait_for_function("l => document.documentElement.lang !== l", arg=before)
+
+
+def open_all(page, root: str) -> None:
+    """Open every step of the derivations under ``root`` (as Expand all does)."""
+    page.evaluate("r => document.querySelectorAll(`${r} details`).forEach(d => { d.open = true; })", root)
+
+
+def in_both_languages(page, check, where: str) -> None:
+    """``check(where + " (lang)")`` in the page's language, then in the other; back to the first after."""
+    for _ in range(2):
+        check(f"{where} ({page.evaluate('document.documentElement.lang')})")
+        switch_language(page)
+
+
+def walk_every_view(page, check) -> None:
+    """Every view with content in it, ``check(where)`` called at each, in both languages: the Decide view
+    empty, then with a decision and its derivations opened (the source panel showing a citation); the
+    Draft view with a problem, then with the try panel's failed tests; the Audit view with a decision
+    read and a comparison, their derivations opened."""
+    open_view(page, "decide")
+    in_both_languages(page, check, "Decide, empty")
+    page.click("#fill-example")
+    decide(page)
+    page.locator(".claim-card .tree-tools button").first.click()        # Expand all
+    open_all(page, "#decision-out")
+    page.locator("#decision-out details.step[data-kind='amount'] .cite-link").first.click()
+    in_both_languages(page, check, "Decide with a decision and its derivation")
+
+    page.click("#tab-draft")
+    page.select_option("#draft-measure", "compute-voucher")
+    page.wait_for_selector("#check-status.ok")
+    edit_rule(page, BROKEN_EDIT, "problems")
+    in_both_languages(page, check, "Draft with a problem")
+    edit_rule(page, RATE_EDIT)
+    page.click("#try-run")
+    page.wait_for_selector("#try-out .tests-summary.fail")
+    open_all(page, "#try-out")
+    in_both_languages(page, check, "Draft with the try panel's results")
+
+    page.click("#tab-audit")
+    page.click("#audit-from-form")
+    page.wait_for_selector("#audit-out .decision")
+    page.click("#compare-run")
+    page.wait_for_selector("#compare-out table.changes")
+    open_all(page, "#compare-out")
+    open_all(page, "#audit-out")
+    in_both_languages(page, check, "Audit with a decision and a comparison")
 
 
 # -- axe-core ------------------------------------------------------------------------------------------
