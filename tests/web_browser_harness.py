@@ -59,8 +59,8 @@ def serving(*policies):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(list(policies) or None, time_limit_seconds=600), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", access_log=False)
+    app = create_app(list(policies) or None, time_limit_seconds=600)  # a loaded machine: no 503 for slowness
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
