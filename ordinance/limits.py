@@ -55,3 +55,8 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+#: Claims in a case decided with its trace (a trace is some 15 KB of JSON a claim, and the objects
+#: behind it some hundred KB): `ordinance serve` (413 ``trace-too-large``) and `eval`/`explain`
+#: (``trace-too-large``) refuse more, so a traced decision stays within a few hundred megabytes.
+MAX_TRACED_CLAIMS = 500

@@ -650,3 +650,30 @@ def test_a_character_yaml_does_not_allow_is_placed_at_its_line_and_column(tmp_pa
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     assert f"{path}:{line}:{column}: yaml-syntax: the character U+00" in result.stderr
     assert not _RAW_CONTROLS.search(result.stderr)
+
+
+def _many_claims(tmp_path, n: int) -> Path:
+    claims = [{"id": f"c{i}", "measure": "compute-voucher", "date": "2025-06-01", "compute_spend": "100萬",
+               "service_qualified": True} for i in range(n)]
+    path = tmp_path / f"claims-{n}.json"
+    path.write_text(json.dumps({"applicant": {"kind": "university"}, "claims": claims}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", [["eval"], ["eval", "--format", "json"], ["explain", "--claim", "c1"]])
+def test_a_traced_decision_on_the_command_line_is_bounded_like_the_servers(tmp_path, command):
+    """make attacks, eval-trace-10k: 10,000 claims with the trace took 1.2 GB and printed 156 MB.
+    Past --max-traced-claims (500, as `serve`) it is trace-too-large; without the trace it is decided."""
+    from ordinance.limits import MAX_TRACED_CLAIMS
+
+    over = _many_claims(tmp_path, MAX_TRACED_CLAIMS + 1)
+    result = cli([command[0], str(over), *command[1:]])
+    assert result.exit_code == 1 and result.stdout == "", result.stdout[:300]
+    assert f"{over}:1:1: trace-too-large: the case has 501 claims" in result.stderr
+    assert "--no-trace" in result.stderr and "--max-traced-claims" in result.stderr
+    raised = cli([command[0], str(over), *command[1:], "--max-traced-claims", str(MAX_TRACED_CLAIMS + 1)])
+    assert raised.exit_code == 0, raised.stderr
+    if command[0] == "eval":
+        untraced = cli(["eval", str(over), "--no-trace", "--format", "json"])
+        assert untraced.exit_code == 0 and len(json.loads(untraced.stdout)["results"]) == MAX_TRACED_CLAIMS + 1
+    assert cli([command[0], str(_many_claims(tmp_path, MAX_TRACED_CLAIMS)), *command[1:]]).exit_code == 0

@@ -12,8 +12,8 @@ import sys
 import click
 
 from ..errors import OrdinanceError, did_you_mean
-from .common import (as_of_option, check_unicode, command_limits, command_policy, fail, policy_option, read_stdin,
-                     use_colour)
+from .common import (as_of_option, bound_traced_claims, check_unicode, command_limits, command_policy, fail,
+                     policy_option, read_stdin, traced_claims_option, use_colour)
 
 
 @click.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,7 +21,8 @@ from .common import (as_of_option, check_unicode, command_limits, command_policy
 @click.option("--claim", "claim_id", metavar="ID", help="Explain only this claim (default: every claim).")
 @as_of_option
 @policy_option
-def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str, ...]) -> None:
+@traced_claims_option
+def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str, ...], max_traced_claims: int) -> None:
     """Explain the decision on CASE claim by claim: why not, and the full derivation.
 
     CASE is a YAML or JSON case file; `-` reads standard input.  For a refused or undetermined
@@ -45,6 +46,7 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
             parsed = read_case_text(read_stdin(), "<stdin>", policy, command_limits())
         else:
             parsed = load_case(case, policy, command_limits())
+        bound_traced_claims(parsed, max_traced_claims, "<stdin>" if case == "-" else case)
         decision = policy.evaluate(parsed, trace=True, as_of=as_of)
     except OrdinanceError as exc:
         fail(exc)

@@ -28,6 +28,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import bundled_policy_dir, load_policy
 from ..render import FORMATS, render
 from .common import BYTES, DATE, ByteSize, DateType, as_of_option, policy_option  # noqa: F401 (still importable here)
+from .common import bound_traced_claims, traced_claims_option
 # The shared helpers, by the names main's commands (and callers of this module) know them by.
 from .common import check_unicode as _check_unicode
 from .common import command_limits as _limits
@@ -143,10 +144,11 @@ _SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", 
                    ".json, .md, .html).")
 @as_of_option
 @click.option("--trace/--no-trace", default=True, show_default=True, help="Record the derivation.")
+@traced_claims_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
               help="Write to FILE, not stdout.")
 def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _dt.date | None, trace: bool,
-                 output: str | None) -> None:
+                 max_traced_claims: int, output: str | None) -> None:
     """Decide CASE (a YAML or JSON case file; `-` reads standard input).
 
     \b
@@ -167,6 +169,8 @@ def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _
         parsed = read_case_text(_read_stdin(), "<stdin>", policy, _limits())
     else:
         parsed = load_case(case, policy, _limits())
+    if trace:
+        bound_traced_claims(parsed, max_traced_claims, "<stdin>" if case == "-" else case)
     decision = policy.evaluate(parsed, trace=trace, as_of=as_of)
     to_terminal = output is None or output == "-"
     text = render(decision, fmt, colour=to_terminal and _colour(sys.stdout))

@@ -45,7 +45,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import Location, PolicyError, Problem
-from ..limits import DEFAULT_LIMITS, Limits
+from ..limits import DEFAULT_LIMITS, MAX_TRACED_CLAIMS, Limits
 from ..policy import Policy, bundled_policy_dir, load_policy
 from . import api, openapi
 from .common import CSP, REPORT_CSP, Abandoned, _current  # noqa: F401 (REPORT_CSP: still importable from here)
@@ -63,7 +63,7 @@ DEFAULT_BODY_TIMEOUT = 30.0
 #: connections open at once (per server process); one more is answered 503 and closed at once
 DEFAULT_MAX_CONNECTIONS = 256
 #: claims of a case decided with its trace (the trace and the HTML report grow with them)
-DEFAULT_MAX_TRACED_CLAIMS = 500
+DEFAULT_MAX_TRACED_CLAIMS = MAX_TRACED_CLAIMS
 #: the largest request head (request line and headers), bytes: h11's limit
 MAX_HEADER_BYTES = 16 * 1024
 #: the environment variable carrying :class:`Settings` to uvicorn's worker processes
