@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from .front.model import Label
+from .messages import Text, msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +139,9 @@ _YEAR_TEXT = re.compile(r"[0-9]{4}\Z")
 class YearKeyError(ValueError):
     """A key of a per-year value that is not a year; ``hint`` says what to write."""
 
-    def __init__(self, message: str, hint: str):
+    def __init__(self, message: Text, hint: Text):
         super().__init__(message)
+        self.message = message
         self.hint = hint
 
 
@@ -149,7 +151,7 @@ def year_key(key: Any) -> int:
         return key
     if key.__class__ is str and _YEAR_TEXT.match(key) and key[0] != "0":
         return int(key)
-    raise YearKeyError(f"`{key}` is not a year", "write each year as four digits, e.g. 2024: 8000萬")
+    raise YearKeyError(msg("year.not-a-year", key=key), msg("year.hint.four-digits"))
 
 
 def read_by_year(data: Mapping[Any, Any], convert: Callable[[Any], Any], type_name: str) -> ByYear:
@@ -161,7 +163,7 @@ def read_by_year(data: Mapping[Any, Any], convert: Callable[[Any], Any], type_na
     for key, item in data.items():
         year = year_key(key)
         if year in seen:
-            raise YearKeyError(f"the year {year} is given twice", "give each year once")
+            raise YearKeyError(msg("year.twice", year=year), msg("year.hint.once"))
         seen.add(year)
         if item is not None:
             values[year] = convert(item)

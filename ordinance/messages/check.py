@@ -1,0 +1,4 @@
+"""Messages of check."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+}

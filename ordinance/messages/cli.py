@@ -1,0 +1,4 @@
+"""Messages of cli."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+}

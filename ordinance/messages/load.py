@@ -1,0 +1,4 @@
+"""Messages of load."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+}

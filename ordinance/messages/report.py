@@ -1,0 +1,4 @@
+"""Messages of report."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+}

@@ -1,0 +1,4 @@
+"""Messages of web."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+}
