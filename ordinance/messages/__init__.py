@@ -84,14 +84,25 @@ def _say(value: Any, lang: str) -> Any:
     return value.in_lang(lang) if isinstance(value, Text) else value
 
 
+#: a template's parts: ``{{`` and ``}}`` (a brace), ``{name}`` or ``{name:spec}`` (a parameter, with
+#: a format spec such as ``,``); nothing else (no attribute or index: a template names values only)
+_PART = re.compile(r"\{\{|\}\}|\{(\w+)(?::([^{}]*))?\}")
+
+
 def _render(key: str, params: Mapping[str, Any], lang: str) -> str:
     if key == _JOIN:
         sep = _say(params["sep"], lang)
         return sep.join(str(_say(item, lang)) for item in params["items"])
     template = CATALOGUE[key][_INDEX[lang]]
-    if not params:
-        return template
-    return template.format_map({name: _say(value, lang) for name, value in params.items()})
+
+    def fill(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name is None:
+            return m.group()[0]
+        value = _say(params[name], lang)
+        return format(value, m.group(2)) if m.group(2) else str(value)
+
+    return _PART.sub(fill, template) if "{" in template or "}" in template else template
 
 
 def msg(key: str, /, **params: Any) -> Text:
@@ -108,6 +119,38 @@ def join(items: Iterable[Any], sep: str = "sep.comma") -> Text:
     """``items`` (text, values or :class:`Text`) joined by the separator ``sep`` of the catalogue
     (``sep.comma``: ``a, b`` and ``a、b``; ``sep.or``: ``a or b`` and ``a 或 b``)."""
     return Text(_JOIN, {"sep": msg(sep), "items": tuple(items)})
+
+
+_FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")
+_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+
+
+def _patterns(prefix: str) -> list[tuple[re.Pattern[str], str]]:
+    found = _PATTERNS.get(prefix)
+    if found is None:
+        found = []
+        for key, (english, _) in CATALOGUE.items():
+            if key.startswith(prefix) and key != prefix + "other":
+                parts = _FIELD.split(english)  # literal, name, literal, name, ..., literal
+                regex = "".join(re.escape(part.replace("{{", "{").replace("}}", "}")) if i % 2 == 0
+                                else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+                found.append((re.compile(regex + r"\Z", re.S), key))
+        _PATTERNS[prefix] = found
+    return found
+
+
+def recognise(prefix: str, said: str) -> Text:
+    """Another library's English words (PyYAML's, the json module's, Lark's) as the catalogue's
+    message: the entry under ``prefix`` whose English template matches ``said`` exactly, its
+    parameters read back from the text (so the English is ``said`` itself), or else
+    ``prefix + "other"``, which echoes ``said`` in a sentence of each language."""
+    for pattern, key in _patterns(prefix):
+        m = pattern.match(said)
+        if m is not None:
+            text = Text(key, m.groupdict())
+            if text == said:
+                return text
+    return Text(prefix + "other", {"said": said})
 
 
 def in_lang(text: str | None, lang: str) -> str | None:
