@@ -81,7 +81,10 @@ class Text(str):
 
 
 def _say(value: Any, lang: str) -> Any:
-    return value.in_lang(lang) if isinstance(value, Text) else value
+    """A parameter in ``lang``: a :class:`Text` (or any words with an ``in_lang``, such as a hint of
+    the JSON Schema) said in it, a value as it is."""
+    say = getattr(value, "in_lang", None)
+    return say(lang) if say is not None else value
 
 
 #: a template's parts: ``{{`` and ``}}`` (a brace), ``{name}`` or ``{name:spec}`` (a parameter, with
