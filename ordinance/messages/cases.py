@@ -131,4 +131,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "year.hint.four-digits": ("write each year as four digits, e.g. 2024: 8000萬", "每個年度請寫四位數字，例如 2024: 8000萬"),
     "year.twice": ("the year {year} is given twice", "{year} 年重複填寫"),
     "year.hint.once": ("give each year once", "每個年度只填一次"),
+    # text that is not Unicode
+    "case.lone-surrogate": ("the case holds text that is not valid Unicode (a lone surrogate {code})",
+                            "案件含有不是有效 Unicode 的文字（孤立的代理字元 {code}）"),
+    "case.hint.lone-surrogate": ("write text as UTF-8; do not escape half of a surrogate pair",
+                                 "請以 UTF-8 書寫文字；不要只跳脫代理字元對的一半"),
 }

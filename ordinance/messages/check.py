@@ -271,4 +271,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tiers.hint.gap": ("add the missing tier, or an `otherwise: true` row if such values are meant to be refused "
                        "another way",
                        "請補上缺少的級距；如此類值應以其他方式拒絕，請加一列 `otherwise: true`"),
+    # evaluation (ordinance/run/interpret.py)
+    "run.where.measure": ("measure `{measure}`", "措施 `{measure}`"),
+    "run.where.step": ("{step} of measure `{measure}`", "措施 `{measure}` 的{step}"),
+    "run.cannot-compute": ("{where} cannot be computed: {why}", "無法計算{where}：{why}"),
+    "run.hint.guard-division": ("guard the division, e.g. `if x > 0 then y / x else 0元`",
+                                "請防範除以零，例如 `if x > 0 then y / x else 0元`"),
+    "run.division-by-zero": ("division by zero", "除以零"),
+    "run.too-large": ("the result is too large", "結果過大"),
+    "run.invalid-operation": ("an invalid arithmetic operation (such as 0/0, or a result with too many digits)",
+                              "無效的算術運算（例如 0/0，或結果位數過多）"),
 }

@@ -1,4 +1,40 @@
-"""Messages of cli."""
+"""Messages of the command line (ordinance/cli/) and of batches (ordinance/batch/).
+
+Each entry: message id -> (English, Traditional Chinese), with the same ``{name}`` parameters.
+"""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # batch input (ordinance/batch/inputs.py)
+    "batch.line-too-long": ("the line is {size} bytes or more, over the limit of {most}",
+                            "此行有 {size} 位元組以上，超過上限 {most}"),
+    "batch.hint.line-too-long": ("one case per line; raise the limit (max_line_bytes, --max-line-bytes) if the case "
+                                 "is genuine",
+                                 "每行一個案件；如案件確需如此之長，請提高上限（max_line_bytes、--max-line-bytes）"),
+    "batch.header-unreadable": ("the header row cannot be read: {said}", "無法讀取標題列：{said}"),
+    "batch.header-too-long": ("the header row is {size} bytes or more, over the limit of {most}",
+                              "標題列有 {size} 位元組以上，超過上限 {most}"),
+    "batch.column-twice": ("the column `{name}` appears twice (columns {first} and {second})",
+                           "欄位 `{name}` 出現兩次（第 {first} 與第 {second} 欄）"),
+    "batch.row-unreadable": ("the row cannot be read: {said}", "無法讀取此列：{said}"),
+    "batch.json-line": ("{said} (line {line} is not one JSON value)", "{said}（第 {line} 行不是一個 JSON 值）"),
+    "batch.hint.json-line": ("JSON Lines holds one case per line, as one JSON object",
+                             "JSON Lines 每行一個案件，為一個 JSON 物件"),
+    "batch.duplicate-key": ("the key `{key}` appears twice in one object", "鍵 `{key}` 在同一物件中出現兩次"),
+    "batch.too-many-digits": ("a number has {digits} digits, over the limit of {most}", "有數字長 {digits} 位，超過上限 {most} 位"),
+    "batch.extra-cells": ("the row has {cells} cells but the header names {columns} columns",
+                          "此列有 {cells} 格，但標題列只有 {columns} 欄"),
+    "batch.cell-not-utf8": ("the cell is not valid UTF-8", "此儲存格不是有效的 UTF-8"),
+    "batch.cell-binary": ("the cell holds a NUL byte: binary data, not text", "此儲存格含有 NUL 位元組：是二進位資料，不是文字"),
+    "batch.hint.csv-text": ("give a CSV text file, saved as UTF-8", "請提供以 UTF-8 儲存的 CSV 文字文件"),
+    "batch.unnamed-column": ("a cell under a column without a name", "此儲存格所在的欄沒有名稱"),
+    "batch.applicant-conflict": ("`{name}` is {first} on line {line} but {value} here: the rows of case `{case}` "
+                                 "describe one applicant",
+                                 "`{name}` 在第 {line} 行為 {first}，在此卻為 {value}：案件 `{case}` 的各列描述同一申請主體"),
+    # batch records (ordinance/batch/records.py, worker.py)
+    "batch.csv.at": (" at {path}", " 位於 {path}"),
+    "batch.csv.hint": (" ({hint})", "（{hint}）"),
+    "batch.too-deep-to-read": ("the case is nested too deeply to read", "案件巢狀過深，無法讀取"),
+    "batch.internal-error": ("internal error ({error}); this is a bug, please report it with this case "
+                             "(ORDINANCE_DEBUG=1 shows details)",
+                             "內部錯誤（{error}）；這是程式缺陷，請連同此案件回報（ORDINANCE_DEBUG=1 可顯示詳情）"),
 }

@@ -26,6 +26,7 @@ from ..cases.read import CLAIM_KEYS, converter_for
 from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression
 from ..trace import MISSING, TraceNode
 from ..errors import EvaluationError, Problem
+from ..messages import msg
 from ..front.model import Label
 from ..plan.steps import DEEP, Expr, MeasurePlan, Table, Window, locals_of, missing_facts_reason, reason
 from ..rules.amount import capped, floored, rounded
@@ -243,25 +244,25 @@ class MeasureProgram:
     def evaluation_error(self, env: dict, exc: Exception) -> EvaluationError:
         """Name the step that failed: re-run the steps in order (they are pure) to find it."""
         plan = self.plan
-        steps = [(f"condition `{c.id}`", c.when) for c in plan.conditions]
-        steps += [("the amount", plan.amount.expr if plan.amount else None), ("the ceiling", plan.ceiling),
-                  ("the duration", plan.duration)]
-        steps += [(f"the limit of cap `{c.id}`", c.limit) for c in plan.all_caps]
+        steps = [(msg("check.what.condition", id=c.id), c.when) for c in plan.conditions]
+        steps += [(msg("check.what.amount"), plan.amount.expr if plan.amount else None),
+                  (msg("check.what.ceiling"), plan.ceiling), (msg("check.what.duration"), plan.duration)]
+        steps += [(msg("check.what.cap", id=c.id), c.limit) for c in plan.all_caps]
         if plan.quota is not None:
-            steps.append(("the quota's ranking key", plan.quota.rank_by))
-        where, location = f"measure `{plan.id}`", plan.location
+            steps.append((msg("check.what.quota"), plan.quota.rank_by))
+        where, location = msg("run.where.measure", measure=plan.id), plan.location
         for label, expr in steps:
             if expr is None:
                 continue
             try:
                 self.compile(expr)(dict(env))
             except EVALUATION_ERRORS:
-                where, location = f"{label} of measure `{plan.id}`", expr.location
+                where, location = msg("run.where.step", step=label, measure=plan.id), expr.location
                 break
             except (Undetermined, NoRowMatched):
                 continue
-        hint = "guard the division, e.g. `if x > 0 then y / x else 0元`" if _is_division(exc) else None
-        return EvaluationError([Problem("evaluation", f"{where} cannot be computed: {describe_error(exc)}",
+        hint = msg("run.hint.guard-division") if _is_division(exc) else None
+        return EvaluationError([Problem("evaluation", msg("run.cannot-compute", where=where, why=describe_error(exc)),
                                         location, hint)], self.policy.sources if self.policy is not None else None)
 
     def _run(self, env: dict, node: TraceNode | None, conditions_only: bool = False) -> Outcome:
@@ -479,11 +480,13 @@ class NotComputed:
 def describe_error(exc: Exception) -> str:
     """Words for an arithmetic failure (decimal's own messages are class names in brackets)."""
     if _is_division(exc):
-        return "division by zero"
+        return msg("run.division-by-zero")
     if isinstance(exc, decimal.Overflow):
-        return "the result is too large"
+        return msg("run.too-large")
     if isinstance(exc, decimal.InvalidOperation):
-        return "an invalid arithmetic operation (such as 0/0, or a result with too many digits)"
+        return msg("run.invalid-operation")
+    if isinstance(exc, V.LiteralError):
+        return exc.text
     return str(exc)
 
 
