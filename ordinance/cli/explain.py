@@ -12,8 +12,9 @@ import sys
 import click
 
 from ..errors import OrdinanceError, did_you_mean
-from .common import (as_of_option, check_unicode, command_limits, command_policy, fail, policy_option, read_stdin,
-                     use_colour)
+from ..messages import join, msg
+from .common import (as_of_option, check_unicode, command_lang, command_limits, command_policy, fail, policy_option,
+                     read_stdin, use_colour)
 
 
 @click.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,10 +55,11 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
         results = [r for r in decision.results if r.claim == claim_id]
         if not results:
             known = [r.claim for r in decision.results]
-            click.echo(f"{case}: unknown-claim: the case has no claim `{claim_id}`", err=True)
-            hint = did_you_mean(claim_id, known)
-            click.echo(terminal_text(f"  hint: {hint}" if hint else f"  hint: its claims are "
-                                     f"{', '.join(known) or 'none'}"), err=True)
+            lang = command_lang()
+            click.echo(f"{case}: unknown-claim: {msg('claim.unknown', claim=claim_id).in_lang(lang)}", err=True)
+            hint = did_you_mean(claim_id, known) or msg("claim.hint.its-claims",
+                                                        claims=join(known) if known else msg("claim.none"))
+            click.echo(terminal_text(msg("problem.hint", hint=hint).in_lang(lang)), err=True)
             sys.exit(1)
     colour = use_colour(sys.stdout)
     texts = [render_explanation(r, colour=colour) for r in results]

@@ -37,4 +37,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "batch.internal-error": ("internal error ({error}); this is a bug, please report it with this case "
                              "(ORDINANCE_DEBUG=1 shows details)",
                              "內部錯誤（{error}）；這是程式缺陷，請連同此案件回報（ORDINANCE_DEBUG=1 可顯示詳情）"),
+    # the command line (ordinance/cli/)
+    "cli.internal-error": ("ordinance: internal error ({error}); this is a bug, please report it with the input "
+                           "that caused it (ORDINANCE_DEBUG=1 shows details)",
+                           "ordinance：內部錯誤（{error}）；這是程式缺陷，請連同造成它的輸入回報（ORDINANCE_DEBUG=1 可顯示詳情）"),
+    "cli.not-a-date": ("{value} is not a date: write YYYY-MM-DD, e.g. 2025-06-30",
+                       "{value} 不是日期：請寫作 YYYY-MM-DD，例如 2025-06-30"),
+    "cli.not-a-date-because": ("{value} is not a date: {why}", "{value} 不是日期：{why}"),
+    "cli.not-a-size": ("{value} is not a size: write bytes, or a number with k, M or G (e.g. 4M)",
+                       "{value} 不是大小：請寫位元組數，或帶 k、M、G 的數字（例如 4M）"),
+    "cli.size-too-small": ("{value} is not a size: it must be at least 1 byte", "{value} 不是大小：至少須為 1 位元組"),
+    "cli.size-too-large": ("{value} is too large a size: at most 1T (1024G)", "{value} 過大：最多 1T（1024G）"),
+    "cli.no-tests": ("the policy in {directory} has no test cases", "{directory} 中的政策沒有測試案例"),
+    "cli.hint.no-tests": ("write tests/*.yaml (docs/rule-files.md, section 22), or pass --allow-no-tests",
+                          "請撰寫 tests/*.yaml（docs/rule-files.md 第 22 節），或加上 --allow-no-tests"),
+    "cli.hint.show-lists": ("`ordinance show` lists every measure", "`ordinance show` 會列出所有措施"),
+    # claims named by id (ordinance explain, POST /v1/explain)
+    "claim.unknown": ("the case has no claim `{claim}`", "案件中沒有申請 `{claim}`"),
+    "claim.hint.its-claims": ("its claims are {claims}", "案件的申請有：{claims}"),
+    "claim.none": ("none", "（無）"),
 }

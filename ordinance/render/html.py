@@ -124,7 +124,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
 
 
-def render_decision(decision: Decision, *, colour: bool = False) -> str:
+def render_decision(decision: Decision, *, colour: bool = False, lang: str = "en") -> str:
     """The decision as one HTML document (``colour`` is accepted for the common signature; the
     report is always in colour, and prints in colour)."""
     anchors = {id(r): f"claim-{i + 1}-{_slug(r.claim)}" for i, r in enumerate(decision.results)}

@@ -51,7 +51,7 @@ def _cell(text: str) -> str:
     return re.sub(r"(?<!\\)\|", r"\\|", text)
 
 
-def render_decision(decision: Decision, *, colour: bool = False) -> str:
+def render_decision(decision: Decision, *, colour: bool = False, lang: str = "en") -> str:
     """The decision as Markdown (``colour`` is accepted for the common signature and ignored)."""
     out: list[str] = [f"# Decision on case {code(decision.case)}", ""]
     out += ["| | |", "|---|---|"]

@@ -83,7 +83,7 @@ def terminal_safe(render: Callable[[bool], str], colour: bool) -> str:
 
 # -- the decision ---------------------------------------------------------------------------------
 
-def render_decision(decision: Decision, *, colour: bool = False, detail: bool = True) -> str:
+def render_decision(decision: Decision, *, colour: bool = False, detail: bool = True, lang: str = "en") -> str:
     """The whole decision: a header, one tree per claim, the total; safe to print (:func:`terminal_safe`)."""
     return terminal_safe(lambda c: _decision_text(decision, c, detail), colour)
 
