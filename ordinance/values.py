@@ -79,7 +79,7 @@ def _not_literal(key: str, text: str) -> Text:
 
 
 #: Python's words for a date that is not in the calendar -> the catalogue's
-_CALENDAR_REASONS = {"day is out of range for month": "value.reason.day-out-of-range",
+CALENDAR_REASONS = {"day is out of range for month": "value.reason.day-out-of-range",
                      "month must be in 1..12": "value.reason.month-out-of-range"}
 
 
@@ -195,7 +195,7 @@ def parse_date(text: str) -> _dt.date:
         return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
         said = str(exc)
-        reason = msg(_CALENDAR_REASONS[said]) if said in _CALENDAR_REASONS else said
+        reason = msg(CALENDAR_REASONS[said]) if said in CALENDAR_REASONS else said
         raise LiteralError(msg("value.not-in-calendar", text=text, reason=reason)) from None
 
 

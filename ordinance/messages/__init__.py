@@ -156,11 +156,13 @@ def recognise(prefix: str, said: str) -> Text:
     return Text(prefix + "other", {"said": said})
 
 
-def in_lang(text: str | None, lang: str) -> str | None:
-    """``text`` in ``lang`` when it is a :class:`Text`; any other text as it is (data, not words)."""
-    if isinstance(text, Text):
-        return text.in_lang(lang)
-    return text
+def in_lang(text: Any, lang: str) -> str | None:
+    """``text`` in ``lang`` when it is words (a :class:`Text`, or anything else with an ``in_lang``);
+    other text as it is (data, not words); None stays None."""
+    say = getattr(text, "in_lang", None)
+    if say is not None:
+        return say(lang)
+    return None if text is None else str(text)
 
 
 # -- choosing the language --------------------------------------------------------------------------

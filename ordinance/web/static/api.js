@@ -1,4 +1,6 @@
 // The HTTP API of `ordinance serve`: same origin only, relative URLs, JSON in and out.
+// Every request asks for the page's language (Accept-Language): problems and reports come in it.
+import { lang } from "./i18n.js";
 
 export class ApiError extends Error {
   /** A problem+json answer (or a network failure): status, code, title, detail, problems. */
@@ -14,7 +16,8 @@ export class ApiError extends Error {
 }
 
 async function request(method, url, body, { accept = "application/json", signal } = {}) {
-  const init = { method, headers: { Accept: `${accept}, application/problem+json` }, signal,
+  const init = { method, headers: { Accept: `${accept}, application/problem+json`,
+                                    "Accept-Language": lang() === "en" ? "en" : "zh-Hant" }, signal,
                  credentials: "same-origin", cache: "no-store" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
