@@ -315,7 +315,7 @@ def listed_file_problem(path: Path, display: str) -> Problem | None:
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
     kind = ("fifo" if stat.S_ISFIFO(mode) else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "socket" if stat.S_ISSOCK(mode) else "other")
+            else "socket" if stat.S_ISSOCK(mode) else "irregular")
     said = msg(f"load.entry-is.{kind}.link" if path.is_symlink() else f"load.entry-is.{kind}")
     return Problem("not-a-file", said, Location(display, 1, 1), msg("load.hint.not-a-file"))
 

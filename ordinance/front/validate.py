@@ -133,7 +133,7 @@ def _problem(error: "ValidationError", loaded: LoadedFile) -> Problem:
     if v == "propertyNames":
         return Problem("bad-name", msg("schema.bad-name", value=instance, where=where),
                        loaded.location(path + (instance,), key=True), hint, _dotted(path))
-    return Problem("schema", msg("schema.other", where=where, said=recognise("jsonschema.", error.message)),
+    return Problem("schema", msg("schema.said", where=where, said=recognise("jsonschema.", error.message)),
                    loaded.location(path), hint, _dotted(path))
 
 

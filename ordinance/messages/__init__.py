@@ -133,7 +133,7 @@ def _patterns(prefix: str) -> list[tuple[re.Pattern[str], str]]:
     if found is None:
         found = []
         for key, (english, _) in CATALOGUE.items():
-            if key.startswith(prefix) and key != prefix + "other":
+            if key.startswith(prefix) and key != prefix + "unlisted":
                 parts = _FIELD.split(english)  # literal, name, literal, name, ..., literal
                 regex = "".join(re.escape(part.replace("{{", "{").replace("}}", "}")) if i % 2 == 0
                                 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
@@ -146,14 +146,14 @@ def recognise(prefix: str, said: str) -> Text:
     """Another library's English words (PyYAML's, the json module's, Lark's) as the catalogue's
     message: the entry under ``prefix`` whose English template matches ``said`` exactly, its
     parameters read back from the text (so the English is ``said`` itself), or else
-    ``prefix + "other"``, which echoes ``said`` in a sentence of each language."""
+    ``prefix + "unlisted"``, which echoes ``said`` in a sentence of each language."""
     for pattern, key in _patterns(prefix):
         m = pattern.match(said)
         if m is not None:
             text = Text(key, m.groupdict())
             if text == said:
                 return text
-    return Text(prefix + "other", {"said": said})
+    return Text(prefix + "unlisted", {"said": said})
 
 
 def in_lang(text: Any, lang: str) -> str | None:

@@ -27,7 +27,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema.is-empty": ("{where} is empty", "{where} 是空的"),
     "schema.one-of": ("{where} gives more than one of the forms allowed here", "{where} 同時給出了多於一種允許的寫法"),
     "schema.bad-name": ("`{value}` is not a valid name in {where}", "{where} 中的 `{value}` 不是有效的名稱"),
-    "schema.other": ("{where}: {said}", "{where}：{said}"),
+    "schema.said": ("{where}: {said}", "{where}：{said}"),
     "schema.x-hint": ("{hint}", "{hint}"),
     "schema.value.number": ("a number", "數字"),
     "schema.type.object": ("a mapping", "對應表（mapping）"),
@@ -36,7 +36,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema.type.integer": ("a whole number", "整數"),
     "schema.type.boolean": ("true or false", "布林值（true 或 false）"),
     # jsonschema's own words, recognised (ordinance.messages.recognise)
-    "jsonschema.other": ("{said}", "{said}"),
+    "jsonschema.unlisted": ("{said}", "{said}"),
     "jsonschema.const": ("{value} was expected", "應為 {value}"),
     "jsonschema.minimum": ("{value} is less than the minimum of {minimum}", "{value} 小於最小值 {minimum}"),
     # reading rule files (ordinance/front/parse.py)
@@ -102,7 +102,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                      "`{operator}` 不是運算子：請寫 == != < <= > >= 之一"),
     "grammar.hint.no-chains": ("comparisons do not chain: write `a < b and b < c` (or use between(b, a, c))",
                                "比較不能連寫：請寫 `a < b and b < c`（或用 between(b, a, c)）"),
-    "lark.other": ("{said}", "語法錯誤：{said}"),
+    "lark.unlisted": ("{said}", "語法錯誤：{said}"),
     # names and types (ordinance/check/checker.py); types (money, list of money, ...) are code
     "check.usage.min": ("min(a, b, ...) or min(list)", "min(a, b, ...) 或 min(list)"),
     "check.usage.max": ("max(a, b, ...) or max(list)", "max(a, b, ...) 或 max(list)"),

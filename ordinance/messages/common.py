@@ -27,6 +27,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # separators for join()
     "sep.comma": (", ", "、"),
     "sep.or": (" or ", " 或 "),
-    "sep.and": (" and ", " 與 "),
-    "sep.semicolon": ("; ", "；"),
 }

@@ -1,7 +1,7 @@
 """Messages of loading a file (ordinance/front/load.py): size, encoding, YAML and JSON syntax,
 limits, keys.  The ``yaml.`` and ``json.`` entries are PyYAML's and the json module's own words:
 :func:`ordinance.messages.recognise` finds the entry whose English matches what the library
-said (its parameters read back from the text), and ``yaml.other`` / ``json.other`` echo words not
+said (its parameters read back from the text), and ``yaml.unlisted`` / ``json.unlisted`` echo words not
 listed here.
 
 Each entry: message id -> (English, Traditional Chinese), with the same ``{name}`` parameters.
@@ -39,9 +39,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "此項目是通訊端（socket），不是一般文件：不予讀取"),
     "load.entry-is.socket.link": ("the entry is a socket (through a symbolic link), not a regular file: it is not read",
                                   "此項目（經由符號連結）是通訊端（socket），不是一般文件：不予讀取"),
-    "load.entry-is.other": ("the entry is not a regular file, not a regular file: it is not read",
+    "load.entry-is.irregular": ("the entry is not a regular file, not a regular file: it is not read",
                             "此項目不是一般文件：不予讀取"),
-    "load.entry-is.other.link": ("the entry is not a regular file (through a symbolic link), not a regular file: "
+    "load.entry-is.irregular.link": ("the entry is not a regular file (through a symbolic link), not a regular file: "
                                  "it is not read",
                                  "此項目（經由符號連結）不是一般文件：不予讀取"),
     "load.hint.not-a-file": ("give a regular YAML or JSON file, or remove the entry",
@@ -68,7 +68,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "load.hint.surrogate-escape": ("write the character itself, or a valid \\U escape",
                                    "請直接寫出字元本身，或使用有效的 \\U 跳脫序列"),
     # PyYAML's words (recognised in what it said; its parameters are echoed as it quoted them)
-    "yaml.other": ("{said}", "YAML 語法錯誤：{said}"),
+    "yaml.unlisted": ("{said}", "YAML 語法錯誤：{said}"),
     "yaml.invalid": ("invalid YAML", "無效的 YAML"),
     "yaml.mapping-values": ("mapping values are not allowed here",
                             "此處不可出現對應的值（`:`）：值中的冒號請加引號，或檢查縮排"),
@@ -91,7 +91,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yaml.single-document": ("expected a single document in the stream", "文件中只能有一份 YAML 文件"),
     "yaml.unacceptable-character": ("unacceptable character {char}: {why}", "不可接受的字元 {char}：{why}"),
     # the json module's words
-    "json.other": ("{said}", "JSON 語法錯誤：{said}"),
+    "json.unlisted": ("{said}", "JSON 語法錯誤：{said}"),
     "json.expecting-value": ("Expecting value", "此處應有一個值"),
     "json.expecting-comma": ("Expecting ',' delimiter", "此處應有分隔符 `,`"),
     "json.expecting-colon": ("Expecting ':' delimiter", "此處應有分隔符 `:`"),

@@ -105,4 +105,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.method-not-allowed": ("{method} is not allowed on {path}", "{path} 不允許 {method}"),
     "web.internal": ("the server failed on this request; it has been logged", "伺服器處理此請求時失敗；已記錄"),
     "web.page-not-installed": ("the web page is not installed", "未安裝網頁"),
+    "web.http-said": ("{said}", "{said}"),  # Starlette's own words for a status of its own: echoed
 }

@@ -280,7 +280,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         err = ApiError("method-not-allowed", msg("web.method-not-allowed", method=request.method,
                                                  path=request.url.path), headers=exc.headers or {})
     else:  # Starlette's own words for another status: echoed as they are
-        err = ApiError("bad-request", str(exc.detail), status=exc.status_code, title=str(exc.detail))
+        said = msg("web.http-said", said=str(exc.detail))
+        err = ApiError("bad-request", said, status=exc.status_code, title=said)
     return err.response(request_lang(request))
 
 
