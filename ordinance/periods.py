@@ -41,12 +41,10 @@ class Period:
     def year(self, day: _dt.date) -> int:
         return day.year + self.offset
 
-    def explain(self, day: _dt.date) -> str:
+    def explain(self, day: _dt.date) -> Text:
         """Words for the trace: the reading and the year it gives for ``day``."""
-        if self.offset == 0:
-            return f"{self.name}: the year of the claim date {day.isoformat()}: {self.year(day)}"
-        return (f"{self.name}: the last full financial year before the claim date {day.isoformat()}: "
-                f"{self.year(day)}")
+        return msg("note.period-claim-year" if self.offset == 0 else "note.period-year-before", period=self.name,
+                   day=day.isoformat(), year=self.year(day))
 
 
 #: The periods a rule file may name, by name.

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from jsonschema.exceptions import ValidationError
 
 from ..errors import Problem, did_you_mean, dotted_path, shorten
-from ..messages import Text, join, msg, recognise
+from ..messages import Both, Text, join, msg, recognise
 from .load import LoadedFile
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
@@ -145,25 +145,8 @@ def _hint(sub: Any) -> Text | None:
     """The schema's hint (``x-hint``, in Chinese ``x-hint-zh``) for the part ``sub`` of it."""
     if not isinstance(sub, dict) or "x-hint" not in sub:
         return None
-    return msg("schema.x-hint", hint=SchemaHint(sub["x-hint"], sub.get("x-hint-zh") or sub["x-hint"]))
-
-
-class SchemaHint(str):
-    """A hint the JSON Schema gives in English (``x-hint``) and Chinese (``x-hint-zh``): the schema
-    is the one truth of its hints (an editor reads the same file); ``str`` is the English."""
-
-    zh: str
-
-    def __new__(cls, en: str, zh: str) -> "SchemaHint":
-        self = super().__new__(cls, en)
-        self.zh = zh
-        return self
-
-    def in_lang(self, lang: str) -> str:
-        return self.zh if lang == "zh" else str.__str__(self)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (SchemaHint, (str.__str__(self), self.zh))
+    # the schema is the one truth of its hints (an editor reads the same file), in both languages
+    return msg("schema.x-hint", hint=Both(sub["x-hint"], sub.get("x-hint-zh")))
 
 
 def _json_kind(value: Any) -> str:

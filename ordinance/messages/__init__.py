@@ -80,6 +80,25 @@ class Text(str):
         return self
 
 
+class Both(str):
+    """Words whose two languages come from data, not from the catalogue (a rule file's ``zh:`` and
+    ``en:``, a JSON Schema's ``x-hint`` and ``x-hint-zh``): the ``str`` is the English, and
+    :meth:`in_lang` gives the Chinese (the English when the data has none)."""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str | None = None) -> "Both":
+        self = super().__new__(cls, en)
+        self.zh = zh or en
+        return self
+
+    def in_lang(self, lang: str) -> str:
+        return self.zh if lang == "zh" else str.__str__(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Both, (str.__str__(self), self.zh))
+
+
 def _say(value: Any, lang: str) -> Any:
     """A parameter in ``lang``: a :class:`Text` (or any words with an ``in_lang``, such as a hint of
     the JSON Schema) said in it, a value as it is."""

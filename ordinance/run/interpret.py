@@ -38,11 +38,18 @@ _AMOUNT_LABEL, _CEILING_LABEL, _DURATION_LABEL = Label("金額", "amount"), Labe
 
 
 def cap_note(scope: str, amount: Decimal, limit: Decimal) -> str:
-    return f"capped {scope}: {V.format_money(amount)} > {V.format_money(limit)}"
+    return msg("note.capped", scope=scope, amount=V.format_money(amount), limit=V.format_money(limit))
 
 
 def fit_note(amount: Decimal, limit: Decimal) -> str:
-    return f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}"
+    return msg("note.not-capped", amount=V.format_money(amount), limit=V.format_money(limit))
+
+
+#: the names of a cap step's own inputs, and the notes of a table's rows
+_AMOUNT, _LIMIT = msg("input.amount"), msg("input.limit")
+_YEARS_GIVEN, _YEAR_READ = msg("input.years-given"), msg("input.year-read")
+_ROW_APPLIES, _ROW_DOES_NOT_MATCH, _ROW_CANNOT_TELL, _NO_ROW = (
+    msg("note.row-applies"), msg("note.row-does-not-match"), msg("note.row-cannot-tell"), msg("note.no-row"))
 
 
 class NoRowMatched(Exception):
@@ -358,8 +365,8 @@ class MeasureProgram:
             if node is not None:
                 cap_node = self._trace_expression(node, "cap", cap.id, cap.label, cap.citation, cap.limit, env,
                                                   bounded)
-                cap_node.inputs = {"amount": amount, "limit": limit, **cap_node.inputs}
-                cap_node.types.update({"amount": "money", "limit": "money"})
+                cap_node.inputs = {_AMOUNT: amount, _LIMIT: limit, **cap_node.inputs}
+                cap_node.types.update({_AMOUNT: "money", _LIMIT: "money"})
                 cap_node.note(cap_note(cap.words, amount, limit) if bounded is not amount
                                       else fit_note(amount, limit))
             amount = bounded
@@ -375,21 +382,21 @@ class MeasureProgram:
                 continue  # not given at all: the steps reading it say it is missing
             value = value_for(given, period, day)
             inputs: dict[str, Any] = {"claim.date": day if day is not None else MISSING}
-            notes = [period.explain(day) if day is not None else
-                     f"{period.name}: the claim gives no date: the year cannot be told"]
+            notes = [period.explain(day) if day is not None else msg("note.period-no-date", period=period.name)]
             if given.__class__ is not ByYear:
-                notes.append("one value is given for every year: it is read as the value of that year")
+                notes.append(msg("note.period-one-value"))
             else:
-                inputs["years given"] = tuple(given.years())
+                inputs[_YEARS_GIVEN] = tuple(given.years())
                 if day is not None:
-                    inputs["year read"] = period.year(day)
+                    inputs[_YEAR_READ] = period.year(day)
                 if value is None and day is not None:
-                    notes.append(f"the case gives no value for {period.year(day)}: unknown "
-                                 f"({missing_name(name, period, day)}); no other year is read in its place")
+                    notes.append(msg("note.period-no-value", year=period.year(day),
+                                     missing=missing_name(name, period, day)))
             fact_type = self._period_types.get(name)
             if fact_type is None:
                 fact_type = self._period_types[name] = _type_read(self.plan, name)
-            parent.add(TraceNode("period", name, period.label, None, None, f"{name} for {period.name}", inputs,
+            parent.add(TraceNode("period", name, period.label, None, None,
+                                 msg("expr.period", name=name, period=period.name), inputs,
                                  value if value is not None else MISSING,
                                  None if value is not None else "undetermined",
                                  {"claim.date": "date", "result": fact_type}, notes))
@@ -450,17 +457,17 @@ class MeasureProgram:
                 if status == "true":
                     row_node.result = {c: _safely(fn, env) for c, fn in cell_fns.items()}
                     row_node.types.update({c: e.result_type for c, e in row.cells.items()})
-                    row_node.note("first matching row: its values apply")
+                    row_node.note(_ROW_APPLIES)
                     table_node.result = row_node.result
                     table_node.types = dict(row_node.types)
                     break
                 if status == "false":
-                    row_node.note("does not match")
+                    row_node.note(_ROW_DOES_NOT_MATCH)
                 else:
-                    row_node.note("cannot tell: facts are missing")
+                    row_node.note(_ROW_CANNOT_TELL)
                     break
             else:
-                table_node.note("no row applies")
+                table_node.note(_NO_ROW)
 
 
 #: What an evaluation may raise that is the rule's doing (division by zero, an empty list, ...).
