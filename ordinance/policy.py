@@ -24,7 +24,7 @@ from .front import load as load_stage
 from .front import validate as validate_stage
 from .cases.read import Case, converter_for, per_year_converter
 from .decision import Decision
-from .front.model import FactDef, PolicyDef, Validity
+from .front.model import FactDef, Label, PolicyDef, Validity
 from .front.parse import FileParser
 from .plan.build import plan_measure
 from .plan.steps import MeasurePlan
@@ -100,6 +100,19 @@ class Policy:
             return self.programs.get(ref)
         return None
 
+    def fact_label(self, measure: str | None, name: str) -> Label | None:
+        """What the rule files call the fact ``name`` in both languages, as measure ``measure`` (a
+        key of :attr:`programs`) words it (a claim fact) or as the policy does (an applicant fact, a
+        built-in one such as ``claim.date``); None for a name that is no fact.  Reports name facts
+        so: :func:`ordinance.render.render` takes this as ``labels``."""
+        program = self.programs.get(measure) if measure is not None else None
+        fact = program.claim_facts.get(name) if program is not None else None
+        if fact is None:
+            fact = self.applicant_facts.get(name)
+        if fact is not None:
+            return fact.label
+        builtin = check_stage.BUILTIN_FACTS.get(name)
+        return Label(builtin[1], builtin[2]) if builtin is not None else None
 
     # -- evaluation -------------------------------------------------------------------------------
     def read_case(self, case: Mapping[str, Any] | Case, name: str = "<case>") -> Case:

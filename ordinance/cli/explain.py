@@ -38,7 +38,7 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
     """
     from ..cases import load_case, read_case_text
     from ..render.explain import render_explanation
-    from ..render.text import terminal_text
+    from ..render.text import say, terminal_text
 
     try:
         policy = command_policy(policies)
@@ -62,10 +62,12 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
             click.echo(terminal_text(msg("problem.hint", hint=hint).in_lang(lang)), err=True)
             sys.exit(1)
     colour = use_colour(sys.stdout)
-    texts = [render_explanation(r, colour=colour) for r in results]
-    header = f"Case {decision.case} — policy {decision.policy_id} (sha256:{decision.policy_digest[:12]})"
+    lang = command_lang()
+    texts = [render_explanation(r, colour=colour, lang=lang, labels=policy.fact_label) for r in results]
+    header = say("report.text.case", lang, case=decision.case) + say(
+        "report.text.policy", lang, policy=decision.policy_id, digest=decision.policy_digest[:12])
     if decision.as_of is not None:
-        header += f", as of {decision.as_of.isoformat()}"
+        header += say("report.text.as-of", lang, day=decision.as_of.isoformat())
     text = terminal_text(header) + "\n\n" + "\n".join(texts)  # the case's id is its own: shown, never obeyed
     try:
         check_unicode(text, "<stdin>" if case == "-" else case)

@@ -174,7 +174,8 @@ def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _
         parsed = load_case(case, policy, _limits())
     decision = policy.evaluate(parsed, trace=trace, as_of=as_of)
     to_terminal = output is None or output == "-"
-    text = render(decision, fmt, colour=to_terminal and _colour(sys.stdout), lang=command_lang())
+    text = render(decision, fmt, colour=to_terminal and _colour(sys.stdout), lang=command_lang(),
+                  labels=policy.fact_label)
     _check_unicode(text, "<stdin>" if case == "-" else case)
     _write(text, output)
 

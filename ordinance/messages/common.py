@@ -27,4 +27,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # separators for join()
     "sep.comma": (", ", "、"),
     "sep.or": (" or ", " 或 "),
+    "sep.inputs": (", ", "；"),
+    "sep.semicolon": ("; ", "；"),
 }

@@ -483,6 +483,10 @@ class NotComputed:
     def __str__(self) -> str:
         return f"<not computed: {self.why}>"
 
+    def in_lang(self, lang: str) -> str:
+        """These words in ``lang`` (``why`` said in it too)."""
+        return msg("report.not-computed", why=self.why).in_lang(lang) if lang != "en" else str(self)
+
 
 def describe_error(exc: Exception) -> str:
     """Words for an arithmetic failure (decimal's own messages are class names in brackets)."""

@@ -518,7 +518,7 @@ async def decide(request: Request) -> Response:
         if html:
             from ..render import render
 
-            return decision.case, render(decision, "html", lang=lang)
+            return decision.case, render(decision, "html", lang=lang, labels=entry.policy.fact_label)
         return dumps(decision.to_dict())
 
     out = await svc.run(work)
@@ -550,7 +550,7 @@ async def explain(request: Request) -> Response:
                                                      claims=join(known) if known else msg("claim.none"))
             said = msg("claim.unknown", claim=claim)
             raise ApiError("unknown-claim", said, [Problem("unknown-claim", said, None, hint, "claim")])
-        return dumps(explanation(decision, result, lang))
+        return dumps(explanation(decision, result, lang, entry.policy.fact_label))
 
     return localized(raw_json_response(await svc.run(work)), lang)
 
@@ -561,13 +561,13 @@ def _step(node: Any) -> dict[str, Any] | None:
     return {"kind": node.kind, "id": node.id, "label": _label(node.label)}
 
 
-def explanation(decision: Decision, result: ClaimResult, lang: str = "en") -> dict[str, Any]:
+def explanation(decision: Decision, result: ClaimResult, lang: str = "en", labels: Any = None) -> dict[str, Any]:
     """POST /v1/explain's answer: the claim's result (both languages, as in a decision), why (not)
     and the explanation's text in ``lang``, and the citations."""
     from ..render.explain import render_explanation, why_not
 
     findings = []
-    for f in why_not(result):
+    for f in why_not(result, lang, labels):
         findings.append({
             "kind": f.kind, "title": f.title, "step": _step(f.node), "expression": f.expression,
             "location": f.location, "citation": f.citation.to_dict() if f.citation is not None else None,
@@ -590,7 +590,7 @@ def explanation(decision: Decision, result: ClaimResult, lang: str = "en") -> di
                               "file": key[2], "line": key[3], "step": _step(node)})
     return {"policy": {"id": decision.policy_id, "digest": decision.policy_digest}, "case": decision.case,
             "claim": result.claim, "result": result.to_dict(),
-            "explanation": {"findings": findings, "text": render_explanation(result)},
+            "explanation": {"findings": findings, "text": render_explanation(result, lang=lang, labels=labels)},
             "citations": citations}
 
 
