@@ -458,7 +458,7 @@ def finding_lines(finding: Finding, number: int, style: Style = plain, lang: str
     pad = " " * (len(str(number)) + 4)
     lines = [head]
     if finding.expression:
-        lines.append(f"{pad}{finding.expression}")
+        lines.append(f"{pad}{words(finding.expression, lang)}")
     if finding.inputs:
         lines.append(pad + style(join((f"{k} = {v}" for k, v in finding.inputs), "sep.inputs").in_lang(lang),
                                  dim=True))
