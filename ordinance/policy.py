@@ -195,9 +195,9 @@ def load_policy(path: PathLike | Sequence[PathLike], *, limits: load_stage.Limit
         for fact in checked.applicant_facts.values():
             prior = applicant_facts.get(fact.name)
             if prior is not None and prior.type != fact.type:
-                problems.append(Problem("fact-conflict", msg("policy.fact-type-conflict", name=fact.name, type=fact.type,
-                                                             policy=info.id, prior=prior.type, location=prior.location),
-                                        fact.location))
+                problems.append(Problem("fact-conflict", msg(
+                    "policy.fact-type-conflict", name=fact.name, type=fact.type, policy=info.id, prior=prior.type,
+                    location=prior.location), fact.location))
             elif prior is not None and (prior.per, prior.period) != (fact.per, fact.period):
                 problems.append(Problem("fact-conflict", msg("policy.fact-per-conflict", name=fact.name, per=fact.per,
                                                              period=fact.period, policy=info.id, prior_per=prior.per,

@@ -176,7 +176,8 @@ def _csv_items(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[in
                                      Location(display, 1, 1))]) from None
         except _LineTooLong as exc:
             raise CaseError([Problem("line-too-long", msg("batch.header-too-long", size=exc.size,
-                                                          most=limits.max_line_bytes), Location(display, 1, 1))]) from None
+                                                          most=limits.max_line_bytes),
+                                     Location(display, 1, 1))]) from None
         header = [clean(h).strip() for h in header]
         seen: dict[str, int] = {}
         for i, name in enumerate(header, start=1):

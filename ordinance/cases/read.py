@@ -603,8 +603,8 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
         else:
             program = r.policy.find_measure(str(measure_ref))
             if program is None:
-                r.problem("unknown-measure", msg("case.unknown-measure", measure=shorten(str(measure_ref))),
-                          path + ("measure",),
+                r.problem("unknown-measure",
+                          msg("case.unknown-measure", measure=shorten(str(measure_ref))), path + ("measure",),
                           did_you_mean(str(measure_ref), r.policy.measure_ids()))
         day = None
         if item.get("date") is not None:
@@ -665,7 +665,8 @@ def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
         if program is not None and item.get("project") is None and program.plan.needs_project:
             r.problem("missing-key", msg("case.award-needs-project", measure=program.measure.id), path, key=True)
         if measure is not None and program is None and item.get("policy") is None:
-            r.problem("unknown-measure", msg("case.unknown-measure", measure=shorten(str(measure))), path + ("measure",),
+            r.problem("unknown-measure", msg("case.unknown-measure", measure=shorten(str(measure))),
+                      path + ("measure",),
                       did_you_mean(str(measure), r.policy.measure_ids()) or msg("case.hint.other-policy"))
         if measure is None and item.get("pool") is None and item.get("group") is None:
             r.problem("missing-key", msg("case.award-needs-measure"), path, key=True)

@@ -565,8 +565,8 @@ def _pass_names(state: CheckedPolicy, report) -> None:
                     if any(b.startswith(f"{name}.") or b.startswith(f"{name}[") for b in m.broken):
                         break  # a cell or row did not parse: its syntax error says enough
                     if sorted(row.cells) != sorted(columns):
-                        report(Problem("table-columns", msg("check.table-columns", name=name, columns=", ".join(columns)),
-                                       row.location))
+                        report(Problem("table-columns", msg("check.table-columns", name=name,
+                                                                            columns=", ".join(columns)), row.location))
                 for i, row in enumerate(table.rows[:-1]):
                     if row.when is None and f"{name}[{i + 1}]" not in m.broken:
                         report(Problem("table-otherwise", msg("check.table-otherwise", name=name),

@@ -351,7 +351,8 @@ def check_command(directories: tuple[str, ...]) -> None:
     """
     targets = list(directories) or [str(bundled_policy_dir())]
     policy = load_policy(targets, limits=_limits())
-    click.echo(f"ok: {policy.id}: {len(policy.programs)} measures, sha256:{policy.digest[:12]}")
+    click.echo(msg("cli.check-ok", policy=policy.id, count=len(policy.programs),
+                   digest=policy.digest[:12]).in_lang(command_lang()))
 
 
 @main.command("test")
@@ -396,7 +397,7 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
             for decision in outcome.decisions:
                 for result in decision.results:
                     click.echo(terminal_text("\n".join("    " + line for line in render_claim(result))))
-    click.echo(f"{passed} passed, {failed} failed")
+    click.echo(msg("cli.tests-summary", passed=passed, failed=failed).in_lang(command_lang()))
     if failed:
         sys.exit(1)
 

@@ -294,7 +294,8 @@ def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
     try:
         target = os.readlink(path)
     except OSError:  # not a link (or gone): the system's own words
-        return Problem("file-unreadable", msg("load.unreadable", said=exc.strerror or str(exc)), Location(display, 1, 1))
+        return Problem("file-unreadable", msg("load.unreadable", said=exc.strerror or str(exc)),
+                       Location(display, 1, 1))
     if exc.errno == errno.ELOOP:
         said = msg("load.link-loops", target=repr(target))
     else:

@@ -115,12 +115,14 @@ def _problem(error: "ValidationError", loaded: LoadedFile) -> Problem:
                        hint, _dotted(path))
     if v == "enum":
         options = [str(o) for o in error.validator_value]
-        return Problem("not-allowed", msg("schema.not-allowed", value=shorten(str(instance)), options=", ".join(options)),
+        return Problem("not-allowed",
+                       msg("schema.not-allowed", value=shorten(str(instance)), options=", ".join(options)),
                        loaded.location(path), did_you_mean(str(instance), options), _dotted(path))
     if v == "type":
         expected = error.validator_value
         expected = join([_article(e) for e in expected], "sep.or") if isinstance(expected, list) else _article(expected)
-        return Problem("wrong-type", msg("schema.wrong-type", where=where, expected=expected, value=_json_kind(instance)),
+        return Problem("wrong-type",
+                       msg("schema.wrong-type", where=where, expected=expected, value=_json_kind(instance)),
                        loaded.location(path), hint, _dotted(path))
     if v == "pattern":
         return Problem("bad-format", msg("schema.bad-format", value=instance, where=where),

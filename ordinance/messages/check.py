@@ -248,7 +248,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.benefit-caps": ("caps apply to money benefits only", "上限只適用於金錢獎補"),
     "check.unknown-group": ("unknown exclusivity group `{group}`", "未知的就高不重複組別 `{group}`"),
     "check.hint.declare-group": ("declare it under `groups:` in policy.yaml", "請在 policy.yaml 的 `groups:` 下聲明"),
-    "check.duplicate-condition": ("condition id `{id}` is used twice in `{measure}`", "條件編號 `{id}` 在 `{measure}` 中重複使用"),
+    "check.duplicate-condition": ("condition id `{id}` is used twice in `{measure}`",
+                                  "條件編號 `{id}` 在 `{measure}` 中重複使用"),
     "check.bad-validity": ("`valid.from` is after `valid.until`", "`valid.from` 晚於 `valid.until`"),
     # tiered tables (ordinance/check/tiers.py)
     "tiers.exactly": ("exactly {value}", "恰為 {value}"),

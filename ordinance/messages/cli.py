@@ -20,7 +20,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "batch.hint.json-line": ("JSON Lines holds one case per line, as one JSON object",
                              "JSON Lines 每行一個案件，為一個 JSON 物件"),
     "batch.duplicate-key": ("the key `{key}` appears twice in one object", "鍵 `{key}` 在同一物件中出現兩次"),
-    "batch.too-many-digits": ("a number has {digits} digits, over the limit of {most}", "有數字長 {digits} 位，超過上限 {most} 位"),
+    "batch.too-many-digits": ("a number has {digits} digits, over the limit of {most}",
+                              "有數字長 {digits} 位，超過上限 {most} 位"),
     "batch.extra-cells": ("the row has {cells} cells but the header names {columns} columns",
                           "此列有 {cells} 格，但標題列只有 {columns} 欄"),
     "batch.cell-not-utf8": ("the cell is not valid UTF-8", "此儲存格不是有效的 UTF-8"),
@@ -51,6 +52,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.no-tests": ("the policy in {directory} has no test cases", "{directory} 中的政策沒有測試案例"),
     "cli.hint.no-tests": ("write tests/*.yaml (docs/rule-files.md, section 22), or pass --allow-no-tests",
                           "請撰寫 tests/*.yaml（docs/rule-files.md 第 22 節），或加上 --allow-no-tests"),
+    "cli.check-ok": ("ok: {policy}: {count} measures, sha256:{digest}", "ok：{policy}：{count} 項措施，sha256:{digest}"),
+    "cli.tests-summary": ("{passed} passed, {failed} failed", "{passed} 項通過，{failed} 項失敗"),
     "cli.hint.show-lists": ("`ordinance show` lists every measure", "`ordinance show` 會列出所有措施"),
     # claims named by id (ordinance explain, POST /v1/explain)
     "claim.unknown": ("the case has no claim `{claim}`", "案件中沒有申請 `{claim}`"),

@@ -20,7 +20,7 @@ from ..front.model import Citation
 from ..trace import TraceNode
 from .explain import Finding, why_not
 from .format import show_amount
-from .text import (MARK, FactLabels, amount_text, basis_text, citation_text, fact_name, input_items, kind_text,
+from .text import (MARK, FactLabels, amount_text, basis_text, citation_text, input_items, kind_text,
                    label_text, result_text, say, shows_id, status_text, words)
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#&!])")

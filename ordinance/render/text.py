@@ -353,7 +353,8 @@ def node_details(node: TraceNode, lang: str = "en", labels: FactLabels | None = 
     """The lines under a step's head: inputs, notes, citation (shortened), rule location."""
     out = []
     if node.inputs:
-        out.append(join((f"{k} = {v}" for k, v in input_items(node, lang, labels, measure)), "sep.inputs").in_lang(lang))
+        items = input_items(node, lang, labels, measure)
+        out.append(join((f"{k} = {v}" for k, v in items), "sep.inputs").in_lang(lang))
     for note in node.notes:
         out.append(words(note, lang))
     if node.citation is not None and node.citation.text and node.kind not in ("claim",):
