@@ -58,8 +58,9 @@ class Text(str):
     params: Mapping[str, Any]
 
     def __new__(cls, key: str, params: Mapping[str, Any] | None = None) -> "Text":
-        params = dict(params or {})
-        self = super().__new__(cls, _render(key, params, "en"))
+        if params is None:
+            params = {}
+        self = str.__new__(cls, _render(key, params, "en"))
         self.key = key
         self.params = params
         return self
@@ -109,27 +110,61 @@ def _say(value: Any, lang: str) -> Any:
 #: a template's parts: ``{{`` and ``}}`` (a brace), ``{name}`` or ``{name:spec}`` (a parameter, with
 #: a format spec such as ``,``); nothing else (no attribute or index: a template names values only)
 _PART = re.compile(r"\{\{|\}\}|\{(\w+)(?::([^{}]*))?\}")
+#: each template, once read: its literal text and its parameters, in order
+_COMPILED: tuple[dict[str, tuple[tuple[str, str | None, str | None], ...]], ...] = ({}, {})
+
+
+def _compiled(key: str, index: int) -> tuple[tuple[str, str | None, str | None], ...]:
+    """``(literal before, parameter name or None, format spec or None)`` for each part of a template."""
+    parts = _COMPILED[index].get(key)
+    if parts is None:
+        template = CATALOGUE[key][index]
+        out: list[tuple[str, str | None, str | None]] = []
+        literal, at = "", 0
+        for m in _PART.finditer(template):
+            literal += template[at:m.start()]
+            at = m.end()
+            if m.group(1) is None:
+                literal += m.group()[0]  # a doubled brace
+            else:
+                out.append((literal, m.group(1), m.group(2)))
+                literal = ""
+        out.append((literal + template[at:], None, None))
+        parts = _COMPILED[index][key] = tuple(out)
+    return parts
 
 
 def _render(key: str, params: Mapping[str, Any], lang: str) -> str:
     if key == _JOIN:
         sep = _say(params["sep"], lang)
         return sep.join(str(_say(item, lang)) for item in params["items"])
-    template = CATALOGUE[key][_INDEX[lang]]
+    parts = _compiled(key, _INDEX[lang])
+    if len(parts) == 1:
+        return parts[0][0]
+    out = []
+    for literal, name, spec in parts:
+        out.append(literal)
+        if name is not None:
+            value = params[name]
+            say = getattr(value, "in_lang", None)
+            if say is not None:
+                value = say(lang)
+            out.append(format(value, spec) if spec else str(value))
+    return "".join(out)
 
-    def fill(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name is None:
-            return m.group()[0]
-        value = _say(params[name], lang)
-        return format(value, m.group(2)) if m.group(2) else str(value)
 
-    return _PART.sub(fill, template) if "{" in template or "}" in template else template
+#: the messages without parameters, made once (a Text is immutable)
+_CONSTANT: dict[str, Text] = {}
 
 
 def msg(key: str, /, **params: Any) -> Text:
     """The catalogue's message ``key`` with its ``params`` (values echoed as given, or :class:`Text`)."""
-    return Text(key, params)
+    if params:
+        return Text(key, params)
+    text = _CONSTANT.get(key)
+    if text is None:
+        text = _CONSTANT[key] = Text(key, params)
+    return text
 
 
 def plural(key: str, count: int, /, **params: Any) -> Text:

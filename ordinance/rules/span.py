@@ -26,6 +26,7 @@ This is the only place these rules are written.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import operator
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
@@ -35,7 +36,7 @@ from ..cases.read import PriorAward
 from ..decision import ClaimResult
 from .pending import DEPENDS, bounds_node, depends_node, depends_reason, joined, waiting_on, waiting_reason
 from ..front.model import Label
-from ..messages import join, msg, plural
+from ..messages import Text, join, msg, plural
 from ..trace import TraceNode
 from ..plan.steps import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, SCOPE_WORDS,
                           Cap, MeasurePlan, reason)
@@ -105,19 +106,21 @@ def one_time(entries: list[Entry], history: list[PriorAward]) -> None:
         earlier = paid.get(key)
         if earlier is not None:  # refused whatever its own facts come to
             _refuse(e, reason("one-time-paid", "一次性獎勵已兌現", f"a one-time award: already granted ({earlier})",
-                              granted=earlier), "one-time", msg("note.one-time-granted", claim=earlier))
+                              granted=earlier), "one-time",
+                    msg("note.one-time-granted", claim=earlier) if e.node is not None else None)
         elif result.status == "undetermined":
             maybe.setdefault(key, []).append(result)
         elif key in maybe:
             waits = maybe[key]
             leave_open(result, e.node, ZERO, result.amount if result.benefit == "money" else result.ceiling, waits,
-                        "one-time", msg("note.one-time-open", claims=join((w.claim for w in waits), "sep.or")))
+                        "one-time", msg("note.one-time-open", claims=join((w.claim for w in waits), "sep.or"))
+                        if e.node is not None else None)
             waits.append(result)
         else:
             paid[key] = result.claim
 
 
-def _refuse(e: Entry, why: dict[str, Any], step: str, note: str) -> None:
+def _refuse(e: Entry, why: dict[str, Any], step: str, note: str | None) -> None:
     e.result.status = "ineligible"
     e.result.amount = ZERO
     e.result.at_least = e.result.at_most = None
@@ -130,14 +133,14 @@ def _refuse(e: Entry, why: dict[str, Any], step: str, note: str) -> None:
 
 
 def leave_open(result: ClaimResult, node: TraceNode | None, least: Decimal, most: Decimal | None,
-               waits: Iterable[ClaimResult], step: str, note: str) -> None:
+               waits: Iterable[ClaimResult], step: str, note: str | None) -> None:
     """The claim of ``result`` would change with the undetermined claims ``waits`` (of its case):
     it is undetermined too, between ``least`` and ``most`` (:func:`open_on`)."""
     open_on(result, node, least, most, *waits_of(waits), step, note)
 
 
 def open_on(result: ClaimResult, node: TraceNode | None, least: Decimal, most: Decimal | None, depends: list[str],
-            waiting: dict[str, list[str]], step: str, note: str) -> None:
+            waiting: dict[str, list[str]], step: str, note: str | None) -> None:
     """The claim of ``result`` would change with the undetermined claims named ``depends``: it is
     undetermined too, between ``least`` and ``most``; its reason names them and the facts they
     wait on (``waiting``); ``step`` names the rule (the trace's step ``depends``)."""
@@ -235,9 +238,9 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
             continue  # nothing to deduct, nothing to note
         wresult = winner.result
         notes = []  # (for the trace)
-        if len(eligible) > 1:
+        if len(eligible) > 1 and traced:
             notes.append(msg("note.highest-kept", count=len(eligible), project=project))
-        if len(pending) > len(threats):
+        if len(pending) > len(threats) and traced:
             notes.append(msg("note.cannot-come-out-higher", claims=join(
                 e.result.claim for e in pending if not any(e.result is t for t in threats))))
         if prior is not None:
@@ -250,21 +253,24 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
                     "superseded", f"就高不重複：同一項目已獲較高獎補（{prior.id}）",
                     f"not stacked (就高不重複): prior award {prior.id} for the same project is as high or higher",
                     winner=prior.id, group=group, project=project))
-                notes.append(msg("note.superseded-by-prior", award=prior.id, amount=V.format_money(prior.amount)))
+                if traced:
+                    notes.append(msg("note.superseded-by-prior", award=prior.id, amount=V.format_money(prior.amount)))
                 threats = []  # superseded whatever they come to
             else:
                 if wresult.benefit == "money":
                     wresult.amount = best - prior.amount
                 else:
                     wresult.ceiling = best - prior.amount
-                notes.append(msg("note.prior-deducted", award=prior.id, amount=V.format_money(prior.amount)))
+                if traced:
+                    notes.append(msg("note.prior-deducted", award=prior.id, amount=V.format_money(prior.amount)))
         if traced and notes:
             winner.node.add(TraceNode("exclusivity", group, _EXCLUSIVITY_LABEL, inputs={_PROJECT: project},
                                       result=wresult.status, notes=notes + _group_reading(winner)))
             winner.node.status, winner.node.result = wresult.status, wresult.amount
         if threats:
             leave_open(wresult, winner.node, ZERO, compared_value(wresult), threats, "exclusivity",
-                        msg("note.superseded-if", claims=join((t.claim for t in threats), "sep.or"), project=project))
+                        msg("note.superseded-if", claims=join((t.claim for t in threats), "sep.or"), project=project)
+                        if traced else None)
 
 
 def supersede(result: ClaimResult, winner: str, group: str, project: str) -> None:
@@ -427,7 +433,7 @@ def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[st
             waiting = list({id(w): w for w in depends}.values())
             leave_open(result, node, least, most, waiting, "yearly-cap" if any(
                 cap.scope == SCOPE_ENTITY_YEAR for cap in plan.pooled) else "project-cap",
-                plural("note.cap-depends", len(waiting), claims=join(w.claim for w in waiting)))
+                plural("note.cap-depends", len(waiting), claims=join(w.claim for w in waiting)) if traced else None)
         else:
             result.at_least, result.at_most = least, most
         open_now = result.status == "undetermined"
@@ -469,6 +475,13 @@ _POOLED_CAP_TYPES = {_CAP: "money", _GRANTED_HISTORY: "money", _GRANTED_EARLIER:
                      _REMAINING: "money", _AMOUNT: "money", _YEAR: "number", _PROJECT: "string", "result": "money"}
 
 
+@functools.lru_cache(maxsize=256)
+def quota_pending_note(count: int, per: str, rank_by: str, order: str) -> Text:
+    """``subject to the quota: at most 10 awards a year city-wide, ...`` (one per quota: remembered)."""
+    return msg("note.quota-pending", count=count, per=msg(f"words.per.{per}"), rank_by=rank_by,
+               order=msg(f"words.order.{order}"))
+
+
 def mark_quotas(entries: Iterable[Entry]) -> None:
     """An eligible claim under a quota is pending: one case alone cannot rank itself."""
     for e in entries:
@@ -477,8 +490,7 @@ def mark_quotas(entries: Iterable[Entry]) -> None:
             continue
         e.result.quota = {"count": quota.count, "per": quota.per, "year": e.result.year,
                           "rank_by": quota.rank_by.text, "rank_value": e.result.rank, "status": "pending"}
-        note = msg("note.quota-pending", count=quota.count, per=msg(f"words.per.{quota.per}"),
-                   rank_by=quota.rank_by.text, order=msg(f"words.order.{quota.order}"))
+        note = quota_pending_note(quota.count, quota.per, quota.rank_by.text, quota.order)
         e.result.add_note(note)
         if e.node is not None:
             node = e.node.add(TraceNode("quota", e.plan.id, quota.label, quota.location, quota.citation,
