@@ -25,7 +25,7 @@ from ..trace import TraceNode
 from .explain import Finding, why_not
 from ..messages import join
 from .format import show, show_amount
-from .text import (MARK, FactLabels, amount_text, basis_text, input_items, kind_text, label_text, result_text, say,
+from .text import (MARK, FactLabels, Words, amount_text, basis_text, kind_text, label_text, result_text, say,
                    shows_id, status_text, words)
 _MARK_CLASS = {"true": "ok", "false": "fail", "undetermined": "open"}
 
@@ -170,21 +170,8 @@ def render_decision(decision: Decision, *, colour: bool = False, lang: str = "en
     return "\n".join(out) + "\n"
 
 
-class _Words:
-    """The words of one rendering: the catalogue's in ``lang``, labels in it, facts by their labels."""
-
-    def __init__(self, lang: str, labels: FactLabels | None = None, measure: str | None = None):
-        self.lang, self.labels, self.measure = lang, labels, measure
-
-    def __call__(self, key: str, **params: object) -> str:
-        return say(key, self.lang, **params)
-
-    def label(self, label) -> str:
-        """A label: ``zh / en`` (as always) in English, its Chinese alone in Chinese."""
-        return str(label) if self.lang == "en" else label_text(label, self.lang)
-
-    def inputs(self, node: TraceNode) -> list[tuple[str, str]]:
-        return input_items(node, self.lang, self.labels, self.measure)
+class _Words(Words):
+    """The words of an HTML rendering."""
 
     def fact(self, name: str, measure: str | None = None) -> str:
         """A fact as HTML: ``label <code>key</code>`` when its label is known, the key alone otherwise."""

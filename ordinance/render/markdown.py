@@ -20,8 +20,8 @@ from ..front.model import Citation
 from ..trace import TraceNode
 from .explain import Finding, why_not
 from .format import show_amount
-from .text import (MARK, FactLabels, amount_text, basis_text, citation_text, input_items, kind_text,
-                   label_text, result_text, say, shows_id, status_text, words)
+from .text import (MARK, FactLabels, Words, amount_text, basis_text, citation_text, kind_text, label_text,
+                   result_text, say, shows_id, status_text, words)
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#&!])")
 _LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])")
@@ -83,21 +83,8 @@ def render_decision(decision: Decision, *, colour: bool = False, lang: str = "en
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-class _Words:
-    """The words of one rendering: the catalogue's in ``lang``, labels in it, facts by their labels."""
-
-    def __init__(self, lang: str, labels: FactLabels | None = None, measure: str | None = None):
-        self.lang, self.labels, self.measure = lang, labels, measure
-
-    def __call__(self, key: str, **params: object) -> str:
-        return say(key, self.lang, **params)
-
-    def label(self, label) -> str:
-        """A label: ``zh / en`` (as always) in English, its Chinese alone in Chinese."""
-        return str(label) if self.lang == "en" else label_text(label, self.lang)
-
-    def inputs(self, node: TraceNode) -> list[tuple[str, str]]:
-        return input_items(node, self.lang, self.labels, self.measure)
+class _Words(Words):
+    """The words of a Markdown rendering."""
 
     def name(self, name: str) -> str:
         """An input's name: code in English; in Chinese a label and its key, or words, as text."""

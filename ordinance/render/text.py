@@ -70,6 +70,25 @@ def status_text(status: str, lang: str = "en") -> str:
     return say(f"report.status.{status}", lang) if lang != "en" and status in _STATUSES else status
 
 
+class Words:
+    """The words of one rendering (or of one claim in it): the catalogue's in ``lang``
+    (``words("report.claims")``), labels in it, a step's inputs with facts named by their labels."""
+
+    def __init__(self, lang: str = "en", labels: FactLabels | None = None, measure: str | None = None):
+        self.lang, self.labels, self.measure = lang, labels, measure
+
+    def __call__(self, key: str, **params: object) -> str:
+        return say(key, self.lang, **params)
+
+    def label(self, label: Label) -> str:
+        """A label: ``zh / en`` (as Markdown and HTML always showed it) in English, its Chinese alone in Chinese."""
+        return str(label) if self.lang == "en" else label_text(label, self.lang)
+
+    def inputs(self, node: TraceNode) -> list[tuple[str, str]]:
+        """:func:`input_items` in this language, of this claim's measure."""
+        return input_items(node, self.lang, self.labels, self.measure)
+
+
 def fact_name(name: str, lang: str = "en", labels: FactLabels | None = None, measure: str | None = None) -> str:
     """A fact as a person reads it: its label (in ``lang``), then its key; the key alone when there
     are no ``labels`` or the name is no fact."""
