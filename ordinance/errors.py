@@ -17,6 +17,7 @@ the path are data, the same in every language.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -32,6 +33,25 @@ LISTED_PROBLEMS = 1000
 LINE_WINDOW = 160
 #: Characters of a name or value echoed in a message; a longer one is cut in the middle (:func:`shorten`).
 ECHO_LENGTH = 80
+
+
+# -- safe for a terminal ----------------------------------------------------------------------------
+
+#: What a terminal would act on rather than show: the C0 controls but the line feed, DEL, the C1
+#: controls (``\x9b`` is a CSI on many terminals), the line and paragraph separators and the
+#: bidirectional overrides and isolates (text that reads otherwise than it is).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\x1b``, ``\x9b``, ``\u202e``),
+    so that what a case holds is shown, never obeyed (a title change, a disguised hyperlink)."""
+    return _CONTROL.sub(_escape, text) if _CONTROL.search(text) else text
 
 
 @dataclass(frozen=True, order=True)
@@ -160,8 +180,8 @@ def render_problems(problems: Sequence[Problem], sources: Mapping[str, str] | No
     split: dict[str, list[str]] = {}
     blocks: list[str] = []
     shown = problems if limit is None else problems[:limit]
-    for problem in shown:
-        lines = [problem.headline(lang)]
+    for problem in shown:  # every echo of the input escaped: shown, never obeyed by the terminal
+        lines = [terminal_text(problem.headline(lang))]
         loc = problem.location
         text = sources.get(loc.file) if loc else None
         if loc is not None and text is not None:
@@ -171,7 +191,7 @@ def render_problems(problems: Sequence[Problem], sources: Mapping[str, str] | No
             if 1 <= loc.line <= len(source_lines):
                 lines.extend(_excerpt(source_lines[loc.line - 1], loc))
         if problem.hint:
-            lines.append(msg("problem.hint", hint=problem.hint).in_lang(lang))
+            lines.append(terminal_text(msg("problem.hint", hint=problem.hint).in_lang(lang)))
         blocks.append("\n".join(lines))
     more = len(problems) - len(shown)
     if more > 0:
@@ -190,11 +210,11 @@ def _excerpt(line: str, loc: Location) -> list[str]:
         start = max(0, min(column - 1 - LINE_WINDOW // 4, len(line) - LINE_WINDOW))
         stop = start + LINE_WINDOW
     head = "…" if start > 0 else ""
-    src = head + line[start:stop].expandtabs(1) + ("…" if stop < len(line) else "")
+    src = head + terminal_text(line[start:stop].expandtabs(1)) + ("…" if stop < len(line) else "")
     gutter = f"{loc.line:>5} | "
-    span = line[column - 1: min(end, stop + 1) - 1]
+    span = terminal_text(line[column - 1: min(end, stop + 1) - 1].expandtabs(1))
     width = max(sum(2 if _is_wide(ch) else 1 for ch in span), 1)
-    pad = " " * len(head) + _caret_pad(line[start:column - 1])
+    pad = " " * len(head) + _caret_pad(terminal_text(line[start:column - 1].expandtabs(1)))
     return [gutter + src, " " * (len(gutter) - 2) + "| " + pad + "^" * width]
 
 

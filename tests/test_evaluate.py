@@ -429,6 +429,9 @@ def test_evaluation_error_names_the_step_and_its_position(tmp_path):
     assert p.message == "the amount of measure `unguarded` cannot be computed: division by zero"
     assert (p.location.line, p.location.column) == (14, 13)
     assert "guard the division" in p.hint
+    # named as a decision names it (the policy and its file), and the rendering still echoes the line
+    assert p.location.file.endswith("/r.yaml") and not p.location.file.startswith(str(tmp_path))
+    assert "amount: claim.spend / claim.units" in info.value.render().splitlines()[1]
 
 
 def test_readings_sit_under_the_step_they_are_about(tmp_path):

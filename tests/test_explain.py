@@ -234,7 +234,7 @@ def test_explain_one_claim(at_root):
     assert "Explanation of claim c4: ineligible" in result.output
     assert "Explanation of claim c1" not in result.output
     assert "→ claim.ai_innovation_center would have to be true; it is false" in result.output
-    assert "at policy/xiamen-ai-2025/rules/13-innovation-center.yaml:" in result.output
+    assert "at xiamen-ai-2025/rules/13-innovation-center.yaml:" in result.output
 
 
 def test_explain_every_claim_by_default(at_root):

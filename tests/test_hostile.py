@@ -278,6 +278,21 @@ def test_terminal_output_shows_control_characters_escaped(tmp_path):
     assert "fails\\x1b]0;pwned\\x07" in result.stdout and not _RAW_CONTROLS.search(result.stdout)
 
 
+def test_a_problem_echoes_its_source_line_with_control_characters_escaped(tmp_path):
+    """A problem's message, its echoed source line and its hint show what a file holds, escaped,
+    and the caret still stands under the offending value (YAML allows bidi overrides raw)."""
+    path = tmp_path / "case.yaml"
+    path.write_text("applicant: {kind: enterprise, annual_revenue: \u202e5億\u2066}\n"
+                    "claims: [{id: c1, measure: compute-voucher, date: 2025-06-01}]\n", encoding="utf-8")
+    result = cli(["eval", str(path)])
+    assert result.exit_code == 1 and not _RAW_CONTROLS.search(result.stderr), result.stderr
+    assert not re.search("[\u2066\u202e]", result.stderr)
+    lines = result.stderr.splitlines()
+    echoed = next(i for i, line in enumerate(lines) if "annual_revenue" in line and " | " in line)
+    assert "\\u202e5億\\u2066" in lines[echoed]
+    assert lines[echoed][lines[echoed + 1].index("^"):].startswith("\\u202e5億")
+
+
 def test_a_real_process_never_shows_a_traceback():
     """The console script, with the worst of the corpus on standard input and as arguments."""
     binary = (HOSTILE / "cases" / "binary.yaml").read_bytes()
@@ -618,3 +633,20 @@ def test_any_file_loads_or_raises_the_engines_error(tmp_path_factory, raw):
         ordinance.load_case(path, limits=Limits(max_file_bytes=150, max_depth=8, max_nodes=60))
     except CaseError as exc:
         assert exc.problems and all(p.code for p in exc.problems)
+
+
+@pytest.mark.parametrize("suffix, text", [
+    (".json", '{"applicant": {"kind": "enterprise",\n "annual_revenue": "5\x9b"}, "claims": []}\n'),
+    (".yaml", 'applicant: {kind: enterprise}\nclaims:\n  - id: "c\x01"\n'),
+])
+def test_a_character_yaml_does_not_allow_is_placed_at_its_line_and_column(tmp_path, suffix, text):
+    """PyYAML's reader names only an offset ("position 59"): the problem stands at the character."""
+    path = tmp_path / f"case{suffix}"
+    path.write_text(text, encoding="utf-8")
+    result = cli(["eval", str(path)])
+    assert result.exit_code == 1 and "yaml-syntax" in result.stderr, result.stderr
+    offset = next(i for i, ch in enumerate(text) if ch in "\x9b\x01")
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    assert f"{path}:{line}:{column}: yaml-syntax: the character U+00" in result.stderr
+    assert not _RAW_CONTROLS.search(result.stderr)

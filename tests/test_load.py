@@ -132,3 +132,50 @@ def test_columns_inside_quoted_scalars_count_escapes(yaml_value, target):
 
 def test_unpaired_surrogate_escape_is_an_encoding_problem():
     assert codes('x: "a\\ud800b"\n') == ["encoding"]
+
+
+def _codes_and_place(text: str) -> tuple[str, int, int]:
+    with pytest.raises(PolicyError) as info:
+        load_text(text, "f.yaml")
+    p = info.value.problems[0]
+    return p.code, p.location.line, p.location.column
+
+
+def test_a_syntax_error_past_a_thousand_flow_brackets_is_told_by_libyaml(monkeypatch):
+    """PyYAML's scanner weighs every pending `[` at every token (seconds for 2 KB): past the depth
+    limit in brackets, libyaml's located message is given and the pure-Python loader never runs."""
+    import ordinance.front.load as load_stage
+
+    if load_stage._FAST_LOADER is None:
+        pytest.skip("PyYAML without libyaml: the pure-Python composer is the only one")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the pure-Python loader ran")
+
+    monkeypatch.setattr(load_stage._BoundedLoader, "__init__", refuse)
+    code, line, column = _codes_and_place("x: " + "[" * 900 + "1" + "]" * 899 + "}\n")
+    assert (code, line, column) == ("yaml-syntax", 1, 3 + 900 + 1 + 899 + 1)
+    # a shallow mistake still gets the pure-Python composer's documented message
+    monkeypatch.undo()
+    code, line, column = _codes_and_place("x: [1, 2\ny: 3\n")
+    assert code == "yaml-syntax" and line == 2
+
+
+def test_the_pure_python_composer_stops_past_the_depth_limit(monkeypatch):
+    """Without libyaml, a deep document is refused where it passes the limit, not composed whole."""
+    import ordinance.front.load as load_stage
+
+    monkeypatch.setattr(load_stage, "_FAST_LOADER", None)
+    composed = []
+    original = load_stage._BoundedLoader.compose_node
+
+    def counting(self, parent, index):
+        composed.append(self.depth)
+        return original(self, parent, index)
+
+    monkeypatch.setattr(load_stage._BoundedLoader, "compose_node", counting)
+    text = "x:\n" + "".join("  " * i + "- \n" for i in range(1, 500)) + "  " * 500 + "- 1\n"
+    code, line, _ = _codes_and_place(text)
+    limit = load_stage.DEFAULT_LIMITS.max_depth
+    assert code == "too-deep" and line <= limit + 4
+    assert max(composed) <= limit + 2

@@ -167,7 +167,7 @@ def test_markdown_header_summary_and_derivation(decisions):
     assert "## Claim c2 rd-provincial" in text
     # a step with its citation (article and quote) and rule location, nested under the claim
     assert "- **cap** `per-project`" in text
-    assert "  - rule: `policy/xiamen-ai-2025/rules/01-source-innovation.yaml:" in text
+    assert "  - rule: `xiamen-ai-2025/rules/01-source-innovation.yaml:" in text
     assert "  - cites 一\\(一\\)" not in text and "  - cites 一(一)「" in text
 
 
@@ -233,7 +233,7 @@ def test_html_content(decisions):
     # citations: article, quote and source line; rule locations
     assert '<span class="article">二(五)</span>「' in page
     assert '<span class="srcline">(source line ' in page
-    assert "rule <code>policy/xiamen-ai-2025/rules/05-hit-product.yaml:65:15</code>" in page
+    assert "rule <code>xiamen-ai-2025/rules/05-hit-product.yaml:65:15</code>" in page
 
 
 def test_html_opens_failed_conditions_and_closes_the_rest(decisions):

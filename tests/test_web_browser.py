@@ -397,7 +397,7 @@ def test_audit_reads_a_decision_json_with_its_trace(page):
     # its rule's location opens the rule file in the Draft view, the caret on the rule
     location = failed.locator(":scope > .step-body .loc-link")
     file, line, column = location.inner_text().rsplit(":", 2)
-    assert file.endswith(RULE_FILE)      # as the engine named it here: policy/xiamen-ai-2025/rules/...
+    assert file.endswith(RULE_FILE)      # as a decision names it: xiamen-ai-2025/rules/...
     location.click()
     assert page.locator("#view-draft").is_visible()
     assert page.locator("#draft-file").input_value() == RULE_FILE

@@ -157,18 +157,62 @@ def _multiline_segments(text: str, pos: ScalarPosition) -> list[tuple[int, int, 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 
 
-def _compose(text: str) -> Node | None:
+def _compose(text: str, max_depth: int) -> Node | None:
     """The YAML node graph of ``text``; errors come from the pure-Python composer, whose
-    messages are the ones documented, so both paths report a mistake the same way."""
+    messages are the ones documented, so both paths report a mistake the same way.
+
+    The pure-Python scanner weighs every pending flow level (``[``, ``{``) at every token, so a
+    line of a thousand ``[`` took seconds to reach the syntax error past them: past ``max_depth``
+    levels of flow brackets libyaml's message is given instead, and the pure-Python composer
+    stops a little past ``max_depth`` nodes (the nodes' depth is checked exactly afterwards)."""
     if _FAST_LOADER is not None:
         try:
             return yaml.compose(text, Loader=_FAST_LOADER)
         except yaml.MarkedYAMLError as exc:
             if "nesting depth" in (exc.problem or ""):  # libyaml stops at 1000 levels; Python would recurse
                 raise _TooDeepYAML(exc.problem_mark) from None
+            if _flow_deeper_than(text, max_depth + 2):
+                raise
         except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: text libyaml cannot encode
             pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    loader = _BoundedLoader(text)
+    loader.most_depth = max_depth + 2
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_deeper_than(text: str, limit: int) -> bool:
+    """Whether ``text``'s brackets nest deeper than ``limit``, counted as if none were quoted
+    (so a quoted bracket may answer yes: only ever used to choose which error message to give)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > limit:
+            return True
+    return False
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe composer, refusing to go deeper than ``most_depth`` nodes (:class:`_TooDeepYAML`)."""
+
+    most_depth = 64
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > self.most_depth:
+                raise _TooDeepYAML(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _TooDeepYAML(Exception):
@@ -202,13 +246,21 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
         raise PolicyError([_binary(name, text.count("\n", 0, text.index("\0")) + 1,
                                    text.index("\0") - (text.rfind("\n", 0, text.index("\0")) + 1) + 1)])
     try:
-        root = _compose(text)
+        root = _compose(text, limits.max_depth)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name, 1, 1)
         message = (exc.problem or exc.context or "invalid YAML").strip()
         hint = (msg("load.hint.tabs") if "\t" in message or "\\t" in message or "tab" in message else None)
         raise PolicyError([Problem("yaml-syntax", recognise("yaml.", message), loc, hint)], {name: text}) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: placed by its offset
+        at = min(max(exc.position, 0), len(text))
+        line = text.count("\n", 0, at) + 1
+        loc = Location(name, line, at - (text.rfind("\n", 0, at) + 1) + 1)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise PolicyError([Problem("yaml-syntax", msg("load.character-not-allowed", code=f"U+{code:04X}"), loc,
+                                   msg("load.hint.escape-character", escape=f'"\\u{code:04x}"'))],
+                          {name: text}) from None
     except yaml.YAMLError as exc:
         raise PolicyError([Problem("yaml-syntax", recognise("yaml.", str(exc).strip()), Location(name, 1, 1))],
                           {name: text}) from None

@@ -8,7 +8,8 @@ check stage reads them, the compile stage turns them into programs.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 
 from ..errors import Location
 from ..grammar.parser import Expression
@@ -220,3 +221,24 @@ class PolicyDef:
     @property
     def measures(self) -> list[MeasureDef]:
         return [m for f in self.files for m in f.measures]
+
+    def name_in_policy(self, file: str) -> str:
+        """The name a decision gives ``file``: ``<policy id>/<path inside the policy>``.
+
+        Problems name a file as the reader's shell reaches it (relative to the current
+        directory); a decision must not depend on where the program stands or where it is
+        installed, so its trace names the policy and the file inside it
+        (``xiamen-ai-2025/rules/08-compute-voucher.yaml``).  A file outside the policy's folder
+        (none is named today) keeps its name.
+        """
+        try:
+            inside = PurePath(file).relative_to(PurePath(self.directory))
+        except ValueError:
+            return file
+        return f"{self.id}/{inside.as_posix()}"
+
+    def located_in_policy(self, location: Location | None) -> Location | None:
+        """``location`` with its file named by :meth:`name_in_policy` (``None`` stays ``None``)."""
+        if location is None:
+            return None
+        return replace(location, file=self.name_in_policy(location.file))

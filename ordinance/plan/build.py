@@ -49,6 +49,7 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
     m = measure
     scope = checked.scopes[m.id]
     read: set[str] = set()  # every name the measure's expressions read
+    where = policy.located_in_policy  # a decision names the policy's files, not the install's
 
     def expr(expression: Expression) -> Expr:
         typed = checked.typed_of(expression)
@@ -58,7 +59,7 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
             symbol = scope.lookup(name)
             if symbol is not None:
                 types[name] = str(symbol.type)
-        return Expr(typed, expression.text, expression.location(), tuple(typed.reads), types, str(typed.type))
+        return Expr(typed, expression.text, where(expression.location()), tuple(typed.reads), types, str(typed.type))
 
     parameters: dict[str, Parameter] = {}
     constants: dict[str, Any] = {}
@@ -74,23 +75,23 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
     tables = {}
     for name, t in m.tables.items():
         label = t.label.en if t.label else t.name
-        tables[name] = Table(name, t.label, t.location, t.citation,
+        tables[name] = Table(name, t.label, where(t.location), t.citation,
                              tuple(t.rows[0].cells) if t.rows else (),
-                             tuple(Row(f"{name}[{i + 1}]", r.label, r.location, r.when.text if r.when else "otherwise",
+                             tuple(Row(f"{name}[{i + 1}]", r.label, where(r.location), r.when.text if r.when else "otherwise",
                                        expr(r.when) if r.when is not None else None,
                                        {c: expr(e) for c, e in r.cells.items()}) for i, r in enumerate(t.rows)),
                              reason("no-table-row", f"「{t.label.zh if t.label else t.name}」無適用檔次",
                                     f"no row of {label} applies", table=name))
-    caps = [Cap(c.id, c.per, c.label, c.location, c.citation, expr(c.limit), SCOPE_WORDS[c.per], c.pool or m.id,
+    caps = [Cap(c.id, c.per, c.label, where(c.location), c.citation, expr(c.limit), SCOPE_WORDS[c.per], c.pool or m.id,
                 SCOPE_ENTITY_YEAR if c.per == "entity-year" else
                 SCOPE_PROJECT_YEAR if c.per.endswith("-year") else SCOPE_PROJECT)
             for c in m.caps]
     pooled = tuple(c for c in caps if c.per in POOLED_SCOPES)
     windows = [_window("policy", policy.valid, policy.validity_citation, Label("政策有效期", "policy in force"),
-                       policy.valid_location)]
+                       where(policy.valid_location))]
     if m.valid is not None:
         windows.append(_window("measure", m.valid, m.valid_citation or m.citation, Label("措施適用期", "measure in force"),
-                               m.valid_location))
+                               where(m.valid_location)))
     starts = [w.valid.start for w in windows if w.valid.start is not None]
     ends = [w.valid.end for w in windows if w.valid.end is not None]
     readings = ([(r, "the rule file", True) for r in m.readings] + [(r, "the policy", False) for r in policy.readings])
@@ -99,14 +100,14 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
     spans = ((ONE_TIME if m.one_time else 0) | (EXCLUSIVE if m.exclusive else 0)
              | (POOLED_CAPS if pooled else 0) | (QUOTA if quota else 0))
     plan = MeasurePlan(
-        key=key, id=m.id, policy_id=policy.id, title=m.title, article=m.article, location=m.location,
+        key=key, id=m.id, policy_id=policy.id, title=m.title, article=m.article, location=where(m.location),
         citation=m.citation, basis=m.basis, benefit=m.benefit,
         claim_facts={name.split(".", 1)[1]: (name, fact.type)
                      for name, fact in checked.claim_facts.get(m.id, {}).items()},
         parameters=parameters,
-        values={name: _value(v, expr) for name, v in m.values.items()},
+        values={name: _value(v, expr, where) for name, v in m.values.items()},
         tables=tables,
-        conditions=tuple(Condition(c.id, c.label, c.location, c.citation, expr(c.when),
+        conditions=tuple(Condition(c.id, c.label, where(c.location), c.citation, expr(c.when),
                                    reason("condition-failed", f"不符合條件：{c.label.zh}",
                                           f"condition not met: {c.label.en}", condition=c.id))
                          for c in m.conditions),
@@ -117,7 +118,7 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
         caps=tuple(c for c in caps if c.per != "entity-year"),
         pooled=pooled,
         all_caps=tuple(caps),
-        quota=(Quota(quota.count, quota.per, quota.order, quota.label, quota.location, quota.citation,
+        quota=(Quota(quota.count, quota.per, quota.order, quota.label, where(quota.location), quota.citation,
                      expr(quota.rank_by)) if quota is not None else None),
         windows=tuple(windows),
         first_day=max(starts) if starts else _dt.date.min,
@@ -143,8 +144,8 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
     return dataclasses.replace(plan, periods=periods) if periods else plan
 
 
-def _value(v, expr) -> Value:
-    return Value(v.name, v.label, v.location, expr(v.expression))
+def _value(v, expr, where) -> Value:
+    return Value(v.name, v.label, where(v.location), expr(v.expression))
 
 
 #: the notes of the amount's step: its basis

@@ -17,10 +17,10 @@ named by its label, then its key; in Chinese the trace's inputs are too.
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from ..decision import ClaimResult, Decision
+from ..errors import terminal_text  # noqa: F401  (shown here too: renderers and the CLI use it)
 from ..front.model import Citation, Label
 from ..messages import in_lang, join, msg
 from ..trace import TraceNode
@@ -121,23 +121,6 @@ def style_for(colour: bool) -> Style:
 
 
 # -- safe for a terminal ----------------------------------------------------------------------------
-
-#: What a terminal would act on rather than show: the C0 controls but the line feed, DEL, the C1
-#: controls (``\x9b`` is a CSI on many terminals), the line and paragraph separators and the
-#: bidirectional overrides and isolates (text that reads otherwise than it is).
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def _escape(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def terminal_text(text: str) -> str:
-    """``text`` with every control character shown as an escape (``\x1b``, ``\x9b``, ``\u202e``),
-    so that what a case holds is shown, never obeyed (a title change, a disguised hyperlink)."""
-    return _CONTROL.sub(_escape, text) if _CONTROL.search(text) else text
-
 
 def terminal_safe(render: Callable[[bool], str], colour: bool) -> str:
     """What ``render(colour)`` gives, safe to print: rendered without colour, every control

@@ -270,7 +270,7 @@ class MeasureProgram:
                 continue
         hint = msg("run.hint.guard-division") if _is_division(exc) else None
         return EvaluationError([Problem("evaluation", msg("run.cannot-compute", where=where, why=describe_error(exc)),
-                                        location, hint)], self.policy.sources if self.policy is not None else None)
+                                        location, hint)], _sources_by_policy_name(self.policy))
 
     def _run(self, env: dict, node: TraceNode | None, conditions_only: bool = False) -> Outcome:
         plan = self.plan
@@ -682,3 +682,10 @@ def _dated(name: str, starts: list[_dt.date], fns: list[Compiled]) -> Compiled:
             raise ValueError(f"parameter `{name}` has no value before {first}")
         return fns[i](env)
     return dated
+
+
+def _sources_by_policy_name(policy) -> dict[str, str] | None:
+    """The policy's source texts under the names a decision's locations use (to echo the line)."""
+    if policy is None:
+        return None
+    return {policy.name_in_policy(name): text for name, text in policy.sources.items()}
