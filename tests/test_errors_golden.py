@@ -67,27 +67,24 @@ def test_every_fixture_has_expectations():
     assert on_disk == sorted(EXPECTED_CODES)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_CODES))
-def test_rendered_errors_match_golden(name):
-    rendered = _error(name).render() + "\n"
-    golden = GOLDEN / f"{name}.txt"
+def _matches_golden(rendered: str, golden: Path) -> None:
     if UPDATE:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(rendered, encoding="utf-8")
     assert golden.is_file(), f"no golden file {golden}; run with ORDINANCE_UPDATE_GOLDEN=1"
     assert rendered == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_CODES))
+def test_rendered_errors_match_golden(name):
+    _matches_golden(_error(name).render() + "\n", GOLDEN / f"{name}.txt")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_CODES))
 def test_rendered_errors_in_chinese_match_golden(name):
     error = _error(name)
     rendered = error.render(lang="zh") + "\n"
-    golden = GOLDEN_ZH / f"{name}.txt"
-    if UPDATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(rendered, encoding="utf-8")
-    assert golden.is_file(), f"no golden file {golden}; run with ORDINANCE_UPDATE_GOLDEN=1"
-    assert rendered == golden.read_text(encoding="utf-8")
+    _matches_golden(rendered, GOLDEN_ZH / f"{name}.txt")
     english = error.render().splitlines()
     assert len(rendered.splitlines()) == len(english)  # line for line: the same places, source and carets
     for en, zh in zip(english, rendered.splitlines()):
