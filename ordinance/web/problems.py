@@ -100,6 +100,12 @@ def problem_response(body: dict[str, Any], status: int, headers: Mapping[str, st
                     headers=dict(headers or {}))
 
 
+def _prefixed(prefix: str, path: str) -> str:
+    """``path`` inside the field ``prefix`` of the body: ``case.claims[0].date``; ``""`` is the whole
+    of it (the prefix alone, not ``case.``)."""
+    return prefix + path if not path or path.startswith("[") else f"{prefix}.{path}"
+
+
 def from_ordinance_error(exc: OrdinanceError, *, prefix: str = "", detail: Any = None) -> ApiError:
     """A 422 problem from an engine error, with the engine's code (the first problem's) and the
     problems found (the first :data:`LISTED_PROBLEMS`, with ``problem_count`` when there are more); ``prefix`` is
@@ -107,8 +113,8 @@ def from_ordinance_error(exc: OrdinanceError, *, prefix: str = "", detail: Any =
     summary unless given."""
     problems = list(exc.problems[:LISTED_PROBLEMS])
     if prefix:
-        problems = [p if p.path is None else dataclasses.replace(
-            p, path=f"{prefix}.{p.path}" if not str(p.path).startswith("[") else prefix + p.path) for p in problems]
+        problems = [p if p.path is None else dataclasses.replace(p, path=_prefixed(prefix, str(p.path)))
+                    for p in problems]
     if isinstance(exc, CaseError):
         code = "invalid-case"
     elif isinstance(exc, PolicyError):
