@@ -16,6 +16,7 @@ from typing import Any
 
 from .values import Duration, format_money, money_string
 from .trace import TraceNode, json_value
+from .messages import Text, join, msg, plural
 
 
 #: What a result holds where it has no reasons, missing facts or notes: one shared empty tuple,
@@ -140,12 +141,12 @@ class ClaimResult:
         return out
 
 
-def range_words(least: Decimal, most: Decimal | None, depends_on: list[str] | tuple[()] = NONE) -> str:
-    """``between 0.00 元 and 1,500,000.00 元 (150萬), depending on claim c1``."""
-    words = (f"between {format_money(least)} and {format_money(most)}" if most is not None
-             else f"at least {format_money(least)}; no upper bound is known")
+def range_words(least: Decimal, most: Decimal | None, depends_on: list[str] | tuple[()] = NONE) -> Text:
+    """``between 0.00 元 and 1,500,000.00 元 (150萬), depending on claim c1`` (in both languages)."""
+    words = (msg("words.between", least=format_money(least), most=format_money(most)) if most is not None
+             else msg("words.at-least", least=format_money(least)))
     if depends_on:
-        words += ", depending on claim" + ("s " if len(depends_on) > 1 else " ") + ", ".join(depends_on)
+        words = plural("words.depending", len(depends_on), words=words, claims=join(depends_on))
     return words
 
 
@@ -187,8 +188,7 @@ class Decision:
         still = self.open
         if still is None:
             return None
-        return (range_words(still[1], still[2]) + f" (undetermined claim{'s' if len(still[0]) > 1 else ''} "
-                + ", ".join(still[0]) + ")")
+        return plural("words.still-open", len(still[0]), words=range_words(still[1], still[2]), claims=join(still[0]))
 
     def result(self, claim_id: str) -> ClaimResult:
         for r in self.results:

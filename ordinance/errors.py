@@ -7,6 +7,11 @@ one; when a stage is done, the problems are sorted by location and raised togeth
 one :class:`OrdinanceError` (or one of its subclasses).  Rendering is separate from the
 data: :func:`render_problems` prints ``file:line:col: code: message``, the source line and
 a caret under the offending span.
+
+A problem's ``message`` and ``hint`` are :class:`~ordinance.messages.Text` from the message
+catalogue: their ``str`` value is English, and every rendering takes a ``lang`` (``en`` or
+``zh``) to say them in Chinese instead (:meth:`Problem.message_in`).  The code, the location and
+the path are data, the same in every language.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import difflib
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
+
+from .messages import Text, in_lang, join, msg, plural
 
 
 #: Problems printed by :func:`render_problems` (the terminal): the first ones in order, the rest counted.
@@ -70,7 +77,11 @@ class Location:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input, with where it is and how to fix it."""
+    """One thing wrong with an input, with where it is and how to fix it.
+
+    ``message`` and ``hint`` are :class:`~ordinance.messages.Text` (built with
+    :func:`~ordinance.messages.msg`): English as strings, any language through :meth:`message_in`
+    and :meth:`hint_in`."""
 
     code: str
     message: str
@@ -84,20 +95,31 @@ class Problem:
             return ("", 0, 0, self.path or "", self.code, self.message)
         return (loc.file, loc.line, loc.column, self.path or "", self.code, self.message)
 
-    def headline(self) -> str:
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` (``en``, ``zh``)."""
+        return in_lang(self.message, lang) or ""
+
+    def hint_in(self, lang: str) -> str | None:
+        """The hint in ``lang`` (``en``, ``zh``), or None."""
+        return in_lang(self.hint, lang)
+
+    def headline(self, lang: str = "en") -> str:
+        """``file:line:col: code: message`` (with ``(at path)`` when both are known), in ``lang``."""
         where = str(self.location) if self.location else (self.path or "<input>")
         if self.location and self.path:
-            return f"{where}: {self.code}: {self.message} (at {self.path})"
-        return f"{where}: {self.code}: {self.message}"
+            return msg("problem.headline-at", where=where, code=self.code, message=self.message,
+                       path=self.path).in_lang(lang)
+        return f"{where}: {self.code}: {self.message_in(lang)}"
 
-    def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"code": self.code, "message": self.message}
+    def to_dict(self, lang: str = "en") -> dict[str, object]:
+        """The JSON form, its message and hint in ``lang``."""
+        out: dict[str, object] = {"code": self.code, "message": self.message_in(lang)}
         if self.location is not None:
             out["location"] = self.location.to_dict()
         if self.path is not None:
             out["path"] = self.path
         if self.hint is not None:
-            out["hint"] = self.hint
+            out["hint"] = self.hint_in(lang)
         return out
 
 
@@ -113,23 +135,25 @@ class OrdinanceError(Exception):
         self.sources: dict[str, str] = dict(sources or {})
         super().__init__(self.summary())
 
-    def summary(self) -> str:
+    def summary(self, lang: str = "en") -> str:
+        """The first problem's headline and how many more there are, in ``lang``."""
         if not self.problems:
-            return "unknown error"
-        first = self.problems[0].headline()
+            return msg("problem.unknown-error").in_lang(lang)
+        first = self.problems[0].headline(lang)
         more = len(self.problems) - 1
-        return first if more == 0 else f"{first} (and {more} more problem{'s' if more > 1 else ''})"
+        return first if more == 0 else plural("problem.and-more", more, first=first).in_lang(lang)
 
     @property
     def codes(self) -> list[str]:
         return [p.code for p in self.problems]
 
-    def render(self, limit: int | None = SHOWN_PROBLEMS) -> str:
+    def render(self, limit: int | None = SHOWN_PROBLEMS, lang: str = "en") -> str:
         """The problems as text (:func:`render_problems`): the first ``limit`` (None: all), the rest counted."""
-        return render_problems(self.problems, self.sources, limit)
+        return render_problems(self.problems, self.sources, limit, lang)
 
-    def to_dict(self) -> dict[str, object]:
-        return {"error": type(self).__name__, "problems": listed(self.problems), **problem_count(self.problems)}
+    def to_dict(self, lang: str = "en") -> dict[str, object]:
+        """The JSON form: the error's class and its problems (:func:`listed`), in ``lang``."""
+        return {"error": type(self).__name__, "problems": listed(self.problems, lang), **problem_count(self.problems)}
 
 
 class PolicyError(OrdinanceError):
@@ -145,8 +169,8 @@ class EvaluationError(OrdinanceError):
 
 
 def render_problems(problems: Sequence[Problem], sources: Mapping[str, str] | None = None,
-                    limit: int | None = SHOWN_PROBLEMS) -> str:
-    """Render problems as ``file:line:col: code: message`` with the source line and a caret.
+                    limit: int | None = SHOWN_PROBLEMS, lang: str = "en") -> str:
+    """Render problems as ``file:line:col: code: message`` with the source line and a caret, in ``lang``.
 
     At most ``limit`` problems are shown (None: all), then ``... and N more problems (M in all)``.
     Each source is split into lines once, and a long line is echoed as a window of
@@ -157,7 +181,7 @@ def render_problems(problems: Sequence[Problem], sources: Mapping[str, str] | No
     blocks: list[str] = []
     shown = problems if limit is None else problems[:limit]
     for problem in shown:  # every echo of the input escaped: shown, never obeyed by the terminal
-        lines = [terminal_text(problem.headline())]
+        lines = [terminal_text(problem.headline(lang))]
         loc = problem.location
         text = sources.get(loc.file) if loc else None
         if loc is not None and text is not None:
@@ -167,11 +191,11 @@ def render_problems(problems: Sequence[Problem], sources: Mapping[str, str] | No
             if 1 <= loc.line <= len(source_lines):
                 lines.extend(_excerpt(source_lines[loc.line - 1], loc))
         if problem.hint:
-            lines.append(terminal_text(f"  hint: {problem.hint}"))
+            lines.append(terminal_text(msg("problem.hint", hint=problem.hint).in_lang(lang)))
         blocks.append("\n".join(lines))
     more = len(problems) - len(shown)
     if more > 0:
-        blocks.append(f"... and {more:,} more problem{'s' if more != 1 else ''} ({len(problems):,} in all)")
+        blocks.append(plural("problem.more-shown", more, total=len(problems)).in_lang(lang))
     return "\n".join(blocks)
 
 
@@ -200,17 +224,18 @@ def _caret_pad(before: str) -> str:
 
 
 def shorten(text: str, limit: int = ECHO_LENGTH) -> str:
-    """``text``, or if longer than ``limit`` its start and end around ``…(N characters)…``:
-    what a message echoes of a name or value the input gave, whatever its length."""
+    """``text``, or if longer than ``limit`` its start and end around ``…(N characters)…`` (a
+    :class:`~ordinance.messages.Text`): what a message echoes of a name or value the input gave,
+    whatever its length."""
     if len(text) <= limit:
         return text
     keep = max(limit // 2 - 8, 4)
-    return f"{text[:keep]}…({len(text):,} characters)…{text[-keep:]}"
+    return msg("echo.shortened", start=text[:keep], count=len(text), end=text[-keep:])
 
 
-def listed(problems: Sequence[Problem]) -> list[dict[str, object]]:
-    """The first :data:`LISTED_PROBLEMS` problems as JSON data (with :func:`problem_count`)."""
-    return [p.to_dict() for p in problems[:LISTED_PROBLEMS]]
+def listed(problems: Sequence[Problem], lang: str = "en") -> list[dict[str, object]]:
+    """The first :data:`LISTED_PROBLEMS` problems as JSON data (with :func:`problem_count`), in ``lang``."""
+    return [p.to_dict(lang) for p in problems[:LISTED_PROBLEMS]]
 
 
 def problem_count(problems: Sequence[object]) -> dict[str, int]:
@@ -239,7 +264,7 @@ def dotted_path(path) -> str:
 SUGGEST_LENGTH = 100
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+def did_you_mean(word: str, candidates: Iterable[str]) -> Text | None:
     """A "did you mean ...?" hint for ``word`` among ``candidates``, or None.
 
     None for a word longer than :data:`SUGGEST_LENGTH`, and candidates that long are passed over,
@@ -256,5 +281,4 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
         matches = [c for c in pool if c.rsplit(".", 1)[-1].find(tail) >= 0 and tail][:3]
     if not matches:
         return None
-    quoted = " or ".join(f"`{m}`" for m in matches)
-    return f"did you mean {quoted}?"
+    return msg("hint.did-you-mean", names=join((f"`{m}`" for m in matches), "sep.or"))

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from .front.model import Label
+from .messages import Text, msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +41,10 @@ class Period:
     def year(self, day: _dt.date) -> int:
         return day.year + self.offset
 
-    def explain(self, day: _dt.date) -> str:
+    def explain(self, day: _dt.date) -> Text:
         """Words for the trace: the reading and the year it gives for ``day``."""
-        if self.offset == 0:
-            return f"{self.name}: the year of the claim date {day.isoformat()}: {self.year(day)}"
-        return (f"{self.name}: the last full financial year before the claim date {day.isoformat()}: "
-                f"{self.year(day)}")
+        return msg("note.period-claim-year" if self.offset == 0 else "note.period-year-before", period=self.name,
+                   day=day.isoformat(), year=self.year(day))
 
 
 #: The periods a rule file may name, by name.
@@ -138,8 +137,9 @@ _YEAR_TEXT = re.compile(r"[0-9]{4}\Z")
 class YearKeyError(ValueError):
     """A key of a per-year value that is not a year; ``hint`` says what to write."""
 
-    def __init__(self, message: str, hint: str):
+    def __init__(self, message: Text, hint: Text):
         super().__init__(message)
+        self.message = message
         self.hint = hint
 
 
@@ -149,7 +149,7 @@ def year_key(key: Any) -> int:
         return key
     if key.__class__ is str and _YEAR_TEXT.match(key) and key[0] != "0":
         return int(key)
-    raise YearKeyError(f"`{key}` is not a year", "write each year as four digits, e.g. 2024: 8000萬")
+    raise YearKeyError(msg("year.not-a-year", key=key), msg("year.hint.four-digits"))
 
 
 def read_by_year(data: Mapping[Any, Any], convert: Callable[[Any], Any], type_name: str) -> ByYear:
@@ -161,7 +161,7 @@ def read_by_year(data: Mapping[Any, Any], convert: Callable[[Any], Any], type_na
     for key, item in data.items():
         year = year_key(key)
         if year in seen:
-            raise YearKeyError(f"the year {year} is given twice", "give each year once")
+            raise YearKeyError(msg("year.twice", year=year), msg("year.hint.once"))
         seen.add(year)
         if item is not None:
             values[year] = convert(item)

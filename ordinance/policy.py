@@ -24,7 +24,7 @@ from .front import load as load_stage
 from .front import validate as validate_stage
 from .cases.read import Case, converter_for, per_year_converter
 from .decision import Decision
-from .front.model import FactDef, PolicyDef, Validity
+from .front.model import FactDef, Label, PolicyDef, Validity
 from .front.parse import FileParser
 from .plan.build import plan_measure
 from .plan.steps import MeasurePlan
@@ -32,6 +32,7 @@ from .rules.quotas import apply_quotas
 from .run.dispatch import Engine
 from .run.interpret import MeasureProgram
 from .errors import Location, PolicyError, Problem
+from .messages import Text, msg
 from .types import STRING
 
 PathLike = str | os.PathLike[str]
@@ -99,6 +100,19 @@ class Policy:
             return self.programs.get(ref)
         return None
 
+    def fact_label(self, measure: str | None, name: str) -> Label | None:
+        """What the rule files call the fact ``name`` in both languages, as measure ``measure`` (a
+        key of :attr:`programs`) words it (a claim fact) or as the policy does (an applicant fact, a
+        built-in one such as ``claim.date``); None for a name that is no fact.  Reports name facts
+        so: :func:`ordinance.render.render` takes this as ``labels``."""
+        program = self.programs.get(measure) if measure is not None else None
+        fact = program.claim_facts.get(name) if program is not None else None
+        if fact is None:
+            fact = self.applicant_facts.get(name)
+        if fact is not None:
+            return fact.label
+        builtin = check_stage.BUILTIN_FACTS.get(name)
+        return Label(builtin[1], builtin[2]) if builtin is not None else None
 
     # -- evaluation -------------------------------------------------------------------------------
     def read_case(self, case: Mapping[str, Any] | Case, name: str = "<case>") -> Case:
@@ -181,13 +195,14 @@ def load_policy(path: PathLike | Sequence[PathLike], *, limits: load_stage.Limit
         for fact in checked.applicant_facts.values():
             prior = applicant_facts.get(fact.name)
             if prior is not None and prior.type != fact.type:
-                problems.append(Problem("fact-conflict", f"`{fact.name}` is {fact.type} in {info.id} but "
-                                        f"{prior.type} at {prior.location}", fact.location))
+                problems.append(Problem("fact-conflict", msg(
+                    "policy.fact-type-conflict", name=fact.name, type=fact.type, policy=info.id, prior=prior.type,
+                    location=prior.location), fact.location))
             elif prior is not None and (prior.per, prior.period) != (fact.per, fact.period):
-                problems.append(Problem("fact-conflict", f"`{fact.name}` is given per: {fact.per}, period: "
-                                        f"{fact.period} in {info.id} but per: {prior.per}, period: {prior.period} "
-                                        f"at {prior.location}", fact.period_location or fact.location,
-                                        "policies loaded together declare a fact alike"))
+                problems.append(Problem("fact-conflict", msg("policy.fact-per-conflict", name=fact.name, per=fact.per,
+                                                             period=fact.period, policy=info.id, prior_per=prior.per,
+                                                             prior_period=prior.period, location=prior.location),
+                                        fact.period_location or fact.location, msg("policy.hint.declare-alike")))
             applicant_facts.setdefault(fact.name, fact)
         for m in info.definition.measures:
             key = m.id if m.id not in programs else f"{info.id}:{m.id}"
@@ -207,9 +222,8 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
     manifest_path = directory / "policy.yaml"
     display_root = _display_root(directory) if display is None else Path(display)
     if not manifest_path.is_file():
-        problems.append(Problem("no-manifest", f"no policy.yaml in {directory}",
-                                Location(str(display_root / "policy.yaml"), 1, 1),
-                                "a policy directory holds policy.yaml and its rule files"))
+        problems.append(Problem("no-manifest", msg("policy.no-manifest", directory=directory),
+                                Location(str(display_root / "policy.yaml"), 1, 1), msg("policy.hint.no-manifest")))
         return None
     loaded_files = []
     try:
@@ -232,16 +246,15 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
         source_path = directory / data["source"]["file"]
         source_name = str(display_root / data["source"]["file"])
         if not _inside(source_path, directory):
-            problems.append(Problem("outside-policy", f"the source text {data['source']['file']} is outside the "
-                                    "policy's folder", manifest.location(("source", "file")),
-                                    "keep the source text in the policy folder"))
+            problems.append(Problem("outside-policy", msg("policy.source-outside", file=data["source"]["file"]),
+                                    manifest.location(("source", "file")), msg("policy.hint.source-inside")))
         else:
             try:
                 with open(source_path, "rb") as stream:
                     source_text = load_stage.decode(load_stage.read_limited(stream, source_name, limits),
                                                     source_name)
             except OSError:
-                problems.append(Problem("missing-source", f"the source text {data['source']['file']} is missing",
+                problems.append(Problem("missing-source", msg("policy.source-missing", file=data["source"]["file"]),
                                         manifest.location(("source", "file"))))
             except PolicyError as exc:
                 problems.extend(exc.problems)
@@ -254,9 +267,8 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
             listed = None
         home = os.path.normpath(directory)
         if listed is None or any(os.path.commonpath([home, os.path.normpath(p)]) != home for p in listed):
-            problems.append(Problem("outside-policy", f"the rule pattern `{pattern}` reaches outside the policy's "
-                                    "folder", manifest.location(("rules", i)),
-                                    "rule files live in the policy folder, e.g. rules/*.yaml"))
+            problems.append(Problem("outside-policy", msg("policy.pattern-outside", pattern=pattern),
+                                    manifest.location(("rules", i)), msg("policy.hint.rules-inside")))
             continue
         for p in listed:  # every entry is read or reported: never skipped in silence, never blocked on
             name = str(display_root / p.relative_to(directory))
@@ -266,18 +278,17 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
             elif p.is_dir():
                 continue
             elif not _inside(p, directory):
-                problems.append(Problem("outside-policy", f"the rule file is a symbolic link to "
-                                        f"{os.readlink(p) if p.is_symlink() else p.resolve()!s}, outside the "
-                                        "policy's folder", Location(name, 1, 1),
-                                        "copy the rule file into the policy folder instead of linking to it"))
+                problems.append(Problem("outside-policy", msg("policy.link-outside", target=str(
+                                        os.readlink(p) if p.is_symlink() else p.resolve())), Location(name, 1, 1),
+                                        msg("policy.hint.copy-rule-file")))
             else:
                 rule_paths.append(p)
     if overrides:
         rule_paths.extend(_overlay_paths(directory, patterns, rule_paths, overrides, display_root, problems))
     rule_paths = sorted(set(rule_paths))
     if not rule_paths:
-        problems.append(Problem("no-rules", "no rule files found", manifest.location(("rules",)),
-                                "put rule files in rules/*.yaml or list them under `rules:`"))
+        problems.append(Problem("no-rules", msg("policy.no-rules"), manifest.location(("rules",)),
+                                msg("policy.hint.no-rules")))
     for rp in rule_paths:
         name = str(display_root / rp.relative_to(directory))
         try:
@@ -296,7 +307,7 @@ def _load_one(directory: Path, limits, problems: list[Problem], sources: dict[st
     mp = FileParser(manifest, report, source_text)
     valid = Validity(mp.date(("valid", "from")), mp.date(("valid", "until")))
     if valid.start and valid.end and valid.start > valid.end:
-        problems.append(Problem("bad-validity", "`valid.from` is after `valid.until`", manifest.location(("valid",))))
+        problems.append(Problem("bad-validity", msg("check.bad-validity"), manifest.location(("valid",))))
     validity_citation = mp.citation(("valid",), str(data["valid"].get("article") or "")) or None
     policy_def = PolicyDef(
         id=str(data["policy"]), title=mp.label_value(data["title"]), issuer=mp.label_value(data["issuer"]),
@@ -349,26 +360,26 @@ MAX_OVERLAY_NAME = 255
 MAX_OVERLAY_PARTS = 32
 
 
-def override_path_problem(rel: str) -> str | None:
+def override_path_problem(rel: str) -> Text | None:
     """Why ``rel`` cannot name a file of an overlay (None: it can): it must be a relative path
     written with ``/``, without ``..`` or empty parts, naming a ``.yaml``, ``.yml`` or ``.json`` file."""
     if not isinstance(rel, str) or not rel:
-        return "the path is empty"
+        return msg("overlay.empty")
     if rel.startswith(("/", "\\")) or "\\" in rel or re.match(r"^[A-Za-z]:", rel):
-        return "the path must be relative to the policy folder, written with /"
+        return msg("overlay.relative")
     if len(rel) > MAX_OVERLAY_PATH:
-        return f"the path is longer than {MAX_OVERLAY_PATH} characters"
+        return msg("overlay.too-long", most=MAX_OVERLAY_PATH)
     parts = rel.split("/")
     if any(p in ("", ".", "..") for p in parts):
-        return "the path must not hold `..`, `.` or empty parts"
+        return msg("overlay.dots")
     if any(len(p.encode("utf-8", "surrogatepass")) > MAX_OVERLAY_NAME for p in parts):
-        return f"a file or folder name of the path is longer than {MAX_OVERLAY_NAME} bytes"
+        return msg("overlay.name-too-long", most=MAX_OVERLAY_NAME)
     if len(parts) > MAX_OVERLAY_PARTS:
-        return f"the path is more than {MAX_OVERLAY_PARTS} folders deep"
+        return msg("overlay.too-deep", most=MAX_OVERLAY_PARTS)
     if any(ch in rel for ch in "\0*?[]") or any(ord(ch) < 32 for ch in rel):
-        return "the path holds a character a file name cannot"
+        return msg("overlay.bad-character")
     if not rel.endswith((".yaml", ".yml", ".json")):
-        return "only rule files (.yaml, .yml, .json) and policy.yaml can be overlaid"
+        return msg("overlay.not-a-rule-file")
     return None
 
 
@@ -393,13 +404,12 @@ def _overlay_paths(directory: Path, patterns: list[Any], found: list[Path], over
         why = override_path_problem(rel)
         if why is None and not any(isinstance(pat, str) and _matches(rel.split("/"), pat.split("/"))
                                    for pat in patterns):
-            why = f"it matches none of the policy's rule patterns ({', '.join(map(str, patterns))})"
+            why = msg("overlay.no-pattern", patterns=", ".join(map(str, patterns)))
         if why is None and (directory / rel).exists():
-            why = "a file of that name exists but is not one of the policy's rule files"
+            why = msg("overlay.not-a-rule")
         if why is not None:
-            problems.append(Problem("bad-override", f"cannot overlay `{rel}`: {why}",
-                                    Location(str(display_root / rel), 1, 1),
-                                    "overlay policy.yaml, a rule file, or a new file under rules/"))
+            problems.append(Problem("bad-override", msg("overlay.cannot", path=rel, why=why),
+                                    Location(str(display_root / rel), 1, 1), msg("overlay.hint")))
             continue
         added.append(directory / rel)
     return added
@@ -410,7 +420,7 @@ def bundled_policy_dir(policy_id: str = DEFAULT_POLICY_ID) -> Path:
         candidate = root / policy_id
         if (candidate / "policy.yaml").is_file():
             return candidate
-    raise PolicyError([Problem("no-policy", f"the bundled policy {policy_id} is not installed")])
+    raise PolicyError([Problem("no-policy", msg("policy.not-installed", policy=policy_id))])
 
 
 _DEFAULT: Policy | None = None

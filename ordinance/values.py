@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, ROUND_HALF_UP
 
+from .messages import Text, msg
+
 #: The arithmetic context of every evaluation: exact for money (34 significant digits),
 #: and errors instead of silent infinities or NaN.
 DECIMAL_CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP, Emin=-999999, Emax=999999,
@@ -51,7 +53,12 @@ _DURATION_UNITS = {
 
 
 class LiteralError(ValueError):
-    """A literal that does not denote a value (e.g. the date 2025-02-30)."""
+    """A literal that does not denote a value (e.g. the date 2025-02-30); ``text`` says why, in
+    both languages (``str(exc)`` is the English)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text)
+        self.text = text
 
 
 def ascii_digits(text: str) -> str | None:
@@ -63,10 +70,17 @@ def ascii_digits(text: str) -> str | None:
                    else ch for ch in text)
 
 
-def _not_ascii(text: str) -> str:
-    """`` (write ASCII digits: 5億)`` after a message about ``text``, when that is its trouble."""
+def _not_literal(key: str, text: str) -> Text:
+    """The message ``key`` about ``text``, with ``(write ASCII digits: 5億)`` when that is its trouble."""
     fixed = ascii_digits(text.strip())
-    return f" (write ASCII digits: {fixed})" if fixed is not None else ""
+    if fixed is not None:
+        return msg(key + ".ascii", text=repr(text), fixed=fixed)
+    return msg(key, text=repr(text))
+
+
+#: Python's words for a date that is not in the calendar -> the catalogue's
+CALENDAR_REASONS = {"day is out of range for month": "value.reason.day-out-of-range",
+                     "month must be in 1..12": "value.reason.month-out-of-range"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +103,14 @@ class Duration:
     def scale(self, factor: Decimal) -> "Duration":
         months, days = Decimal(self.months) * factor, Decimal(self.days) * factor
         if months != months.to_integral_value() or days != days.to_integral_value():
-            raise LiteralError(f"{self} times {factor} is not a whole number of months and days")
+            raise LiteralError(msg("value.duration-not-whole", duration=str(self), factor=factor))
         return Duration(int(months), int(days))
 
     def _key(self, other: "Duration") -> tuple[int, int]:
         # comparable when they differ in one unit only: months never convert to days
         if self.days == other.days or self.months == other.months:
             return (self.months, self.days)
-        raise LiteralError(f"cannot compare {self} with {other}: months and days do not convert")
+        raise LiteralError(msg("value.duration-incomparable", left=str(self), right=str(other)))
 
     def __lt__(self, other: "Duration") -> bool:
         return self._key(other) < other._key(self)
@@ -116,12 +130,12 @@ class Duration:
         year, month = divmod(month_index, 12)
         month += 1
         if not 1 <= year <= 9999:
-            raise LiteralError(f"{day} plus {self} is outside the calendar")
+            raise LiteralError(msg("value.outside-calendar", day=day, duration=str(self)))
         last = calendar.monthrange(year, month)[1]
         try:
             return _dt.date(year, month, min(day.day, last)) + _dt.timedelta(days=self.days)
         except OverflowError:
-            raise LiteralError(f"{day} plus {self} is outside the calendar") from None
+            raise LiteralError(msg("value.outside-calendar", day=day, duration=str(self))) from None
 
     def __str__(self) -> str:
         parts = []
@@ -145,7 +159,7 @@ def parse_money(text: str) -> Decimal:
     """``1000萬``, ``3.5億元``, ``50萬元``, ``1_000元`` as yuan."""
     m = MONEY_RE.match(text.strip())
     if not m or not (m.group(2) or m.group(3)):
-        raise LiteralError(f"not an amount of money: {text!r}{_not_ascii(text)}")
+        raise LiteralError(_not_literal("value.not-money", text))
     value = parse_number(m.group(1))
     unit = m.group(2)
     return _exact(value).multiply(value, MONEY_UNITS[unit]) if unit else value
@@ -155,7 +169,7 @@ def parse_percent(text: str) -> Decimal:
     """``30%`` as 0.30 (exact)."""
     m = PERCENT_RE.match(text.strip())
     if not m:
-        raise LiteralError(f"not a percentage: {text!r}{_not_ascii(text)}")
+        raise LiteralError(_not_literal("value.not-percent", text))
     value = parse_number(m.group(1))
     return _exact(value).scaleb(value, -2)
 
@@ -176,20 +190,22 @@ def parse_date(text: str) -> _dt.date:
     """``2027-12-31``; a date that does not exist (``2025-02-30``) is an error."""
     m = DATE_RE.match(text.strip())
     if not m:
-        raise LiteralError(f"not a date (YYYY-MM-DD): {text!r}{_not_ascii(text)}")
+        raise LiteralError(_not_literal("value.not-date", text))
     try:
         return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
-        raise LiteralError(f"{text} is not a date in the calendar ({exc})") from None
+        said = str(exc)
+        reason = msg(CALENDAR_REASONS[said]) if said in CALENDAR_REASONS else said
+        raise LiteralError(msg("value.not-in-calendar", text=text, reason=reason)) from None
 
 
 def parse_duration(text: str) -> Duration:
     """``3 years``, ``6 months``, ``30 days``, ``3年``, ``6個月``."""
     m = DURATION_RE.match(text.strip())
     if not m:
-        raise LiteralError(f"not a duration: {text!r}{_not_ascii(text)}")
+        raise LiteralError(_not_literal("value.not-duration", text))
     if len(m.group(1)) > MAX_DURATION_DIGITS:  # int() refuses 4300+ digits; no calendar holds 10^7 days
-        raise LiteralError(f"{m.group(1)} {m.group(2)} is too long a duration")
+        raise LiteralError(msg("value.duration-too-long", count=m.group(1), unit=m.group(2)))
     n, unit = int(m.group(1)), _DURATION_UNITS[m.group(2)]
     if unit == "years":
         return Duration(months=12 * n)

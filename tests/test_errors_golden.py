@@ -6,6 +6,10 @@ with a :class:`~ordinance.PolicyError` whose rendering (``file:line:col: code: m
 source line, a caret under the offending span, the hint) equals
 ``tests/golden/errors/<name>.txt``, and whose stable codes are the ones listed below.
 
+The same problems rendered in Chinese (``render(lang="zh")``) equal
+``tests/golden/errors-zh/<name>.txt``: the codes, places, source lines and carets are the same,
+the words are the catalogue's Chinese (ordinance/messages/).
+
 After an intended change of wording, rewrite the golden files with::
 
     ORDINANCE_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_errors_golden.py
@@ -26,6 +30,7 @@ import unicodedata
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path("tests/fixtures/broken")  # relative: the rendered file names are
 GOLDEN = ROOT / "tests" / "golden" / "errors"
+GOLDEN_ZH = ROOT / "tests" / "golden" / "errors-zh"
 UPDATE = os.environ.get("ORDINANCE_UPDATE_GOLDEN") == "1"
 
 #: fixture -> the codes of its problems, in the order they are reported (sorted by position)
@@ -62,15 +67,30 @@ def test_every_fixture_has_expectations():
     assert on_disk == sorted(EXPECTED_CODES)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_CODES))
-def test_rendered_errors_match_golden(name):
-    rendered = _error(name).render() + "\n"
-    golden = GOLDEN / f"{name}.txt"
+def _matches_golden(rendered: str, golden: Path) -> None:
     if UPDATE:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(rendered, encoding="utf-8")
     assert golden.is_file(), f"no golden file {golden}; run with ORDINANCE_UPDATE_GOLDEN=1"
     assert rendered == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_CODES))
+def test_rendered_errors_match_golden(name):
+    _matches_golden(_error(name).render() + "\n", GOLDEN / f"{name}.txt")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_CODES))
+def test_rendered_errors_in_chinese_match_golden(name):
+    error = _error(name)
+    rendered = error.render(lang="zh") + "\n"
+    _matches_golden(rendered, GOLDEN_ZH / f"{name}.txt")
+    english = error.render().splitlines()
+    assert len(rendered.splitlines()) == len(english)  # line for line: the same places, source and carets
+    for en, zh in zip(english, rendered.splitlines()):
+        if not en.startswith("  hint: "):
+            assert (en.split(": ")[0], en.split(": ")[1:2]) == (zh.split(": ")[0], zh.split(": ")[1:2]) \
+                or en.lstrip()[:1] in "0123456789|"
 
 
 @pytest.mark.parametrize("name,codes", sorted(EXPECTED_CODES.items()))

@@ -92,6 +92,26 @@ def test_golden(decisions, name, suffix):
     assert rendered == path.read_text(encoding="utf-8")
 
 
+#: golden suffix -> how to render a decision in Chinese, its facts named by their labels
+ZH_RENDERINGS = {
+    "zh.txt": lambda d, labels: text_render.render_decision(d, lang="zh", labels=labels),
+    "zh.md": lambda d, labels: md_render.render_decision(d, lang="zh", labels=labels),
+    "zh.html": lambda d, labels: html_render.render_decision(d, lang="zh", labels=labels),
+    "zh.explain.txt": lambda d, labels: "\n".join(render_explanation(r, lang="zh", labels=labels) for r in d.results),
+}
+
+
+@pytest.mark.parametrize("suffix", list(ZH_RENDERINGS))
+@pytest.mark.parametrize("name", list(CASES))
+def test_golden_in_chinese(policy, decisions, name, suffix):
+    rendered = ZH_RENDERINGS[suffix](decisions[name], policy.fact_label)
+    path = GOLDEN / f"{name}.{suffix}"
+    if UPDATE:
+        path.write_text(rendered, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with ORDINANCE_UPDATE_GOLDEN=1"
+    assert rendered == path.read_text(encoding="utf-8")
+
+
 def test_goldens_cover_every_status_and_benefit(decisions):
     results = [r for d in decisions.values() for r in d.results]
     assert {r.status for r in results} == {"eligible", "ineligible", "undetermined", "superseded"}
@@ -245,3 +265,116 @@ def test_html_escapes_case_data(policy):
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
     assert "c&lt;1&gt;" in page
+
+
+# -- one language -------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: English a Chinese report may hold that is no chrome: the digest's name, the program's, and the
+#: pattern of a rule location (file:line:column)
+_ALLOWED = {"sha256", "ordinance", "file", "line", "column"}
+
+
+def _said(value, lang="zh") -> str:
+    say = getattr(value, "in_lang", None)
+    return say(lang) if say is not None else str(value)
+
+
+def _data_words(decision: ordinance.Decision, policy) -> set[str]:
+    """The words of what a decision holds that is data, not chrome: ids, names, expressions, values,
+    locations, the rule files' Chinese (their labels, reasons, readings and quotes)."""
+    from ordinance.render.format import show
+
+    texts = [decision.case, decision.policy_id, decision.policy_digest, decision.policy_digest[:12]]
+    for r in decision.results:
+        texts += [r.claim, r.measure, r.project or "", *r.missing, *(x["zh"] + " " + x["code"] for x in r.reasons)]
+        texts += [str(v) for v in (r.quota or {}).values()]
+        for node in (r.trace.walk() if r.trace is not None else ()):
+            texts += [node.id, _said(node.expression or ""), str(node.location or ""), _said(node.result)]
+            if node.label is not None:
+                texts.append(node.label.zh)
+            if node.citation is not None:
+                texts += [node.citation.article, node.citation.text]
+            for k, v in node.inputs.items():
+                texts += [_said(k), show(v, node.types.get(k), "zh")]
+            texts += [n for n in node.notes if not hasattr(n, "in_lang")]  # notes as data gave them
+            texts += [v for n in node.notes for v in _echoed(n)]  # what the engine's notes echo (ids, amounts)
+        texts += [v for n in r.notes for v in _echoed(n)]
+    return {w for text in texts for w in _WORD.findall(text)}
+
+
+def _echoed(text) -> list[str]:
+    """The values a message echoes (its parameters that are not words themselves), at any depth."""
+    out = []
+    for value in getattr(text, "params", {}).values():
+        if hasattr(value, "params"):
+            out += _echoed(value)
+        elif isinstance(value, (list, tuple)):
+            out += [str(v) for v in value]
+        elif not hasattr(value, "in_lang"):
+            out.append(str(value))
+    return out
+
+
+def _visible(text: str, suffix: str) -> str:
+    if suffix.endswith("html"):
+        import html as _html
+
+        text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+        text = _html.unescape(re.sub(r"<[^>]+>", " ", text))
+    if suffix.endswith("md"):
+        text = re.sub(r"\\(.)", r"\1", text)  # Markdown's escapes: claim.actual\_investment
+    return text
+
+
+def test_a_chinese_report_holds_no_english_words_of_its_own(policy):
+    """Every example case and every golden case, in every rendering, in Chinese: each English word
+    left is a word of the decision's data (an id, a name, an expression, a value, a location, the
+    rule files' own Chinese text) or of the small allow-list -- none is the report's."""
+    cases = sorted({*(ROOT / "examples").glob("*.yaml"), *(ROOT / p for p in CASES.values())})
+    assert len(cases) >= 12
+    checked = 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        for path in cases:
+            decision = policy.evaluate(ordinance.load_case(path, policy), as_of=AS_OF)
+            allowed = _data_words(decision, policy) | _ALLOWED
+            for suffix, rendering in ZH_RENDERINGS.items():
+                text = _visible(rendering(decision, policy.fact_label), suffix)
+                left = sorted({w for w in _WORD.findall(text) if w not in allowed})
+                assert left == [], f"{path.name} ({suffix}): English words of the report itself: {left}"
+                checked += 1
+    assert checked == len(cases) * len(ZH_RENDERINGS)
+
+
+def test_the_check_sees_the_chrome_of_an_english_report(policy, decisions):
+    """The check above is not blind: the English report's own words are caught by it."""
+    d = decisions["refusals"]
+    allowed = _data_words(d, policy) | _ALLOWED
+    left = {w for w in _WORD.findall(_visible(html_render.render_decision(d), "html")) if w not in allowed}
+    assert {"Decision", "Derivation", "Reasons", "capped", "Facts", "rule"} <= left
+
+
+def test_an_english_report_names_the_facts_still_needed_by_their_labels(policy, decisions):
+    result = decisions["support"].result("c2")
+    assert result.missing == ["claim.lawful_market_based"]
+    label = policy.fact_label(result.measure, "claim.lawful_market_based")
+    assert label is not None and label.en and label.zh
+    text = "\n".join(text_render.claim_summary_lines(result, labels=policy.fact_label))
+    assert f"  facts needed: {label.en} (claim.lawful_market_based)" in text
+    assert "  facts needed: claim.lawful_market_based" in "\n".join(text_render.claim_summary_lines(result))
+    zh = "\n".join(text_render.claim_summary_lines(result, lang="zh", labels=policy.fact_label))
+    assert f"  尚缺事實：{label.zh}（claim.lawful_market_based）" in zh
+    md = "\n".join(md_render.render_claim(result, labels=policy.fact_label))
+    assert f"- {md_render.md(label.en)} (`claim.lawful_market_based`)" in md
+    html = html_render.render_decision(decisions["support"], labels=policy.fact_label)
+    assert f"<li>{html_render.esc(label.en)} (<code>claim.lawful_market_based</code>)</li>" in html
+    assert policy.fact_label("compute-voucher", "claim.date").zh == "申請日期"
+    assert policy.fact_label("compute-voucher", "claim.nothing") is None
+
+
+def test_english_is_unchanged_by_the_language_machinery(decisions):
+    """lang="en" is the default, and gives the golden English byte for byte (the goldens above)."""
+    d = decisions["rd-project"]
+    for render_it in (text_render.render_decision, md_render.render_decision, html_render.render_decision):
+        assert render_it(d, lang="en") == render_it(d)

@@ -417,6 +417,88 @@ def test_no_body_makes_the_api_fail(client):
     run()
 
 
+# -- the language of the answer (Accept-Language) --------------------------------------------------------
+
+ZH = {"Accept-Language": "zh-TW,zh;q=0.9,en;q=0.5"}
+
+
+def _keys(data: Any) -> Any:
+    """The shape of JSON data: its keys, its lists' lengths; no words."""
+    if isinstance(data, dict):
+        return {k: _keys(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_keys(v) for v in data]
+    return type(data).__name__
+
+
+def test_problems_come_in_the_language_accept_language_asks_for(client):
+    body = {"case": CASE, "as_of": "2025-02-30"}
+    english = post(client, "/v1/decide", body)
+    chinese = post(client, "/v1/decide", body, headers=ZH)
+    en, zh = problem(english, 422, "bad-date"), problem(chinese, 422, "bad-date")
+    assert english.headers["content-language"] == "en" and chinese.headers["content-language"] == "zh-Hant"
+    assert english.headers["vary"] == chinese.headers["vary"] == "Accept-Language"
+    assert _keys(en) == _keys(zh)  # the same shape, codes, paths and locations
+    assert [(p["code"], p["path"]) for p in en["problems"]] == [(p["code"], p["path"]) for p in zh["problems"]]
+    assert en["title"] == "The request is not valid" and zh["title"] == "請求無效"
+    assert en["problems"][0]["message"] == "`as_of` is not a date: day is out of range for month"
+    assert zh["problems"][0]["message"] == "`as_of` 不是日期：該月沒有這一日"
+    assert zh["problems"][0]["hint"] == "請寫作 YYYY-MM-DD，例如 2025-06-30"
+    assert zh["detail"] == zh["problems"][0]["message"]
+    # a case's problems (the engine's), the detail its summary
+    bad = {"applicant": {"kind": "enterprize"}, "claims": [{"id": "c1", "measure": "compute-vouchr",
+                                                            "date": "2025-06-01"}]}
+    data = problem(post(client, "/v1/decide", {"case": bad}, headers={"Accept-Language": "zh"}), 422, "wrong-type")
+    assert data["title"] == "案件無效"
+    assert data["problems"][1]["message"] == "未知的措施 `compute-vouchr`"
+    assert data["problems"][1]["hint"] == "是否應為 `compute-voucher`？"
+    assert data["detail"].startswith("applicant.kind: wrong-type: `applicant.kind` 須為下列之一 ") \
+        and data["detail"].endswith("（另有 1 個問題）")
+    # the API's own problems: an unknown policy, malformed JSON
+    data = problem(post(client, "/v1/decide", {"case": CASE, "policy": "xiamen"}, headers=ZH), 404, "unknown-policy")
+    assert data["title"] == "沒有此政策" and data["problems"][0]["message"] == "沒有服務政策 `xiamen`"
+    r = client.post("/v1/decide", content=b'{"case": ', headers={"content-type": "application/json", **ZH})
+    data = problem(r, 400, "malformed-json")
+    assert data["problems"][0]["message"] == "此處應有一個值" and "第 1 行" in data["detail"]
+
+
+def test_a_request_without_chinese_is_answered_in_english(client):
+    for header in ({}, {"Accept-Language": "fr-FR"}, {"Accept-Language": "zh;q=0.2, en;q=0.8"},
+                   {"Accept-Language": "zh;q=0"}):
+        r = post(client, "/v1/decide", {"case": CASE, "policy": "nope"}, headers=header)
+        assert problem(r, 404, "unknown-policy")["title"] == "No such policy"
+        assert r.headers["content-language"] == "en"
+
+
+def test_check_and_try_locate_problems_in_the_language_asked_for(client, compute_text):
+    broken = compute_text.replace("amount: claim.compute_spend * tier.rate", "amount: claim.compute_spend * tier.rat")
+    en = conforms(post(client, "/v1/check", {"files": {COMPUTE: broken}}), "/v1/check")
+    r = post(client, "/v1/check", {"files": {COMPUTE: broken}}, headers=ZH)
+    zh = conforms(r, "/v1/check")
+    assert r.headers["content-language"] == "zh-Hant"
+    assert _keys(en) == _keys(zh) and en["problems"][0]["location"] == zh["problems"][0]["location"]
+    assert zh["problems"][0]["message"] == "未知的名稱 `tier.rat`" and zh["problems"][0]["hint"] == "是否應為 `tier.rate`？"
+    sample = {"applicant": {"kind": "university"}, "claims": [{"id": "c1", "measure": "compute-voucher",
+                                                               "date": "2025-06-01", "compute_spend": "many"}]}
+    data = conforms(post(client, "/v1/try", {"case": sample}, headers=ZH), "/v1/try")
+    assert data["case_problems"][0]["message"] == "`claim.compute_spend` 須為金額，而非文字 'many'"
+
+
+def test_a_decision_is_the_same_bytes_in_every_language(client):
+    for body in ({"case": CASE}, {"case": CASE, "trace": True, "as_of": "2025-12-31"}):
+        en, zh = post(client, "/v1/decide", body), post(client, "/v1/decide", body, headers=ZH)
+        assert en.status_code == zh.status_code == 200 and en.content == zh.content
+        assert "content-language" not in zh.headers and zh.headers["vary"] == "Accept-Language"
+
+
+def test_the_html_report_comes_in_the_language_asked_for(client):
+    en = post(client, "/v1/decide", {"case": CASE, "format": "html"})
+    zh = post(client, "/v1/decide", {"case": CASE, "format": "html"}, headers=ZH)
+    assert en.headers["content-language"] == "en" and zh.headers["content-language"] == "zh-Hant"
+    assert "<h1>Decision on case" in en.text  # (its lang stays zh-Hant, as it always was: the CJK fonts)
+    assert '<html lang="zh-Hant">' in zh.text and "<h1>案件" in zh.text
+
+
 # -- POST /v1/explain -------------------------------------------------------------------------------------
 
 def test_explain(client):
@@ -790,7 +872,7 @@ def example_response(client: TestClient, request: str, show: str | None) -> str:
     headers = dict(line.split(": ", 1) for line in lines[1:])
     r = client.request(method, target, content=body.encode("utf-8") if body else None, headers=headers)
     out = [f"HTTP/1.1 {r.status_code} {_REASONS[r.status_code]}", f"Content-Type: {r.headers['content-type']}"]
-    for name in ("Content-Disposition", "Allow", "Retry-After"):
+    for name in ("Content-Language", "Content-Disposition", "Allow", "Retry-After"):
         if name.lower() in r.headers:
             out.append(f"{name}: {r.headers[name.lower()]}")
     if r.headers["content-type"].split(";")[0].endswith("json"):

@@ -186,7 +186,7 @@ def test_the_error_banner_says_each_message_once(page):
     banner = page.locator("#form-errors")
     banner.wait_for()
     text = banner.inner_text()
-    assert text.count("must be a date") == 1, text
+    assert text.count("須為日期") == 1, text  # the page is in Chinese: so is the server's answer (Accept-Language)
     assert "2025-02-30" in page.locator("[data-field='claims[0].date'] .field-error").inner_text()
     assert axe_violations(page, "#view-decide") == []
     # the words a detail adds to the problems (the side of a comparison) are kept, the repeat is not

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..front.load import (DEFAULT_LIMITS, DuplicateKey, Limits, check_data, decode, listed_file_problem, load_file,
-                          no_duplicate_keys)
+                          no_duplicate_keys, too_deep)
 from ..errors import CaseError, Location, PolicyError, Problem
+from ..messages import msg, recognise
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..policy import Policy
@@ -98,9 +99,8 @@ def _folder_items(folder: Path, skip: Path | None = None) -> Iterator[tuple[int,
 
 def line_too_long(display: str, n: int, size: int, limits: Limits) -> tuple:
     return ("bad", f"line {n}", [Problem(
-        "line-too-long", f"the line is {size} bytes or more, over the limit of {limits.max_line_bytes}",
-        Location(display, n, 1), "one case per line; raise the limit (max_line_bytes, --max-line-bytes) "
-        "if the case is genuine")])
+        "line-too-long", msg("batch.line-too-long", size=size, most=limits.max_line_bytes),
+        Location(display, n, 1), msg("batch.hint.line-too-long"))])
 
 
 def skip_rest(f, first: int) -> int:
@@ -172,17 +172,18 @@ def _csv_items(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[in
         except StopIteration:
             return
         except csv.Error as exc:
-            raise CaseError([Problem("csv-syntax", f"the header row cannot be read: {exc}",
+            raise CaseError([Problem("csv-syntax", msg("batch.header-unreadable", said=str(exc)),
                                      Location(display, 1, 1))]) from None
         except _LineTooLong as exc:
-            raise CaseError([Problem("line-too-long", f"the header row is {exc.size} bytes or more, over the "
-                                     f"limit of {limits.max_line_bytes}", Location(display, 1, 1))]) from None
+            raise CaseError([Problem("line-too-long", msg("batch.header-too-long", size=exc.size,
+                                                          most=limits.max_line_bytes),
+                                     Location(display, 1, 1))]) from None
         header = [clean(h).strip() for h in header]
         seen: dict[str, int] = {}
         for i, name in enumerate(header, start=1):
             if name and name in seen:
-                raise CaseError([Problem("csv-header", f"the column `{name}` appears twice "
-                                         f"(columns {seen[name]} and {i})", Location(display, 1, i))])
+                raise CaseError([Problem("csv-header", msg("batch.column-twice", name=name, first=seen[name], second=i),
+                                         Location(display, 1, i))])
             seen[name] = i
         header_t = tuple(header)
         case_col = seen.get("case")
@@ -202,7 +203,7 @@ def _csv_items(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[in
                     yield lines.n, line_too_long(display, exc.line, exc.size, limits)
                 else:
                     yield lines.n, ("bad", f"line {start}",
-                                    [Problem("csv-syntax", f"the row cannot be read: {exc}",
+                                    [Problem("csv-syntax", msg("batch.row-unreadable", said=str(exc)),
                                              Location(display, start, 1))])
                 key = None
                 continue
@@ -304,19 +305,17 @@ def json_loads(text: str, display: str, n: int, limits: Limits = DEFAULT_LIMITS)
     try:
         return json.loads(text, parse_float=Decimal, parse_int=integer, object_pairs_hook=no_duplicate_keys)
     except json.JSONDecodeError as exc:
-        raise CaseError([Problem("json-syntax", f"{exc.msg} (line {n} is not one JSON value)",
-                                 Location(display, n, exc.colno),
-                                 "JSON Lines holds one case per line, as one JSON object")]) from None
+        raise CaseError([Problem("json-syntax", msg("batch.json-line", said=recognise("json.", exc.msg), line=n),
+                                 Location(display, n, exc.colno), msg("batch.hint.json-line"))]) from None
     except DuplicateKey as exc:
-        raise CaseError([Problem("duplicate-key", f"the key `{clean(exc.key)}` appears twice in one object",
+        raise CaseError([Problem("duplicate-key", msg("batch.duplicate-key", key=clean(exc.key)),
                                  Location(display, n, 1))]) from None
     except _TooManyDigits as exc:
-        raise CaseError([Problem("literal-too-long", f"a number has {exc.digits} digits, over the limit of {most}",
-                                 Location(display, n, 1), "no amount needs so many digits: check the value "
-                                 "(or raise max_literal_digits)")]) from None
+        raise CaseError([Problem("literal-too-long", msg("batch.too-many-digits", digits=exc.digits, most=most),
+                                 Location(display, n, 1), msg("load.hint.too-many-digits"))]) from None
     except RecursionError:
-        raise CaseError([Problem("too-deep", f"nesting deeper than {limits.max_depth} levels",
-                                 Location(display, n, 1), "flatten the data")]) from None
+        raise CaseError([Problem("too-deep", too_deep(limits.max_depth),
+                                 Location(display, n, 1), msg("hint.flatten"))]) from None
 
 
 def csv_key(header: tuple[str, ...], row: list[str]) -> str:
@@ -338,22 +337,21 @@ def csv_case(header: tuple[str, ...], rows: list[tuple[int, list[str]]], display
     for line, row in rows:
         claim: dict[str, Any] = {}
         if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-            problems.append(Problem("csv-extra-cells", f"the row has {len(row)} cells but the header names "
-                                    f"{len(header)} columns", Location(display, line, len(header) + 1)))
+            problems.append(Problem("csv-extra-cells", msg("batch.extra-cells", cells=len(row), columns=len(header)),
+                                    Location(display, line, len(header) + 1)))
         for col, (name, raw) in enumerate(zip(header, row), start=1):
             cell = clean(raw).strip()
             if cell != raw.strip():
-                problems.append(Problem("encoding", "the cell is not valid UTF-8", Location(display, line, col),
-                                        "save the file as UTF-8"))
+                problems.append(Problem("encoding", msg("batch.cell-not-utf8"), Location(display, line, col),
+                                        msg("load.hint.utf8")))
             if "\0" in cell:
-                problems.append(Problem("binary-file", "the cell holds a NUL byte: binary data, not text",
-                                        Location(display, line, col), "give a CSV text file, saved as UTF-8"))
+                problems.append(Problem("binary-file", msg("batch.cell-binary"), Location(display, line, col),
+                                        msg("batch.hint.csv-text")))
                 continue
             if not cell or name == "case":
                 continue
             if not name:
-                problems.append(Problem("csv-header", "a cell under a column without a name",
-                                        Location(display, line, col)))
+                problems.append(Problem("csv-header", msg("batch.unnamed-column"), Location(display, line, col)))
                 continue
             if name.startswith("applicant."):
                 fact = name[len("applicant."):]
@@ -361,8 +359,8 @@ def csv_case(header: tuple[str, ...], rows: list[tuple[int, list[str]]], display
                 if fact in applicant and applicant[fact] != value:
                     first_line, _ = applicant_at[fact]
                     problems.append(Problem(
-                        "csv-conflict", f"`{name}` is {applicant[fact]!r} on line {first_line} but {value!r} here: "
-                        f"the rows of case `{key}` describe one applicant", Location(display, line, col),
+                        "csv-conflict", msg("batch.applicant-conflict", name=name, first=repr(applicant[fact]),
+                                            line=first_line, value=repr(value), case=key), Location(display, line, col),
                         path=name))
                     continue
                 applicant[fact] = value

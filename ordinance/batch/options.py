@@ -24,3 +24,4 @@ class Options:
     fmt: str  # jsonl | csv
     debug: bool = False  # ORDINANCE_DEBUG: let internal errors raise
     limits: Limits = DEFAULT_LIMITS  # for case files, lines of input and the data they hold
+    lang: str = "en"  # the language of the problems in error records (en | zh)

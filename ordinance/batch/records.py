@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .. import values as V
 from ..decision import ClaimResult, Decision, decision_line, to_json
 from ..errors import LISTED_PROBLEMS, Problem, listed, problem_count
+from ..messages import msg, plural
 from ..rules.pending import waiting_on
 from .inputs import clean, item_location
 from .options import Options
@@ -97,17 +98,21 @@ def error_record(name: str, error: str, problems: list[Problem], options: Option
     """The record of a case that could not be read or decided (``internal``: by a bug)."""
     name = clean(name)
     status = "internal" if internal else "error"
+    lang = options.lang
     if options.fmt == "csv":
-        text = "; ".join(f"{p.code}{' at ' + p.path if p.path else ''}"
-                         f"{' (' + str(p.location) + ')' if p.location else ''}: {p.message}"
-                         f"{' (' + p.hint + ')' if p.hint else ''}" for p in problems[:LISTED_PROBLEMS])
+        text = "; ".join(f"{p.code}{msg('batch.csv.at', path=p.path).in_lang(lang) if p.path else ''}"
+                         f"{' (' + str(p.location) + ')' if p.location else ''}: {p.message_in(lang)}"
+                         f"{msg('batch.csv.hint', hint=p.hint).in_lang(lang) if p.hint else ''}"
+                         for p in problems[:LISTED_PROBLEMS])
         if len(problems) > LISTED_PROBLEMS:
-            text += f"; ... and {len(problems) - LISTED_PROBLEMS:,} more problems ({len(problems):,} in all)"
+            text += "; " + plural("problem.more-shown", len(problems) - LISTED_PROBLEMS,
+                                  total=len(problems)).in_lang(lang)
         codes = ";".join(p.code for p in problems[:LISTED_PROBLEMS])
         out = csv_text([[name, "", "", "error", "", "", "", codes, "", "", "", "",
                          clean(text)]])
         return Record(name, out, 1, [], [], status)
-    data = {"case": name, "status": "error", "error": error, "problems": listed(problems), **problem_count(problems)}
+    data = {"case": name, "status": "error", "error": error, "problems": listed(problems, lang),
+            **problem_count(problems)}
     text = to_json(data, indent=None)
     try:
         text.encode("utf-8")
@@ -122,9 +127,8 @@ def checked(record: Record, name: str, item: tuple, options: Options) -> Record:
         record.out.encode("utf-8")
     except UnicodeEncodeError as exc:
         return error_record(name, "CaseError", [Problem(
-            "encoding", f"the case holds text that is not valid Unicode (a lone surrogate "
-            f"U+{ord(exc.object[exc.start]):04X})", item_location(item),
-            "write text as UTF-8; do not escape half of a surrogate pair")], options)
+            "encoding", msg("case.lone-surrogate", code=f"U+{ord(exc.object[exc.start]):04X}"), item_location(item),
+            msg("case.hint.lone-surrogate"))], options)
     return record
 
 

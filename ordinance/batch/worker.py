@@ -15,6 +15,7 @@ import signal
 
 from ..cases.read import read_case
 from ..errors import CaseError, OrdinanceError, Problem
+from ..messages import msg
 from ..policy import Policy, bundled_policy_dir, load_policy
 from .inputs import data_name, fallback_name, item_location, load_item, locate
 from .options import Options
@@ -72,12 +73,12 @@ def decide(item: tuple) -> Record:
         return error_record(name, type(exc).__name__, locate(exc.problems, item), options)
     except RecursionError:
         return error_record(name, "CaseError", [Problem(
-            "too-deep", "the case is nested too deeply to read", item_location(item))], options)
+            "too-deep", msg("batch.too-deep-to-read"), item_location(item))], options)
     except Exception as exc:  # a bug: keep the batch going, report it in place and in the exit status
         if options.debug:
             raise
         return error_record(name, type(exc).__name__, [Problem(
-            "internal-error", f"internal error ({type(exc).__name__}: {exc}); this is a bug, please report it "
-            "with this case (ORDINANCE_DEBUG=1 shows details)", item_location(item))], options, internal=True)
+            "internal-error", msg("batch.internal-error", error=f"{type(exc).__name__}: {exc}"), item_location(item))],
+            options, internal=True)
     return checked(record, name, item, options)
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping, Protocol
 from .. import types as T
 from .. import values as V
 from ..errors import CaseError, Problem, did_you_mean, dotted_path, shorten
+from ..messages import Text, join, msg
 from ..types import Type
 from ..front.load import DEFAULT_LIMITS, LoadedFile
 from ..periods import ByYear, YearKeyError, read_by_year, year_key
@@ -86,15 +87,15 @@ class _Reader:
         self.loaded = loaded
         self.problems: list[Problem] = []
 
-    def problem(self, code: str, message: str, path: tuple[object, ...], hint: str | None = None,
+    def problem(self, code: str, message: Text, path: tuple[object, ...], hint: Text | None = None,
                 key: bool = False, shown: str | None = None) -> None:
         loc = self.loaded.location(path, key=key) if self.loaded is not None else None
         self.problems.append(Problem(code, message, loc, hint, shown or _dotted(path)))
 
-    def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...] | list[str], path, what: str) -> None:
+    def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...] | list[str], path, what: Text) -> None:
         for key in data:
             if key not in allowed:
-                self.problem("unknown-key", f"unknown key `{shorten(str(key))}` in {what}", path + (key,),
+                self.problem("unknown-key", msg("case.unknown-key", key=shorten(str(key)), where=what), path + (key,),
                              did_you_mean(str(key), allowed), key=True)
 
     def convert(self, value: Any, t: Type, path: tuple[object, ...], fact: str) -> Any:
@@ -106,12 +107,13 @@ class _Reader:
 
     def mismatch(self, exc: "_Mismatch", value: Any, t: Type, path: tuple[object, ...], fact: str,
                  shown: str | None = None) -> None:
-        self.problem("wrong-type", f"`{fact}` must be {_describe(t)}, not {_show(value)}", path, exc.hint,
+        self.problem("wrong-type", msg("case.wrong-type", fact=fact, type=_describe(t), value=_show(value)), path,
+                     exc.hint,
                      shown=shown)
 
 
 class _Mismatch(Exception):
-    def __init__(self, hint: str | None = None):
+    def __init__(self, hint: Text | None = None):
         super().__init__(hint)
         self.hint = hint
 
@@ -236,7 +238,7 @@ def _convert_slow(value: Any, t: Type) -> Any:
     if name in _DIGIT_TYPES and isinstance(value, str) and not value.isascii():
         fixed = V.ascii_digits(value.strip())
         if fixed is not None:  # ５億, ٥億, ५००, 𝟓億, ２０２５-０６-０１: Python would take them, the schema does not
-            raise _Mismatch(f"write ASCII digits: {fixed}")
+            raise _Mismatch(msg("hint.ascii-digits", fixed=fixed))
     if name in _DECIMAL_TYPES:
         if isinstance(value, bool):
             raise _Mismatch()
@@ -249,7 +251,7 @@ def _convert_slow(value: Any, t: Type) -> Any:
         elif isinstance(value, str):
             text = value.strip()
             if name == "money" and text.startswith("-"):
-                raise _Mismatch("an amount of money cannot be negative")
+                raise _Mismatch(msg("case.hint.money-negative"))
             try:
                 if name == "money" and (V.MONEY_RE.match(text) and not V.NUMBER_RE.match(text)):
                     result = V.parse_money(text)
@@ -264,25 +266,25 @@ def _convert_slow(value: Any, t: Type) -> Any:
         else:
             raise _Mismatch(_EXAMPLES[name])
         if not result.is_finite():
-            raise _Mismatch("the value must be a finite number")
+            raise _Mismatch(msg("case.hint.finite"))
         if abs(result.adjusted()) > 30:
-            raise _Mismatch("the value is out of range (more than 30 digits)")
+            raise _Mismatch(msg("case.hint.out-of-range"))
         if name == "money" and result < 0:
-            raise _Mismatch("an amount of money cannot be negative")
+            raise _Mismatch(msg("case.hint.money-negative"))
         if name == "rate" and not (isinstance(value, str) and value.strip().endswith("%")) and abs(result) > 1:
-            raise _Mismatch(f"a rate written as a number is a fraction (0.3 is 30%); write {result}% if you mean it")
+            raise _Mismatch(msg("case.hint.rate-fraction", rate=result))
         return result
     if name == "date":
         if isinstance(value, _dt.datetime):
-            raise _Mismatch("give a date without a time, YYYY-MM-DD")
+            raise _Mismatch(msg("case.hint.date-without-time"))
         if isinstance(value, _dt.date):
             return value
         if isinstance(value, str):
             try:
                 return V.parse_date(value)
             except V.LiteralError as exc:
-                raise _Mismatch(str(exc)) from None
-        raise _Mismatch("write dates as YYYY-MM-DD")
+                raise _Mismatch(exc.text) from None
+        raise _Mismatch(msg("case.hint.date"))
     if name == "duration":
         if isinstance(value, V.Duration):
             return value
@@ -291,11 +293,11 @@ def _convert_slow(value: Any, t: Type) -> Any:
                 return V.parse_duration(value)
             except V.LiteralError:
                 pass
-        raise _Mismatch("write a duration like `3 years`, `6 months` or `3年`")
+        raise _Mismatch(msg("case.hint.duration"))
     if name == "bool":
         if isinstance(value, bool):
             return value
-        raise _Mismatch("write true or false")
+        raise _Mismatch(msg("case.hint.bool"))
     if name == "string":
         if isinstance(value, str):
             return value
@@ -306,44 +308,53 @@ def _convert_slow(value: Any, t: Type) -> Any:
         if isinstance(value, str) and value in (t.values or ()):
             return value
         if isinstance(value, str):
-            raise _Mismatch(did_you_mean(value, t.values or ()) or f"one of: {', '.join(t.values or ())}")
-        raise _Mismatch(f"one of: {', '.join(t.values or ())}")
+            raise _Mismatch(did_you_mean(value, t.values or ()) or msg("hint.one-of", values=", ".join(t.values or ())))
+        raise _Mismatch(msg("hint.one-of", values=", ".join(t.values or ())))
     if name == "list":
         if not isinstance(value, list):
-            raise _Mismatch("write a list: [a, b]")
+            raise _Mismatch(msg("case.hint.list"))
         items = []
         for i, item in enumerate(value):
             try:
                 items.append(convert_value(item, t.element or T.STRING))
             except _Mismatch as exc:
-                raise _Mismatch(f"item {i + 1} ({_show(item)}) is not {_describe(t.element or T.STRING)}"
-                                + (f": {exc.hint}" if exc.hint else "")) from None
+                said = dict(number=i + 1, value=_show(item), type=_describe(t.element or T.STRING))
+                raise _Mismatch(msg("case.hint.list-item-because", **said, hint=exc.hint) if exc.hint
+                                else msg("case.hint.list-item", **said)) from None
         return tuple(items)
     raise _Mismatch()
 
 
-_EXAMPLES = {"money": "write an amount like 5000000, 500萬 or 5億元",
-             "number": "write a number like 12 or 0.5",
-             "rate": "write a rate like 30% or 0.3"}
+_EXAMPLES = {"money": msg("case.hint.money"), "number": msg("case.hint.number"), "rate": msg("case.hint.rate")}
+
+#: what a case value of each type is called in a message
+_DESCRIBED = {name: msg(f"case.type.{name}") for name in ("money", "number", "rate", "date", "duration", "bool",
+                                                           "string")}
 
 
 def _describe(t: Type) -> str:
-    return {"money": "money", "number": "a number", "rate": "a rate", "date": "a date (YYYY-MM-DD)",
-            "duration": "a duration", "bool": "true or false", "string": "text"}.get(t.name, str(t))
+    if t.name == "enum" and t.values:
+        return msg("case.type.enum", values=", ".join(t.values))
+    return _DESCRIBED.get(t.name) or str(t)
 
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return msg("case.value.text", text=repr(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
-        return "empty"
+        return msg("case.value.empty")
     if isinstance(value, list):
-        return "a list"
+        return msg("case.value.list")
     if isinstance(value, dict):
-        return "a mapping"
+        return msg("case.value.mapping")
     return repr(value)
+
+
+def too_many_claims(count: int, key: str, most: int) -> Text:
+    """``the case lists N claims (or history), more than the limit of M``."""
+    return msg("case.too-many-claims" if key == "claims" else "case.too-many-awards", count=count, most=most)
 
 
 def _is_text(value: Any) -> bool:
@@ -360,23 +371,22 @@ def read_case(data: Any, policy: Policy, name: str = "<case>", loaded: LoadedFil
     """Check and convert ``data`` into a :class:`Case` for ``policy``; raise CaseError listing every problem."""
     r = _Reader(policy, name, loaded)
     if data is None:
-        r.problem("empty-file", "the case is empty", (), "a case needs at least `claims:`")
+        r.problem("empty-file", msg("case.empty"), (), msg("case.hint.needs-claims"))
         raise CaseError(r.problems, {name: loaded.text} if loaded else None)
     if not isinstance(data, (dict, Mapping)):
-        r.problem("bad-case", "a case must be a mapping with `applicant:` and `claims:`", ())
+        r.problem("bad-case", msg("case.not-a-mapping"), ())
         raise CaseError(r.problems, {name: loaded.text} if loaded else None)
     limits = loaded.limits if loaded is not None else DEFAULT_LIMITS
     for key in ("claims", "history"):
         items = data.get(key)
         if isinstance(items, list) and len(items) > limits.max_claims:
-            r.problem("too-many-claims", f"the case lists {len(items)} {key}, more than the limit of "
-                      f"{limits.max_claims}", (key,), "split the case, or raise the limit (max_claims)")
+            r.problem("too-many-claims", too_many_claims(len(items), key, limits.max_claims), (key,),
+                      msg("case.hint.too-many-claims"))
             raise CaseError(r.problems, {name: loaded.text} if loaded else None)
-    r.unknown_keys(data, CASE_KEYS, (), "the case")
+    r.unknown_keys(data, CASE_KEYS, (), msg("case.where.case"))
     case_id = data.get("case")
     if case_id is not None and not _is_text(case_id):
-        r.problem("wrong-type", f"`case` must be text, not {_show(case_id)}", ("case",),
-                  "write the case's id as text, e.g. case: A-2025-001")
+        r.problem("wrong-type", msg("case.id-not-text", value=_show(case_id)), ("case",), msg("case.hint.case-id"))
     applicant = _read_applicant(r, data.get("applicant"))
     claims = _read_claims(r, data.get("claims"))
     history = _read_history(r, data.get("history"))
@@ -507,24 +517,23 @@ def _read_applicant(r: _Reader, data: Any) -> dict[str, Any]:
     if data is None:
         return facts
     if not isinstance(data, (dict, Mapping)):
-        r.problem("wrong-type", "`applicant` must be a mapping of facts", ("applicant",))
+        r.problem("wrong-type", msg("case.applicant-not-mapping"), ("applicant",))
         return facts
     specs = r.policy.applicant_specs  # key -> (full name, type), built once per policy
     per_year = r.policy.per_year
     for key, value in data.items():
         spec = specs.get(key)
         if spec is None:
-            r.problem("unknown-fact", f"unknown applicant fact `{shorten(str(key))}`", ("applicant", key),
+            r.problem("unknown-fact", msg("case.unknown-applicant-fact", key=shorten(str(key))), ("applicant", key),
                       did_you_mean(str(key), list(specs)), key=True)
         elif isinstance(value, Mapping):
             full, t = spec
             if full in per_year:
                 facts[full] = _read_years(r, value, t, ("applicant", key), full)
             else:
-                r.problem("not-per-year", f"`{full}` must be {_describe(t)}, not a mapping", ("applicant", key),
-                          f"`{key}` has one value for every year: only facts the policy declares `per: year` may "
-                          "be given year by year" + ("" if not per_year else
-                                                     f" ({', '.join(sorted(per_year))})"))
+                r.problem("not-per-year", msg("case.not-per-year", fact=full, type=_describe(t)), ("applicant", key),
+                          msg("case.hint.per-year-some", key=key, facts=", ".join(sorted(per_year))) if per_year
+                          else msg("case.hint.per-year-none", key=key))
         elif value is not None:
             full, t = spec
             try:
@@ -544,19 +553,19 @@ def _read_years(r: _Reader, data: Mapping[Any, Any], t: Type, path: tuple[object
         try:
             year = year_key(k)
         except YearKeyError as exc:
-            r.problem("bad-year", f"`{full}` is given per year, and `{k}` is not a year", here, exc.hint, key=True,
+            r.problem("bad-year", msg("case.bad-year", fact=full, key=k), here, exc.hint, key=True,
                       shown=shown)
             continue
         if year in seen:
-            r.problem("duplicate-year", f"`{full}` gives the year {year} twice", here, "give each year once",
+            r.problem("duplicate-year", msg("case.duplicate-year", fact=full, year=year), here, msg("year.hint.once"),
                       key=True, shown=shown)
             continue
         seen.add(year)
         if item is None:
             continue  # that year is not known
         if isinstance(item, Mapping):
-            r.problem("wrong-type", f"`{full}[{year}]` must be {_describe(t)}, not a mapping", here,
-                      "one value per year", shown=shown)
+            r.problem("wrong-type", msg("case.not-per-year", fact=f"{full}[{year}]", type=_describe(t)), here,
+                      msg("case.hint.one-per-year"), shown=shown)
             continue
         try:
             values[year] = convert_value(item, t)
@@ -568,40 +577,41 @@ def _read_years(r: _Reader, data: Mapping[Any, Any], t: Type, path: tuple[object
 def _read_claims(r: _Reader, data: Any) -> list[Claim]:
     claims: list[Claim] = []
     if data is None:
-        r.problem("missing-key", "the case has no `claims:`", (), "list the claims: each with id, measure and date")
+        r.problem("missing-key", msg("case.no-claims"), (), msg("case.hint.list-claims"))
         return claims
     if not isinstance(data, list):
-        r.problem("wrong-type", "`claims` must be a list", ("claims",))
+        r.problem("wrong-type", msg("case.claims-not-list"), ("claims",))
         return claims
     seen: set[str] = set()
     for i, item in enumerate(data):
         path: tuple[object, ...] = ("claims", i)
         if not isinstance(item, (dict, Mapping)):
-            r.problem("wrong-type", "a claim must be a mapping (id, measure, date, facts...)", path)
+            r.problem("wrong-type", msg("case.claim-not-mapping"), path)
             continue
         raw_id = item.get("id")
         if raw_id is not None and not _is_text(raw_id):
-            r.problem("wrong-type", f"a claim's `id` must be text, not {_show(raw_id)}", path + ("id",),
-                      "write the claim's id as text, e.g. id: c1")
+            r.problem("wrong-type", msg("case.claim-id-not-text", value=_show(raw_id)), path + ("id",),
+                      msg("case.hint.claim-id"))
         claim_id = str(raw_id if raw_id is not None else f"claim-{i + 1}")
         if claim_id in seen:
-            r.problem("duplicate-claim", f"the claim id `{claim_id}` is used twice", path + ("id",))
+            r.problem("duplicate-claim", msg("case.duplicate-claim", id=claim_id), path + ("id",))
         seen.add(claim_id)
         measure_ref = item.get("measure")
         program = None
         if measure_ref is None:
-            r.problem("missing-key", "a claim needs `measure:`", path, "e.g. measure: compute-voucher", key=True)
+            r.problem("missing-key", msg("case.claim-needs-measure"), path, msg("case.hint.measure"), key=True)
         else:
             program = r.policy.find_measure(str(measure_ref))
             if program is None:
-                r.problem("unknown-measure", f"unknown measure `{shorten(str(measure_ref))}`", path + ("measure",),
+                r.problem("unknown-measure",
+                          msg("case.unknown-measure", measure=shorten(str(measure_ref))), path + ("measure",),
                           did_you_mean(str(measure_ref), r.policy.measure_ids()))
         day = None
         if item.get("date") is not None:
             day = r.convert(item["date"], T.DATE, path + ("date",), "claim.date")
         project = item.get("project")
         if project is not None and not _is_text(project):
-            r.problem("wrong-type", "`project` must be text", path + ("project",))
+            r.problem("wrong-type", msg("case.project-not-text"), path + ("project",))
             project = None
         facts: dict[str, Any] = {}
         if program is not None:
@@ -625,9 +635,10 @@ def _read_claims(r: _Reader, data: Any) -> list[Claim]:
 def _unknown_claim_fact(r: _Reader, program, key: str, path: tuple[object, ...]) -> None:
     full = f"claim.{key}"
     owners = [k for k, prog in r.policy.programs.items() if key in prog.claim_specs]
-    hint = (f"`{key}` is a fact of {', '.join(owners[:3])}, not of {program.measure.id}"
+    hint = (msg("case.hint.fact-of-other", key=key, owners=join(owners[:3]), measure=program.measure.id)
             if owners else did_you_mean(str(key), list(program.claim_specs)))
-    r.problem("unknown-fact", f"measure `{program.measure.id}` reads no fact `{shorten(str(key))}`", path + (key,), hint, key=True)
+    r.problem("unknown-fact", msg("case.unknown-claim-fact", measure=program.measure.id, key=shorten(str(key))),
+              path + (key,), hint, key=True)
 
 
 def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
@@ -635,41 +646,37 @@ def _read_history(r: _Reader, data: Any) -> list[PriorAward]:
     if data is None:
         return out
     if not isinstance(data, list):
-        r.problem("wrong-type", "`history` must be a list of prior awards", ("history",))
+        r.problem("wrong-type", msg("case.history-not-list"), ("history",))
         return out
     for i, item in enumerate(data):
         path: tuple[object, ...] = ("history", i)
         if not isinstance(item, Mapping):
-            r.problem("wrong-type", "a prior award must be a mapping (measure, date, amount)", path)
+            r.problem("wrong-type", msg("case.award-not-mapping"), path)
             continue
-        r.unknown_keys(item, HISTORY_KEYS, path, "a prior award")
+        r.unknown_keys(item, HISTORY_KEYS, path, msg("case.where.award"))
         for key in ("id", "project"):
             if item.get(key) is not None and not _is_text(item[key]):
-                r.problem("wrong-type", f"a prior award's `{key}` must be text, not {_show(item[key])}",
-                          path + (key,))
+                r.problem("wrong-type", msg("case.award-key-not-text", key=key, value=_show(item[key])), path + (key,))
         measure = item.get("measure")
         program = r.policy.find_measure(str(measure)) if measure is not None else None
         if measure is not None and program is None and item.get("policy") is not None \
                 and item.get("group") is None and item.get("pool") is None:
-            r.problem("missing-key", "an award under another policy counts only with `group:` (exclusivity) "
-                      "or `pool:` (a shared cap)", path, "add the group or the pool it shares with this policy",
-                      key=True)
+            r.problem("missing-key", msg("case.award-needs-group"), path, msg("case.hint.award-group"), key=True)
         if program is not None and item.get("project") is None and program.plan.needs_project:
-            r.problem("missing-key", f"a prior award under `{program.measure.id}` needs `project:` "
-                      "(one-time awards, exclusivity and project caps are counted per project)", path, key=True)
+            r.problem("missing-key", msg("case.award-needs-project", measure=program.measure.id), path, key=True)
         if measure is not None and program is None and item.get("policy") is None:
-            r.problem("unknown-measure", f"unknown measure `{shorten(str(measure))}`", path + ("measure",),
-                      did_you_mean(str(measure), r.policy.measure_ids())
-                      or "an award under another policy needs `policy:` and `group:`")
+            r.problem("unknown-measure", msg("case.unknown-measure", measure=shorten(str(measure))),
+                      path + ("measure",),
+                      did_you_mean(str(measure), r.policy.measure_ids()) or msg("case.hint.other-policy"))
         if measure is None and item.get("pool") is None and item.get("group") is None:
-            r.problem("missing-key", "a prior award needs `measure:` (or `pool:`/`group:`)", path, key=True)
+            r.problem("missing-key", msg("case.award-needs-measure"), path, key=True)
         day = r.convert(item.get("date"), T.DATE, path + ("date",), "date") if item.get("date") is not None else None
         if day is None and item.get("date") is None:
-            r.problem("missing-key", "a prior award needs `date:`", path, key=True)
+            r.problem("missing-key", msg("case.award-needs-date"), path, key=True)
         amount = r.convert(item.get("amount"), T.MONEY, path + ("amount",), "amount") \
             if item.get("amount") is not None else None
         if amount is None and item.get("amount") is None:
-            r.problem("missing-key", "a prior award needs `amount:`", path, key=True)
+            r.problem("missing-key", msg("case.award-needs-amount"), path, key=True)
         if day is None or amount is None:
             continue
         group = item.get("group") or (program.plan.exclusive if program else None)

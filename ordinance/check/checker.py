@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ..errors import Problem, did_you_mean, shorten
+from ..messages import Text, join, msg, plural
 from ..grammar import ast as A
 from ..grammar.parser import Expression
 from .. import types as T
@@ -78,20 +79,20 @@ class TypedExpression:
 
 # Function signatures: name -> (min args, max args or None, describing text)
 FUNCTIONS: dict[str, tuple[int, int | None, str]] = {
-    "min": (1, None, "min(a, b, ...) or min(list)"),
-    "max": (1, None, "max(a, b, ...) or max(list)"),
-    "floor": (1, 2, "floor(x) or floor(x, unit)"),
-    "ceil": (1, 2, "ceil(x) or ceil(x, unit)"),
-    "round": (1, 2, "round(x) or round(x, unit)"),
+    "min": (1, None, msg("check.usage.min")),
+    "max": (1, None, msg("check.usage.max")),
+    "floor": (1, 2, msg("check.usage.floor")),
+    "ceil": (1, 2, msg("check.usage.ceil")),
+    "round": (1, 2, msg("check.usage.round")),
     "abs": (1, 1, "abs(x)"),
     "year": (1, 1, "year(date)"),
     "month": (1, 1, "month(date)"),
     "date": (3, 3, "date(year, month, day)"),
-    "between": (3, 3, "between(x, low, high), both ends included"),
+    "between": (3, 3, msg("check.usage.between")),
     "sum": (1, 1, "sum(list)"),
     "count": (1, 1, "count(list)"),
-    "any": (1, 1, "any(list of bool)"),
-    "all": (1, 1, "all(list of bool)"),
+    "any": (1, 1, msg("check.usage.any")),
+    "all": (1, 1, msg("check.usage.all")),
     "cap": (2, 2, "cap(amount, limit)"),
 }
 
@@ -106,7 +107,7 @@ class Checker:
         self.report = report
 
     def check(self, expression: Expression, expected: Type | tuple[Type, ...] | None = None,
-              what: str = "this expression") -> TypedExpression:
+              what: str = msg("check.what.expression")) -> TypedExpression:
         self.expression = expression
         self.node_types: dict[int, Type] = {}
         self.chain_types: dict[int, tuple[Type, ...]] = {}
@@ -114,13 +115,13 @@ class Checker:
         if expected is not None and not result.is_error:
             allowed = expected if isinstance(expected, tuple) else (expected,)
             if not any(_accepts(a, result) for a in allowed):
-                names = " or ".join(str(a) for a in allowed)
-                self._error(expression.tree, "type-mismatch", f"{what} must be {names}, but it is {result}",
+                names = join((str(a) for a in allowed), "sep.or")
+                self._error(expression.tree, "type-mismatch", msg("check.must-be", what=what, types=names, type=result),
                             _conversion_hint(result, allowed))
         return TypedExpression(expression, result, self.node_types, A.names_in(expression.tree), self.chain_types)
 
     # -- helpers -----------------------------------------------------------------------------
-    def _error(self, node: A.Node, code: str, message: str, hint: str | None = None) -> None:
+    def _error(self, node: A.Node, code: str, message: Text, hint: Text | None = None) -> None:
         self.report(Problem(code, message, self.expression.location(node), hint))
 
     def _type(self, node: A.Node) -> Type:
@@ -136,24 +137,23 @@ class Checker:
         if isinstance(node, A.Name):
             symbol = self.scope.lookup(node.dotted)
             if symbol is None:
-                self._error(node, "unknown-name", f"unknown name `{shorten(node.dotted)}`",
-                            did_you_mean(node.dotted, self.scope.names())
-                            or "declare it under `facts:`, `parameters:` or `values:`")
+                self._error(node, "unknown-name", msg("check.unknown-name", name=shorten(node.dotted)),
+                            did_you_mean(node.dotted, self.scope.names()) or msg("check.hint.declare-name"))
                 return T.ERROR
             return symbol.type
         if isinstance(node, A.Negate):
             t = self._type(node.operand)
             if t.is_error or t.name in ("number", "rate", "money", "duration"):
                 return t
-            self._error(node, "type-mismatch", f"cannot negate {t}")
+            self._error(node, "type-mismatch", msg("check.cannot-negate", type=t))
             return T.ERROR
         if isinstance(node, A.Chain):
             if node.level in ("and", "or"):
                 for side in node.operands:
                     t = self._type(side)
                     if not t.is_error and t != T.BOOL:
-                        self._error(side, "type-mismatch", f"`{node.level}` needs true or false on both sides, not {t}",
-                                    "compare the value with something, e.g. `x > 0`")
+                        self._error(side, "type-mismatch", msg("check.needs-bool-sides", word=node.level, type=t),
+                                    msg("check.hint.compare-value"))
                 return T.BOOL
             return self._arithmetic_chain(node)
         if isinstance(node, A.Compare):
@@ -161,17 +161,17 @@ class Checker:
         if isinstance(node, A.Not):
             t = self._type(node.operand)
             if not t.is_error and t != T.BOOL:
-                self._error(node.operand, "type-mismatch", f"`not` needs true or false, not {t}")
+                self._error(node.operand, "type-mismatch", msg("check.not-needs-bool", type=t))
             return T.BOOL
         if isinstance(node, A.If):
             c = self._type(node.condition)
             if not c.is_error and c != T.BOOL:
-                self._error(node.condition, "type-mismatch", f"the condition of `if` must be bool, not {c}")
+                self._error(node.condition, "type-mismatch", msg("check.if-condition", type=c))
             a, b = self._type(node.then), self._type(node.otherwise)
             u = T.unify(a, b)
             if u is None:
-                self._error(node, "type-mismatch", f"the branches of `if` differ: {a} and {b}",
-                            "both branches must give the same kind of value")
+                self._error(node, "type-mismatch", msg("check.if-branches", left=a, right=b),
+                            msg("check.hint.same-kind"))
                 return T.ERROR
             return u
         if isinstance(node, A.ListExpr):
@@ -180,7 +180,7 @@ class Checker:
             for item, t in zip(node.items, types):
                 u = T.unify(element, t)
                 if u is None:
-                    self._error(item, "type-mismatch", f"a list holds one kind of value: {element} and {t}")
+                    self._error(item, "type-mismatch", msg("check.list-kinds", left=element, right=t))
                     return T.list_of(T.ERROR)
                 element = u
             return T.list_of(element)
@@ -202,10 +202,10 @@ class Checker:
                 if result is None:
                     hint = None
                     if op in "+-" and {a.name, b.name} == {"money", "number"}:
-                        hint = "write amounts with a unit (1000萬, 50萬元) so both sides are money"
+                        hint = msg("check.hint.money-unit")
                     elif op == "*" and a.name == b.name == "money":
-                        hint = "multiply money by a rate or a number, e.g. claim.spend * 30%"
-                    self.report(Problem("type-mismatch", f"cannot {_VERB[op]} {a} and {b}",
+                        hint = msg("check.hint.multiply-money")
+                    self.report(Problem("type-mismatch", msg(_VERB[op], left=a, right=b),
                                         self.expression.span.location(node.start, node.step_end(i)), hint))
                     result = T.ERROR
                 a = result
@@ -219,23 +219,23 @@ class Checker:
             return T.BOOL
         if node.op in ("in", "not in"):
             if b.name != "list":
-                self._error(node.right, "type-mismatch", f"`{node.op}` needs a list on its right, not {b}",
-                            'write a list: x in ["a", "b"]')
+                self._error(node.right, "type-mismatch", msg("check.in-needs-list", op=node.op, type=b),
+                            msg("check.hint.in-list"))
                 return T.BOOL
             element = b.element or T.ERROR
             if not T.comparable(a, element):
-                self._error(node, "type-mismatch", f"cannot look for {a} in a {b}")
+                self._error(node, "type-mismatch", msg("check.cannot-look-for", left=a, right=b))
             else:
                 self._check_enum_literals(a, node.right)
                 self._check_enum_literals(element, node.left)
             return T.BOOL
         if not T.comparable(a, b):
-            self._error(node, "type-mismatch", f"cannot compare {a} with {b}",
+            self._error(node, "type-mismatch", msg("check.cannot-compare", left=a, right=b),
                         _compare_hint(a, b))
             return T.BOOL
         if node.op in ("<", "<=", ">", ">="):
             if a.name not in _ORDERED and not a.is_numeric:
-                self._error(node, "type-mismatch", f"{a} has no order: use == or !=")
+                self._error(node, "type-mismatch", msg("check.no-order", type=a))
         self._check_enum_literals(a, node.right)
         self._check_enum_literals(b, node.left)
         return T.BOOL
@@ -248,103 +248,105 @@ class Checker:
             list(other.items) if isinstance(other, A.ListExpr) else [])
         for lit in literals:
             if isinstance(lit, A.Literal) and lit.kind == "string" and lit.value not in t.values:
-                self._error(lit, "unknown-enum-value", f'"{shorten(lit.value)}" is not one of {", ".join(t.values)}',
+                self._error(lit, "unknown-enum-value", msg("check.not-enum-value", value=shorten(lit.value),
+                                                           values=", ".join(t.values)),
                             did_you_mean(lit.value, t.values))
 
     def _call(self, node: A.Call) -> Type:
         spec = FUNCTIONS.get(node.function)
         args = [self._type(a) for a in node.arguments]
         if spec is None:
-            self._error(node, "unknown-function", f"unknown function `{shorten(node.function)}`",
+            self._error(node, "unknown-function", msg("check.unknown-function", name=shorten(node.function)),
                         did_you_mean(node.function, FUNCTIONS) or
-                        "the functions are " + ", ".join(sorted(FUNCTIONS)))
+                        msg("check.hint.functions", names=", ".join(sorted(FUNCTIONS))))
             return T.ERROR
         low, high, usage = spec
         if len(args) < low or (high is not None and len(args) > high):
             self._error(node, "wrong-arguments",
-                        f"`{node.function}` takes {_count_words(low, high)}, given {len(args)}",
-                        f"usage: {usage}")
+                        msg("check.takes", name=node.function, count=_count_words(low, high), given=len(args)),
+                        msg("check.hint.usage", usage=usage))
             return T.ERROR
         if any(a.is_error for a in args):
             return T.ERROR
         f = node.function
         bad = lambda i, need: (self._error(node.arguments[i], "type-mismatch",  # noqa: E731
-                                           f"argument {i + 1} of `{f}` must be {need}, not {args[i]}",
-                                           f"usage: {usage}"), T.ERROR)[1]
+                                           msg("check.argument", number=i + 1, name=f, need=need, type=args[i]),
+                                           msg("check.hint.usage", usage=usage)), T.ERROR)[1]
         if f in ("min", "max"):
             items = args
             if len(args) == 1:
                 if args[0].name != "list":
-                    return bad(0, "a list (or give two or more values)")
+                    return bad(0, msg("check.need.list-or-values"))
                 element = args[0].element or T.ERROR
                 if element.is_error:  # the items were already reported, or there are none
                     if isinstance(node.arguments[0], A.ListExpr) and not node.arguments[0].items:
-                        self._error(node, "wrong-arguments", f"`{f}` of an empty list has no value",
-                                    f"usage: {usage}")
+                        self._error(node, "wrong-arguments", msg("check.empty-list", name=f),
+                                    msg("check.hint.usage", usage=usage))
                     return T.ERROR
                 items = [element]
             result = items[0]
             for i, t in enumerate(items):
                 if t.name not in _ORDERED and not t.is_numeric:
-                    return bad(i, "a number, money, a rate, a date or a duration")
+                    return bad(i, msg("check.need.ordered"))
                 u = T.unify(result, t)
                 if u is None:
                     self._error(node.arguments[i] if len(args) > 1 else node, "type-mismatch",
-                                f"`{f}` compares values of one kind, not {result} and {t}")
+                                msg("check.compares-one-kind", name=f, left=result, right=t))
                     return T.ERROR
                 result = u
             return result
         if f in ("floor", "ceil", "round"):
             x = args[0]
             if x.name not in ("number", "rate", "money"):
-                return bad(0, "a number, a rate or money")
+                return bad(0, msg("check.need.numeric"))
             if len(args) == 2 and not (T.unify(x, args[1]) in (x, T.NUMBER) and
                                        (x.name == "money") == (args[1].name == "money")):
-                return bad(1, f"a unit of the same kind as {x} (e.g. {'1萬' if x.name == 'money' else '0.01'})")
+                return bad(1, msg("check.need.unit", type=x, example="1萬" if x.name == "money" else "0.01"))
             return x
         if f == "abs":
             if args[0].name not in ("number", "rate", "money"):
-                return bad(0, "a number, a rate or money")
+                return bad(0, msg("check.need.numeric"))
             return args[0]
         if f in ("year", "month"):
             if args[0] != T.DATE:
-                return bad(0, "a date")
+                return bad(0, msg("check.need.date"))
             return T.NUMBER
         if f == "date":
             for i, t in enumerate(args):
                 if t != T.NUMBER:
-                    return bad(i, "a number")
+                    return bad(i, msg("check.need.number"))
             return T.DATE
         if f == "between":
             for i in (1, 2):
                 if not T.comparable(args[0], args[i]):
-                    return bad(i, f"comparable with {args[0]}")
+                    return bad(i, msg("check.need.comparable", type=args[0]))
             if args[0].name not in _ORDERED and not args[0].is_numeric:
-                return bad(0, "a number, money, a rate, a date or a duration")
+                return bad(0, msg("check.need.ordered"))
             return T.BOOL
         if f in ("sum", "count", "any", "all"):
             if args[0].name != "list":
-                return bad(0, "a list")
+                return bad(0, msg("check.need.list"))
             element = args[0].element or T.ERROR
             if f == "count":
                 return T.NUMBER
             if f == "sum":
                 if element.name not in ("number", "rate", "money") and not element.is_error:
-                    return bad(0, "a list of numbers or money")
+                    return bad(0, msg("check.need.list-of-numbers"))
                 return element if not element.is_error else T.NUMBER
             if element != T.BOOL and not element.is_error:
-                return bad(0, "a list of bool")
+                return bad(0, msg("check.need.list-of-bool"))
             return T.BOOL
         if f == "cap":
             if args[0].name not in ("money", "number", "rate"):
-                return bad(0, "money or a number")
+                return bad(0, msg("check.need.money-or-number"))
             if T.unify(args[0], args[1]) is None or (args[0].name == "money") != (args[1].name == "money"):
-                return bad(1, f"{args[0]} (the limit is of the same kind as the amount)")
+                return bad(1, msg("check.need.cap-limit", type=args[0]))
             return args[0]
         raise AssertionError(f)
 
 
-_VERB = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
+_VERB = {"+": "check.cannot-add", "-": "check.cannot-subtract", "*": "check.cannot-multiply",
+         "/": "check.cannot-divide"}
 
 
 def _arithmetic(op: str, a: Type, b: Type) -> Type | None:
@@ -401,29 +403,29 @@ def _accepts(expected: Type, actual: Type) -> bool:
     return False
 
 
-def _conversion_hint(actual: Type, allowed: tuple[Type, ...]) -> str | None:
+def _conversion_hint(actual: Type, allowed: tuple[Type, ...]) -> Text | None:
     names = {a.name for a in allowed}
     if "money" in names and actual.is_numeric:
-        return "give the amount a unit: 1000萬, 50萬元, or multiply a sum of money by this rate"
+        return msg("check.hint.give-unit")
     if "bool" in names:
-        return "a condition compares values, e.g. `applicant.annual_revenue >= 1億`"
+        return msg("check.hint.condition-compares")
     return None
 
 
-def _compare_hint(a: Type, b: Type) -> str | None:
+def _compare_hint(a: Type, b: Type) -> Text | None:
     if {a.name, b.name} == {"money", "number"}:
-        return "write the amount with a unit, e.g. 1億 or 100_000_000元"
+        return msg("check.hint.amount-unit")
     if {a.name, b.name} == {"date", "string"}:
-        return "write dates without quotes: 2027-12-31"
+        return msg("check.hint.date-quotes")
     return None
 
 
-def _count_words(low: int, high: int | None) -> str:
+def _count_words(low: int, high: int | None) -> Text:
     if high is None:
-        return f"at least {low} argument{'s' if low > 1 else ''}"
+        return plural("check.at-least-arguments", low)
     if low == high:
-        return f"{low} argument{'s' if low > 1 else ''}"
-    return f"{low} to {high} arguments"
+        return plural("check.arguments", low)
+    return msg("check.arguments-between", low=low, high=high)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -472,8 +474,8 @@ def _pass_unique_measures(state: CheckedPolicy, report) -> None:
     seen: dict[str, MeasureDef] = {}
     for m in state.policy.measures:
         if m.id in seen:
-            report(Problem("duplicate-measure", f"the measure id `{m.id}` is used twice", m.location,
-                           f"it is first defined in {seen[m.id].location}"))
+            report(Problem("duplicate-measure", msg("check.duplicate-measure", id=m.id), m.location,
+                           msg("check.hint.first-defined", location=seen[m.id].location)))
         else:
             seen[m.id] = m
 
@@ -490,14 +492,14 @@ def _pass_facts(state: CheckedPolicy, report) -> None:
             _check_per(fact, report)
         prior = declared.get(fact.name)
         if prior is not None and prior.type != fact.type:
-            report(Problem("fact-conflict", f"`{fact.name}` is declared as {fact.type} here but as "
-                           f"{prior.type} at {prior.location}", fact.location, "a fact has one type in a policy"))
+            report(Problem("fact-conflict", msg("check.fact-type-conflict", name=fact.name, type=fact.type,
+                                                  prior=prior.type, location=prior.location),
+                           fact.location, msg("check.hint.one-type")))
         elif prior is not None and (prior.per, prior.period) != (fact.per, fact.period):
-            report(Problem("fact-conflict", f"`{fact.name}` is declared with per: {fact.per}, period: {fact.period} "
-                           f"here but per: {prior.per}, period: {prior.period} at {prior.location}",
-                           fact.period_location or fact.location,
-                           "declare how a fact changes over time once (a measure may read another period "
-                           "with `periods:`)"))
+            report(Problem("fact-conflict", msg("check.fact-per-conflict", name=fact.name, per=fact.per,
+                                                  period=fact.period, prior_per=prior.per, prior_period=prior.period,
+                                                  location=prior.location),
+                           fact.period_location or fact.location, msg("check.hint.declare-per-once")))
         elif prior is None:
             declared[fact.name] = fact
 
@@ -524,34 +526,31 @@ def _pass_facts(state: CheckedPolicy, report) -> None:
         for name, (period, where) in m.periods.items():
             fact = state.applicant_facts.get(name)
             if fact is None:
-                report(Problem("unknown-name", f"`periods:` names `{name}`, which is not a declared applicant fact",
-                               where, did_you_mean(name, state.applicant_facts)
-                               or "declare it under `facts:` with `per: year`"))
+                report(Problem("unknown-name", msg("check.periods-unknown", name=name),
+                               where, did_you_mean(name, state.applicant_facts) or msg("check.hint.declare-per-year")))
             elif fact.per != "year":
-                report(Problem("not-per-year", f"`{name}` is not declared `per: year`: it has one value for every "
-                               "year, and no period to read", where,
-                               f"declare `per: year` and a `period:` for `{name}` in its `facts:` entry "
-                               f"(at {fact.location}), or remove it from `periods:`"))
+                report(Problem("not-per-year", msg("check.periods-not-per-year", name=name), where,
+                               msg("check.hint.periods-declare", name=name, location=fact.location)))
             elif period not in PERIODS:
-                report(Problem("unknown-period", f"unknown period `{period}`", where,
-                               did_you_mean(period, PERIODS) or f"one of: {', '.join(PERIODS)}"))
+                report(Problem("unknown-period", msg("check.unknown-period", period=period), where,
+                               did_you_mean(period, PERIODS) or msg("hint.one-of", values=", ".join(PERIODS))))
 
 
 def _check_per(fact: FactDef, report) -> None:
     """``per:`` and ``period:`` of one fact declaration (ordinance/periods.py)."""
     where = fact.period_location or fact.location
     if fact.per is not None and not fact.name.startswith("applicant."):
-        report(Problem("not-per-year", f"`{fact.name}` is a fact of one claim: only applicant facts may be given "
-                       "`per: year`", where, "a claim gives its own value; remove `per:` and `period:`"))
+        report(Problem("not-per-year", msg("check.claim-per-year", name=fact.name), where,
+                       msg("check.hint.claim-per-year")))
     elif fact.per is None and fact.period is not None:
-        report(Problem("not-per-year", f"`{fact.name}` is not declared `per: year`: `period:` has nothing to read",
-                       where, "add `per: year` (a case may then give the fact year by year), or remove `period:`"))
+        report(Problem("not-per-year", msg("check.period-without-per", name=fact.name), where,
+                       msg("check.hint.period-without-per")))
     elif fact.per is not None and fact.period is None:
-        report(Problem("period-needed", f"`{fact.name}` is given per year, but which year do its rules read?",
-                       where, "add e.g. `period: year-before-claim` (or claim-year)"))
+        report(Problem("period-needed", msg("check.period-needed", name=fact.name), where,
+                       msg("check.hint.period-needed")))
     elif fact.period is not None and fact.period not in PERIODS:
-        report(Problem("unknown-period", f"unknown period `{fact.period}`", where,
-                       did_you_mean(fact.period, PERIODS) or f"one of: {', '.join(PERIODS)}"))
+        report(Problem("unknown-period", msg("check.unknown-period", period=fact.period), where,
+                       did_you_mean(fact.period, PERIODS) or msg("hint.one-of", values=", ".join(PERIODS))))
 
 
 def _pass_names(state: CheckedPolicy, report) -> None:
@@ -563,8 +562,9 @@ def _pass_names(state: CheckedPolicy, report) -> None:
 
         def claim(name: str, what: str, location) -> bool:
             if name in owners:
-                report(Problem("duplicate-name", f"`{name}` is defined twice in measure `{m.id}` ({what})",
-                               location, f"it is also defined at {owners[name]}"))
+                report(Problem("duplicate-name", msg("check.duplicate-name", name=name, measure=m.id,
+                                                     what=msg(f"check.kind.{what}")),
+                               location, msg("check.hint.also-defined", location=owners[name])))
                 return False
             owners[name] = location
             return True
@@ -584,20 +584,19 @@ def _pass_names(state: CheckedPolicy, report) -> None:
                     if any(b.startswith(f"{name}.") or b.startswith(f"{name}[") for b in m.broken):
                         break  # a cell or row did not parse: its syntax error says enough
                     if sorted(row.cells) != sorted(columns):
-                        report(Problem("table-columns", f"every row of table `{name}` must set the same names "
-                                       f"({', '.join(columns)})", row.location))
+                        report(Problem("table-columns", msg("check.table-columns", name=name,
+                                                                            columns=", ".join(columns)), row.location))
                 for i, row in enumerate(table.rows[:-1]):
                     if row.when is None and f"{name}[{i + 1}]" not in m.broken:
-                        report(Problem("table-otherwise", f"`otherwise` must be the last row of table `{name}`",
-                                       row.location, "rows after it could never match"))
+                        report(Problem("table-otherwise", msg("check.table-otherwise", name=name),
+                                       row.location, msg("check.hint.never-match")))
 
 
 def _constant_report(report: Callable[[Problem], None]) -> Callable[[Problem], None]:
     """``report`` for a parameter's value: it reads no names, whatever the measure declares."""
     def constant(problem: Problem) -> None:
         if problem.code == "unknown-name":
-            problem = replace(problem, hint="a parameter is a constant and cannot read names; "
-                                            "compute it under `values:` instead")
+            problem = replace(problem, hint=msg("check.hint.parameter-constant"))
         report(problem)
     return constant
 
@@ -609,23 +608,24 @@ def _parameter_type(p, state: CheckedPolicy, report) -> Type:
         return known
     types = []
     for value in p.values:
-        typed = Checker(Scope(), _constant_report(report)).check(value.expression, what=f"parameter `{p.name}`")
+        typed = Checker(Scope(), _constant_report(report)).check(value.expression,
+                                                                 what=msg("check.what.parameter", name=p.name))
         state.typed[id(value.expression)] = typed
         types.append(typed.type)
     t = types[0] if types else T.ERROR
     for other, value in zip(types[1:], p.values[1:]):
         u = T.unify(t, other)
         if u is None:
-            report(Problem("type-mismatch", f"parameter `{p.name}` changes type: {t} then {other}", value.location))
+            report(Problem("type-mismatch", msg("check.parameter-type", name=p.name, first=t, then=other),
+                           value.location))
         else:
             t = u
     starts = [v.start for v in p.values]
     if any(s is None for s in starts[1:]):
-        report(Problem("parameter-dates", f"only the first value of `{p.name}` may omit `from`", p.location))
+        report(Problem("parameter-dates", msg("check.parameter-from", name=p.name), p.location))
     dated = [s for s in starts if s is not None]
     if dated != sorted(dated) or len(set(dated)) != len(dated):
-        report(Problem("parameter-dates", f"the values of `{p.name}` must be in increasing `from` order",
-                       p.location))
+        report(Problem("parameter-dates", msg("check.parameter-order", name=p.name), p.location))
     state.parameter_types[id(p)] = t
     return t
 
@@ -658,31 +658,32 @@ def _pass_types(state: CheckedPolicy, report) -> None:
             elif name in pending_tables:
                 _check_table(pending_tables.pop(name), checker, scope, state, report)
         for cond in m.conditions:
-            state.typed[id(cond.when)] = checker.check(cond.when, T.BOOL, f"condition `{cond.id}`")
-        for item, expected, what in ((m.amount, T.MONEY, "the amount"), (m.ceiling, T.MONEY, "the ceiling"),
-                                     (m.duration, T.DURATION, "the duration")):
+            state.typed[id(cond.when)] = checker.check(cond.when, T.BOOL, msg("check.what.condition", id=cond.id))
+        for item, expected, what in ((m.amount, T.MONEY, msg("check.what.amount")),
+                                     (m.ceiling, T.MONEY, msg("check.what.ceiling")),
+                                     (m.duration, T.DURATION, msg("check.what.duration"))):
             if item is not None:
                 state.typed[id(item)] = checker.check(item, expected, what)
         for cap in m.caps:
-            state.typed[id(cap.limit)] = checker.check(cap.limit, T.MONEY, f"the limit of cap `{cap.id}`")
+            state.typed[id(cap.limit)] = checker.check(cap.limit, T.MONEY, msg("check.what.cap", id=cap.id))
         if m.quota is not None:
             state.typed[id(m.quota.rank_by)] = checker.check(m.quota.rank_by, (T.NUMBER, T.MONEY, T.DATE),
-                                                            "the quota's ranking key")
+                                                            msg("check.what.quota"))
 
 
 def _check_table(table, checker: Checker, scope: Scope, state: CheckedPolicy, report) -> None:
     column_types: dict[str, Type] = {}
     for row in table.rows:
         if row.when is not None:
-            state.typed[id(row.when)] = checker.check(row.when, T.BOOL, f"a row of table `{table.name}`")
+            state.typed[id(row.when)] = checker.check(row.when, T.BOOL, msg("check.what.row", name=table.name))
         for col, e in row.cells.items():
             typed = checker.check(e)
             state.typed[id(e)] = typed
             prior = column_types.get(col)
             u = typed.type if prior is None else T.unify(prior, typed.type)
             if u is None:
-                report(Problem("type-mismatch", f"`{table.name}.{col}` is {prior} in one row and {typed.type} here",
-                               e.location()))
+                report(Problem("type-mismatch", msg("check.column-type", name=f"{table.name}.{col}", prior=prior,
+                                                    type=typed.type), e.location()))
                 u = T.ERROR
             column_types[col] = u
     for col, t in column_types.items():
@@ -725,8 +726,7 @@ def _value_order(m: MeasureDef, report, cyclic: set[str] | None = None) -> list[
                 if cyclic is not None:
                     cyclic.update(cycle)
                 where = m.values[dep].location if dep in m.values else m.tables[dep].location
-                report(Problem("cycle", "these values depend on each other in a circle: " + " -> ".join(cycle), where,
-                               "one of them must be computed from facts without the others"))
+                report(Problem("cycle", msg("check.cycle", names=" -> ".join(cycle)), where, msg("check.hint.cycle")))
                 continue
             state[dep] = 1
             trail.append(dep)
@@ -751,24 +751,25 @@ def _pass_measures(state: CheckedPolicy, report) -> None:
     for m in state.policy.measures:
         needs = {"money": ("amount", m.amount), "assessed": ("ceiling", m.ceiling)}
         if m.benefit in needs and needs[m.benefit][1] is None and needs[m.benefit][0] not in m.broken:
-            report(Problem("missing-key", f"a `{m.benefit}` benefit needs `{needs[m.benefit][0]}:`", m.location))
+            report(Problem("missing-key", msg("check.benefit-needs", benefit=m.benefit, key=needs[m.benefit][0]),
+                           m.location))
         if m.benefit != "money" and m.amount is not None:
-            report(Problem("benefit-amount", f"`amount:` is only for money benefits, not `{m.benefit}`", m.location,
-                           "for an award set by assessment write `ceiling:` instead" if m.benefit == "assessed"
-                           else "remove `amount:`, or write `benefit: money`"))
+            report(Problem("benefit-amount", msg("check.benefit-amount", benefit=m.benefit), m.location,
+                           msg("check.hint.write-ceiling") if m.benefit == "assessed"
+                           else msg("check.hint.remove-amount")))
         if m.benefit != "money" and m.caps:
-            report(Problem("benefit-caps", "caps apply to money benefits only", m.location))
+            report(Problem("benefit-caps", msg("check.benefit-caps"), m.location))
         if m.exclusive is not None and m.exclusive not in groups:
-            report(Problem("unknown-group", f"unknown exclusivity group `{m.exclusive}`",
+            report(Problem("unknown-group", msg("check.unknown-group", group=m.exclusive),
                            m.exclusive_location or m.location,
-                           did_you_mean(m.exclusive, groups) or "declare it under `groups:` in policy.yaml"))
+                           did_you_mean(m.exclusive, groups) or msg("check.hint.declare-group")))
         ids = [c.id for c in m.conditions]
         for c in m.conditions:
             if ids.count(c.id) > 1:
-                report(Problem("duplicate-name", f"condition id `{c.id}` is used twice in `{m.id}`", c.location))
+                report(Problem("duplicate-name", msg("check.duplicate-condition", id=c.id, measure=m.id), c.location))
                 break
         if m.valid and m.valid.start and m.valid.end and m.valid.start > m.valid.end:
-            report(Problem("bad-validity", "`valid.from` is after `valid.until`", m.location))
+            report(Problem("bad-validity", msg("check.bad-validity"), m.location))
 
 
 def _pass_tiers(state: CheckedPolicy, report) -> None:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from ..errors import Problem
+from ..messages import Text, join, msg, plural
 from ..grammar import ast as A
 from ..front.model import MeasureDef, TableDef
 
@@ -54,15 +55,16 @@ class Interval:
             parts.append(Interval(other.high, not other.high_closed, self.high, self.high_closed).intersect(self))
         return [p for p in parts if not p.empty]
 
-    def describe(self, show: Callable[[Any], str]) -> str:
+    def describe(self, show: Callable[[Any], str]) -> Text:
         if self.low is not None and self.high is not None and self.low == self.high:
-            return f"exactly {show(self.low)}"
-        parts = []
-        if self.low is not None:
-            parts.append(f"{'from' if self.low_closed else 'above'} {show(self.low)}")
-        if self.high is not None:
-            parts.append(f"{'up to and including' if self.high_closed else 'below'} {show(self.high)}")
-        return " ".join(parts) or "any value"
+            return msg("tiers.exactly", value=show(self.low))
+        low = msg("tiers.from" if self.low_closed else "tiers.above", value=show(self.low)) \
+            if self.low is not None else None
+        high = msg("tiers.up-to" if self.high_closed else "tiers.below", value=show(self.high)) \
+            if self.high is not None else None
+        if low is not None and high is not None:
+            return msg("tiers.between", low=low, high=high)
+        return low or high or msg("tiers.any-value")
 
 
 def _max_low(a, b):
@@ -142,11 +144,9 @@ def check_table(measure: MeasureDef, table: TableDef, type_of: Callable[[str], s
         if not rest:
             shadowing = [j + 1 for j, earlier in covered if not interval.intersect(earlier).empty]
             report(Problem("unreachable-row",
-                           f"row {i + 1} of table `{table.name}` can never match: {fact} "
-                           f"{interval.describe(show)} is already taken by row"
-                           f"{'s' if len(shadowing) > 1 else ''} {', '.join(map(str, shadowing))}",
-                           table.rows[i].location,
-                           "the first matching row wins: order tiers from the most specific, or fix the bound"))
+                           plural("tiers.unreachable", len(shadowing), row=i + 1, table=table.name, fact=fact,
+                                  interval=interval.describe(show), rows=join(map(str, shadowing))),
+                           table.rows[i].location, msg("tiers.hint.unreachable")))
         covered.append((i, interval))
     if any(row.when is None for row in table.rows):
         return
@@ -155,10 +155,9 @@ def check_table(measure: MeasureDef, table: TableDef, type_of: Callable[[str], s
     for _, interval in covered:
         gaps = [piece for part in gaps for piece in part.minus(interval)]
     if gaps:
-        report(Problem("tier-gap", f"no row of table `{table.name}` applies when {fact} is "
-                       + " or ".join(g.describe(show) for g in gaps[:3]), table.location,
-                       "add the missing tier, or an `otherwise: true` row if such values are meant to be refused "
-                       "another way"))
+        report(Problem("tier-gap", msg("tiers.gap", table=table.name, fact=fact,
+                                       values=join((g.describe(show) for g in gaps[:3]), "sep.or")),
+                       table.location, msg("tiers.hint.gap")))
 
 
 def _shower(kind: str | None) -> Callable[[Any], str]:

@@ -21,6 +21,7 @@ import click
 from ..front.load import decode, read_limited
 from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
 from ..limits import DEFAULT_LIMITS, MAX_TRACED_CLAIMS, Limits
+from ..messages import LANGS, env_lang, msg, plural
 from ..policy import Policy, bundled_policy_dir, load_policy
 
 
@@ -32,6 +33,32 @@ def command_limits() -> Limits:
             return ctx.obj
         ctx = ctx.parent
     return DEFAULT_LIMITS
+
+
+#: where the group keeps the language of the run (click's ``Context.meta`` is shared by every
+#: context of one invocation)
+LANG_KEY = "ordinance.lang"
+
+
+def command_lang() -> str:
+    """The language the command speaks in (``en`` or ``zh``): the global ``--lang``, else the
+    environment (``ORDINANCE_LANG``, then the locale: :func:`~ordinance.messages.env_lang`)."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.meta.get(LANG_KEY) if ctx is not None else None
+    return chosen or env_lang()
+
+
+def _keep_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[LANG_KEY] = value
+
+
+#: the global ``--lang``: kept as soon as it is read (eager), so that even the other global options'
+#: mistakes are told in it
+lang_option = click.option("--lang", type=click.Choice(LANGS), default=None, is_eager=True, expose_value=False,
+                           callback=_keep_lang,
+                           help="The language of messages and reports: en or zh (default: ORDINANCE_LANG, "
+                                "else zh when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en).")
 
 
 def command_policy(paths: tuple[str, ...]) -> Policy:
@@ -63,9 +90,9 @@ def use_colour(stream) -> bool:
 
 def fail(exc: OrdinanceError) -> None:
     """Print ``exc``'s located problems and their count to standard error; exit with status 1."""
-    click.echo(exc.render(), err=True)
-    count = len(exc.problems)
-    click.echo(f"{count} problem{'s' if count != 1 else ''}", err=True)
+    lang = command_lang()
+    click.echo(exc.render(lang=lang), err=True)
+    click.echo(plural("problem.count", len(exc.problems)).in_lang(lang), err=True)
     sys.exit(1)
 
 
@@ -85,9 +112,8 @@ def check_unicode(text: str, source: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise CaseError([Problem("encoding", f"the case holds text that is not valid Unicode (a lone surrogate "
-                                             f"U+{ord(exc.object[exc.start]):04X})", Location(source, 1, 1),
-                                 "write text as UTF-8; do not escape half of a surrogate pair")]) from None
+        raise CaseError([Problem("encoding", msg("case.lone-surrogate", code=f"U+{ord(exc.object[exc.start]):04X}"),
+                                 Location(source, 1, 1), msg("case.hint.lone-surrogate"))]) from None
 
 
 policy_option = click.option("--policy", "policies", multiple=True, type=click.Path(file_okay=False),
@@ -105,11 +131,12 @@ class DateType(click.ParamType):
             return value
         text = str(value).strip()
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            self.fail(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2025-06-30", param, ctx)
+            self.fail(msg("cli.not-a-date", value=repr(value)).in_lang(command_lang()), param, ctx)
         try:
             return _dt.date.fromisoformat(text)
         except ValueError as exc:
-            self.fail(f"{value!r} is not a date: {exc}", param, ctx)
+            self.fail(msg("cli.not-a-date-because", value=repr(value), why=str(exc)).in_lang(command_lang()),
+                      param, ctx)
 
 
 DATE = DateType()
@@ -124,10 +151,8 @@ def bound_traced_claims(case: Any, most: int, source: str) -> None:
     thousand claims took 1.2 GB and printed 156 MB."""
     claims = len(case.claims)
     if claims > most:
-        raise CaseError([Problem("trace-too-large", f"the case has {claims:,} claims; a decision with its trace is "
-                                 f"given for at most {most:,}", Location(source, 1, 1),
-                                 "decide it without the trace (--no-trace, e.g. --format json --no-trace), "
-                                 "raise --max-traced-claims, or split the case", "claims")])
+        raise CaseError([Problem("trace-too-large", msg("cli.trace-too-large", claims=f"{claims:,}", most=f"{most:,}"),
+                                 Location(source, 1, 1), msg("cli.hint.trace-too-large"), "claims")])
 
 
 as_of_option = click.option("--as-of", "as_of", type=DATE, metavar="YYYY-MM-DD",
@@ -150,12 +175,12 @@ class ByteSize(click.ParamType):
         else:
             m = re.fullmatch(r"\s*(\d{1,15})\s*([kKmMgG]?)(?:i?[bB])?\s*", str(value))
             if not m:
-                self.fail(f"{value!r} is not a size: write bytes, or a number with k, M or G (e.g. 4M)", param, ctx)
+                self.fail(msg("cli.not-a-size", value=repr(value)).in_lang(command_lang()), param, ctx)
             number = int(m.group(1)) * self._UNITS[m.group(2).lower()]
         if number < 1:
-            self.fail(f"{value!r} is not a size: it must be at least 1 byte", param, ctx)
+            self.fail(msg("cli.size-too-small", value=repr(value)).in_lang(command_lang()), param, ctx)
         if number > self.MOST:
-            self.fail(f"{value!r} is too large a size: at most 1T (1024G)", param, ctx)
+            self.fail(msg("cli.size-too-large", value=repr(value)).in_lang(command_lang()), param, ctx)
         return number
 
 

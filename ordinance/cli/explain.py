@@ -12,8 +12,9 @@ import sys
 import click
 
 from ..errors import OrdinanceError, did_you_mean
-from .common import (as_of_option, bound_traced_claims, check_unicode, command_limits, command_policy, fail,
-                     policy_option, read_stdin, traced_claims_option, use_colour)
+from ..messages import join, msg
+from .common import (as_of_option, bound_traced_claims, check_unicode, command_lang, command_limits, command_policy,
+                     fail, policy_option, read_stdin, traced_claims_option, use_colour)
 
 
 @click.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,7 +39,7 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
     """
     from ..cases import load_case, read_case_text
     from ..render.explain import render_explanation
-    from ..render.text import terminal_text
+    from ..render.text import say, terminal_text
 
     try:
         policy = command_policy(policies)
@@ -56,16 +57,19 @@ def explain_command(case: str, claim_id: str | None, as_of, policies: tuple[str,
         results = [r for r in decision.results if r.claim == claim_id]
         if not results:
             known = [r.claim for r in decision.results]
-            click.echo(f"{case}: unknown-claim: the case has no claim `{claim_id}`", err=True)
-            hint = did_you_mean(claim_id, known)
-            click.echo(terminal_text(f"  hint: {hint}" if hint else f"  hint: its claims are "
-                                     f"{', '.join(known) or 'none'}"), err=True)
+            lang = command_lang()
+            click.echo(f"{case}: unknown-claim: {msg('claim.unknown', claim=claim_id).in_lang(lang)}", err=True)
+            hint = did_you_mean(claim_id, known) or msg("claim.hint.its-claims",
+                                                        claims=join(known) if known else msg("claim.none"))
+            click.echo(terminal_text(msg("problem.hint", hint=hint).in_lang(lang)), err=True)
             sys.exit(1)
     colour = use_colour(sys.stdout)
-    texts = [render_explanation(r, colour=colour) for r in results]
-    header = f"Case {decision.case} — policy {decision.policy_id} (sha256:{decision.policy_digest[:12]})"
+    lang = command_lang()
+    texts = [render_explanation(r, colour=colour, lang=lang, labels=policy.fact_label) for r in results]
+    header = say("report.text.case", lang, case=decision.case) + say(
+        "report.text.policy", lang, policy=decision.policy_id, digest=decision.policy_digest[:12])
     if decision.as_of is not None:
-        header += f", as of {decision.as_of.isoformat()}"
+        header += say("report.text.as-of", lang, day=decision.as_of.isoformat())
     text = terminal_text(header) + "\n\n" + "\n".join(texts)  # the case's id is its own: shown, never obeyed
     try:
         check_unicode(text, "<stdin>" if case == "-" else case)

@@ -24,11 +24,12 @@ from pathlib import Path
 import click
 
 from ..errors import Location, OrdinanceError, PolicyError, Problem
+from ..messages import msg
 from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import bundled_policy_dir, load_policy
 from ..render import FORMATS, render
 from .common import BYTES, DATE, ByteSize, DateType, as_of_option, policy_option  # noqa: F401 (still importable here)
-from .common import bound_traced_claims, traced_claims_option
+from .common import LANG_KEY, bound_traced_claims, command_lang, lang_option, traced_claims_option
 # The shared helpers, by the names main's commands (and callers of this module) know them by.
 from .common import check_unicode as _check_unicode
 from .common import command_limits as _limits
@@ -59,8 +60,8 @@ class _Group(click.Group):
         except Exception as exc:  # a bug: say so plainly; ORDINANCE_DEBUG=1 shows the traceback
             if os.environ.get("ORDINANCE_DEBUG"):
                 raise
-            click.echo(f"ordinance: internal error ({type(exc).__name__}: {exc}); this is a bug, "
-                       "please report it with the input that caused it (ORDINANCE_DEBUG=1 shows details)", err=True)
+            click.echo(msg("cli.internal-error", error=f"{type(exc).__name__}: {exc}").in_lang(command_lang()),
+                       err=True)
             sys.exit(3)
 
 
@@ -105,6 +106,7 @@ def _limit_options(f):
 
 @click.group("ordinance", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ordinance")
+@lang_option
 @_limit_options
 @click.pass_context
 def main(ctx: click.Context, **limits) -> None:
@@ -118,6 +120,7 @@ def main(ctx: click.Context, **limits) -> None:
       ordinance show compute-voucher
       ordinance check policy/xiamen-ai-2025
       ordinance --max-line-bytes 4M batch big.jsonl --out out.jsonl
+      ordinance --lang zh eval case.yaml --format html -o decision.html
 
     The --max-... options (before the command) bound what is read; docs/security.md lists
     them with their defaults.
@@ -126,7 +129,8 @@ def main(ctx: click.Context, **limits) -> None:
     2 a usage mistake; 3 an internal error (ORDINANCE_DEBUG=1 shows the traceback);
     130, 143 or 75: a batch interrupted by SIGINT, SIGTERM or a worker that died
     (its output holds complete records; --resume goes on).
-    Colour is used on a terminal unless NO_COLOR is set.
+    Colour is used on a terminal unless NO_COLOR is set.  Messages and reports are in English,
+    or in Chinese with --lang zh (or ORDINANCE_LANG=zh, or a Chinese locale).
     """
     chosen = {name: value for name, value in limits.items() if value is not None}
     ctx.obj = Limits(**chosen) if chosen else DEFAULT_LIMITS
@@ -173,7 +177,8 @@ def eval_command(case: str, policies: tuple[str, ...], fmt: str | None, as_of: _
         bound_traced_claims(parsed, max_traced_claims, "<stdin>" if case == "-" else case)
     decision = policy.evaluate(parsed, trace=trace, as_of=as_of)
     to_terminal = output is None or output == "-"
-    text = render(decision, fmt, colour=to_terminal and _colour(sys.stdout))
+    text = render(decision, fmt, colour=to_terminal and _colour(sys.stdout), lang=command_lang(),
+                  labels=policy.fact_label)
     _check_unicode(text, "<stdin>" if case == "-" else case)
     _write(text, output)
 
@@ -241,7 +246,7 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
                                  "interrupted run resumes from it (not a device or a pipe)", param_hint="--out")
     policy = _policy(policies)
     options = batch.Options(tuple(str(p) for p in policies), trace and fmt == "jsonl", as_of, fmt,
-                            bool(os.environ.get("ORDINANCE_DEBUG")), _limits())
+                            bool(os.environ.get("ORDINANCE_DEBUG")), _limits(), command_lang())
     try:
         summary = batch.run(source, kind, Path(out), policy, options, jobs,
                             progress=_is_tty(sys.stderr), resume=resume)
@@ -284,6 +289,9 @@ def _resume_command(cases: str, out: str, fmt: str, jobs: int, trace: bool, as_o
         value = getattr(limits, name)
         if value != getattr(DEFAULT_LIMITS, name):
             words += ["--" + name.replace("_", "-"), str(value)]
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(LANG_KEY):
+        words += ["--lang", ctx.meta[LANG_KEY]]
     words += ["batch", cases, "--out", out, "--format", fmt]
     if jobs != 1:
         words += ["--jobs", str(jobs)]
@@ -346,7 +354,8 @@ def check_command(directories: tuple[str, ...]) -> None:
     """
     targets = list(directories) or [str(bundled_policy_dir())]
     policy = load_policy(targets, limits=_limits())
-    click.echo(f"ok: {policy.id}: {len(policy.programs)} measures, sha256:{policy.digest[:12]}")
+    click.echo(msg("cli.check-ok", policy=policy.id, count=len(policy.programs),
+                   digest=policy.digest[:12]).in_lang(command_lang()))
 
 
 @main.command("test")
@@ -375,10 +384,8 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
         policy = load_policy(directory, limits=_limits())
         tests = collect(directory, _limits())
         if not tests and not allow_no_tests:
-            raise PolicyError([Problem("no-tests", f"the policy in {directory} has no test cases",
-                                       Location(str(directory / "tests"), 1, 1),
-                                       "write tests/*.yaml (docs/rule-files.md, section 22), or pass "
-                                       "--allow-no-tests")])
+            raise PolicyError([Problem("no-tests", msg("cli.no-tests", directory=directory),
+                                       Location(str(directory / "tests"), 1, 1), msg("cli.hint.no-tests"))])
         for test in tests:
             outcome = run_test(test, policy, directory)
             if outcome.passed:
@@ -393,7 +400,7 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
             for decision in outcome.decisions:
                 for result in decision.results:
                     click.echo(terminal_text("\n".join("    " + line for line in render_claim(result))))
-    click.echo(f"{passed} passed, {failed} failed")
+    click.echo(msg("cli.tests-summary", passed=passed, failed=failed).in_lang(command_lang()))
     if failed:
         sys.exit(1)
 

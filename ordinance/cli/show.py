@@ -25,6 +25,7 @@ from ..front.model import (
 )
 from ..run.interpret import MeasureProgram
 from ..errors import OrdinanceError, Problem, did_you_mean, shorten
+from ..messages import msg
 from ..policy import Policy
 
 _BASIS = {"exact": "exact: the rule computes the amount due",
@@ -142,9 +143,9 @@ def _programs(policy: Policy, ref: str | None) -> list[MeasureProgram]:
         return list(policy.programs.values())
     program = policy.find_measure(ref)
     if program is None:
-        raise UnknownMeasure([Problem("unknown-measure", f"unknown measure `{shorten(ref)}`", None,
-                                      did_you_mean(ref, policy.measure_ids())
-                                      or "`ordinance show` lists every measure", "MEASURE")])
+        raise UnknownMeasure([Problem("unknown-measure", msg("case.unknown-measure", measure=shorten(ref)), None,
+                                      did_you_mean(ref, policy.measure_ids()) or msg("cli.hint.show-lists"),
+                                      "MEASURE")])
     return [program]
 
 

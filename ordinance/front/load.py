@@ -36,6 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..errors import Location, PolicyError, Problem
 from ..grammar.parser import SourceSpan
 from ..limits import DEFAULT_LIMITS, Limits  # defined below the grammar; still importable from here
+from ..messages import Text, msg, recognise
 
 DataPath = tuple[object, ...]
 
@@ -226,11 +227,9 @@ class _Budget:
 
 
 def _too_large(name: str, size: int | None, limits: Limits) -> PolicyError:
-    said = (f"the file is {size} bytes, over the limit of {limits.max_file_bytes}" if size is not None
-            else f"the file is larger than the limit of {limits.max_file_bytes} bytes")
-    return PolicyError([Problem("file-too-large", said,
-                                Location(name, 1, 1),
-                                "split it, or raise the limit (max_file_bytes, --max-file-bytes) if it is genuine")])
+    said = (msg("load.file-too-large", size=size, most=limits.max_file_bytes) if size is not None
+            else msg("load.file-larger-than", most=limits.max_file_bytes))
+    return PolicyError([Problem("file-too-large", said, Location(name, 1, 1), msg("load.hint.file-too-large"))])
 
 
 def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
@@ -252,25 +251,24 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
         mark = exc.problem_mark or exc.context_mark
         loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name, 1, 1)
         message = (exc.problem or exc.context or "invalid YAML").strip()
-        hint = ("YAML indents with spaces, never tabs"
-                if "\t" in message or "\\t" in message or "tab" in message else None)
-        raise PolicyError([Problem("yaml-syntax", message, loc, hint)], {name: text}) from None
+        hint = (msg("load.hint.tabs") if "\t" in message or "\\t" in message or "tab" in message else None)
+        raise PolicyError([Problem("yaml-syntax", recognise("yaml.", message), loc, hint)], {name: text}) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: placed by its offset
         at = min(max(exc.position, 0), len(text))
         line = text.count("\n", 0, at) + 1
         loc = Location(name, line, at - (text.rfind("\n", 0, at) + 1) + 1)
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
-        raise PolicyError([Problem("yaml-syntax", f"the character U+{code:04X} is not allowed in YAML", loc,
-                                   f'remove it, or write it as an escape in a double-quoted string: "\\u{code:04x}"')],
+        raise PolicyError([Problem("yaml-syntax", msg("load.character-not-allowed", code=f"U+{code:04X}"), loc,
+                                   msg("load.hint.escape-character", escape=f'"\\u{code:04x}"'))],
                           {name: text}) from None
     except yaml.YAMLError as exc:
-        raise PolicyError([Problem("yaml-syntax", str(exc).strip(), Location(name, 1, 1))],
+        raise PolicyError([Problem("yaml-syntax", recognise("yaml.", str(exc).strip()), Location(name, 1, 1))],
                           {name: text}) from None
     except (RecursionError, _TooDeepYAML) as exc:  # the pure-Python composer recurses once per level
         mark = getattr(exc, "mark", None)
         loc = Location(name, mark.line + 1, mark.column + 1) if mark is not None else Location(name, 1, 1)
-        raise PolicyError([Problem("too-deep", f"nesting deeper than {limits.max_depth} levels", loc,
-                                   "flatten the data")], {name: text}) from None
+        raise PolicyError([Problem("too-deep", too_deep(limits.max_depth), loc, msg("hint.flatten"))],
+                          {name: text}) from None
     loaded = LoadedFile(name, text, None, limits=limits)
     if root is None:
         loaded.data = None
@@ -279,8 +277,8 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
     try:
         loaded.data = _walk(root, (), 0, loaded, _Budget(limits), problems)
     except RecursionError:  # only with a max_depth above what Python's stack allows
-        problems.append(Problem("too-deep", "the data is nested too deeply to read", Location(name, 1, 1),
-                                "flatten the data, or lower max_depth"))
+        problems.append(Problem("too-deep", msg("load.too-deep-to-read"), Location(name, 1, 1),
+                                msg("load.hint.lower-max-depth")))
     if not problems and name.lower().endswith(".json"):
         problem = _json_syntax(text, name)
         if problem is not None:
@@ -288,6 +286,11 @@ def load_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFi
     if problems:
         raise PolicyError(problems, {name: text})
     return loaded
+
+
+def too_deep(most: int) -> Text:
+    """``nesting deeper than N levels``."""
+    return msg("load.too-deep", most=most)
 
 
 def _json_syntax(text: str, name: str) -> Problem | None:
@@ -298,8 +301,8 @@ def _json_syntax(text: str, name: str) -> Problem | None:
     try:
         json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except json.JSONDecodeError as exc:
-        return Problem("json-syntax", f"{exc.msg} (the file is not valid JSON)", Location(name, exc.lineno, exc.colno),
-                       "JSON allows no trailing comma, no comment and no unquoted key; or name the file .yaml")
+        return Problem("json-syntax", msg("load.json-file", said=recognise("json.", exc.msg)),
+                       Location(name, exc.lineno, exc.colno), msg("load.hint.json-file"))
     except RecursionError:  # a nesting the YAML walk already allowed: not JSON's concern here
         return None
     return None
@@ -335,7 +338,7 @@ def load_file(path: str | Path, name: str | None = None, limits: Limits = DEFAUL
     return load_text(decode(raw, display), display, limits)
 
 
-_LINK_HINT = "point the symbolic link at a file that exists, or remove it"
+_LINK_HINT = msg("load.hint.link")
 
 
 def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
@@ -343,11 +346,12 @@ def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
     try:
         target = os.readlink(path)
     except OSError:  # not a link (or gone): the system's own words
-        return Problem("file-unreadable", f"cannot read the file: {exc.strerror or exc}", Location(display, 1, 1))
+        return Problem("file-unreadable", msg("load.unreadable", said=exc.strerror or str(exc)),
+                       Location(display, 1, 1))
     if exc.errno == errno.ELOOP:
-        said = f"the file is a symbolic link to {target!r} that loops (it leads back to itself)"
+        said = msg("load.link-loops", target=repr(target))
     else:
-        said = f"the file is a symbolic link to {target!r}, which does not exist"
+        said = msg("load.link-dangles", target=repr(target))
     return Problem("file-unreadable", said, Location(display, 1, 1), _LINK_HINT)
 
 
@@ -363,16 +367,14 @@ def listed_file_problem(path: Path, display: str) -> Problem | None:
         return _unreadable(path, display, exc)
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
-    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-    via = " (through a symbolic link)" if path.is_symlink() else ""
-    return Problem("not-a-file", f"the entry is {kind}{via}, not a regular file: it is not read",
-                   Location(display, 1, 1), "give a regular YAML or JSON file, or remove the entry")
+    kind = ("fifo" if stat.S_ISFIFO(mode) else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "socket" if stat.S_ISSOCK(mode) else "irregular")
+    said = msg(f"load.entry-is.{kind}.link" if path.is_symlink() else f"load.entry-is.{kind}")
+    return Problem("not-a-file", said, Location(display, 1, 1), msg("load.hint.not-a-file"))
 
 
 def _binary(name: str, line: int, column: int) -> Problem:
-    return Problem("binary-file", "the file holds a NUL byte: it is binary data, not text",
-                   Location(name, line, column), "give a YAML or JSON text file, saved as UTF-8")
+    return Problem("binary-file", msg("load.binary"), Location(name, line, column), msg("load.hint.binary"))
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -384,13 +386,13 @@ def decode(raw: bytes, name: str) -> str:
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            hint = "the file looks like UTF-16: save it as UTF-8"
+            hint = msg("load.hint.utf16")
         elif b"\0" in raw[: exc.start + 1]:
             raise PolicyError([_binary(name, raw.count(b"\n", 0, raw.index(b"\0")) + 1,
                                        raw.index(b"\0") - (raw.rfind(b"\n", 0, raw.index(b"\0")) + 1) + 1)]) from None
         else:
-            hint = "save the file as UTF-8"
-        raise PolicyError([Problem("encoding", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            hint = msg("load.hint.utf8")
+        raise PolicyError([Problem("encoding", msg("load.not-utf8", byte=f"0x{raw[exc.start]:02x}"),
                                    Location(name, line, column), hint)]) from None
 
 
@@ -412,11 +414,10 @@ def check_data(data: Any, name: str, limits: Limits = DEFAULT_LIMITS, where: Loc
         value, depth = stack.pop()
         nodes += 1
         if nodes > limits.max_nodes:
-            raise PolicyError([Problem("too-many-nodes", f"the data holds more than {limits.max_nodes} values",
-                                       loc, "split it, or raise the limit (max_nodes)")])
+            raise PolicyError([Problem("too-many-nodes", msg("load.too-many-values", most=limits.max_nodes),
+                                       loc, msg("load.hint.max-nodes"))])
         if depth > limits.max_depth:
-            raise PolicyError([Problem("too-deep", f"nesting deeper than {limits.max_depth} levels", loc,
-                                       "flatten the data")])
+            raise PolicyError([Problem("too-deep", too_deep(limits.max_depth), loc, msg("hint.flatten"))])
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
@@ -451,9 +452,8 @@ def int_digits_problem(text: str, limits: Limits, location: Location) -> Problem
     digits = sum(ch.isdigit() for ch in text)
     if digits <= limits.integer_digits:
         return None
-    return Problem("literal-too-long", f"the number has {digits} digits, over the limit of "
-                   f"{limits.integer_digits}", location,
-                   "no amount needs so many digits: check the value (or raise max_literal_digits)")
+    return Problem("literal-too-long", msg("load.too-many-digits", digits=digits, most=limits.integer_digits),
+                   location, msg("load.hint.too-many-digits"))
 
 
 def _position(node: Node) -> ScalarPosition:
@@ -469,14 +469,12 @@ def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _B
     if budget.nodes > limits.max_nodes:
         if budget.nodes == limits.max_nodes + 1:
             loc = Location(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1)
-            problems.append(Problem("too-many-nodes",
-                                    f"the file expands to more than {limits.max_nodes} values "
-                                    "(aliases count each time they are used)", loc,
-                                    "remove the aliases that multiply the data"))
+            problems.append(Problem("too-many-nodes", msg("load.expands", most=limits.max_nodes), loc,
+                                    msg("load.hint.aliases")))
         return None
     if depth > limits.max_depth:
         loc = Location(loaded.name, node.start_mark.line + 1, node.start_mark.column + 1)
-        problems.append(Problem("too-deep", f"nesting deeper than {limits.max_depth} levels", loc))
+        problems.append(Problem("too-deep", too_deep(limits.max_depth), loc))
         budget.nodes = limits.max_nodes + 2  # stop walking
         return None
     loaded.positions[path] = _position(node)
@@ -501,7 +499,7 @@ def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _B
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 loc = Location(loaded.name, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                problems.append(Problem("yaml-key", "a key must be plain text, not a list or a mapping", loc))
+                problems.append(Problem("yaml-key", msg("load.key-not-text"), loc))
                 continue
             key = str(key_node.value)
             key_pos = _position(key_node)
@@ -511,9 +509,9 @@ def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _B
             if key in out:
                 prev = first_seen[key]
                 problems.append(Problem(
-                    "duplicate-key", f"the key `{key}` appears twice in this mapping",
+                    "duplicate-key", msg("load.duplicate-key", key=key),
                     Location(loaded.name, key_pos.line, key_pos.column, key_pos.end_line, key_pos.end_column),
-                    f"it is first given at line {prev.line}; keep one"))
+                    msg("load.hint.duplicate-key", line=prev.line)))
                 continue
             first_seen[key] = key_pos
             loaded.key_positions[path + (key,)] = key_pos
@@ -523,9 +521,8 @@ def _walk(node: Node, path: DataPath, depth: int, loaded: LoadedFile, budget: _B
 
 
 def _surrogate(loaded: LoadedFile, pos: ScalarPosition) -> Problem:
-    return Problem("encoding", "the text holds an unpaired surrogate escape (e.g. \\ud800), "
-                   "which is not a character", Location(loaded.name, pos.line, pos.column),
-                   "write the character itself, or a valid \\U escape")
+    return Problem("encoding", msg("load.surrogate-escape"), Location(loaded.name, pos.line, pos.column),
+                   msg("load.hint.surrogate-escape"))
 
 
 #: The tags a plain scalar is resolved under (as YAML's core schema resolves them, or as written

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable
 
+from ..messages import msg
 from ..errors import Location, Problem
 from ..grammar.parser import Expression, parse_expression
 from .. import types as T
@@ -78,7 +79,7 @@ class FileParser:
         try:
             return V.parse_date(str(value))
         except V.LiteralError as exc:
-            self.report(Problem("bad-date", str(exc), self.loc(path), "write dates as YYYY-MM-DD, e.g. 2027-12-31"))
+            self.report(Problem("bad-date", exc.text, self.loc(path), msg("parse.hint.date")))
             return None
 
     def citation(self, path: DataPath, article: str) -> Citation | None:
@@ -101,9 +102,8 @@ class FileParser:
         needle = quote.strip()
         at = self.source_text.find(needle)
         if at < 0:
-            self.report(Problem("quote-not-in-source", "the quoted text is not in the policy's source text",
-                                self.loc(path), "quote the source exactly, character for character "
-                                "(the source uses ASCII , and ( ) and traditional characters)"))
+            self.report(Problem("quote-not-in-source", msg("parse.quote-not-in-source"), self.loc(path),
+                                msg("parse.hint.quote-exactly")))
             return None
         return self.source_text.count("\n", 0, at) + 1
 
@@ -116,8 +116,8 @@ class FileParser:
             if t is None:
                 continue  # the schema already reported it
             if t.name == "enum" and not values:
-                self.report(Problem("enum-without-values", f"the enum fact `{name}` lists no `values`",
-                                    self.loc(path + (name,), key=True), "add values: [a, b, ...]"))
+                self.report(Problem("enum-without-values", msg("parse.enum-without-values", name=name),
+                                    self.loc(path + (name,), key=True), msg("parse.hint.enum-values")))
             label = self.label(spec, default=name) or Label(name, name)
             per, period = spec.get("per"), spec.get("period")
             where = path + (name, "period" if period is not None else "per")
@@ -156,8 +156,8 @@ class FileParser:
         citation = self.citation(path, article)
         if citation is None:
             if self.source_text is not None:
-                self.report(Problem("missing-quote", f"measure `{data['id']}` does not quote the source text",
-                                    self.loc(path), "add `quote:` with the sentence(s) it encodes, copied exactly"))
+                self.report(Problem("missing-quote", msg("parse.missing-quote", measure=data["id"]), self.loc(path),
+                                    msg("parse.hint.add-quote")))
             citation = Citation(article, "")
         broken: set[str] = set()  # names and parts whose expression did not parse
         values: dict[str, ValueDef] = {}
@@ -177,8 +177,7 @@ class FileParser:
                 rpath = tpath + ("rows", i)
                 when = self.expr(rpath + ("when",)) if "when" in row else None
                 if when is None and not row.get("otherwise") and "when" not in row:
-                    self.report(Problem("row-without-when", "a table row needs `when:` (or `otherwise: true`)",
-                                        self.loc(rpath)))
+                    self.report(Problem("row-without-when", msg("parse.row-without-when"), self.loc(rpath)))
                 cells = {}
                 for col in row["set"]:
                     e = self.expr(rpath + ("set", col))

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from jsonschema.exceptions import ValidationError
 
 from ..errors import Problem, did_you_mean, dotted_path, shorten
+from ..messages import Both, Text, join, msg, recognise
 from .load import LoadedFile
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
@@ -69,7 +70,7 @@ def _pass_mark(loaded: LoadedFile, kind: str) -> Path | None:
 def validate(loaded: LoadedFile, kind: str) -> list[Problem]:
     """All schema problems of ``loaded`` as a ``kind`` file, at their positions."""
     if loaded.data is None:
-        return [Problem("empty-file", "the file is empty", loaded.location(()), _EMPTY_HINTS[kind])]
+        return [Problem("empty-file", msg("schema.empty-file"), loaded.location(()), msg(f"schema.hint.empty-{kind}"))]
     mark = _pass_mark(loaded, kind)
     if mark is not None and mark.exists():
         return []
@@ -94,71 +95,77 @@ def validate(loaded: LoadedFile, kind: str) -> list[Problem]:
     return problems
 
 
-_EMPTY_HINTS = {"rules": "a rule file needs at least `article:` and `measures:`",
-                "policy": "a policy manifest needs `policy:`, `title:`, `issuer:`, `issued:`, `valid:`",
-                "tests": "a test file needs `tests:`, a list of tests, each with `name:`, `case:` and `want:`"}
-
-
 def _problem(error: "ValidationError", loaded: LoadedFile) -> Problem:
     path = tuple(error.absolute_path)
-    where = "/".join(shorten(str(p)) for p in path) or "the top level"
+    where = "/".join(shorten(str(p)) for p in path) or msg("schema.top-level")
     v, instance, sub = error.validator, error.instance, error.schema
-    hint = sub.get("x-hint") if isinstance(sub, dict) else None
+    hint = _hint(sub)
     if v == "additionalProperties" and isinstance(instance, dict):
         allowed = list(sub.get("properties", {}))
         extra = sorted(k for k in instance if k not in allowed)
         key = extra[0] if extra else "?"
-        return Problem("unknown-key", f"unknown key `{shorten(str(key))}` in {where}",
+        return Problem("unknown-key", msg("schema.unknown-key", key=shorten(str(key)), where=where),
                        loaded.location(path + (key,), key=True),
-                       did_you_mean(key, allowed) or ("allowed keys: " + ", ".join(allowed) if allowed else None),
+                       did_you_mean(key, allowed) or (msg("schema.hint.allowed-keys", keys=", ".join(allowed))
+                                                      if allowed else None),
                        _dotted(path + (key,)))
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
-        return Problem("missing-key", f"`{missing}` is required in {where}", loaded.location(path, key=True),
+        return Problem("missing-key", msg("schema.required", key=missing, where=where), loaded.location(path, key=True),
                        hint, _dotted(path))
     if v == "enum":
         options = [str(o) for o in error.validator_value]
-        return Problem("not-allowed", f"`{shorten(str(instance))}` is not allowed here; expected one of: {', '.join(options)}",
+        return Problem("not-allowed",
+                       msg("schema.not-allowed", value=shorten(str(instance)), options=", ".join(options)),
                        loaded.location(path), did_you_mean(str(instance), options), _dotted(path))
     if v == "type":
         expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return Problem("wrong-type", f"{where} must be {_article(expected)}, not {_json_kind(instance)}",
+        expected = join([_article(e) for e in expected], "sep.or") if isinstance(expected, list) else _article(expected)
+        return Problem("wrong-type",
+                       msg("schema.wrong-type", where=where, expected=expected, value=_json_kind(instance)),
                        loaded.location(path), hint, _dotted(path))
     if v == "pattern":
-        return Problem("bad-format", f"`{instance}` is not of the expected form in {where}",
+        return Problem("bad-format", msg("schema.bad-format", value=instance, where=where),
                        loaded.location(path), hint, _dotted(path))
     if v in ("minItems", "minProperties", "minLength"):  # (the code stays the generic one, as it always was)
-        return Problem("schema", f"{where} is empty", loaded.location(path), hint, _dotted(path))
+        return Problem("schema", msg("schema.is-empty", where=where), loaded.location(path), hint, _dotted(path))
     if v == "oneOf":
-        return Problem("schema", f"{where} gives more than one of the forms allowed here", loaded.location(path),
+        return Problem("schema", msg("schema.one-of", where=where), loaded.location(path),
                        hint, _dotted(path))
     if v == "propertyNames":
-        return Problem("bad-name", f"`{instance}` is not a valid name in {where}",
+        return Problem("bad-name", msg("schema.bad-name", value=instance, where=where),
                        loaded.location(path + (instance,), key=True), hint, _dotted(path))
-    return Problem("schema", f"{where}: {error.message}", loaded.location(path), hint, _dotted(path))
+    return Problem("schema", msg("schema.said", where=where, said=recognise("jsonschema.", error.message)),
+                   loaded.location(path), hint, _dotted(path))
 
 
 def _dotted(path: tuple[object, ...]) -> str:
     return dotted_path(path) or "."
 
 
+def _hint(sub: Any) -> Text | None:
+    """The schema's hint (``x-hint``, in Chinese ``x-hint-zh``) for the part ``sub`` of it."""
+    if not isinstance(sub, dict) or "x-hint" not in sub:
+        return None
+    # the schema is the one truth of its hints (an editor reads the same file), in both languages
+    return msg("schema.x-hint", hint=Both(sub["x-hint"], sub.get("x-hint-zh")))
+
+
 def _json_kind(value: Any) -> str:
     if value is None:
-        return "empty"
+        return msg("case.value.empty")
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int):
-        return "a number"
+        return msg("schema.value.number")
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return msg("case.value.text", text=repr(value))
     if isinstance(value, list):
-        return "a list"
+        return msg("case.value.list")
     if isinstance(value, dict):
-        return "a mapping"
+        return msg("case.value.mapping")
     return type(value).__name__
 
 
 def _article(word: str) -> str:
-    return {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
-            "boolean": "true or false"}.get(word, word)
+    return msg(f"schema.type.{word}") if word in ("object", "array", "string", "integer", "boolean") else word

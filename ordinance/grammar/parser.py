@@ -25,6 +25,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .. import values as V
 from ..errors import Location, Problem
+from ..messages import Text, join, msg, recognise
 from ..limits import DEFAULT_LIMITS, Limits
 from . import ast as A
 
@@ -32,14 +33,14 @@ GRAMMAR_PATH = Path(__file__).with_name("expression.lark")
 
 #: What the drafter reads instead of Lark's terminal names.
 _TERMINAL_WORDS = {
-    "NAME": "a name", "NUMBER": "a number", "MONEY": "an amount (e.g. 1000萬)",
-    "PERCENT": "a percentage (e.g. 30%)", "DATE": "a date (e.g. 2027-12-31)",
-    "DURATION": "a duration (e.g. 3 years)", "STRING": 'a string (e.g. "university")',
-    "TRUE": "`true`", "FALSE": "`false`", "COMPARE": "a comparison (== != < <= > >=)",
+    "NAME": msg("grammar.word.name"), "NUMBER": msg("grammar.word.number"), "MONEY": msg("grammar.word.money"),
+    "PERCENT": msg("grammar.word.percent"), "DATE": msg("grammar.word.date"),
+    "DURATION": msg("grammar.word.duration"), "STRING": msg("grammar.word.string"),
+    "TRUE": "`true`", "FALSE": "`false`", "COMPARE": msg("grammar.word.compare"),
     "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`", "SLASH": "`/`", "LPAR": "`(`", "RPAR": "`)`",
     "LSQB": "`[`", "RSQB": "`]`", "COMMA": "`,`", "DOT": "`.`", "IF": "`if`", "THEN": "`then`",
     "ELSE": "`else`", "AND": "`and`", "OR": "`or`", "NOT": "`not`", "IN": "`in`",
-    "$END": "the end of the expression",
+    "$END": msg("grammar.word.end"),
 }
 
 
@@ -54,7 +55,7 @@ class ExpressionSyntaxError(Exception):
     (``syntax``, or the limit broken: ``expression-too-long``, ``expression-too-deep``,
     ``literal-too-long``)."""
 
-    def __init__(self, offset: int, message: str, hint: str | None = None, width: int = 1, code: str = "syntax"):
+    def __init__(self, offset: int, message: Text, hint: Text | None = None, width: int = 1, code: str = "syntax"):
         super().__init__(message)
         self.offset, self.message, self.hint, self.width, self.code = offset, message, hint, width, code
 
@@ -84,8 +85,8 @@ class _ToAst(Transformer):
             digits = sum(ch.isdigit() for ch in text)
             if digits > self.max_digits:
                 raise ExpressionSyntaxError(
-                    token.start_pos, f"the number has {digits} digits, over the limit of {self.max_digits}",
-                    "no amount needs so many digits: check the literal (or raise max_literal_digits)",
+                    token.start_pos, msg("load.too-many-digits", digits=digits, most=self.max_digits),
+                    msg("grammar.hint.too-many-digits"),
                     width=len(text), code="literal-too-long")
         return text
 
@@ -102,7 +103,7 @@ class _ToAst(Transformer):
         try:
             value = V.parse_date(str(c[0]))
         except V.LiteralError as exc:
-            raise ExpressionSyntaxError(c[0].start_pos, str(exc), "there is no such day: check the month and the day",
+            raise ExpressionSyntaxError(c[0].start_pos, exc.text, msg("grammar.hint.no-such-day"),
                                         width=len(c[0])) from None
         return self._lit(meta, c[0], "date", value)
 
@@ -110,7 +111,7 @@ class _ToAst(Transformer):
         try:
             value = V.parse_duration(self._digits(c[0]))
         except V.LiteralError as exc:
-            raise ExpressionSyntaxError(c[0].start_pos, str(exc), width=len(c[0])) from None
+            raise ExpressionSyntaxError(c[0].start_pos, exc.text, width=len(c[0])) from None
         return self._lit(meta, c[0], "duration", value)
 
     def string(self, meta, c):
@@ -212,11 +213,11 @@ def _unescape(body: str) -> str:
 #: than a handful of levels.
 MAX_DEPTH = 100
 
-_TOO_DEEP = "the expression is nested too deeply"
+_TOO_DEEP = msg("grammar.too-deep")
 
 
 def _too_deep(limit: int) -> ExpressionSyntaxError:
-    return ExpressionSyntaxError(0, _TOO_DEEP, f"split it into named values under `values:` (at most {limit} levels)",
+    return ExpressionSyntaxError(0, _TOO_DEEP, msg("grammar.hint.too-deep", most=limit),
                                  code="expression-too-deep")
 
 
@@ -228,14 +229,13 @@ def parse_text(text: str, limits: Limits | None = None) -> A.Node:
     """
     limits = _limits(limits)
     if not isinstance(text, str):
-        raise ExpressionSyntaxError(0, "an expression must be text")
+        raise ExpressionSyntaxError(0, msg("grammar.not-text"))
     if len(text) > limits.max_expression_length:
-        raise ExpressionSyntaxError(0, f"the expression is {len(text)} characters long, over the limit of "
-                                    f"{limits.max_expression_length}",
-                                    "split it into named values under `values:`", width=1,
+        raise ExpressionSyntaxError(0, msg("grammar.too-long", length=len(text), most=limits.max_expression_length),
+                                    msg("grammar.hint.split"), width=1,
                                     code="expression-too-long")
     if not text.strip():
-        raise ExpressionSyntaxError(0, "empty expression", "write a value, a name or a formula")
+        raise ExpressionSyntaxError(0, msg("grammar.empty"), msg("grammar.hint.empty"))
     try:
         tree = _lark().parse(text)
         node = _ToAst(text, limits.max_literal_digits).transform(tree)
@@ -248,7 +248,7 @@ def parse_text(text: str, limits: Limits | None = None) -> A.Node:
         if isinstance(inner, ExpressionSyntaxError):
             raise inner from None
         if isinstance(inner, V.LiteralError):
-            raise ExpressionSyntaxError(0, str(inner)) from None
+            raise ExpressionSyntaxError(0, inner.text) from None
         if isinstance(inner, RecursionError):
             raise _too_deep(limits.max_expression_depth) from None
         raise
@@ -261,37 +261,37 @@ def parse_text(text: str, limits: Limits | None = None) -> A.Node:
 _KEYWORDS = frozenset({"IF", "THEN", "ELSE", "AND", "OR", "NOT", "IN", "TRUE", "FALSE"})
 
 #: Look-alike characters an IME types, and what to write instead.
-_LOOKALIKES = {"≦": "`<=`", "≧": "`>=`", "。": "`.`", "、": "`,`", "\u3000": "an ordinary space"}
+_LOOKALIKES = {"≦": "`<=`", "≧": "`>=`", "。": "`.`", "、": "`,`", "\u3000": msg("grammar.word.space")}
 _CURLY_QUOTES = "“”‘’「」『』"
 
 
-def _character_hint(text: str, pos: int) -> str | None:
+def _character_hint(text: str, pos: int) -> Text | None:
     """A hint for a character the lexer cannot start a token with."""
     ch, nxt, prev = text[pos], text[pos + 1:pos + 2], text[pos - 1:pos] if pos else ""
     if ch == "=":
         if nxt in ("<", ">"):
-            return f"write `{nxt}=`"
+            return msg("grammar.hint.write", text=f"`{nxt}=`")
         if prev == "=":
-            return "compare with `==`"
-        return "compare with `==`; a single `=` is not an operator"
+            return msg("grammar.hint.compare")
+        return msg("grammar.hint.single-equals")
     if ch in "&|":
-        return "write `and`, `or`, `not`"
+        return msg("grammar.hint.and-or-not")
     if ch == "!":
-        return "write `not` to negate, `!=` to compare"
+        return msg("grammar.hint.bang")
     if ch in "\"'":
-        return f"the string is not closed: end it with {ch} on the same line"
+        return msg("grammar.hint.unclosed-string", quote=ch)
     if ch in _CURLY_QUOTES:
-        return 'quote strings with straight quotes: "..." or \'...\''
+        return msg("grammar.hint.straight-quotes")
     fixed = V.ascii_digits(_word_at(text, pos))
     if fixed is not None:  # ３０%, ５億, ٥, 𝟓: digits of other scripts (the lexer takes ASCII ones only)
-        return f"write ASCII digits: {fixed}"
+        return msg("hint.ascii-digits", fixed=fixed)
     if "\uff01" <= ch <= "\uff5e":  # full-width forms of ASCII (，（）＝％ ...)
         ascii_ch = chr(ord(ch) - 0xFEE0)
-        return f"use ASCII punctuation in formulas: write `{ascii_ch}` instead of the full-width `{ch}`"
+        return msg("grammar.hint.full-width", ascii=ascii_ch, char=ch)
     if ch in _LOOKALIKES:
-        return f"use ASCII punctuation in formulas: write {_LOOKALIKES[ch]} instead of `{ch}`"
+        return msg("grammar.hint.lookalike", instead=_LOOKALIKES[ch], char=ch)
     if ch.isdigit():
-        return "write numbers as digits with an optional decimal part, e.g. 1_000_000 or 0.5"
+        return msg("grammar.hint.digits")
     return None
 
 
@@ -307,40 +307,42 @@ def _word_at(text: str, pos: int) -> str:
     return text[start:end]
 
 
-def _expected_words(names) -> str:
+def _expected_words(names) -> Text:
     words = sorted({_TERMINAL_WORDS.get(n, n) for n in names if not n.startswith("__")})
-    return ", ".join(words[:8]) + (", ..." if len(words) > 8 else "")
+    return join(words[:8] + (["..."] if len(words) > 8 else []))
 
 
 def _friendly(exc: UnexpectedInput, text: str) -> ExpressionSyntaxError:
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream
         if pos >= len(text):
-            return ExpressionSyntaxError(len(text), "the expression ends too early")
+            return ExpressionSyntaxError(len(text), msg("grammar.ends-early"))
         ch = text[pos]
-        return ExpressionSyntaxError(pos, f"unexpected character {ch!r}", _character_hint(text, pos))
+        return ExpressionSyntaxError(pos, msg("grammar.unexpected-character", char=repr(ch)),
+                                     _character_hint(text, pos))
     if isinstance(exc, UnexpectedEOF):
-        return ExpressionSyntaxError(len(text), "the expression ends too early",
-                                     f"expected {_expected_words(exc.expected)}")
+        return ExpressionSyntaxError(len(text), msg("grammar.ends-early"),
+                                     msg("grammar.hint.expected", words=_expected_words(exc.expected)))
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
         if tok.type == "$END":
-            return ExpressionSyntaxError(len(text), "the expression ends too early",
-                                         f"expected {_expected_words(exc.expected)}")
-        hint = f"expected {_expected_words(exc.expected)}"
+            return ExpressionSyntaxError(len(text), msg("grammar.ends-early"),
+                                         msg("grammar.hint.expected", words=_expected_words(exc.expected)))
+        hint = msg("grammar.hint.expected", words=_expected_words(exc.expected))
         if tok.type in _KEYWORDS and set(exc.expected) == {"NAME"}:
-            hint = f"`{tok}` is a reserved word, not a name"
+            hint = msg("grammar.hint.reserved", word=str(tok))
         elif tok.type == "IF" and "IF" not in exc.expected:
-            hint = "an `if` inside a formula goes in parentheses: x + (if a then b else c)"
+            hint = msg("grammar.hint.if-in-parentheses")
         elif tok.type == "COMPARE" and "COMPARE" not in exc.expected:
             before = text[tok.start_pos - 1] if tok.start_pos > 0 else ""
             if before in ("<", ">", "=", "≤", "≥", "≠"):  # `<>`, `>>`: one operator mistyped
-                hint = "write `!=`" if before + str(tok) == "<>" else \
-                    f"`{before}{tok}` is not an operator: write one of == != < <= > >="
+                hint = msg("grammar.hint.write", text="`!=`") if before + str(tok) == "<>" else \
+                    msg("grammar.hint.not-an-operator", operator=f"{before}{tok}")
             else:
-                hint = "comparisons do not chain: write `a < b and b < c` (or use between(b, a, c))"
-        return ExpressionSyntaxError(tok.start_pos, f"unexpected {str(tok)!r}", hint, width=max(len(tok), 1))
-    return ExpressionSyntaxError(0, str(exc))
+                hint = msg("grammar.hint.no-chains")
+        return ExpressionSyntaxError(tok.start_pos, msg("grammar.unexpected", token=repr(str(tok))), hint,
+                                     width=max(len(tok), 1))
+    return ExpressionSyntaxError(0, recognise("lark.", str(exc)))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ..check.checker import CheckedPolicy
 from ..run.compile import Resolver, constant_value
 from ..front.model import Label, MeasureDef, PolicyDef
 from ..grammar.parser import Expression
+from ..messages import Both, Text, msg
 from ..periods import PERIODS
 from .steps import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, POOLED_SCOPES, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT,
                     SCOPE_PROJECT_YEAR, SCOPE_WORDS, Amount, Cap, Condition, Expr, MeasurePlan, Parameter, Quota,
@@ -110,8 +111,8 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
                                    reason("condition-failed", f"不符合條件：{c.label.zh}",
                                           f"condition not met: {c.label.en}", condition=c.id))
                          for c in m.conditions),
-        amount=(Amount(expr(m.amount), "basis: statutory maximum (最高不超過)" if m.basis == "maximum"
-                       else "basis: exact amount", Decimal(0), *ROUND_TO) if m.amount is not None else None),
+        amount=(Amount(expr(m.amount), _BASIS_MAXIMUM if m.basis == "maximum" else _BASIS_EXACT, Decimal(0),
+                       *ROUND_TO) if m.amount is not None else None),
         ceiling=expr(m.ceiling) if m.ceiling is not None else None,
         duration=expr(m.duration) if m.duration is not None else None,
         caps=tuple(c for c in caps if c.per != "entity-year"),
@@ -123,12 +124,14 @@ def plan_measure(measure: MeasureDef, policy: PolicyDef, checked: CheckedPolicy,
         first_day=max(starts) if starts else _dt.date.min,
         last_day=min(ends) if ends else _dt.date.max,
         exclusive=m.exclusive,
-        group_reading=group.reading.en if group is not None and group.reading is not None else None,
+        group_reading=Both(group.reading.en, group.reading.zh) if group is not None and group.reading is not None
+        else None,
         one_time=m.one_time,
         needs_project=bool(m.one_time or m.exclusive or any(c.per != "entity-year" for c in pooled)),
         spans=spans,
-        claim_notes=(f"measure {m.id} ({m.article})", "responsible: " + "、".join(m.responsible)),
-        readings=tuple(ReadingStep(r.applies_to, r.label, f"how {whose} reads the text", keep)
+        claim_notes=(msg("note.measure", id=m.id, article=m.article),
+                     msg("note.responsible", units="、".join(m.responsible))),
+        readings=tuple(ReadingStep(r.applies_to, r.label, _HOW[whose], keep)
                        for r, whose, keep in readings),
         reading_targets=frozenset(r.applies_to for r, _, _ in readings if r.applies_to),
         basis_target=f"basis:{m.basis}",
@@ -145,8 +148,20 @@ def _value(v, expr, where) -> Value:
     return Value(v.name, v.label, where(v.location), expr(v.expression))
 
 
+#: the notes of the amount's step: its basis
+_BASIS_MAXIMUM, _BASIS_EXACT = msg("note.basis-maximum"), msg("note.basis-exact")
+#: the note under a reading: whose reading of the text it is
+_HOW = {"the rule file": msg("note.reading-rule-file"), "the policy": msg("note.reading-policy")}
+
+
+def validity_words(valid) -> Text:
+    """``2025-04-21 to 2027-12-31`` (``…`` for an open end), in both languages."""
+    return msg("words.validity", start=valid.start or "…", end=valid.end or "…")
+
+
 def _window(which: str, valid, citation, label: Label, location) -> Window:
-    return Window(which, valid, citation, label, location, f"claim.date within {valid}", str(valid),
+    return Window(which, valid, citation, label, location, msg("expr.within", valid=validity_words(valid)),
+                  str(valid),
                   "政策" if which == "policy" else "措施",
                   {"from": valid.start.isoformat() if valid.start else None,
                    "until": valid.end.isoformat() if valid.end else None})

@@ -21,14 +21,14 @@ from ..types import Type
 from ..check.checker import TypedExpression
 from ..grammar import ast as A
 from ..front.model import Citation, Label, Validity
+from ..messages import msg
 
 #: Bits of :attr:`MeasurePlan.spans`: the rules spanning claims a measure takes part in.
 ONE_TIME, EXCLUSIVE, POOLED_CAPS, QUOTA = 1, 2, 4, 8
 
 #: How the trace words each cap scope.
-SCOPE_WORDS = {"claim": "per claim", "entity-year": "per entity per year", "project": "per project",
-               "product": "per product", "project-year": "per project per year",
-               "product-year": "per product per year"}
+SCOPE_WORDS = {scope: msg(f"scope.{scope}") for scope in ("claim", "entity-year", "project", "product",
+                                                            "project-year", "product-year")}
 
 #: How a cap spanning awards keys its pool: by (pool, year), (pool, project) or (pool, project, year).
 SCOPE_ENTITY_YEAR, SCOPE_PROJECT, SCOPE_PROJECT_YEAR = 0, 1, 2

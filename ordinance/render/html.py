@@ -8,7 +8,9 @@ missing facts, notes, what kept it from its benefit (:func:`ordinance.render.exp
 its derivation as a collapsible tree (``<details>``): the steps that refused a claim or left it open
 are expanded, the others can be opened; printing expands everything.
 
-Every string is escaped: rule text and case data are untrusted.
+Every string is escaped: rule text and case data are untrusted.  The words are in ``lang`` (``en``,
+``zh``: :mod:`ordinance.render.text` says how); the document is marked ``lang="zh-Hant"`` in both
+(its CJK fonts), English passages of a Chinese report ``lang="en"``.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ from ..decision import ClaimResult, Decision
 from ..front.model import Citation
 from ..trace import TraceNode
 from .explain import Finding, why_not
+from ..messages import join
 from .format import show, show_amount
-from .text import MARK, amount_text, basis_text, input_items, result_text, shows_id
-
-_BENEFIT_WORDS = {"money": "money (獎補金額)", "assessed": "assessed award (核定), up to a ceiling",
-                  "in-kind": "in kind (非金錢)", "support": "support without a computed amount (支持)"}
+from .text import (MARK, FactLabels, Words, amount_text, basis_text, kind_text, label_text, result_text, say,
+                   shows_id, status_text, words)
 _MARK_CLASS = {"true": "ok", "false": "fail", "undetermined": "open"}
 
 CSS = """
@@ -124,70 +125,82 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
 
 
-def render_decision(decision: Decision, *, colour: bool = False) -> str:
+def render_decision(decision: Decision, *, colour: bool = False, lang: str = "en",
+                    labels: FactLabels | None = None) -> str:
     """The decision as one HTML document (``colour`` is accepted for the common signature; the
     report is always in colour, and prints in colour)."""
     anchors = {id(r): f"claim-{i + 1}-{_slug(r.claim)}" for i, r in enumerate(decision.results)}
+    t = _Words(lang, labels)
     out: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="zh-Hant">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(f'Decision on case {decision.case} — {decision.policy_id}')}</title>",
+        f"<title>{esc(t('report.html.title', case=decision.case, policy=decision.policy_id))}</title>",
         f"<style>{CSS}</style>",
         "</head>",
         "<body>",
         "<header>",
-        f"<h1>Decision on case <code>{esc(decision.case)}</code></h1>",
-        '<p class="subtitle">審核報告 · audit report: every step of the derivation, cited to the source text</p>',
+        f"<h1>{t('report.html.heading', case=f'<code>{esc(decision.case)}</code>')}</h1>",
+        f'<p class="subtitle">{t("report.html.subtitle")}</p>',
         '<table class="meta">',
-        f"<tr><th>Policy</th><td><code>{esc(decision.policy_id)}</code></td></tr>",
-        f'<tr><th>Policy digest (sha256)</th><td><code class="digest">{esc(decision.policy_digest)}</code></td></tr>',
+        f"<tr><th>{t('report.policy')}</th><td><code>{esc(decision.policy_id)}</code></td></tr>",
+        f'<tr><th>{t("report.policy-digest")}</th><td><code class="digest">{esc(decision.policy_digest)}</code>'
+        "</td></tr>",
     ]
     if len(decision.policies) > 1:
         loaded = "<br>".join(f"<code>{esc(p.get('id', ''))}</code> sha256 <code class=\"digest\">"
                              f"{esc(p.get('digest', ''))}</code>" for p in decision.policies)
-        out.append(f"<tr><th>Policies loaded</th><td>{loaded}</td></tr>")
-    as_of = (esc(decision.as_of.isoformat()) if decision.as_of is not None
-             else "not given (each claim is decided as of its own date)")
-    out.append(f"<tr><th>Date of evaluation</th><td>{as_of}</td></tr>")
-    out.append(f'<tr><th>Total due</th><td class="money">{esc(show_amount(decision.total))}</td></tr>')
+        out.append(f"<tr><th>{t('report.html.policies-loaded')}</th><td>{loaded}</td></tr>")
+    as_of = (esc(decision.as_of.isoformat()) if decision.as_of is not None else esc(t("report.html.no-as-of")))
+    out.append(f"<tr><th>{t('report.date-of-evaluation')}</th><td>{as_of}</td></tr>")
+    out.append(f'<tr><th>{t("report.total-due")}</th><td class="money">{esc(show_amount(decision.total))}</td></tr>')
     still = decision.open_words()
     if still is not None:
-        out.append(f'<tr><th>Still open</th><td class="money">{esc(still)}</td></tr>')
+        out.append(f'<tr><th>{t("report.still-open")}</th><td class="money">{esc(words(still, lang))}</td></tr>')
     out.append("</table>")
     out.append("</header>")
-    out.extend(_summary_table(decision, anchors))
-    out.extend(_facts_table(decision, anchors))
+    out.extend(_summary_table(decision, anchors, t))
+    out.extend(_facts_table(decision, anchors, t))
     for r in decision.results:
-        out.extend(_claim(r, anchors[id(r)]))
-    out.append('<footer>Rendered by <span class="mono">ordinance</span> from the decision and its trace '
-               "alone. Marks: ✓ holds, ✗ does not hold, ? cannot be told (facts missing). "
-               "Rule locations are <span class=\"mono\">file:line:column</span> in the policy's rule files; "
-               "source lines are lines of the policy's source text.</footer>")
+        out.extend(_claim(r, anchors[id(r)], _Words(lang, labels, r.measure)))
+    out.append(f"<footer>{t('report.html.footer')}</footer>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
-def _status(status: str) -> str:
-    return f'<span class="badge status-{_slug(status)}">{esc(status)}</span>'
+class _Words(Words):
+    """The words of an HTML rendering."""
+
+    def fact(self, name: str, measure: str | None = None) -> str:
+        """A fact as HTML: ``label <code>key</code>`` when its label is known, the key alone otherwise."""
+        label = self.labels(measure or self.measure, name) if self.labels is not None else None
+        if label is None:
+            return f"<code>{esc(name)}</code>"
+        return self("report.fact-named", label=esc(label_text(label, self.lang)), name=f"<code>{esc(name)}</code>")
 
 
-def _summary_table(decision: Decision, anchors: dict[int, str]) -> list[str]:
-    out = ["<section class=\"summary\">", "<h2>Claims</h2>", "<table>",
-           "<thead><tr><th>claim</th><th>measure</th><th>status</th><th>amount</th><th>basis</th></tr></thead>",
-           "<tbody>"]
+def _status(status: str, lang: str = "en") -> str:
+    return f'<span class="badge status-{_slug(status)}">{esc(status_text(status, lang))}</span>'
+
+
+def _summary_table(decision: Decision, anchors: dict[int, str], t: "_Words") -> list[str]:
+    out = ["<section class=\"summary\">", f"<h2>{t('report.claims')}</h2>", "<table>",
+           f"<thead><tr><th>{t('report.col.claim')}</th><th>{t('report.col.measure')}</th>"
+           f"<th>{t('report.col.status')}</th><th>{t('report.col.amount')}</th><th>{t('report.col.basis')}</th>"
+           "</tr></thead>", "<tbody>"]
     for r in decision.results:
-        title = esc(r.trace.label) if r.trace is not None and r.trace.label is not None else ""
+        title = esc(t.label(r.trace.label)) if r.trace is not None and r.trace.label is not None else ""
         out.append(f'<tr><td><a href="#{anchors[id(r)]}"><code>{esc(r.claim)}</code></a></td>'
-                   f"<td><code>{esc(r.measure)}</code><br>{title}</td><td>{_status(r.status)}</td>"
-                   f'<td class="amount">{esc(amount_text(r))}</td><td class="basis">{esc(basis_text(r))}</td></tr>')
+                   f"<td><code>{esc(r.measure)}</code><br>{title}</td><td>{_status(r.status, t.lang)}</td>"
+                   f'<td class="amount">{esc(amount_text(r, t.lang))}</td>'
+                   f'<td class="basis">{esc(basis_text(r, t.lang))}</td></tr>')
     out += ["</tbody>", "</table>", "</section>"]
     return out
 
 
-def _facts_table(decision: Decision, anchors: dict[int, str]) -> list[str]:
+def _facts_table(decision: Decision, anchors: dict[int, str], t: "_Words") -> list[str]:
     """The facts stated in the case, from the ``facts`` steps of the claims' traces."""
     stated: dict[str, dict[str, list[ClaimResult]]] = defaultdict(lambda: defaultdict(list))
     traced = [r for r in decision.results if r.trace is not None]
@@ -196,91 +209,118 @@ def _facts_table(decision: Decision, anchors: dict[int, str]) -> list[str]:
         if facts is None:
             continue
         for name, value in facts.inputs.items():
-            stated[name][show(value, facts.types.get(name))].append(r)
-    out = ['<section class="facts">', "<h2>Facts of the case</h2>"]
+            stated[name][show(value, facts.types.get(name), t.lang)].append(r)
+    out = ['<section class="facts">', f"<h2>{t('report.html.facts')}</h2>"]
     if not stated:
-        out.append("<p>The decision was made without a trace: the facts were not recorded.</p>")
+        out.append(f"<p>{t('report.html.no-facts')}</p>")
         out.append("</section>")
         return out
-    out += ["<table>", "<thead><tr><th>fact</th><th>value</th><th>stated for</th></tr></thead>", "<tbody>"]
+    out += ["<table>", f"<thead><tr><th>{t('report.html.fact')}</th><th>{t('report.html.value')}</th>"
+            f"<th>{t('report.html.stated-for')}</th></tr></thead>", "<tbody>"]
     for name in sorted(stated):
         for value, claims in stated[name].items():
             if len(claims) == len(traced) and len(traced) > 1:
-                who = "all claims"
+                who = t("report.html.all-claims")
             else:
-                who = ", ".join(f'<a href="#{anchors[id(c)]}"><code>{esc(c.claim)}</code></a>' for c in claims)
-            out.append(f"<tr><td><code>{esc(name)}</code></td><td>{esc(value)}</td><td>{who}</td></tr>")
+                who = join(f'<a href="#{anchors[id(c)]}"><code>{esc(c.claim)}</code></a>'
+                           for c in claims).in_lang(t.lang)
+            shown = f"<code>{esc(name)}</code>" if t.lang == "en" else t.fact(name, claims[0].measure)
+            out.append(f"<tr><td>{shown}</td><td>{esc(value)}</td><td>{who}</td></tr>")
     out += ["</tbody>", "</table>", "</section>"]
     return out
 
 
-def _claim(r: ClaimResult, anchor: str) -> list[str]:
-    findings = why_not(r)
+def _claim(r: ClaimResult, anchor: str, t: "_Words | None" = None) -> list[str]:
+    t = t or _Words("en")
+    lang = t.lang
+    findings = why_not(r, lang, t.labels)
     out = [f'<section class="claim s-{_slug(r.status)}" id="{anchor}">',
-           f'<div class="claim-head"><h2>Claim <code>{esc(r.claim)}</code> · <code>{esc(r.measure)}</code></h2>'
-           f"{_status(r.status)}</div>"]
+           f'<div class="claim-head"><h2>{t("report.html.claim", claim=f"<code>{esc(r.claim)}</code>")} · '
+           f'<code>{esc(r.measure)}</code></h2>{_status(r.status, lang)}</div>']
     if r.trace is not None and r.trace.label is not None:
-        out.append(f'<p class="title">{esc(r.trace.label)}</p>')
-    rows = [("Status", _status(r.status))]
+        out.append(f'<p class="title">{esc(t.label(r.trace.label))}</p>')
+    rows = [(t("report.html.status"), _status(r.status, lang))]
     if r.policy:
-        rows.append(("Policy", f"<code>{esc(r.policy)}</code>"))
-    rows += [("Benefit", esc(_BENEFIT_WORDS.get(r.benefit, r.benefit)))]
+        rows.append((t("report.policy"), f"<code>{esc(r.policy)}</code>"))
+    benefit = t(f"report.benefit-kind.{r.benefit}") if r.benefit in _BENEFITS else r.benefit
+    rows += [(t("report.html.benefit"), esc(benefit))]
     if r.benefit == "money":
-        rows.append(("Amount", esc(show_amount(r.amount))))
+        rows.append((t("report.html.amount"), esc(show_amount(r.amount))))
     if r.ceiling is not None:
-        rows.append(("Ceiling", esc(show_amount(r.ceiling))))
+        rows.append((t("report.html.ceiling"), esc(show_amount(r.ceiling))))
     if r.duration is not None:
-        rows.append(("Duration", esc(r.duration)))
-    rows.append(("Basis", esc(basis_text(r))))
+        rows.append((t("report.html.duration"), esc(r.duration)))
+    rows.append((t("report.html.basis"), esc(basis_text(r, lang))))
     if r.superseded_by:
-        rows.append(("Superseded by", f"<code>{esc(r.superseded_by)}</code>"))
+        rows.append((t("report.html.superseded-by"), f"<code>{esc(r.superseded_by)}</code>"))
     if r.project:
-        rows.append(("Project", f"<code>{esc(r.project)}</code>"))
+        rows.append((t("report.html.project"), f"<code>{esc(r.project)}</code>"))
     if r.date is not None:
-        rows.append(("Claim date", esc(r.date.isoformat())))
+        rows.append((t("report.html.claim-date"), esc(r.date.isoformat())))
     if r.quota is not None:
         q = r.trace.find("quota") if r.trace is not None else None
         rank_type = q.types.get("rank value") if q is not None else None
-        quota = ", ".join(f"{k} = {show(v, rank_type if k == 'rank_value' else None)}" for k, v in r.quota.items())
-        rows.append(("Quota", esc(quota)))
+        rows.append((t("report.html.quota"), esc(quota_text(r.quota, rank_type, lang))))
     if r.trace is not None and r.trace.location is not None:
-        rows.append(("Rule", f"<code>{esc(r.trace.location)}</code>"))
+        rows.append((t("report.html.rule"), f"<code>{esc(r.trace.location)}</code>"))
     out.append('<table class="meta">')
     out += [f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows]
     out.append("</table>")
     if r.trace is not None and r.trace.citation is not None and r.trace.citation.text:
-        out.append(_citation(r.trace.citation))
+        out.append(_citation(r.trace.citation, lang))
     if r.trace is not None:
-        out += [f'<p class="note">{esc(note)}</p>' for note in r.trace.notes]
+        out += [f'<p class="note">{esc(words(note, lang))}</p>' for note in r.trace.notes]
     if r.reasons:
-        out += ["<h3>Reasons</h3>", '<ul class="reasons">']
-        out += [f"<li>{esc(x['en'])} <span lang=\"zh-Hant\">（{esc(x['zh'])}）</span> "
-                f"<code>{esc(x['code'])}</code></li>" for x in r.reasons]
+        out += [f"<h3>{t('report.reasons')}</h3>", '<ul class="reasons">']
+        if lang == "en":
+            out += [f"<li>{esc(x['en'])} <span lang=\"zh-Hant\">（{esc(x['zh'])}）</span> "
+                    f"<code>{esc(x['code'])}</code></li>" for x in r.reasons]
+        else:
+            out += [f"<li>{esc(x['zh'])} <code>{esc(x['code'])}</code></li>" for x in r.reasons]
         out.append("</ul>")
     if r.missing:
-        out += ["<h3>Facts needed</h3>", '<ul class="missing">']
-        out += [f"<li><code>{esc(m)}</code></li>" for m in r.missing]
+        out += [f"<h3>{t('report.facts-needed')}</h3>", '<ul class="missing">']
+        out += [f"<li>{t.fact(m)}</li>" for m in r.missing]
         out.append("</ul>")
     if r.notes:
-        out += ["<h3>Notes</h3>", '<ul class="notes">']
-        out += [f"<li>{esc(n)}</li>" for n in r.notes]
+        out += [f"<h3>{t('report.notes')}</h3>", '<ul class="notes">']
+        out += [f"<li>{esc(words(n, lang))}</li>" for n in r.notes]
         out.append("</ul>")
     if findings:
-        out += ["<h3>Why not: what would have to change</h3>", '<ol class="whynot">']
+        out += [f"<h3>{t('report.why-not')}</h3>", '<ol class="whynot">']
         for f in findings:
-            out.extend(_finding(f))
+            out.extend(_finding(f, t))
         out.append("</ol>")
-    out.append("<h3>Derivation</h3>")
+    out.append(f"<h3>{t('report.derivation')}</h3>")
     if r.trace is None:
-        out.append("<p>The decision was made without a trace: the derivation was not recorded.</p>")
+        out.append(f"<p>{t('report.no-trace')}</p>")
     else:
         opened = _to_open(r.trace, findings)
         out.append('<ul class="tree">')
         for child in r.trace.children:
-            out.extend(_node(child, opened))
+            out.extend(_node(child, opened, t))
         out.append("</ul>")
     out.append("</section>")
     return out
+
+
+_BENEFITS = ("money", "assessed", "in-kind", "support")
+_QUOTA_KEYS = ("count", "per", "year", "rank_by", "rank_value", "status", "position", "contenders", "already_awarded")
+
+
+def quota_text(quota: dict, rank_type: str | None, lang: str = "en") -> str:
+    """A claim's place under its quota (``count = 10, per = year, ...``); its keys in Chinese in ``zh``."""
+    if lang == "en":
+        return ", ".join(f"{k} = {show(v, rank_type if k == 'rank_value' else None)}" for k, v in quota.items())
+    items = []
+    for k, v in quota.items():
+        shown = show(v, rank_type if k == "rank_value" else None, lang)
+        if k == "status" and isinstance(v, str):
+            shown = status_text(v, lang)
+        elif k == "per" and v == "year":
+            shown = say("words.per.year", lang)
+        items.append(f"{say(f'report.quota.{k}', lang) if k in _QUOTA_KEYS else k} = {shown}")
+    return join(items, "sep.inputs").in_lang(lang)
 
 
 def _to_open(root: TraceNode, findings: list[Finding]) -> set[int]:
@@ -302,42 +342,48 @@ def _to_open(root: TraceNode, findings: list[Finding]) -> set[int]:
     return opened
 
 
-def _citation(c: Citation) -> str:
-    line = f' <span class="srcline">(source line {c.source_line})</span>' if c.source_line else ""
+def _citation(c: Citation, lang: str = "en") -> str:
+    line = f' <span class="srcline">{esc(say("report.html.source-line", lang, line=c.source_line))}</span>' \
+        if c.source_line else ""
     return (f'<blockquote class="cite"><span class="article">{esc(c.article)}</span>'
             f"「{esc(c.text)}」{line}</blockquote>")
 
 
-def _inputs(items: list[tuple[str, str]]) -> str:
-    rows = "".join(f"<tr><th><code>{esc(k)}</code></th><td>{esc(v)}</td></tr>" for k, v in items)
+def _inputs(items: list[tuple[str, str]], lang: str = "en") -> str:
+    # a name is code in English; in Chinese, words (a fact's label and key, an input of the engine's own)
+    cell = (lambda k: f"<code>{esc(k)}</code>") if lang == "en" else esc
+    rows = "".join(f"<tr><th>{cell(k)}</th><td>{esc(v)}</td></tr>" for k, v in items)
     return f'<table class="inputs">{rows}</table>'
 
 
-def _finding(f: Finding) -> list[str]:
+def _finding(f: Finding, t: "_Words | None" = None) -> list[str]:
+    t = t or _Words("en")
     out = ["<li>", f'<div class="finding-title">{esc(f.title)}</div>']
     if f.expression:
-        out.append(f"<div><code>{esc(f.expression)}</code></div>")
+        out.append(f"<div><code>{esc(words(f.expression, t.lang))}</code></div>")
     if f.inputs:
-        out.append(_inputs(f.inputs))
+        out.append(_inputs(f.inputs, t.lang))
     if f.change:
         out.append('<ul class="change">' + "".join(f"<li>{esc(s)}</li>" for s in f.change) + "</ul>")
     if f.steps:
         out.append('<ul class="steps">')
         for step in f.steps:
             mark = MARK.get(step.status or "", "·")
-            text = f"{mark} {step.kind} {step.id}" + (f": {step.expression}" if step.expression else "")
+            text = f"{mark} {kind_text(step.kind, t.lang)} {step.id}" + (
+                f": {words(step.expression, t.lang)}" if step.expression else "")
             out.append(f"<li><code>{esc(text)}</code>"
-                       + (_inputs(input_items(step)) if step.inputs else "") + "</li>")
+                       + (_inputs(t.inputs(step), t.lang) if step.inputs else "") + "</li>")
         out.append("</ul>")
     if f.citation is not None and f.citation.text:
-        out.append(_citation(f.citation))
+        out.append(_citation(f.citation, t.lang))
     if f.location:
-        out.append(f'<p class="loc">rule <code>{esc(f.location)}</code></p>')
+        out.append(f'<p class="loc">{t("report.html.rule-at", location=f"<code>{esc(f.location)}</code>")}</p>')
     out.append("</li>")
     return out
 
 
-def _node(node: TraceNode, opened: set[int]) -> list[str]:
+def _node(node: TraceNode, opened: set[int], t: "_Words | None" = None) -> list[str]:
+    t = t or _Words("en")
     status = node.status or ""
     cls = f"node k-{_slug(node.kind)}"
     if status == "false" and node.kind in ("condition", "validity"):
@@ -346,33 +392,33 @@ def _node(node: TraceNode, opened: set[int]) -> list[str]:
         cls += " n-open"
     mark = MARK.get(status, "")
     mark_html = f'<span class="mark {_MARK_CLASS[status]}">{mark}</span>' if mark else '<span class="mark"></span>'
-    summary = [mark_html, f'<span class="kind">{esc(node.kind)}</span>']
+    summary = [mark_html, f'<span class="kind">{esc(kind_text(node.kind, t.lang))}</span>']
     if shows_id(node):
         summary.append(f'<span class="id">{esc(node.id)}</span>')
     if node.label is not None:
-        summary.append(f'<span class="label">{esc(node.label)}</span>')
+        summary.append(f'<span class="label">{esc(t.label(node.label))}</span>')
     if node.expression:
-        summary.append(f"<code>{esc(node.expression)}</code>")
-    result = result_text(node)
+        summary.append(f"<code>{esc(words(node.expression, t.lang))}</code>")
+    result = result_text(node, t.lang)
     if result is not None:
         summary.append(f'<span class="arrow">→</span> <span class="result">{esc(result)}</span>')
     elif status and node.kind not in ("condition", "validity", "row"):
-        summary.append(f'<span class="arrow">→</span> <span class="result">{esc(status)}</span>')
+        summary.append(f'<span class="arrow">→</span> <span class="result">{esc(status_text(status, t.lang))}</span>')
     is_open = " open" if id(node) in opened else ""
     out = [f'<li class="{cls}"><details{is_open}><summary>{" ".join(summary)}</summary>', '<div class="body">']
     if node.inputs:
-        out.append(_inputs(input_items(node)))
+        out.append(_inputs(t.inputs(node), t.lang))
     for note in node.notes:
-        out.append(f'<p class="note">{esc(note)}</p>')
+        out.append(f'<p class="note">{esc(words(note, t.lang))}</p>')
     if node.citation is not None and node.citation.text:
-        out.append(_citation(node.citation))
+        out.append(_citation(node.citation, t.lang))
     if node.location is not None:
-        out.append(f'<p class="loc">rule <code>{esc(node.location)}</code></p>')
+        out.append(f'<p class="loc">{t("report.html.rule-at", location=f"<code>{esc(node.location)}</code>")}</p>')
     out.append("</div>")
     if node.children:
         out.append("<ul>")
         for child in node.children:
-            out.extend(_node(child, opened))
+            out.extend(_node(child, opened, t))
         out.append("</ul>")
     out.append("</details></li>")
     return out

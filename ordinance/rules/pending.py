@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from ..decision import ClaimResult, range_words
 from ..front.model import Label
+from ..messages import msg
 from ..plan.steps import reason
 from ..trace import TraceNode
 
@@ -55,15 +56,17 @@ def depends_reason(depends: list[str], waiting: dict[str, list[str]]) -> dict[st
 
 def depends_node(step: str, depends: list[str], note: str) -> TraceNode:
     """The trace step of a rule (``step``) that left the claim open, waiting on ``depends``."""
-    return TraceNode("depends", step, inputs={"depends on": ", ".join(depends)}, result="undetermined", notes=[note])
+    return TraceNode("depends", step, inputs={_DEPENDS_ON: ", ".join(depends)}, result="undetermined", notes=[note])
 
 
 def bounds_node(least: Decimal, most: Decimal | None, depends: list[str] | tuple[()]) -> TraceNode:
     """The trace's last step of an undetermined claim: the least and the most it can come to."""
-    node = TraceNode("bounds", "bounds", _BOUNDS_LABEL, inputs={"at least": least, "at most": most},
+    node = TraceNode("bounds", "bounds", _BOUNDS_LABEL, inputs={_AT_LEAST: least, _AT_MOST: most},
                      result="undetermined", notes=[range_words(least, most, depends)])
-    node.types = {"at least": "money", "at most": "money"}
+    node.types = {_AT_LEAST: "money", _AT_MOST: "money"}
     return node
 
 
 _BOUNDS_LABEL = Label("尚未確定的金額範圍", "the range still open")
+#: the names of the inputs of these steps (their English is the JSON's)
+_DEPENDS_ON, _AT_LEAST, _AT_MOST = msg("input.depends-on"), msg("input.at-least"), msg("input.at-most")

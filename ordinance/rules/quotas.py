@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..decision import ClaimResult, Decision
 from ..plan.steps import reason
+from ..messages import msg, plural
 from .pending import bounds_node, joined, waiting_on
 from .span import compared_value, open_on
 
@@ -35,10 +36,9 @@ class QuotaPlace:
         return self.position <= self.count
 
     def note(self) -> str:
-        return (f"quota: ranked {self.position} of {self.contenders} for {self.year}"
-                f"{f' ({self.taken} already awarded)' if self.taken else ''}; "
-                f"{'within' if self.within else 'beyond'} the {self.count} awards a year "
-                "(ties broken by case id, then claim id)")
+        key = "note.quota-within" if self.within else "note.quota-beyond"
+        return msg(key + ".taken" if self.taken else key, position=self.position, contenders=self.contenders,
+                   year=self.year, count=self.count, **({"taken": self.taken} if self.taken else {}))
 
     def exceeded_reason(self) -> dict[str, Any]:
         return reason("quota-exceeded", f"超出年度名額（第{self.position}名，名額{self.count}個）",
@@ -134,7 +134,7 @@ def quota_waits(waits: Iterable[tuple[str, str, Sequence[str], Mapping[str, list
 
 
 def quota_open_note(waits: int) -> str:
-    return f"within the quota unless the {waits} undetermined claim{'s' if waits > 1 else ''} under it rank ahead"
+    return plural("note.quota-open", waits)
 
 
 def _rank_key(value: Any, descending: bool) -> Any:

@@ -26,6 +26,7 @@ This is the only place these rules are written.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import operator
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
@@ -35,6 +36,7 @@ from ..cases.read import PriorAward
 from ..decision import ClaimResult
 from .pending import DEPENDS, bounds_node, depends_node, depends_reason, joined, waiting_on, waiting_reason
 from ..front.model import Label
+from ..messages import Text, join, msg, plural
 from ..trace import TraceNode
 from ..plan.steps import (EXCLUSIVE, ONE_TIME, POOLED_CAPS, QUOTA, SCOPE_ENTITY_YEAR, SCOPE_PROJECT_YEAR, SCOPE_WORDS,
                           Cap, MeasurePlan, reason)
@@ -104,20 +106,21 @@ def one_time(entries: list[Entry], history: list[PriorAward]) -> None:
         earlier = paid.get(key)
         if earlier is not None:  # refused whatever its own facts come to
             _refuse(e, reason("one-time-paid", "一次性獎勵已兌現", f"a one-time award: already granted ({earlier})",
-                              granted=earlier), "one-time", f"one-time award already granted by {earlier}")
+                              granted=earlier), "one-time",
+                    msg("note.one-time-granted", claim=earlier) if e.node is not None else None)
         elif result.status == "undetermined":
             maybe.setdefault(key, []).append(result)
         elif key in maybe:
             waits = maybe[key]
             leave_open(result, e.node, ZERO, result.amount if result.benefit == "money" else result.ceiling, waits,
-                        "one-time", "a one-time award: nothing if the earlier claim "
-                        f"{' or '.join(w.claim for w in waits)} is granted it")
+                        "one-time", msg("note.one-time-open", claims=join((w.claim for w in waits), "sep.or"))
+                        if e.node is not None else None)
             waits.append(result)
         else:
             paid[key] = result.claim
 
 
-def _refuse(e: Entry, why: dict[str, Any], step: str, note: str) -> None:
+def _refuse(e: Entry, why: dict[str, Any], step: str, note: str | None) -> None:
     e.result.status = "ineligible"
     e.result.amount = ZERO
     e.result.at_least = e.result.at_most = None
@@ -130,14 +133,14 @@ def _refuse(e: Entry, why: dict[str, Any], step: str, note: str) -> None:
 
 
 def leave_open(result: ClaimResult, node: TraceNode | None, least: Decimal, most: Decimal | None,
-               waits: Iterable[ClaimResult], step: str, note: str) -> None:
+               waits: Iterable[ClaimResult], step: str, note: str | None) -> None:
     """The claim of ``result`` would change with the undetermined claims ``waits`` (of its case):
     it is undetermined too, between ``least`` and ``most`` (:func:`open_on`)."""
     open_on(result, node, least, most, *waits_of(waits), step, note)
 
 
 def open_on(result: ClaimResult, node: TraceNode | None, least: Decimal, most: Decimal | None, depends: list[str],
-            waiting: dict[str, list[str]], step: str, note: str) -> None:
+            waiting: dict[str, list[str]], step: str, note: str | None) -> None:
     """The claim of ``result`` would change with the undetermined claims named ``depends``: it is
     undetermined too, between ``least`` and ``most``; its reason names them and the facts they
     wait on (``waiting``); ``step`` names the rule (the trace's step ``depends``)."""
@@ -226,20 +229,20 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
             if e.node is not None:
                 node = e.node.add(TraceNode(
                     "exclusivity", group, _EXCLUSIVITY_LABEL,
-                    inputs={"project": project, "this claim": e.before, wid: best},
-                    result="superseded", notes=[f"superseded by {wid}"] + _group_reading(e)))
-                node.types = {"project": "string", "this claim": "money", wid: "money"}
+                    inputs={_PROJECT: project, _THIS_CLAIM: e.before, wid: best},
+                    result="superseded", notes=[msg("note.superseded-by", claim=wid)] + _group_reading(e)))
+                node.types = {_PROJECT: "string", _THIS_CLAIM: "money", wid: "money"}
                 e.node.status, e.node.result = "superseded", ZERO
         traced = winner.node is not None
         if prior is None and not traced and not threats:
             continue  # nothing to deduct, nothing to note
         wresult = winner.result
         notes = []  # (for the trace)
-        if len(eligible) > 1:
-            notes.append(f"highest of {len(eligible)} claims for project {project}: kept")
-        if len(pending) > len(threats):
-            notes.append("undetermined claim(s) that cannot come out higher: "
-                         + ", ".join(e.result.claim for e in pending if not any(e.result is t for t in threats)))
+        if len(eligible) > 1 and traced:
+            notes.append(msg("note.highest-kept", count=len(eligible), project=project))
+        if len(pending) > len(threats) and traced:
+            notes.append(msg("note.cannot-come-out-higher", claims=join(
+                e.result.claim for e in pending if not any(e.result is t for t in threats))))
         if prior is not None:
             if prior.amount >= best:
                 wresult.status = "superseded"
@@ -250,23 +253,24 @@ def exclusivity(entries: list[Entry], history: list[PriorAward]) -> None:
                     "superseded", f"就高不重複：同一項目已獲較高獎補（{prior.id}）",
                     f"not stacked (就高不重複): prior award {prior.id} for the same project is as high or higher",
                     winner=prior.id, group=group, project=project))
-                notes.append(f"superseded by prior award {prior.id} ({V.format_money(prior.amount)})")
+                if traced:
+                    notes.append(msg("note.superseded-by-prior", award=prior.id, amount=V.format_money(prior.amount)))
                 threats = []  # superseded whatever they come to
             else:
                 if wresult.benefit == "money":
                     wresult.amount = best - prior.amount
                 else:
                     wresult.ceiling = best - prior.amount
-                notes.append(f"prior award {prior.id} of {V.format_money(prior.amount)} for this project "
-                             f"is deducted: the applicant receives the highest award once, not both")
+                if traced:
+                    notes.append(msg("note.prior-deducted", award=prior.id, amount=V.format_money(prior.amount)))
         if traced and notes:
-            winner.node.add(TraceNode("exclusivity", group, _EXCLUSIVITY_LABEL, inputs={"project": project},
+            winner.node.add(TraceNode("exclusivity", group, _EXCLUSIVITY_LABEL, inputs={_PROJECT: project},
                                       result=wresult.status, notes=notes + _group_reading(winner)))
             winner.node.status, winner.node.result = wresult.status, wresult.amount
         if threats:
             leave_open(wresult, winner.node, ZERO, compared_value(wresult), threats, "exclusivity",
-                        "superseded if the undetermined claim " + " or ".join(t.claim for t in threats)
-                        + f" for project {project} comes out higher (就高不重複)")
+                        msg("note.superseded-if", claims=join((t.claim for t in threats), "sep.or"), project=project)
+                        if traced else None)
 
 
 def supersede(result: ClaimResult, winner: str, group: str, project: str) -> None:
@@ -281,7 +285,7 @@ def supersede(result: ClaimResult, winner: str, group: str, project: str) -> Non
 
 
 def _group_reading(e: Entry) -> list[str]:
-    return [f"reading: {e.plan.group_reading}"] if e.plan.group_reading is not None else []
+    return [msg("note.reading", reading=e.plan.group_reading)] if e.plan.group_reading is not None else []
 
 
 def pool_key(cap: Cap, day: _dt.date, project: str | None) -> tuple[object, ...] | None:
@@ -416,8 +420,7 @@ def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[st
                 if cap.per == "entity-year" or spent_before or earlier or depends:
                     step = node.add(_pooled_cap_node(cap, result, limit, spent_before, earlier, remaining, before, most))
                     if surely < remaining:  # what undetermined claims may still take from the pool
-                        step.note(f"if the undetermined claims drawing on it first take the most they can, "
-                                  f"{V.format_money(surely)} remains")
+                        step.note(msg("note.pool-remains", amount=V.format_money(surely)))
             if definite and not most and asked:
                 exhausted = cap.per
         if definite and least == most:
@@ -430,8 +433,7 @@ def draw_pools(capped: list[tuple], history: list[PriorAward], plans: Mapping[st
             waiting = list({id(w): w for w in depends}.values())
             leave_open(result, node, least, most, waiting, "yearly-cap" if any(
                 cap.scope == SCOPE_ENTITY_YEAR for cap in plan.pooled) else "project-cap",
-                f"what remains of the cap depends on undetermined claim{'s' if len(waiting) > 1 else ''} "
-                + ", ".join(w.claim for w in waiting))
+                plural("note.cap-depends", len(waiting), claims=join(w.claim for w in waiting)) if traced else None)
         else:
             result.at_least, result.at_most = least, most
         open_now = result.status == "undetermined"
@@ -449,25 +451,35 @@ def _pooled_cap_node(cap: Cap, result: ClaimResult, limit: Decimal, before: Deci
                      remaining: Decimal, asked: Decimal, grant: Decimal) -> TraceNode:
     """The trace step of a cap that spans awards: what was granted before, what remains."""
     per = cap.per
-    money = {"cap": limit, "already granted (history)": before, "already granted (earlier claims)": earlier,
-             "remaining": remaining, "amount": asked}
+    money = {_CAP: limit, _GRANTED_HISTORY: before, _GRANTED_EARLIER: earlier, _REMAINING: remaining, _AMOUNT: asked}
     if per == "entity-year":
-        inputs: dict[str, object] = {"year": result.date.year, **money}
+        inputs: dict[str, object] = {_YEAR: result.date.year, **money}
     elif per.endswith("year"):
-        inputs = {"project": result.project, "year": result.date.year, **money}
+        inputs = {_PROJECT: result.project, _YEAR: result.date.year, **money}
     else:
-        inputs = {"project": result.project, **money}
+        inputs = {_PROJECT: result.project, **money}
     if asked > remaining:
-        note = f"capped {cap.words}: {V.format_money(asked)} > {V.format_money(remaining)} remaining"
+        note = msg("note.capped-remaining", scope=cap.words, amount=V.format_money(asked),
+                   remaining=V.format_money(remaining))
     else:
-        note = f"within the cap {cap.words}: {V.format_money(remaining)} remaining"
+        note = msg("note.within-cap", scope=cap.words, remaining=V.format_money(remaining))
     return TraceNode("yearly-cap" if per == "entity-year" else "project-cap", cap.id, cap.label, cap.location,
                      cap.citation, cap.limit.text, inputs, grant, None, dict(_POOLED_CAP_TYPES), [note])
 
 
 #: The types of a pooled cap step's inputs and result (the same for every scope).
-_POOLED_CAP_TYPES = {"cap": "money", "already granted (history)": "money", "already granted (earlier claims)": "money",
-                     "remaining": "money", "amount": "money", "year": "number", "project": "string", "result": "money"}
+_CAP, _GRANTED_HISTORY, _GRANTED_EARLIER, _REMAINING, _AMOUNT, _YEAR, _PROJECT, _THIS_CLAIM, _RANK_VALUE = (
+    msg("input.cap"), msg("input.granted-history"), msg("input.granted-earlier"), msg("input.remaining"),
+    msg("input.amount"), msg("input.year"), msg("input.project"), msg("input.this-claim"), msg("input.rank-value"))
+_POOLED_CAP_TYPES = {_CAP: "money", _GRANTED_HISTORY: "money", _GRANTED_EARLIER: "money",
+                     _REMAINING: "money", _AMOUNT: "money", _YEAR: "number", _PROJECT: "string", "result": "money"}
+
+
+@functools.lru_cache(maxsize=256)
+def quota_pending_note(count: int, per: str, rank_by: str, order: str) -> Text:
+    """``subject to the quota: at most 10 awards a year city-wide, ...`` (one per quota: remembered)."""
+    return msg("note.quota-pending", count=count, per=msg(f"words.per.{per}"), rank_by=rank_by,
+               order=msg(f"words.order.{order}"))
 
 
 def mark_quotas(entries: Iterable[Entry]) -> None:
@@ -478,10 +490,9 @@ def mark_quotas(entries: Iterable[Entry]) -> None:
             continue
         e.result.quota = {"count": quota.count, "per": quota.per, "year": e.result.year,
                           "rank_by": quota.rank_by.text, "rank_value": e.result.rank, "status": "pending"}
-        note = (f"subject to the quota: at most {quota.count} awards a {quota.per} city-wide, "
-                f"ranked by {quota.rank_by.text} ({quota.order}); one case alone cannot decide it")
+        note = quota_pending_note(quota.count, quota.per, quota.rank_by.text, quota.order)
         e.result.add_note(note)
         if e.node is not None:
             node = e.node.add(TraceNode("quota", e.plan.id, quota.label, quota.location, quota.citation,
-                                        quota.rank_by.text, {"rank value": e.result.rank}, "pending", notes=[note]))
-            node.types = {"rank value": quota.rank_by.result_type}
+                                        quota.rank_by.text, {_RANK_VALUE: e.result.rank}, "pending", notes=[note]))
+            node.types = {_RANK_VALUE: quota.rank_by.result_type}

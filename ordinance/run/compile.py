@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from ..grammar import ast as A
 from .. import values as V
+from ..messages import msg
 from ..rules.amount import capped
 from ..check.checker import TypedExpression
 
@@ -404,7 +405,7 @@ def _cap(fns, types, text):
             notes = env.get(NOTES_KEY)
             if notes is not None:
                 show = V.format_money if is_money else V.format_decimal
-                notes.append(f"capped by {text}: {show(amount)} > {show(limit)}")
+                notes.append(msg("note.capped-by", text=text, amount=show(amount), limit=show(limit)))
         return bounded
     return cap
 

@@ -26,6 +26,7 @@ from ..cases.read import CLAIM_KEYS, converter_for
 from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression
 from ..trace import MISSING, TraceNode
 from ..errors import EvaluationError, Problem
+from ..messages import msg
 from ..front.model import Label
 from ..plan.steps import DEEP, Expr, MeasurePlan, Table, Window, locals_of, missing_facts_reason, reason
 from ..rules.amount import capped, floored, rounded
@@ -37,11 +38,18 @@ _AMOUNT_LABEL, _CEILING_LABEL, _DURATION_LABEL = Label("金額", "amount"), Labe
 
 
 def cap_note(scope: str, amount: Decimal, limit: Decimal) -> str:
-    return f"capped {scope}: {V.format_money(amount)} > {V.format_money(limit)}"
+    return msg("note.capped", scope=scope, amount=V.format_money(amount), limit=V.format_money(limit))
 
 
 def fit_note(amount: Decimal, limit: Decimal) -> str:
-    return f"not capped: {V.format_money(amount)} <= {V.format_money(limit)}"
+    return msg("note.not-capped", amount=V.format_money(amount), limit=V.format_money(limit))
+
+
+#: the names of a cap step's own inputs, and the notes of a table's rows
+_AMOUNT, _LIMIT = msg("input.amount"), msg("input.limit")
+_YEARS_GIVEN, _YEAR_READ = msg("input.years-given"), msg("input.year-read")
+_ROW_APPLIES, _ROW_DOES_NOT_MATCH, _ROW_CANNOT_TELL, _NO_ROW = (
+    msg("note.row-applies"), msg("note.row-does-not-match"), msg("note.row-cannot-tell"), msg("note.no-row"))
 
 
 class NoRowMatched(Exception):
@@ -243,25 +251,25 @@ class MeasureProgram:
     def evaluation_error(self, env: dict, exc: Exception) -> EvaluationError:
         """Name the step that failed: re-run the steps in order (they are pure) to find it."""
         plan = self.plan
-        steps = [(f"condition `{c.id}`", c.when) for c in plan.conditions]
-        steps += [("the amount", plan.amount.expr if plan.amount else None), ("the ceiling", plan.ceiling),
-                  ("the duration", plan.duration)]
-        steps += [(f"the limit of cap `{c.id}`", c.limit) for c in plan.all_caps]
+        steps = [(msg("check.what.condition", id=c.id), c.when) for c in plan.conditions]
+        steps += [(msg("check.what.amount"), plan.amount.expr if plan.amount else None),
+                  (msg("check.what.ceiling"), plan.ceiling), (msg("check.what.duration"), plan.duration)]
+        steps += [(msg("check.what.cap", id=c.id), c.limit) for c in plan.all_caps]
         if plan.quota is not None:
-            steps.append(("the quota's ranking key", plan.quota.rank_by))
-        where, location = f"measure `{plan.id}`", plan.location
+            steps.append((msg("check.what.quota"), plan.quota.rank_by))
+        where, location = msg("run.where.measure", measure=plan.id), plan.location
         for label, expr in steps:
             if expr is None:
                 continue
             try:
                 self.compile(expr)(dict(env))
             except EVALUATION_ERRORS:
-                where, location = f"{label} of measure `{plan.id}`", expr.location
+                where, location = msg("run.where.step", step=label, measure=plan.id), expr.location
                 break
             except (Undetermined, NoRowMatched):
                 continue
-        hint = "guard the division, e.g. `if x > 0 then y / x else 0元`" if _is_division(exc) else None
-        return EvaluationError([Problem("evaluation", f"{where} cannot be computed: {describe_error(exc)}",
+        hint = msg("run.hint.guard-division") if _is_division(exc) else None
+        return EvaluationError([Problem("evaluation", msg("run.cannot-compute", where=where, why=describe_error(exc)),
                                         location, hint)], _sources_by_policy_name(self.policy))
 
     def _run(self, env: dict, node: TraceNode | None, conditions_only: bool = False) -> Outcome:
@@ -357,8 +365,8 @@ class MeasureProgram:
             if node is not None:
                 cap_node = self._trace_expression(node, "cap", cap.id, cap.label, cap.citation, cap.limit, env,
                                                   bounded)
-                cap_node.inputs = {"amount": amount, "limit": limit, **cap_node.inputs}
-                cap_node.types.update({"amount": "money", "limit": "money"})
+                cap_node.inputs = {_AMOUNT: amount, _LIMIT: limit, **cap_node.inputs}
+                cap_node.types.update({_AMOUNT: "money", _LIMIT: "money"})
                 cap_node.note(cap_note(cap.words, amount, limit) if bounded is not amount
                                       else fit_note(amount, limit))
             amount = bounded
@@ -374,21 +382,21 @@ class MeasureProgram:
                 continue  # not given at all: the steps reading it say it is missing
             value = value_for(given, period, day)
             inputs: dict[str, Any] = {"claim.date": day if day is not None else MISSING}
-            notes = [period.explain(day) if day is not None else
-                     f"{period.name}: the claim gives no date: the year cannot be told"]
+            notes = [period.explain(day) if day is not None else msg("note.period-no-date", period=period.name)]
             if given.__class__ is not ByYear:
-                notes.append("one value is given for every year: it is read as the value of that year")
+                notes.append(msg("note.period-one-value"))
             else:
-                inputs["years given"] = tuple(given.years())
+                inputs[_YEARS_GIVEN] = tuple(given.years())
                 if day is not None:
-                    inputs["year read"] = period.year(day)
+                    inputs[_YEAR_READ] = period.year(day)
                 if value is None and day is not None:
-                    notes.append(f"the case gives no value for {period.year(day)}: unknown "
-                                 f"({missing_name(name, period, day)}); no other year is read in its place")
+                    notes.append(msg("note.period-no-value", year=period.year(day),
+                                     missing=missing_name(name, period, day)))
             fact_type = self._period_types.get(name)
             if fact_type is None:
                 fact_type = self._period_types[name] = _type_read(self.plan, name)
-            parent.add(TraceNode("period", name, period.label, None, None, f"{name} for {period.name}", inputs,
+            parent.add(TraceNode("period", name, period.label, None, None,
+                                 msg("expr.period", name=name, period=period.name), inputs,
                                  value if value is not None else MISSING,
                                  None if value is not None else "undetermined",
                                  {"claim.date": "date", "result": fact_type}, notes))
@@ -449,17 +457,17 @@ class MeasureProgram:
                 if status == "true":
                     row_node.result = {c: _safely(fn, env) for c, fn in cell_fns.items()}
                     row_node.types.update({c: e.result_type for c, e in row.cells.items()})
-                    row_node.note("first matching row: its values apply")
+                    row_node.note(_ROW_APPLIES)
                     table_node.result = row_node.result
                     table_node.types = dict(row_node.types)
                     break
                 if status == "false":
-                    row_node.note("does not match")
+                    row_node.note(_ROW_DOES_NOT_MATCH)
                 else:
-                    row_node.note("cannot tell: facts are missing")
+                    row_node.note(_ROW_CANNOT_TELL)
                     break
             else:
-                table_node.note("no row applies")
+                table_node.note(_NO_ROW)
 
 
 #: What an evaluation may raise that is the rule's doing (division by zero, an empty list, ...).
@@ -475,15 +483,21 @@ class NotComputed:
     def __str__(self) -> str:
         return f"<not computed: {self.why}>"
 
+    def in_lang(self, lang: str) -> str:
+        """These words in ``lang`` (``why`` said in it too)."""
+        return msg("report.not-computed", why=self.why).in_lang(lang) if lang != "en" else str(self)
+
 
 def describe_error(exc: Exception) -> str:
     """Words for an arithmetic failure (decimal's own messages are class names in brackets)."""
     if _is_division(exc):
-        return "division by zero"
+        return msg("run.division-by-zero")
     if isinstance(exc, decimal.Overflow):
-        return "the result is too large"
+        return msg("run.too-large")
     if isinstance(exc, decimal.InvalidOperation):
-        return "an invalid arithmetic operation (such as 0/0, or a result with too many digits)"
+        return msg("run.invalid-operation")
+    if isinstance(exc, V.LiteralError):
+        return exc.text
     return str(exc)
 
 

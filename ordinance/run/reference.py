@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import values as V
+from ..messages import msg
 from ..cases.read import Case, Claim
 from ..decision import ClaimResult, Decision
 from ..front.model import Label
@@ -85,7 +86,7 @@ def evaluate_case(policy: Any, case: Case, trace: bool = True, as_of: _dt.date |
         if as_of is not None and trace:
             for e, original in zip(entries, case.claims):
                 if original.date is None and e.node is not None:
-                    e.node.note(f"the claim gives no date: decided as of {as_of}")
+                    e.node.note(msg("note.decided-as-of", day=as_of))
         span_claims(entries, case.history, policy.plans)
         for e in entries if trace else ():
             _attach_readings(e.node, e.plan)

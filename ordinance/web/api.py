@@ -24,12 +24,17 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .. import __version__
+from .. import values as V
 from ..decision import ClaimResult, Decision
 from ..front.load import DuplicateKey, check_data, no_duplicate_keys
 from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean, listed, problem_count, shorten
+from ..front.load import too_deep
+from ..cases.read import too_many_claims
+from ..messages import join, msg, plural, recognise
 from ..policy import Policy, override_path_problem
-from .common import JSON_TYPE, REPORT_CSP, checkpoint, dumps, handler, raw_json_response, service, utf8
-from .problems import ApiError, from_ordinance_error
+from .common import (JSON_TYPE, REPORT_CSP, checkpoint, dumps, handler, localized, raw_json_response, request_lang,
+                     service, utf8)
+from .problems import ApiError, Summary, from_ordinance_error
 
 VERSION = __version__
 log = logging.getLogger("ordinance.web")
@@ -42,7 +47,15 @@ class _TooLong(Exception):
 
 
 def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise _NotJson(name)
+
+
+class _NotJson(ValueError):
+    """``NaN``, ``Infinity``: constants Python's json reads and JSON does not have."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.text = msg("web.not-json-number", name=name)
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -52,14 +65,14 @@ async def read_json(request: Request) -> dict[str, Any]:
     ctype = request.headers.get("content-type", "")
     media = ctype.split(";", 1)[0].strip().lower()
     if media != JSON_TYPE and not (media.startswith("application/") and media.endswith("+json")):
-        raise ApiError("unsupported-media-type", f"the body must be sent as {JSON_TYPE}, not "
-                       f"{media or 'without a Content-Type'}")
+        raise ApiError("unsupported-media-type", msg("web.media-type", expected=JSON_TYPE, media=media)
+                       if media else msg("web.no-media-type", expected=JSON_TYPE))
     declared = request.headers.get("content-length")
     if declared is not None:
         if not (declared.strip().isascii() and declared.strip().isdigit()):  # not "²", which isdigit() takes
-            raise ApiError("bad-request", "the Content-Length header is not a number")
+            raise ApiError("bad-request", msg("web.bad-content-length"))
         if int(declared) > limit:
-            raise ApiError("body-too-large", f"the body is {int(declared)} bytes, over the limit of {limit}",
+            raise ApiError("body-too-large", msg("web.body-too-large", size=int(declared), most=limit),
                            headers={"Connection": "close"})
     chunks = []
     size = 0
@@ -68,17 +81,17 @@ async def read_json(request: Request) -> dict[str, Any]:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise ApiError("body-too-large", f"the body is larger than the limit of {limit} bytes",
+                    raise ApiError("body-too-large", msg("web.body-larger-than", most=limit),
                                    headers={"Connection": "close"})
                 chunks.append(chunk)
     except TimeoutError:
-        raise ApiError("request-timeout", f"the body did not arrive within {svc.body_timeout:g} s "
-                       f"({size} bytes had)", headers={"Connection": "close"}) from None
+        raise ApiError("request-timeout", msg("web.body-timeout", seconds=f"{svc.body_timeout:g}", size=size),
+                       headers={"Connection": "close"}) from None
     except ClientDisconnect:
         # the client went away mid-body: nothing to answer, nothing wrong with the server
         log.warning("client disconnected before sending the whole body of %s %s (%d bytes received)",
                  request.method, request.url.path, size)
-        raise ApiError("client-disconnected", "the client went away before sending the whole body",
+        raise ApiError("client-disconnected", msg("web.client-went-away"),
                        headers={"Connection": "close"}) from None
     raw = b"".join(chunks)
     try:
@@ -87,9 +100,10 @@ async def read_json(request: Request) -> dict[str, Any]:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise ApiError("encoding", f"the body is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                       [Problem("encoding", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                                _body_location(line, column), "send the JSON as UTF-8")]) from None
+        byte = f"0x{raw[exc.start]:02x}"
+        raise ApiError("encoding", msg("web.body-not-utf8", byte=byte),
+                       [Problem("encoding", msg("web.not-utf8", byte=byte),
+                                _body_location(line, column), msg("web.hint.utf8"))]) from None
     limits = svc.limits
     most = limits.integer_digits
 
@@ -102,31 +116,32 @@ async def read_json(request: Request) -> dict[str, Any]:
         data = json.loads(text, parse_float=Decimal, parse_int=integer, parse_constant=_constant,
                           object_pairs_hook=no_duplicate_keys)
     except json.JSONDecodeError as exc:
-        raise ApiError("malformed-json", f"{exc.msg} at line {exc.lineno}, column {exc.colno}",
-                       [Problem("json-syntax", exc.msg, _body_location(exc.lineno, exc.colno),
-                                "send one JSON object")]) from None
+        said = recognise("json.", exc.msg)
+        raise ApiError("malformed-json", msg("web.json-at", said=said, line=exc.lineno, column=exc.colno),
+                       [Problem("json-syntax", said, _body_location(exc.lineno, exc.colno),
+                                msg("web.hint.one-object"))]) from None
     except DuplicateKey as exc:
-        raise ApiError("malformed-json", f"the key `{exc.key}` appears twice in one object",
-                       [Problem("duplicate-key", f"the key `{exc.key}` appears twice in one object",
-                                None, "keep one")]) from None
+        said = msg("batch.duplicate-key", key=exc.key)
+        raise ApiError("malformed-json", said, [Problem("duplicate-key", said, None, msg("hint.keep-one"))]) from None
     except _TooLong as exc:
-        raise ApiError("invalid-request", f"a number has {exc} digits, over the limit of {most}",
-                       [Problem("literal-too-long", f"a number has {exc} digits, over the limit of {most}",
-                                None, "no amount needs so many digits")], problem_code="literal-too-long") from None
-    except ValueError as exc:  # NaN, Infinity
-        raise ApiError("malformed-json", str(exc), [Problem("json-syntax", str(exc))]) from None
+        said = msg("batch.too-many-digits", digits=exc.args[0], most=most)
+        raise ApiError("invalid-request", said,
+                       [Problem("literal-too-long", said, None, msg("web.hint.too-many-digits"))],
+                       problem_code="literal-too-long") from None
+    except _NotJson as exc:  # NaN, Infinity
+        raise ApiError("malformed-json", exc.text, [Problem("json-syntax", exc.text)]) from None
     except RecursionError:
-        raise ApiError("invalid-request", f"the body is nested deeper than {limits.max_depth} levels",
-                       [Problem("too-deep", f"nesting deeper than {limits.max_depth} levels", None,
-                                "flatten the data")], problem_code="too-deep") from None
+        raise ApiError("invalid-request", msg("web.body-too-deep", most=limits.max_depth),
+                       [Problem("too-deep", too_deep(limits.max_depth), None, msg("hint.flatten"))],
+                       problem_code="too-deep") from None
     try:
         check_data(data, "<body>", limits, None, text)
     except PolicyError as exc:
-        raise ApiError("invalid-request", exc.summary(), [p for p in exc.problems],
+        raise ApiError("invalid-request", Summary(exc), [p for p in exc.problems],
                        problem_code=exc.problems[0].code) from None
     if not isinstance(data, dict):
-        raise ApiError("invalid-request", "the body must be a JSON object",
-                       [Problem("wrong-type", f"the body must be a JSON object, not {_json_kind(data)}")],
+        raise ApiError("invalid-request", msg("web.body-not-object"),
+                       [Problem("wrong-type", msg("web.body-not-object-but", kind=_json_kind(data)))],
                        problem_code="wrong-type")
     return data
 
@@ -141,14 +156,19 @@ def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "a boolean"
+        return msg("web.kind.boolean")
     if isinstance(value, (int, Decimal)):
-        return "a number"
+        return msg("web.kind.number")
     if isinstance(value, str):
-        return "a string"
+        return msg("web.kind.string")
     if isinstance(value, list):
-        return "an array"
-    return "an object"
+        return msg("web.kind.array")
+    return msg("web.kind.object")
+
+
+def _kind(value: Any) -> str:
+    """:func:`_json_kind`, or ``an empty string``."""
+    return msg("web.kind.empty-string") if value == "" else _json_kind(value)
 
 
 # -- checking the body's fields ----------------------------------------------------------------------
@@ -159,24 +179,21 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _string(value: Any, path: str, out: list[Problem]) -> Any:
     if isinstance(value, str) and value:
         return value
-    out.append(Problem("wrong-type", f"`{path}` must be a non-empty string, not "
-                       f"{_json_kind(value) if value != '' else 'an empty string'}", path=path))
+    out.append(Problem("wrong-type", msg("web.field-not-string", path=path, kind=_kind(value)), path=path))
     return None
 
 
 def _case(value: Any, path: str, out: list[Problem]) -> Any:
     if isinstance(value, dict) or (isinstance(value, str) and value):
         return value
-    out.append(Problem("wrong-type", f"`{path}` must be an object (the case) or a non-empty string (the text of "
-                       f"a case file, YAML or JSON), not {_json_kind(value) if value != '' else 'an empty string'}",
-                       path=path))
+    out.append(Problem("wrong-type", msg("web.field-not-case", path=path, kind=_kind(value)), path=path))
     return None
 
 
 def _boolean(value: Any, path: str, out: list[Problem]) -> Any:
     if isinstance(value, bool):
         return value
-    out.append(Problem("wrong-type", f"`{path}` must be true or false, not {_json_kind(value)}", path=path))
+    out.append(Problem("wrong-type", msg("web.field-not-bool", path=path, kind=_json_kind(value)), path=path))
     return None
 
 
@@ -185,41 +202,41 @@ def _date(value: Any, path: str, out: list[Problem]) -> Any:
         try:
             return _dt.date.fromisoformat(value)
         except ValueError as exc:
-            out.append(Problem("bad-date", f"`{path}` is not a date: {exc}", path=path,
-                               hint="write YYYY-MM-DD, e.g. 2025-06-30"))
+            said = str(exc)
+            reason = msg(V.CALENDAR_REASONS[said]) if said in V.CALENDAR_REASONS else said
+            out.append(Problem("bad-date", msg("web.field-not-a-date", path=path, why=reason), path=path,
+                               hint=msg("web.hint.date")))
             return None
-    out.append(Problem("bad-date", f"`{path}` must be a date written YYYY-MM-DD, not "
-                       f"{value!r}" if isinstance(value, str) else f"`{path}` must be a date written YYYY-MM-DD, "
-                       f"not {_json_kind(value)}", path=path, hint="write YYYY-MM-DD, e.g. 2025-06-30"))
+    out.append(Problem("bad-date", msg("web.field-not-date", path=path,
+                                       value=repr(value) if isinstance(value, str) else _json_kind(value)),
+                       path=path, hint=msg("web.hint.date")))
     return None
 
 
 def _claim_id(value: Any, path: str, out: list[Problem]) -> Any:
     if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
         return str(value)
-    out.append(Problem("wrong-type", f"`{path}` must be a claim id (a non-empty string, or an integer), not "
-                       f"{_json_kind(value) if value != '' else 'an empty string'}", path=path))
+    out.append(Problem("wrong-type", msg("web.field-not-claim-id", path=path, kind=_kind(value)), path=path))
     return None
 
 
 def _format(value: Any, path: str, out: list[Problem]) -> Any:
     if value in ("json", "html"):
         return value
-    out.append(Problem("not-allowed", f"`{path}` must be \"json\" or \"html\", not "
-                       f"{json.dumps(value) if isinstance(value, str) else _json_kind(value)}", path=path,
+    out.append(Problem("not-allowed", msg("web.field-not-format", path=path, value=json.dumps(value)
+                                          if isinstance(value, str) else _json_kind(value)), path=path,
                        hint=did_you_mean(str(value), ["json", "html"]) if isinstance(value, str) else None))
     return None
 
 
 def _files(value: Any, path: str, out: list[Problem]) -> Any:
     if not isinstance(value, dict):
-        out.append(Problem("wrong-type", f"`{path}` must be an object of file path -> file text, "
-                           f"not {_json_kind(value)}", path=path))
+        out.append(Problem("wrong-type", msg("web.field-not-files", path=path, kind=_json_kind(value)), path=path))
         return None
     ok = True
     for name, text in value.items():
         if not isinstance(text, str):
-            out.append(Problem("wrong-type", f"the text of `{name}` must be a string, not {_json_kind(text)}",
+            out.append(Problem("wrong-type", msg("web.file-not-string", name=name, kind=_json_kind(text)),
                                path=f"{path}.{name}"))
             ok = False
     return value if ok else None
@@ -227,7 +244,7 @@ def _files(value: Any, path: str, out: list[Problem]) -> Any:
 
 def _side(value: Any, path: str, out: list[Problem]) -> Any:
     if not isinstance(value, dict):
-        out.append(Problem("wrong-type", f"`{path}` must be an object, not {_json_kind(value)}", path=path))
+        out.append(Problem("wrong-type", msg("web.field-not-object", path=path, kind=_json_kind(value)), path=path))
         return None
     return fields(value, SIDE, out, path + ".")
 
@@ -251,12 +268,13 @@ def fields(body: Mapping[str, Any], spec: Spec, out: list[Problem] | None = None
     args: dict[str, Any] = {}
     for name in body:
         if name not in spec:
-            problems.append(Problem("unknown-key", f"unknown key `{prefix}{shorten(name)}`", path=prefix + shorten(name),
-                                    hint=did_you_mean(name, spec) or f"the keys are {', '.join(spec)}"))
+            problems.append(Problem("unknown-key", msg("web.unknown-key", key=f"{prefix}{shorten(name)}"),
+                                    path=prefix + shorten(name),
+                                    hint=did_you_mean(name, spec) or msg("web.hint.keys", keys=", ".join(spec))))
     for name, (reader, required) in spec.items():
         if name not in body:  # null is not "absent": the OpenAPI schema allows no null
             if required:
-                problems.append(Problem("missing-key", f"`{prefix}{name}` is required", path=prefix + name))
+                problems.append(Problem("missing-key", msg("web.required", key=f"{prefix}{name}"), path=prefix + name))
             continue
         value = reader(body[name], prefix + name, problems)
         if value is not None:
@@ -264,7 +282,7 @@ def fields(body: Mapping[str, Any], spec: Spec, out: list[Problem] | None = None
     if out is None and problems:
         first = problems[0]
         raise ApiError("invalid-request", first.message if len(problems) == 1 else
-                       f"{first.message} (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})",
+                       plural("problem.and-more", len(problems) - 1, first=first.message),
                        problems, problem_code=first.code)
     return args
 
@@ -277,14 +295,14 @@ def overlay_files(files: Mapping[str, str] | None, path: str = "files") -> dict[
     for name in files:
         why = override_path_problem(name)
         if why is not None:
-            problems.append(Problem("bad-override-path", f"`{name}`: {why}", path=f"{path}.{name}",
-                                    hint="give paths inside the policy folder, e.g. rules/08-compute-voucher.yaml"))
+            problems.append(Problem("bad-override-path", msg("web.bad-path", name=name, why=why), path=f"{path}.{name}",
+                                    hint=msg("web.hint.paths")))
     if problems:
         raise ApiError("bad-override-path", problems[0].message, problems)
     return dict(files)
 
 
-def _overlaid(svc: Any, entry: Any, files: Mapping[str, str]
+def _overlaid(svc: Any, entry: Any, files: Mapping[str, str], lang: str = "en"
               ) -> tuple[Policy | None, list[dict[str, Any]], dict[str, int]]:
     """``entry``'s policy with ``files`` overlaid, or None and the located problems of the edited
     text (the first :data:`LISTED_PROBLEMS`, and their :func:`problem_count` if more); a path the
@@ -293,7 +311,7 @@ def _overlaid(svc: Any, entry: Any, files: Mapping[str, str]
         return svc.overlay(entry, files), [], {}
     except PolicyError as exc:
         _rejected_overlay(exc)
-        return None, listed(exc.problems), problem_count(exc.problems)
+        return None, listed(exc.problems, lang), problem_count(exc.problems)
 
 
 def _rejected_overlay(exc: PolicyError) -> None:
@@ -426,9 +444,9 @@ async def case_schema(request: Request) -> Response:
     svc = service(request)
     unknown = [k for k in request.query_params if k != "policy"]
     if unknown:
-        raise ApiError("invalid-request", f"unknown query parameter `{shorten(unknown[0])}`",
-                       [Problem("unknown-key", f"unknown query parameter `{shorten(k)}`", path=shorten(k), hint="give ?policy=ID")
-                        for k in unknown], problem_code="unknown-key")
+        raise ApiError("invalid-request", msg("web.unknown-query", name=shorten(unknown[0])),
+                       [Problem("unknown-key", msg("web.unknown-query", name=shorten(k)), path=shorten(k),
+                                hint=msg("web.hint.query")) for k in unknown], problem_code="unknown-key")
     entry = svc.entry(request.query_params.get("policy"))
     return Response(entry.cached("schema", lambda: dumps(entry.policy.case_schema())),
                     media_type="application/schema+json")
@@ -453,9 +471,8 @@ def evaluate(policy: Policy, case: Mapping[str, Any] | str, trace: bool, as_of: 
         for key in ("claims", "history"):
             items = case.get(key)
             if isinstance(items, list) and len(items) > limits.max_claims:
-                raise CaseError([Problem("too-many-claims", f"the case lists {len(items)} {key}, more than the "
-                                         f"limit of {limits.max_claims}", None,
-                                         "split the case, or raise the limit (max_claims)", key)])
+                raise CaseError([Problem("too-many-claims", too_many_claims(len(items), key, limits.max_claims), None,
+                                         msg("case.hint.too-many-claims"), key)])
         claims = len(case["claims"]) if isinstance(case.get("claims"), list) else 0
     if trace and max_traced_claims is not None:
         trace_bound(claims, max_traced_claims)
@@ -466,20 +483,19 @@ def evaluate(policy: Policy, case: Mapping[str, Any] | str, trace: bool, as_of: 
 def trace_bound(claims: int, most: int) -> None:
     """413 when a decision with its trace (or the HTML report) of ``claims`` claims would exceed the bound."""
     if claims > most:
-        message = (f"the case has {claims} claims; a decision with its trace (or the HTML report) is given for at "
-                   f"most {most}")
+        message = msg("web.trace-too-large", claims=claims, most=most)
         raise ApiError("trace-too-large", message,
-                       [Problem("trace-too-large", message, None, "ask without the trace (\"trace\": false, "
-                                "format json), or split the case", "case.claims")], problem_code="trace-too-large")
+                       [Problem("trace-too-large", message, None, msg("web.hint.trace-too-large"), "case.claims")],
+                       problem_code="trace-too-large")
 
 
 def _evaluate(svc: Any, policy: Policy, case: Mapping[str, Any] | str, trace: bool, as_of: _dt.date | None,
-              detail: str = "") -> Decision:
+              side: str | None = None) -> Decision:
     try:
         return evaluate(policy, case, trace, as_of, svc.limits, svc.max_traced_claims)
     except OrdinanceError as exc:
-        raise from_ordinance_error(exc, prefix="case", detail=(detail + exc.summary()) if detail else None) \
-            from None
+        raise from_ordinance_error(exc, prefix="case", detail=msg(
+            "web.under-side", side=msg(f"web.side.{side}"), summary=Summary(exc)) if side else None) from None
 
 
 @handler
@@ -494,22 +510,25 @@ async def decide(request: Request) -> Response:
     if trace and isinstance(case, dict) and isinstance(case.get("claims"), list):
         trace_bound(len(case["claims"]), svc.max_traced_claims)  # before any work
 
+    lang = request_lang(request)
+
     def work() -> Any:
         decision = _evaluate(svc, entry.policy, case, trace, as_of)
         checkpoint()  # abandoned (503): do not render
         if html:
             from ..render import render
 
-            return decision.case, render(decision, "html")
+            return decision.case, render(decision, "html", lang=lang, labels=entry.policy.fact_label)
         return dumps(decision.to_dict())
 
     out = await svc.run(work)
     if html:
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", out[0]).strip("-.")[:80] or "decision"
-        return Response(utf8(out[1]), media_type="text/html; charset=utf-8",
-                        headers={"Content-Security-Policy": REPORT_CSP,
-                                 "Content-Disposition": f'attachment; filename="decision-{name}.html"'})
-    return raw_json_response(out)
+        return localized(Response(utf8(out[1]), media_type="text/html; charset=utf-8",
+                                  headers={"Content-Security-Policy": REPORT_CSP,
+                                           "Content-Disposition": f'attachment; filename="decision-{name}.html"'}),
+                         lang)
+    return raw_json_response(out)  # both languages, whatever the request's
 
 
 @handler
@@ -518,6 +537,7 @@ async def explain(request: Request) -> Response:
     svc = service(request)
     args = fields(await read_json(request), EXPLAIN)
     entry = svc.entry(args.get("policy"))
+    lang = request_lang(request)
 
     def work() -> bytes:
         decision = _evaluate(svc, entry.policy, args["case"], True, args.get("as_of"))
@@ -526,12 +546,13 @@ async def explain(request: Request) -> Response:
         result = next((r for r in decision.results if r.claim == claim), None)
         if result is None:
             known = [r.claim for r in decision.results]
-            hint = did_you_mean(claim, known) or f"its claims are {', '.join(known) or 'none'}"
-            raise ApiError("unknown-claim", f"the case has no claim `{claim}`",
-                           [Problem("unknown-claim", f"the case has no claim `{claim}`", None, hint, "claim")])
-        return dumps(explanation(decision, result))
+            hint = did_you_mean(claim, known) or msg("claim.hint.its-claims",
+                                                     claims=join(known) if known else msg("claim.none"))
+            said = msg("claim.unknown", claim=claim)
+            raise ApiError("unknown-claim", said, [Problem("unknown-claim", said, None, hint, "claim")])
+        return dumps(explanation(decision, result, lang, entry.policy.fact_label))
 
-    return raw_json_response(await svc.run(work))
+    return localized(raw_json_response(await svc.run(work)), lang)
 
 
 def _step(node: Any) -> dict[str, Any] | None:
@@ -540,11 +561,13 @@ def _step(node: Any) -> dict[str, Any] | None:
     return {"kind": node.kind, "id": node.id, "label": _label(node.label)}
 
 
-def explanation(decision: Decision, result: ClaimResult) -> dict[str, Any]:
+def explanation(decision: Decision, result: ClaimResult, lang: str = "en", labels: Any = None) -> dict[str, Any]:
+    """POST /v1/explain's answer: the claim's result (both languages, as in a decision), why (not)
+    and the explanation's text in ``lang``, and the citations."""
     from ..render.explain import render_explanation, why_not
 
     findings = []
-    for f in why_not(result):
+    for f in why_not(result, lang, labels):
         findings.append({
             "kind": f.kind, "title": f.title, "step": _step(f.node), "expression": f.expression,
             "location": f.location, "citation": f.citation.to_dict() if f.citation is not None else None,
@@ -567,7 +590,7 @@ def explanation(decision: Decision, result: ClaimResult) -> dict[str, Any]:
                               "file": key[2], "line": key[3], "step": _step(node)})
     return {"policy": {"id": decision.policy_id, "digest": decision.policy_digest}, "case": decision.case,
             "claim": result.claim, "result": result.to_dict(),
-            "explanation": {"findings": findings, "text": render_explanation(result)},
+            "explanation": {"findings": findings, "text": render_explanation(result, lang=lang, labels=labels)},
             "citations": citations}
 
 
@@ -578,16 +601,17 @@ async def check(request: Request) -> Response:
     args = fields(await read_json(request), CHECK)
     entry = svc.entry(args.get("policy"))
     files = overlay_files(args.get("files"))
+    lang = request_lang(request)
 
     def work() -> bytes:
-        policy, problems, more = _overlaid(svc, entry, files)
+        policy, problems, more = _overlaid(svc, entry, files, lang)
         if policy is None:
             return dumps({"ok": False, "policy": entry.id, "digest": None, "measures": None, "problems": problems,
                           **more})
         return dumps({"ok": True, "policy": entry.id, "digest": policy.digest, "measures": len(policy.programs),
                       "problems": []})
 
-    return raw_json_response(await svc.run(work))
+    return localized(raw_json_response(await svc.run(work)), lang)
 
 
 def _tests(entry) -> list[Any]:
@@ -596,7 +620,7 @@ def _tests(entry) -> list[Any]:
     return entry.cached("tests", lambda: collect(entry.directory) if (entry.directory / "tests").is_dir() else [])
 
 
-def run_tests(svc: Any, entry: Any, policy: Policy, files: Mapping[str, str]) -> dict[str, Any]:
+def run_tests(svc: Any, entry: Any, policy: Policy, files: Mapping[str, str], lang: str = "en") -> dict[str, Any]:
     """The policy's YAML tests against the overlaid ``policy`` (as ``ordinance test`` runs them)."""
     from dataclasses import replace
 
@@ -614,7 +638,7 @@ def run_tests(svc: Any, entry: Any, policy: Policy, files: Mapping[str, str]) ->
             try:
                 target = svc.overlay(entry, files, tuple(base / p for p in extra))
             except PolicyError as exc:
-                outcome_failures = [f"the policies this test loads beside the policy do not load: {exc.summary()}"]
+                outcome_failures = [msg("web.test-policies", summary=Summary(exc)).in_lang(lang)]
                 results.append(_test_result(entry, test, outcome_failures))
                 failed += 1
                 continue
@@ -643,12 +667,13 @@ async def try_policy(request: Request) -> Response:
     args = fields(await read_json(request), TRY)
     entry = svc.entry(args.get("policy"))
     files = overlay_files(args.get("files"))
+    lang = request_lang(request)
 
     def work() -> bytes:
-        policy, problems, more = _overlaid(svc, entry, files)
+        policy, problems, more = _overlaid(svc, entry, files, lang)
         if policy is None:
             return dumps({"ok": False, "problems": problems, **more, "tests": None, "decision": None, "case_problems": []})
-        tests = run_tests(svc, entry, policy, files)
+        tests = run_tests(svc, entry, policy, files, lang)
         decision = None
         case_problems: list[dict[str, Any]] = []
         if "case" in args:
@@ -656,11 +681,11 @@ async def try_policy(request: Request) -> Response:
                 decision = evaluate(policy, args["case"], True, args.get("as_of"), svc.limits,
                                     svc.max_traced_claims).to_dict()
             except OrdinanceError as exc:
-                case_problems = from_ordinance_error(exc, prefix="case").problems
+                case_problems = from_ordinance_error(exc, prefix="case").problem_dicts(lang)
         return dumps({"ok": True, "problems": [], "tests": tests, "decision": decision,
                       "case_problems": case_problems})
 
-    return raw_json_response(await svc.run(work))
+    return localized(raw_json_response(await svc.run(work)), lang)
 
 
 @handler
@@ -683,9 +708,9 @@ async def compare(request: Request) -> Response:
                 policy = svc.overlay(entry, files)
             except PolicyError as exc:
                 _rejected_overlay(exc)
-                raise from_ordinance_error(exc, detail=f"the {side} policy does not load: {exc.summary()}") from None
-            decisions[side] = _evaluate(svc, policy, args["case"], True, args.get("as_of"),
-                                        f"under the {side} policy: ")
+                raise from_ordinance_error(exc, detail=msg("web.side-does-not-load", side=msg(f"web.side.{side}"),
+                                                           summary=Summary(exc))) from None
+            decisions[side] = _evaluate(svc, policy, args["case"], True, args.get("as_of"), side)
         checkpoint()
         changes = compare_decisions(decisions["left"], decisions["right"])
         return dumps({"left": decisions["left"].to_dict(), "right": decisions["right"].to_dict(),

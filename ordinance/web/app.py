@@ -45,10 +45,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import Location, PolicyError, Problem
+from ..messages import join, msg
 from ..limits import DEFAULT_LIMITS, MAX_TRACED_CLAIMS, Limits
 from ..policy import Policy, bundled_policy_dir, load_policy
 from . import api, openapi
 from .common import CSP, REPORT_CSP, Abandoned, _current  # noqa: F401 (REPORT_CSP: still importable from here)
+from .common import request_lang
 from .problems import ApiError
 
 log = logging.getLogger("ordinance.web")
@@ -147,9 +149,9 @@ def load_policies(directories: Sequence[str | os.PathLike[str] | Policy] | None,
                 continue
         directory = Path(policy.policies[0].directory)
         if any(e.id == policy.id for e in entries):
-            problems.append(Problem("duplicate-policy", f"two policy directories hold the policy `{policy.id}`",
+            problems.append(Problem("duplicate-policy", msg("web.duplicate-policy", policy=policy.id),
                                     Location(str(Path(directory) / "policy.yaml"), 1, 1),
-                                    "serve each policy once; give a policy a new id to serve both versions"))
+                                    msg("web.hint.duplicate-policy")))
             continue
         entries.append(PolicyEntry(policy.id, directory, policy))
     if problems:
@@ -191,9 +193,9 @@ class Service:
         if entry is None:
             from ..errors import did_you_mean
 
-            hint = did_you_mean(policy_id, self.entries) or f"the policies served are {', '.join(self.entries)}"
-            raise ApiError("unknown-policy", f"no policy `{policy_id}` is served",
-                           [Problem("unknown-policy", f"no policy `{policy_id}` is served", None, hint, where)])
+            hint = did_you_mean(policy_id, self.entries) or msg("web.hint.policies-served", policies=join(self.entries))
+            said = msg("web.unknown-policy", policy=policy_id)
+            raise ApiError("unknown-policy", said, [Problem("unknown-policy", said, None, hint, where)])
         return entry
 
     def overlay(self, entry: PolicyEntry, files: Mapping[str, str], extra: tuple[Path, ...] = ()) -> Policy:
@@ -241,8 +243,8 @@ class Service:
                 return await asyncio.get_running_loop().run_in_executor(self.executor, call)
         except TimeoutError:
             abandoned.set()
-            raise ApiError("time-limit", f"the request was not done within the time limit of "
-                           f"{self.time_limit:g} s; it was abandoned", headers={"Retry-After": "1"}) from None
+            raise ApiError("time-limit", msg("web.time-limit", seconds=f"{self.time_limit:g}"),
+                           headers={"Retry-After": "1"}) from None
         except BaseException:
             abandoned.set()  # the request was cancelled (its client went away): so is its work
             raise
@@ -274,18 +276,19 @@ class SecurityHeaders:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        err = ApiError("not-found", f"nothing at {request.url.path}")
+        err = ApiError("not-found", msg("web.nothing-at", path=request.url.path))
     elif exc.status_code == 405:
-        err = ApiError("method-not-allowed", f"{request.method} is not allowed on {request.url.path}",
-                       headers=exc.headers or {})
-    else:
-        err = ApiError("bad-request", str(exc.detail), status=exc.status_code, title=str(exc.detail))
-    return err.response()
+        err = ApiError("method-not-allowed", msg("web.method-not-allowed", method=request.method,
+                                                 path=request.url.path), headers=exc.headers or {})
+    else:  # Starlette's own words for another status: echoed as they are
+        said = msg("web.http-said", said=str(exc.detail))
+        err = ApiError("bad-request", said, status=exc.status_code, title=said)
+    return err.response(request_lang(request))
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    response = ApiError("internal", "the server failed on this request; it has been logged").response()
+    response = ApiError("internal", msg("web.internal")).response(request_lang(request))
     response.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
     return response
 
@@ -314,7 +317,7 @@ class _StaticFiles(StaticFiles):
 async def _index(request: Request) -> Response:
     index = STATIC_DIR / "index.html"
     if not index.is_file():
-        raise ApiError("not-found", "the web page is not installed")
+        raise ApiError("not-found", msg("web.page-not-installed"))
     return FileResponse(index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 

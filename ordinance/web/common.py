@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import OrdinanceError, Problem
-from .problems import ApiError, from_ordinance_error
+from ..messages import accept_lang, msg
+from .problems import ApiError, from_ordinance_error, language_headers
 
 JSON_TYPE = "application/json"
 
@@ -41,9 +42,9 @@ def utf8(text: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ApiError("invalid-case", "the request holds text that is not valid Unicode",
-                       [Problem("encoding", f"the text holds a lone surrogate (U+{ord(exc.object[exc.start]):04X})",
-                                None, "write text as UTF-8; do not escape half of a surrogate pair")],
+        raise ApiError("invalid-case", msg("web.not-unicode"),
+                       [Problem("encoding", msg("web.lone-surrogate", code=f"U+{ord(exc.object[exc.start]):04X}"),
+                                None, msg("case.hint.lone-surrogate"))],
                        problem_code="encoding") from None
 
 
@@ -51,16 +52,32 @@ def raw_json_response(body: bytes) -> Response:
     return Response(body, media_type=JSON_TYPE)
 
 
+def request_lang(request: Request) -> str:
+    """The language the request asks for (``en`` or ``zh``), from its ``Accept-Language``."""
+    return accept_lang(request.headers.get("accept-language"))
+
+
+def localized(response: Response, lang: str) -> Response:
+    """``response``, saying that its words are in ``lang`` (chosen by the request's Accept-Language)."""
+    response.headers.update(language_headers(lang))
+    return response
+
+
 def handler(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
-    """Turns :class:`ApiError` and engine errors raised by ``fn`` into problem+json responses."""
+    """Turns :class:`ApiError` and engine errors raised by ``fn`` into problem+json responses, in
+    the language of the request (:func:`request_lang`); every answer varies by Accept-Language."""
 
     async def wrapped(request: Request) -> Response:
+        lang = request_lang(request)
         try:
-            return await fn(request)
+            response = await fn(request)
         except ApiError as exc:
-            return exc.response()
+            return exc.response(lang)
         except OrdinanceError as exc:
-            return from_ordinance_error(exc).response()
+            return from_ordinance_error(exc).response(lang)
+        if "vary" not in response.headers:
+            response.headers["Vary"] = "Accept-Language"
+        return response
 
     wrapped.__name__ = fn.__name__
     wrapped.__doc__ = fn.__doc__

@@ -266,8 +266,20 @@ def _post(summary: str, request: str, response: str, description: str, *, extra:
           statuses: tuple[int, ...] = (400, 404, 408, 413, 415, 422, 500, 503)) -> dict[str, Any]:
     responses = {**_ok(response, "the result"), **(extra or {}), **_problems(*statuses)}
     return {"post": {"summary": summary, "description": description, "operationId": response[0].lower() + response[1:],
+                     "parameters": [ACCEPT_LANGUAGE],
                      "requestBody": {"required": True, "content": {JSON: {"schema": _ref(request)}}},
                      "responses": responses}}
+
+
+#: the language of an answer's words (ordinance.messages.accept_lang)
+ACCEPT_LANGUAGE: dict[str, Any] = {
+    "name": "Accept-Language", "in": "header", "required": False, "schema": STRING, "example": "zh-Hant",
+    "description": "The language of the answer's words: the title and detail of a problem, each problem's "
+                   "message and hint, the problems of /v1/check and /v1/try, the explanation of /v1/explain and "
+                   "the HTML report of /v1/decide. English (en) or Traditional Chinese (zh, zh-Hant, zh-TW, "
+                   "zh-CN, ...), by quality (q); English when neither is asked for. The answer says which in "
+                   "Content-Language, and Vary: Accept-Language. The JSON is the same shape in both; a decision "
+                   "(JSON) carries both languages whatever is asked."}
 
 
 def _with_500(paths: dict[str, Any]) -> dict[str, Any]:
@@ -330,7 +342,10 @@ DOCUMENT: dict[str, Any] = {
     "info": {"title": "ordinance HTTP API", "version": "1",
              "description": "Decide subsidy claims from rule files and explain every step. Errors are "
                             "application/problem+json carrying the engine's stable codes and locations. "
-                            "Money is always a decimal string; responses are deterministic."},
+                            "Money is always a decimal string; responses are deterministic. The words of an "
+                            "answer (problems, hints, explanations, the HTML report) are in English or Traditional "
+                            "Chinese, as the Accept-Language header asks (Content-Language says which); codes, "
+                            "paths and locations are the same in both."},
     "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
     "paths": PATHS,
     "components": {"schemas": SCHEMAS},
