@@ -82,7 +82,9 @@ export class RuleEditor {
   localized() {
     return [
       EditorState.phrases.of(lang() === "zh" ? PHRASES_ZH : {}),
-      EditorView.contentAttributes.of({ "aria-label": t("draft.editorLabel"), "aria-describedby": KEYS_HINT }),
+      // tabindex 0, which a contenteditable element has anyway, written out: axe-core's
+      // scrollable-region-focusable then sees that the scrolled region holds something to focus
+      EditorView.contentAttributes.of({ "aria-label": t("draft.editorLabel"), "aria-describedby": KEYS_HINT, tabindex: "0" }),
     ];
   }
 
