@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from ordinance.web.common import CSP
 from rule_editor_driver import editor_caret_at, editor_line, editor_line_of, editor_selection, editor_text
@@ -145,7 +146,7 @@ def test_expression_tokens_are_highlighted_inside_the_values_that_hold_expressio
     assert row.locator(".tok-key").inner_text() == "when"
     assert row.locator(".tok-fact").inner_text() == "applicant"
     assert row.locator(".tok-member").inner_text() == "annual_revenue"
-    assert row.locator(".tok-operator").all_inner_texts() == [".", ">="]
+    expect(row.locator(".tok-operator")).to_have_text([".", ">="])
     assert row.locator(".tok-money").inner_text() == "10億"
     # the label below it says 10億 too, but a label is text, not an expression
     label = line_element(page, "zh: 年度營業收入10億元(含)以上")
@@ -154,10 +155,10 @@ def test_expression_tokens_are_highlighted_inside_the_values_that_hold_expressio
 
     kinds = line_element(page, 'when: applicant.kind in ["university", "research-institute"]')
     assert kinds.locator(".tok-keyword").inner_text() == "in"
-    assert kinds.locator(".tok-string").all_inner_texts() == ['"university"', '"research-institute"']
+    expect(kinds.locator(".tok-string")).to_have_text(['"university"', '"research-institute"'])
     cells = line_element(page, "set: {rate: 40%, cap: 500萬}")
     assert cells.locator(".tok-rate").inner_text() == "40%" and cells.locator(".tok-money").inner_text() == "500萬"
-    assert cells.locator(".tok-key").all_inner_texts() == ["set", "rate", "cap"]
+    expect(cells.locator(".tok-key")).to_have_text(["set", "rate", "cap"])
     amount = line_element(page, AMOUNT)
     assert amount.locator(".tok-table").inner_text() == "tier"
 
@@ -165,9 +166,10 @@ def test_expression_tokens_are_highlighted_inside_the_values_that_hold_expressio
     editor_caret_at(page, "when: claim.service_qualified", len("when: claim.service_qualified"))
     page.keyboard.type(" and claim.date <= 2027-12-31 and not (3年 > 30 days)")
     typed = page.locator("#editor .cm-activeLine")
-    assert typed.locator(".tok-date").inner_text() == "2027-12-31"
-    assert typed.locator(".tok-keyword").all_inner_texts() == ["and", "and", "not"]
-    assert typed.locator(".tok-duration").all_inner_texts() == ["3年", "30 days"]
+    # (the parser catches up with the typing in slices of time: until then, the marks of before)
+    expect(typed.locator(".tok-keyword")).to_have_text(["and", "and", "not"])
+    expect(typed.locator(".tok-date")).to_have_text(["2027-12-31"])
+    expect(typed.locator(".tok-duration")).to_have_text(["3年", "30 days"])
     colour = typed.locator(".tok-keyword").first.evaluate("e => getComputedStyle(e).color")
     assert colour == "rgb(102, 57, 186)"          # the theme's, not the text's
     assert typed.locator(".tok-date").evaluate("e => getComputedStyle(e).color") != \
@@ -238,6 +240,26 @@ def test_completion_of_names_and_of_an_enum_fact_s_values(draft):
     assert editor_line(page).endswith('["university", "research-institute", "enterprise"]')
 
 
+def test_names_are_offered_in_expression_values_only(draft):
+    """The completion source asks the YAML whether the caret is in an expression: in the values of
+    when, amount, limit, a row's set, ... yes; in a label, a quote, an id, a key, no. The same from
+    the editor's tree and from the YAML parsed afresh (what it does when the editor's parser is
+    behind: here, a state without the editor's language)."""
+    page = draft
+    inside = page.evaluate("""async (needles) => {
+        const { EditorState, EditorView } = await import('/static/vendor/codemirror.js');
+        const { inExpression } = await import('/static/rule-completion.js');
+        const view = EditorView.findFromDOM(document.querySelector('#editor .cm-editor'));
+        const text = view.state.doc.toString();
+        const bare = EditorState.create({ doc: text });
+        return [view.state, bare].map((state) =>
+            needles.map(([needle, offset]) => inExpression(state, text.indexOf(needle) + offset)));
+    }""", [["amount: claim.compute_spend", 12], [AMOUNT, len(AMOUNT)], ["limit: tier.cap", 10],
+           ["{rate: 40%", 8], ["when: applicant.kind in", 10],
+           ["zh: 購買符合條件的智能算力服務", 6], ["quote: 對購買", 9], ["id: qualified-service", 6], ["amount: claim", 3]])
+    assert inside == [[True] * 5 + [False] * 4] * 2
+
+
 # -- problems --------------------------------------------------------------------------------------
 
 def test_a_mistake_is_underlined_as_it_is_typed_and_goes_when_fixed(draft):
@@ -275,16 +297,15 @@ def test_bracket_matching_marks_the_pair_or_the_bracket_left_open(draft):
     page = draft
     needle = 'applicant.kind in ["university"'
     editor_caret_at(page, needle, needle.index("["))
-    matched = page.locator("#editor .cm-matchingBracket")
-    assert matched.all_inner_texts() == ["[", "]"]
+    expect(page.locator("#editor .cm-matchingBracket")).to_have_text(["[", "]"])
     assert editor_line_of(page, ".cm-matchingBracket") == [line_of(RULE_TEXT, needle)] * 2
 
     editor_caret_at(page, AMOUNT, len(AMOUNT))
     page.keyboard.type(" * (")
-    assert page.locator("#editor .cm-nonmatchingBracket").all_inner_texts() == ["("]
+    expect(page.locator("#editor .cm-nonmatchingBracket")).to_have_text(["("])
     page.keyboard.type("1 + 10%)")
-    assert page.locator("#editor .cm-matchingBracket").all_inner_texts() == ["(", ")"]
-    assert page.locator("#editor .cm-nonmatchingBracket").count() == 0
+    expect(page.locator("#editor .cm-matchingBracket")).to_have_text(["(", ")"])
+    expect(page.locator("#editor .cm-nonmatchingBracket")).to_have_count(0)
 
 
 # -- going to a place, keys ------------------------------------------------------------------------

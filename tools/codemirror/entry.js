@@ -9,7 +9,7 @@ export {
 } from "@codemirror/view";
 export {
   LanguageSupport, StreamLanguage, bracketMatching, ensureSyntaxTree, foldGutter, foldKeymap, indentOnInput,
-  indentUnit, syntaxHighlighting, syntaxTree,
+  indentUnit, syntaxHighlighting,
 } from "@codemirror/language";
 export { defaultKeymap, history, historyKeymap, indentLess, indentMore } from "@codemirror/commands";
 export { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
@@ -17,4 +17,4 @@ export { autocompletion } from "@codemirror/autocomplete";
 export { lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
 export { yamlLanguage } from "@codemirror/lang-yaml";
 export { Tag, tagHighlighter, tags } from "@lezer/highlight";
-export { parseMixed } from "@lezer/common";
+export { IterMode, parseMixed } from "@lezer/common";

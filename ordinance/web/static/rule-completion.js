@@ -6,12 +6,33 @@
 // measures that have them), and the rule file as it is being typed (its measures, and the facts,
 // tables, values and parameters it declares), read from the editor's YAML syntax tree, so that a
 // table added a moment ago is offered at once. Names of another measure of the file are not offered.
+//
+// The source runs only where the YAML says an expression is (holdsExpression), the tree parsed up
+// to the caret first: a source bound to the nested expression language would be asked only once the
+// parser, which works in slices of time, had reached the caret.
 
-import { ensureSyntaxTree, syntaxTree } from "./vendor/codemirror.js";
+import { IterMode, ensureSyntaxTree, yamlLanguage } from "./vendor/codemirror.js";
 import { L } from "./i18n.js";
-import { BUILTIN_FACTS, CONSTANTS, FUNCTIONS, KEYWORDS } from "./rule-language.js";
+import { BUILTIN_FACTS, CONSTANTS, FUNCTIONS, KEYWORDS, SCALARS, holdsExpression } from "./rule-language.js";
 
 const DECLARING = new Set(["facts", "tables", "values", "parameters"]);
+
+/** The YAML tree up to `upto`: the editor's, or if its parser cannot get there at once (a busy
+ * machine), the YAML alone parsed afresh (a few milliseconds for a rule file). */
+function tree(state, upto) {
+  return ensureSyntaxTree(state, upto, 50) || yamlLanguage.parser.parse(state.doc.toString());
+}
+
+/** Is `pos` in (or at the end of) a YAML value that holds an expression? */
+export function inExpression(state, pos) {
+  const cursor = tree(state, pos).cursor(IterMode.IgnoreMounts);   // the YAML's nodes, not the expressions'
+  cursor.moveTo(pos, -1);
+  let node = cursor.node;
+  while (node && !SCALARS.has(node.name)) node = node.parent;
+  if (!node) return false;
+  return holdsExpression(node.name === "BlockLiteralContent" ? node.parent : node,
+    { read: (from, to) => state.sliceDoc(from, to) });
+}
 
 function text(state, node) {
   const s = state.sliceDoc(node.from, node.to).trim();
@@ -87,7 +108,7 @@ function declare(state, key, mapping, into) {
  * the name to {name, label, type?, columns?}.
  */
 export function outline(state, pos) {
-  const tree = ensureSyntaxTree(state, state.doc.length, 200) || syntaxTree(state);
+  const top = tree(state, state.doc.length).topNode;
   const out = { measure: null, measures: [], facts: new Map(), tables: new Map(), values: new Map(), parameters: new Map() };
   const visit = (mapping) => {
     for (const p of pairs(mapping)) {
@@ -108,7 +129,7 @@ export function outline(state, pos) {
       }
     }
   };
-  for (let doc = tree.topNode.firstChild; doc; doc = doc.nextSibling) {
+  for (let doc = top.firstChild; doc; doc = doc.nextSibling) {
     if (doc.name === "Document") visit(doc.firstChild);
   }
   return out;
@@ -198,11 +219,12 @@ export function completesFurther(completion) {
 }
 
 /**
- * A completion source for the expression language; `policy()` gives the loaded policy (state.policy).
- * Bound to the expression language, so it runs only inside expression values.
+ * A completion source for rule files, offering names only inside expression values; `policy()` gives
+ * the loaded policy (state.policy).
  */
 export function ruleCompletions(policy) {
   return (context) => {
+    if (!inExpression(context.state, context.pos)) return null;
     const inString = enumValues(context, policy());
     if (inString) return inString;
     const word = context.matchBefore(/(?:[\p{L}\p{N}_]+\.)?[\p{L}\p{N}_]*/u);

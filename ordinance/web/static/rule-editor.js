@@ -17,7 +17,7 @@ import {
   indentUnit, keymap, lineNumbers, lintGutter, lintKeymap, search, searchKeymap, setDiagnostics, syntaxHighlighting,
 } from "./vendor/codemirror.js";
 import { lang, onLang, t } from "./i18n.js";
-import { expressionLanguage, ruleFile, ruleHighlighter } from "./rule-language.js";
+import { ruleFile, ruleHighlighter } from "./rule-language.js";
 import { completesFurther, ruleCompletions } from "./rule-completion.js";
 import { ruleTheme } from "./rule-editor-theme.js";
 import { PHRASES_ZH } from "./rule-editor-phrases.js";
@@ -95,9 +95,9 @@ export class RuleEditor {
         lineNumbers(), foldGutter(), lintGutter(), highlightActiveLineGutter(), highlightSpecialChars(), history(),
         drawSelection(), dropCursor(), indentOnInput(), bracketMatching(), highlightActiveLine(),
         highlightSelectionMatches(), search({ top: true }),
-        autocompletion({ icons: false, activateOnCompletion: completesFurther }),
+        autocompletion({ override: [ruleCompletions(this.policy)], icons: false, activateOnCompletion: completesFurther }),
         EditorState.tabSize.of(2), indentUnit.of("  "),
-        ruleFile([expressionLanguage.data.of({ autocomplete: ruleCompletions(this.policy) })]),
+        ruleFile(),
         syntaxHighlighting(ruleHighlighter), ruleTheme,
         keymap.of([
           ...searchKeymap, ...historyKeymap, ...foldKeymap, ...lintKeymap,

@@ -110,6 +110,9 @@ export const expressionLanguage = StreamLanguage.define({
 
 // ---- expressions inside YAML ---------------------------------------------------------------------
 
+/** The YAML nodes of a scalar value: its text is an expression when holdsExpression says so. */
+export const SCALARS = new Set(["Literal", "QuotedLiteral", "BlockLiteralContent"]);
+
 function keyText(pair, input) {
   const key = pair && pair.getChild("Key");
   if (!key) return null;
@@ -129,7 +132,7 @@ export function holdsExpression(value, input) {
 
 const nestExpressions = parseMixed((ref, input) => {
   const { name } = ref;
-  if (name !== "Literal" && name !== "QuotedLiteral" && name !== "BlockLiteralContent") return null;
+  if (!SCALARS.has(name)) return null;
   const node = ref.node;
   if (!holdsExpression(name === "BlockLiteralContent" ? node.parent : node, input)) return null;
   if (name === "QuotedLiteral") {
@@ -142,9 +145,9 @@ const nestExpressions = parseMixed((ref, input) => {
 /** YAML with the expression language inside its expression values. */
 export const ruleFileLanguage = yamlLanguage.configure({ wrap: nestExpressions }, "ordinance-rules");
 
-/** The language, with `extensions` (e.g. the expression language's completion source) bound to it. */
-export function ruleFile(extensions = []) {
-  return new LanguageSupport(ruleFileLanguage, extensions);
+/** The language, for an editor's extensions. */
+export function ruleFile() {
+  return new LanguageSupport(ruleFileLanguage);
 }
 
 /** Classes for the tokens (`tok-…`), styled by the editor's theme. */
