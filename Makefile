@@ -30,6 +30,12 @@ bench: $(STAMP)
 	  ($$S apt-get install -y -qq wrk >/dev/null 2>&1 || ($$S apt-get update -qq && $$S apt-get install -y -qq wrk) >/dev/null 2>&1) || echo "note: wrk is not installed: the web load section is skipped"; }
 	$(BIN)/python -m benchmarks.run
 
+# Issue 15's attacks against the current code (time, memory, exit codes, HTTP statuses; about 3 minutes):
+# not part of `make test`. The table goes to stdout, the rows to build/attacks.json (docs/security-figures.md).
+.PHONY: attacks
+attacks: $(STAMP)
+	$(BIN)/python -m benchmarks.attacks --json build/attacks.json
+
 # Coverage-guided fuzzing (atheris) of the rule loader and the case reader, FUZZ_SECONDS each:
 # not part of `make test`. Crashes go to build/fuzz/*/crashes/ (docs/security.md).
 .PHONY: fuzz

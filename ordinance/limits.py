@@ -29,7 +29,8 @@ class Limits:
     max_nodes: int = 200_000
     #: characters in one expression of a rule file: ``expression-too-long``
     max_expression_length: int = 65_536
-    #: nesting of one expression's tree (operators, calls, lists): ``expression-too-deep``
+    #: nesting of one expression's tree (operators, calls, lists; a run of one operator, however
+    #: long, is one level): ``expression-too-deep``
     max_expression_depth: int = 100
     #: digits in one number (an expression's literal, a plain YAML or JSON integer): ``literal-too-long``
     max_literal_digits: int = 5_000

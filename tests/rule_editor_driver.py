@@ -9,6 +9,9 @@ paste would, for tests about what the server makes of a text rather than about t
 
 from __future__ import annotations
 
+#: the editor's text, the element that takes the focus and the keys (a contenteditable)
+EDITOR = "#editor .cm-content"
+
 VIEW = ("(await import('/static/vendor/codemirror.js')).EditorView"
         ".findFromDOM(document.querySelector('#editor .cm-editor'))")
 

@@ -106,7 +106,7 @@ def test_node_types_and_reads_are_recorded():
     assert problems == []
     tree = typed.tree
     assert typed.type_of(tree) == T.MONEY
-    assert typed.type_of(tree.left.arguments[0].right) == T.RATE
+    assert typed.type_of(tree.operands[0].arguments[0].operands[1]) == T.RATE
     assert typed.reads == ["claim.compute_spend", "tier.rate", "tier.cap"]
 
 

@@ -180,12 +180,13 @@ def P(node) -> str:
         return f"(neg {P(node.operand)})"
     if isinstance(node, A.Not):
         return f"(not {P(node.operand)})"
-    if isinstance(node, (A.Binary, A.Compare)):
+    if isinstance(node, A.Compare):
         return f"({P(node.left)} {node.op} {P(node.right)})"
-    if isinstance(node, A.And):
-        return f"({P(node.left)} and {P(node.right)})"
-    if isinstance(node, A.Or):
-        return f"({P(node.left)} or {P(node.right)})"
+    if isinstance(node, A.Chain):  # read left to right: a - b + c is ((a - b) + c)
+        text = P(node.operands[0])
+        for op, operand in node.steps:
+            text = f"({text} {op} {P(operand)})"
+        return text
     if isinstance(node, A.If):
         return f"(if {P(node.condition)} then {P(node.then)} else {P(node.otherwise)})"
     if isinstance(node, A.Call):
@@ -303,17 +304,42 @@ def test_negative_literal_and_negation_are_distinct():
     assert parse_text("-(5)") == A.Negate(A.Literal("number", D(5), "5"))
 
 
-@pytest.mark.parametrize("op,node_type", [
-    ("+", A.Binary), ("-", A.Binary), ("*", A.Binary), ("/", A.Binary),
-    ("==", A.Compare), ("!=", A.Compare), ("<", A.Compare), ("<=", A.Compare), (">", A.Compare),
-    (">=", A.Compare), ("in", A.Compare), ("not in", A.Compare), ("and", A.And), ("or", A.Or),
-])
-def test_every_binary_operator(op, node_type):
+@pytest.mark.parametrize("op", ["==", "!=", "<", "<=", ">", ">=", "in", "not in"])
+def test_every_comparison(op):
     node = parse_text(f"left {op} right")
-    assert isinstance(node, node_type)
+    assert isinstance(node, A.Compare) and node.op == op
     assert node.left == A.Name(("left",)) and node.right == A.Name(("right",))
-    if node_type in (A.Binary, A.Compare):
-        assert node.op == op
+
+
+@pytest.mark.parametrize("op,spelled", [("+", "+"), ("-", "-"), ("*", "*"), ("/", "/"), ("*", "×"), ("/", "÷"),
+                                        ("and", "and"), ("or", "or")])
+def test_every_chained_operator(op, spelled):
+    node = parse_text(f"left {spelled} right")
+    assert node == A.Chain((A.Name(("left",)), A.Name(("right",))), (op,))
+
+
+@pytest.mark.parametrize("text,ops,operands", [
+    # a run of operators of one level is one chain, read left to right, however long
+    ("a + b - c + d", ("+", "-", "+"), 4),
+    ("a * b / c × d ÷ e", ("*", "/", "*", "/"), 5),
+    ("a and b and c", ("and", "and"), 3),
+    ("a or b or c or d", ("or", "or", "or"), 4),
+    (" + ".join(["x"] * 2000), ("+",) * 1999, 2000),
+    (" and ".join(["x > 0"] * 2000), ("and",) * 1999, 2000),
+])
+def test_a_run_of_one_level_is_one_chain(text, ops, operands):
+    node = parse_text(text)
+    assert isinstance(node, A.Chain) and node.ops == ops and len(node.operands) == operands
+    assert A.depth(node) == 2 + any(isinstance(o, A.Compare) for o in node.operands)
+
+
+@pytest.mark.parametrize("text,depth", [
+    ("a + b", 2), ("a + b + c + d", 2), ("a + b * c", 3), ("a * b + c * d + e", 3), ("(a + b) + c", 3),
+    ("a + (b + c)", 3), ("a and b or c", 3), ("a and b and not c", 3), ("-a + -b", 3), ("f(a + b + c)", 3),
+    ("[a, b + c + d]", 3), ("if a then b + c + d else e", 3), ("((a)) + ((b))", 2),
+])
+def test_depth_is_counted_as_a_reader_would(text, depth):
+    assert A.depth(parse_text(text)) == depth
 
 
 def test_offsets_of_nodes():
@@ -321,8 +347,19 @@ def test_offsets_of_nodes():
     node = parse_text(text)
     assert (node.start, node.end) == (0, len(text))
     assert text[node.left.start:node.left.end] == "claim.spend * 30%"
-    assert text[node.left.right.start:node.left.right.end] == "30%"
+    assert text[node.left.operands[1].start:node.left.operands[1].end] == "30%"
     assert text[node.right.start:node.right.end] == "1萬"
+
+
+@pytest.mark.parametrize("text,steps", [
+    # where each step of a chain ends: a closing parenthesis is the step's, the blanks after it are not
+    ("a + b - c", ["a + b", "a + b - c"]),
+    ("a + (b) + c", ["a + (b)", "a + (b) + c"]),
+    ("(a) * (b)\n  / ((c))", ["(a) * (b)", "(a) * (b)\n  / ((c))"]),
+])
+def test_where_each_step_of_a_chain_ends(text, steps):
+    node = parse_text(text)
+    assert [text[node.start:node.step_end(i)] for i in range(len(node.ops))] == steps
     call = parse_text("  min(a, b)")
     assert (call.start, call.name_end, call.end) == (2, 5, 11)
 
@@ -411,13 +448,26 @@ def test_hints_name_the_expected_tokens_in_words():
     assert error("a.").hint == "expected a name"
 
 
+def nested_sum(levels: int) -> str:
+    """``((1 + 1) + 1) ...``: a sum nested ``levels`` parentheses deep, ``levels + 1`` deep as a tree."""
+    return "(" * levels + "1" + " + 1)" * levels
+
+
 def test_deep_nesting_is_a_syntax_error_not_a_crash():
-    ok = "1" + " + 1" * (MAX_DEPTH - 1)
-    assert isinstance(parse_text(ok), A.Binary)
-    for text in ("1" + " + 1" * MAX_DEPTH, "-" * 5000 + "x", "not " * 3000 + "x", "[" * 1000 + "]" * 1000,
-                 "f(" * 1000 + ")" * 1000, "1" + "+1" * 20000):
+    assert A.depth(parse_text(nested_sum(MAX_DEPTH - 1))) == MAX_DEPTH
+    for text in (nested_sum(MAX_DEPTH), "-" * 5000 + "x", "not " * 3000 + "x", "[" * 1000 + "]" * 1000,
+                 "f(" * 1000 + ")" * 1000, nested_sum(5000), "1 + " * 2000 + nested_sum(200)):
         exc = error(text)
         assert exc.message == "the expression is nested too deeply"
+        assert (exc.code, exc.offset) == ("expression-too-deep", 0)
+
+
+@pytest.mark.parametrize("terms", [MAX_DEPTH, 2_000, 10_000])
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "and", "or"])
+def test_a_long_run_of_one_operator_is_not_deep(op, terms):
+    text = f" {op} ".join(["x"] * terms)
+    node = parse_text(text)
+    assert A.depth(node) == 2 and len(node.operands) == terms
     # parentheses alone do not nest the tree
     assert parse_text("(" * 500 + "x" + ")" * 500) == A.Name(("x",))
 

@@ -186,7 +186,7 @@ def test_a_billion_laughs_policy_through_the_cli_with_a_small_budget(tmp_path):
 
 def test_expression_length():
     assert syntax_error("1 + 1", Limits(max_expression_length=4)).code == "expression-too-long"
-    assert isinstance(parse_text("1 + 1", Limits(max_expression_length=5)), A.Binary)
+    assert isinstance(parse_text("1 + 1", Limits(max_expression_length=5)), A.Chain)
     exc = syntax_error("a" * 70_000)
     assert exc.code == "expression-too-long" and "70000 characters long, over the limit of 65536" in exc.message
 
@@ -195,7 +195,11 @@ def test_expression_depth():
     assert isinstance(parse_text("-(-(-1))", Limits(max_expression_depth=3)), A.Negate)
     exc = syntax_error("-(-(-(-x)))", Limits(max_expression_depth=3))
     assert exc.code == "expression-too-deep" and "at most 3 levels" in exc.hint
-    assert syntax_error("1" + " + 1" * MAX_DEPTH).code == "expression-too-deep"
+    assert syntax_error("(" * MAX_DEPTH + "1" + " + 1)" * MAX_DEPTH).code == "expression-too-deep"
+    # a run of operators of one level is one level, however long
+    assert A.depth(parse_text("1" + " + 1" * MAX_DEPTH * 10)) == 2
+    assert parse_text("a and b or c", Limits(max_expression_depth=3)) is not None
+    assert syntax_error("a and b or c", Limits(max_expression_depth=2)).code == "expression-too-deep"
 
 
 @pytest.mark.parametrize("text", ["1234", "-1234", "12.34", "1_234", "1234萬", "12.34億元", "1234%", "1234 years"])

@@ -155,7 +155,7 @@ def test_the_web_api_takes_a_long_chain_as_an_overlay(route):
         from starlette.testclient import TestClient
     from ordinance.web import create_app
 
-    client = TestClient(create_app(), raise_server_exceptions=False)
+    client = TestClient(create_app(time_limit_seconds=600), raise_server_exceptions=False)
     claim = {"id": "c1", "measure": "m", "date": "2025-06-01", "x": "1萬"}
     the_case = {"applicant": {"kind": "enterprise", "annual_revenue": "5億"}, "claims": [claim]}
     quote = "    quote: 對購買符合條件的智能算力服務的企業、高校、科研機構分檔予以補助\n"  # the bundled policy wants one

@@ -60,7 +60,8 @@ CASE = {"case": "acme", "applicant": {"kind": "enterprise", "annual_revenue": "5
 
 
 def client_for(**options: Any) -> TestClient:
-    return TestClient(create_app(**options), raise_server_exceptions=False)
+    # a generous time limit unless a test sets its own: a loaded machine must not turn an answer into a 503
+    return TestClient(create_app(**{"time_limit_seconds": 600, **options}), raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")

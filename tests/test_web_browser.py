@@ -1,12 +1,10 @@
 """The workbench page of ``ordinance serve`` driven in a real browser (headless Chromium).
 
-The real application (:func:`ordinance.web.app.create_app`) runs on uvicorn in a background thread
-on a free loopback port; Playwright drives the distribution's Chromium (``/usr/bin/chromium``).
-The tests are skipped, with that reason, only when that browser is absent.
-
-Every page opened here records its requests, console messages and page errors: a test fails if the
-page asked another host for anything, logged an error (a Content-Security-Policy violation is
-logged as one) or threw.
+The server, the browser and the recording page are tests/web_browser_harness.py's: a test fails if
+the page asked another host for anything, logged an error (a Content-Security-Policy violation is
+logged as one), threw or opened a dialog it did not expect.  The tests are skipped, with that
+reason, only when /usr/bin/chromium is absent.  Phones, accessibility, drafts and the Chinese page
+have their own files (tests/test_web_*_browser.py).
 
 Screenshots: ``test_screenshots`` always takes them (into a temporary folder, and checks them);
 with ``ORDINANCE_WEB_SCREENSHOTS=1`` in the environment it writes them to ``docs/screenshots/``
@@ -18,163 +16,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import struct
-import threading
-import time
 from pathlib import Path
-from urllib.parse import urlsplit
-
-import pytest
 
 import ordinance
 from ordinance.policy import bundled_policy_dir
-from rule_editor_driver import editor_caret_at, editor_line_of, editor_selection, editor_set, editor_text
+from rule_editor_driver import editor_caret_at, editor_line_of, editor_selection, editor_text
+from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser, page)
+    BROKEN_EDIT, RATE_EDIT, ROOT, RULE_FILE, RULE_TEXT, STATIC, TIMEOUT, add_claim, base_url, browser, decide,
+    edit_rule, editor_set, field, fill_compute_voucher, line_of, open_rule, open_view, opened, page)
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-STATIC = ROOT / "ordinance" / "web" / "static"
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-RULE_FILE = "rules/08-compute-voucher.yaml"
-RULE_TEXT = (bundled_policy_dir() / RULE_FILE).read_text(encoding="utf-8")
 HOSTILE = "<script>alert(1)</script>"
-TIMEOUT = 10_000
-
-
-# -- the server and the browser ----------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def base_url():
-    import uvicorn
-
-    from ordinance.web.app import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                            access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start in 15 s"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-class Recorder:
-    """What a page did: its requests, console errors, page errors and dialogs."""
-
-    def __init__(self, page, base_url: str):
-        self.base = urlsplit(base_url)
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        page.on("response", self._response)
-
-        def dialog(d):
-            self.dialogs.append(f"{d.type}: {d.message}")
-            d.dismiss()
-
-        page.on("dialog", dialog)
-
-    def _console(self, message) -> None:
-        # The browser logs every HTTP error answer; the API's 4xx answers (problem+json the page shows)
-        # are expected, and any other failed response is caught by _response.
-        if message.type == "error" and not message.text.startswith("Failed to load resource: the server responded"):
-            self.errors.append(f"console {message.type}: {message.text}")
-
-    def _response(self, response) -> None:
-        if response.status >= 400 and not (urlsplit(response.url).path.startswith("/v1/") and response.status < 500):
-            self.errors.append(f"HTTP {response.status} for {response.url}")
-
-    def foreign(self) -> list[str]:
-        """Requests to anything but the app's own origin (blob: URLs of downloads are local)."""
-        out = []
-        for url in self.requests:
-            u = urlsplit(url)
-            if u.scheme in ("blob", "data"):
-                continue
-            if (u.scheme, u.hostname, u.port) != (self.base.scheme, self.base.hostname, self.base.port):
-                out.append(url)
-        return out
-
-
-@pytest.fixture
-def page(browser, base_url):
-    """A fresh page (own storage: the language starts as Chinese) at the workbench; checks afterwards
-    that it asked no other host, logged no error and opened no dialog."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT)
-    rec = Recorder(pg, base_url)
-    pg.rec = rec
-    pg.base_url = base_url
-    yield pg
-    context.close()
-    assert rec.foreign() == [], f"the page asked another host: {rec.foreign()}"
-    assert rec.errors == [], rec.errors
-    assert rec.dialogs == [], rec.dialogs
-
-
-def open_view(page, view: str = "decide") -> None:
-    page.goto(f"{page.base_url}/#{view}")
-    page.wait_for_selector("body[data-ready='1']")
-
-
-def field(page, path: str):
-    return page.locator(f"[data-path='{path}']")
-
-
-def add_claim(page, measure: str) -> int:
-    page.select_option("#add-measure", measure)
-    page.click("#add-claim")
-    return page.locator("#claims-box .claim-form").count() - 1
-
-
-def fill_compute_voucher(page, *, name: str | None = None) -> None:
-    """The applicant of examples/compute-voucher.yaml and one claim: 5億 of revenue, 800萬 of spend."""
-    if name is not None:
-        field(page, "applicant.name").fill(name)
-    field(page, "applicant.kind").select_option("enterprise")
-    field(page, "applicant.annual_revenue").fill("5億")
-    i = add_claim(page, "compute-voucher")
-    field(page, f"claims[{i}].date").fill("2025-06-01")
-    field(page, f"claims[{i}].compute_spend").fill("8,000,000")   # thousands separators are accepted
-    field(page, f"claims[{i}].service_qualified").select_option("true")
-
-
-def decide(page) -> None:
-    page.click("#decide-submit")
-    page.wait_for_selector("#decision-out .decision")
-
-
-def line_of(text: str, needle: str) -> int:
-    return text[:text.index(needle)].count("\n") + 1
 
 
 # -- the files themselves ------------------------------------------------------------------------------
@@ -276,14 +128,6 @@ def test_remove_a_claim_and_download_the_report(page, tmp_path):
 
 
 # -- Draft ---------------------------------------------------------------------------------------------
-
-def open_rule(page) -> None:
-    open_view(page, "draft")
-    page.select_option("#draft-measure", "compute-voucher")
-    page.wait_for_selector("#check-status.ok")
-    assert page.locator("#draft-file").input_value() == RULE_FILE
-    assert editor_text(page) == RULE_TEXT
-
 
 def test_draft_marks_a_broken_rule_at_its_line_and_column(page):
     open_rule(page)
@@ -413,7 +257,8 @@ def test_audit_reads_a_pasted_yaml_case_and_shows_its_problems(page):
     page.click("#audit-read")
     page.wait_for_selector("#audit-errors:not([hidden])")
     text = page.locator("#audit-errors").inner_text()
-    assert "2025-02-30" in text and ":3:" in text
+    assert "2025-02-30" in text
+    assert page.locator("#audit-errors .where").first.inner_text().startswith("3:")     # line 3 of the text
 
 
 def test_audit_loads_a_case_file(page, tmp_path):
@@ -546,58 +391,60 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+#: (suffix, width, height) of the screenshots: a desktop and a phone
+SCREENS = (("", 1280, 900), ("-phone", 390, 844))
+
+
+def shoot(pg, path: Path, *, phone: bool, top: str | None = None, height: int = 1500) -> None:
+    """A desktop's screenshot from the top of the page (at most ``height`` tall); a phone's is the
+    screen with ``top`` (an element) scrolled to its top."""
+    if phone:
+        if top:
+            pg.locator(top).first.evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 8)")
+        pg.screenshot(path=path)
+        return
+    pg.evaluate("window.scrollTo(0, 0)")
+    height = min(height, pg.evaluate("document.documentElement.scrollHeight"))
+    pg.screenshot(path=path, full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height})
+
+
 def test_screenshots(browser, base_url, tmp_path):
-    """Screenshots of the three views (and Decide in English) at 1280 px; into docs/screenshots/ with
-    ORDINANCE_WEB_SCREENSHOTS=1."""
+    """Screenshots of the three views, in Chinese and in English, at 1280 px and at a phone's 390 px;
+    into docs/screenshots/ with ORDINANCE_WEB_SCREENSHOTS=1."""
     out = ROOT / "docs" / "screenshots" if os.environ.get("ORDINANCE_WEB_SCREENSHOTS") == "1" else tmp_path
     out.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT)
-    rec = Recorder(pg, base_url)
-    pg.base_url = base_url
-    shots = []
+    shots = {}
+    for suffix, width, height in SCREENS:
+        phone = width < 640
+        for lang in ("zh", "en"):
+            name = lambda view: f"{view}{suffix}{'' if lang == 'zh' else '-en'}.png"  # noqa: E731
+            with opened(browser, base_url, width=width, height=height, lang=lang, device_scale_factor=1) as pg:
+                open_view(pg, "decide")
+                pg.click("#fill-example")
+                decide(pg)
+                pg.locator(".claim-card[data-claim-card='c2'] details.step[data-kind='yearly-cap'] > summary").click()
+                shoot(pg, out / name("decide"), phone=phone, top="#decision-out .decision-head", height=1700)
+                shots[name("decide")] = width
 
-    open_view(pg, "decide")
-    pg.click("#fill-example")
-    decide(pg)
-    pg.locator(".claim-card[data-claim-card='c2'] details.step[data-kind='yearly-cap'] > summary").click()
-    pg.evaluate("window.scrollTo(0, 0)")
-    pg.screenshot(path=out / "decide.png", full_page=True)
-    shots.append("decide.png")
-    pg.click("#lang-toggle")
-    pg.locator(".claim-card[data-claim-card='c2'] details.step[data-kind='yearly-cap'] > summary").click()
-    pg.evaluate("window.scrollTo(0, 0)")
-    pg.screenshot(path=out / "decide-en.png", full_page=True)
-    shots.append("decide-en.png")
-    pg.click("#lang-toggle")
+                pg.click("#tab-draft")
+                pg.select_option("#draft-measure", "compute-voucher")
+                edit_rule(pg, BROKEN_EDIT, "problems")
+                pg.click("#try-run")
+                pg.wait_for_selector("#try-out .alert")
+                pg.locator("#problems li.problem").first.click()
+                shoot(pg, out / name("draft"), phone=phone, top="#view-draft .draft-toolbar", height=900)
+                shots[name("draft")] = width
 
-    pg.click("#tab-draft")
-    pg.select_option("#draft-measure", "compute-voucher")
-    pg.wait_for_selector("#check-status.ok")
-    editor_set(pg, RULE_TEXT.replace("amount: claim.compute_spend * tier.rate", "amount: claim.compute_spnd * tier.rate"))
-    pg.wait_for_selector("#check-status.problems")
-    pg.click("#try-run")
-    pg.wait_for_selector("#try-out .alert")
-    pg.locator("#problems li.problem").first.click()
-    pg.evaluate("window.scrollTo(0, 0)")
-    pg.screenshot(path=out / "draft.png")
-    shots.append("draft.png")
+                edit_rule(pg, RATE_EDIT)
+                pg.click("#tab-audit")
+                pg.click("#compare-run")
+                pg.wait_for_selector("#compare-out .compare-head")
+                shoot(pg, out / name("audit"), phone=phone, top="#compare-out", height=1400)
+                shots[name("audit")] = width
 
-    editor_set(pg, RULE_TEXT.replace("set: {rate: 40%, cap: 500萬}", "set: {rate: 35%, cap: 500萬}"))
-    pg.wait_for_selector("#check-status.ok")
-    pg.click("#tab-audit")
-    pg.click("#compare-run")
-    pg.wait_for_selector("#compare-out .compare-head")
-    pg.evaluate("window.scrollTo(0, 0)")
-    height = min(1400, pg.evaluate("document.documentElement.scrollHeight"))
-    pg.screenshot(path=out / "audit.png", full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height})
-    shots.append("audit.png")
-    context.close()
-
-    assert rec.foreign() == [] and rec.errors == [], (rec.foreign(), rec.errors)
-    for name in shots:
-        width, height = png_size(out / name)
-        assert width == 1280 and height >= 900, (name, width, height)
+    assert len(shots) == 12
+    for name, width in shots.items():
+        w, h = png_size(out / name)
+        assert w == width and h >= (900 if width == 1280 else 844), (name, w, h)
         # a blank or nearly blank page compresses to a few kilobytes; these hold text, tables and colour
-        assert (out / name).stat().st_size > 60_000, f"{name} looks empty"
+        assert (out / name).stat().st_size > (60_000 if width == 1280 else 25_000), f"{name} looks empty"

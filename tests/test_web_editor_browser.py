@@ -1,7 +1,7 @@
 """The Draft view's rule editor (CodeMirror 6, ordinance/web/static/rule-editor.js) in a real browser.
 
-The server, the browser and the recording page are tests/test_web_browser.py's fixtures: a test
-fails if the page asked another host for anything, logged an error or threw. Here every page also
+The server, the browser and the recording page are tests/web_browser_harness.py's: a test fails if
+the page asked another host for anything, logged an error or threw. Here every page also
 listens for ``securitypolicyviolation`` events from its first script on, and a test fails on any:
 the editor must work under the page's Content-Security-Policy as the server sends it. Skipped only
 when /usr/bin/chromium is absent (the browser fixture says so).
@@ -19,9 +19,8 @@ from playwright.sync_api import expect
 
 from ordinance.web.common import CSP
 from rule_editor_driver import editor_caret_at, editor_line, editor_line_of, editor_selection, editor_text
-from test_web_browser import (  # noqa: F401  (fixtures: base_url, browser, page)
-    RULE_FILE, RULE_TEXT, TIMEOUT, Recorder, base_url, browser, decide, fill_compute_voucher, line_of, open_view,
-    page)
+from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser, page)
+    RULE_FILE, RULE_TEXT, TIMEOUT, base_url, browser, decide, fill_compute_voucher, line_of, new_page, open_view, page)
 
 POLICY = "xiamen-ai-2025"
 AMOUNT = "amount: claim.compute_spend * tier.rate"
@@ -125,9 +124,8 @@ def test_the_page_s_policy_refuses_an_inline_style_and_the_watch_sees_it(browser
     """What makes the test above able to fail: a <style> element (what CodeMirror would add without the
     bundle's constructable stylesheet) is refused by the page's policy, and the watch records it."""
     context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    rec = Recorder(page, base_url)
+    page = new_page(context, base_url)
+    rec = page.rec
     watched(page)
     page.goto(f"{base_url}/#draft")
     page.wait_for_selector("body[data-ready='1'] #editor .cm-editor")
@@ -348,7 +346,12 @@ def test_tab_indents_with_spaces_esc_then_tab_leaves_and_search_and_undo_work(dr
     assert not page.evaluate(in_editor)                            # Esc then Tab left the editor
     page.keyboard.press("Shift+Tab")
     assert page.evaluate(in_editor)                                # and Shift+Tab comes back
-    assert editor_text(page) == RULE_TEXT                          # neither key typed anything
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Tab")
+    assert not page.evaluate(in_editor)                            # Esc then Shift+Tab: out, backwards
+    page.keyboard.press("Tab")
+    assert page.evaluate(in_editor)                                # and Tab comes back
+    assert editor_text(page) == RULE_TEXT                          # none of these keys typed anything
 
     # undo and redo
     page.keyboard.type("x")

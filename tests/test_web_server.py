@@ -231,3 +231,41 @@ def test_the_log_rate_limit_counts_what_it_dropped():
     later = record("same %s")
     assert limit.filter(later)
     assert "(and 7 more like it in the last 0.5 s, not logged)" in later.msg
+
+
+def test_asyncios_own_complaints_go_through_the_rate_limit(tmp_path):
+    """A flood short of file descriptors made asyncio log each failed accept() with its traceback
+    through Python's last-resort handler: 5,652 tracebacks (benchmarks/attacks.py,
+    http-silent-flood-low-nofile).  With the server's logging they are rate-limited like the rest."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, logging.config\n"
+        "from ordinance.web.app import log_config\n"
+        "logging.config.dictConfig(log_config())\n"
+        "log = logging.getLogger('asyncio')\n"
+        "for _ in range(500):\n"
+        "    try:\n"
+        "        raise OSError(24, 'Too many open files')\n"
+        "    except OSError:\n"
+        "        log.error('socket.accept() out of system resource', exc_info=True)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    assert 1 <= len(lines) <= 10 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "cannot accept a connection: Too many open files (raise `ulimit -n`" in lines[0]
+
+
+def test_serve_asks_for_room_for_its_connections(monkeypatch):
+    """The soft limit on open files is raised towards what --max-connections needs, and a note
+    says so when even the hard limit is lower."""
+    resource = pytest.importorskip("resource")
+    from ordinance.web.app import raise_open_file_limit
+
+    calls = []
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (64, 4096))
+    monkeypatch.setattr(resource, "setrlimit", lambda which, limits: calls.append(limits))
+    assert raise_open_file_limit(1000) is None and calls == [(1000, 4096)]
+    note = raise_open_file_limit(10_000)
+    assert calls[-1] == (4096, 4096) and "may open 4096 files" in note and "--max-connections" in note

@@ -66,7 +66,7 @@ def test_within_the_bound_or_without_the_trace_it_is_decided(client):
 def test_the_default_bound_keeps_a_traced_answer_to_a_few_megabytes():
     from ordinance.web.app import DEFAULT_MAX_TRACED_CLAIMS
 
-    c = TestClient(create_app(), raise_server_exceptions=False)
+    c = TestClient(create_app(time_limit_seconds=600), raise_server_exceptions=False)
     n = DEFAULT_MAX_TRACED_CLAIMS
     json_size = len(post(c, "/v1/decide", {"case": case(n), "trace": True}).content)
     html_size = len(post(c, "/v1/decide", {"case": case(n), "format": "html"}).content)

@@ -54,6 +54,9 @@ class TypedExpression:
     type: Type
     node_types: dict[int, Type]
     reads: list[str]  # dotted names read, in order of first appearance
+    #: of each arithmetic chain (by id): the type of what it computes after each operand
+    #: (``a``, ``a + b``, ``a + b - c``, ...), for the back-ends to pick each step's operation
+    chain_types: dict[int, tuple[Type, ...]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -65,6 +68,12 @@ class TypedExpression:
 
     def type_of(self, node: A.Node) -> Type:
         return self.node_types[id(node)]
+
+    def operand_types(self, chain: A.Chain) -> list[tuple[str, str, str]]:
+        """Of each step of an arithmetic ``chain``: ``(op, the type of what comes before, the
+        operand's type)``, as words."""
+        before = self.chain_types[id(chain)]
+        return [(op, before[i].name, self.type_of(operand).name) for i, (op, operand) in enumerate(chain.steps)]
 
 
 # Function signatures: name -> (min args, max args or None, describing text)
@@ -100,6 +109,7 @@ class Checker:
               what: str = "this expression") -> TypedExpression:
         self.expression = expression
         self.node_types: dict[int, Type] = {}
+        self.chain_types: dict[int, tuple[Type, ...]] = {}
         result = self._type(expression.tree)
         if expected is not None and not result.is_error:
             allowed = expected if isinstance(expected, tuple) else (expected,)
@@ -107,7 +117,7 @@ class Checker:
                 names = " or ".join(str(a) for a in allowed)
                 self._error(expression.tree, "type-mismatch", f"{what} must be {names}, but it is {result}",
                             _conversion_hint(result, allowed))
-        return TypedExpression(expression, result, self.node_types, A.names_in(expression.tree))
+        return TypedExpression(expression, result, self.node_types, A.names_in(expression.tree), self.chain_types)
 
     # -- helpers -----------------------------------------------------------------------------
     def _error(self, node: A.Node, code: str, message: str, hint: str | None = None) -> None:
@@ -137,18 +147,17 @@ class Checker:
                 return t
             self._error(node, "type-mismatch", f"cannot negate {t}")
             return T.ERROR
-        if isinstance(node, A.Binary):
-            return self._binary(node)
+        if isinstance(node, A.Chain):
+            if node.level in ("and", "or"):
+                for side in node.operands:
+                    t = self._type(side)
+                    if not t.is_error and t != T.BOOL:
+                        self._error(side, "type-mismatch", f"`{node.level}` needs true or false on both sides, not {t}",
+                                    "compare the value with something, e.g. `x > 0`")
+                return T.BOOL
+            return self._arithmetic_chain(node)
         if isinstance(node, A.Compare):
             return self._compare(node)
-        if isinstance(node, (A.And, A.Or)):
-            word = "and" if isinstance(node, A.And) else "or"
-            for side in (node.left, node.right):
-                t = self._type(side)
-                if not t.is_error and t != T.BOOL:
-                    self._error(side, "type-mismatch", f"`{word}` needs true or false on both sides, not {t}",
-                                "compare the value with something, e.g. `x > 0`")
-            return T.BOOL
         if isinstance(node, A.Not):
             t = self._type(node.operand)
             if not t.is_error and t != T.BOOL:
@@ -179,20 +188,30 @@ class Checker:
             return self._call(node)
         raise TypeError(node)
 
-    def _binary(self, node: A.Binary) -> Type:
-        a, b = self._type(node.left), self._type(node.right)
-        if a.is_error or b.is_error:
-            return T.ERROR
-        result = _arithmetic(node.op, a, b)
-        if result is None:
-            hint = None
-            if node.op in "+-" and {a.name, b.name} == {"money", "number"}:
-                hint = "write amounts with a unit (1000萬, 50萬元) so both sides are money"
-            elif node.op == "*" and a.name == b.name == "money":
-                hint = "multiply money by a rate or a number, e.g. claim.spend * 30%"
-            self._error(node, "type-mismatch", f"cannot {_VERB[node.op]} {a} and {b}", hint)
-            return T.ERROR
-        return result
+    def _arithmetic_chain(self, node: A.Chain) -> Type:
+        """``a + b - c ...``: each step, left to right, on the type of what comes before it; a
+        mistake is placed from the chain's start to the end of the step that makes it."""
+        a = self._type(node.operands[0])
+        before = [a]
+        for i, (op, operand) in enumerate(node.steps):
+            b = self._type(operand)
+            if a.is_error or b.is_error:
+                a = T.ERROR
+            else:
+                result = _arithmetic(op, a, b)
+                if result is None:
+                    hint = None
+                    if op in "+-" and {a.name, b.name} == {"money", "number"}:
+                        hint = "write amounts with a unit (1000萬, 50萬元) so both sides are money"
+                    elif op == "*" and a.name == b.name == "money":
+                        hint = "multiply money by a rate or a number, e.g. claim.spend * 30%"
+                    self.report(Problem("type-mismatch", f"cannot {_VERB[op]} {a} and {b}",
+                                        self.expression.span.location(node.start, node.step_end(i)), hint))
+                    result = T.ERROR
+                a = result
+            before.append(a)
+        self.chain_types[id(node)] = tuple(before)
+        return a
 
     def _compare(self, node: A.Compare) -> Type:
         a, b = self._type(node.left), self._type(node.right)

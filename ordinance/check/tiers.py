@@ -102,11 +102,14 @@ def row_interval(tree: A.Node) -> tuple[str, Interval] | None:
         return name.dotted, {"<": Interval(None, False, v, False), "<=": Interval(None, False, v, True),
                              ">": Interval(v, False, None, False), ">=": Interval(v, True, None, False),
                              "==": Interval(v, True, v, True)}[op]
-    if isinstance(tree, A.And):
-        left, right = row_interval(tree.left), row_interval(tree.right)
-        if left and right and left[0] == right[0]:
-            return left[0], left[1].intersect(right[1])
-        return None
+    if isinstance(tree, A.Chain) and tree.level == "and":
+        found = row_interval(tree.operands[0])
+        for operand in tree.operands[1:]:
+            more = row_interval(operand)
+            if not (found and more and found[0] == more[0]):
+                return None
+            found = found[0], found[1].intersect(more[1])
+        return found
     if isinstance(tree, A.Call) and tree.function == "between" and len(tree.arguments) == 3:
         x, lo, hi = tree.arguments
         if isinstance(x, A.Name) and isinstance(lo, A.Literal) and isinstance(hi, A.Literal):

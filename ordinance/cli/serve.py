@@ -61,7 +61,7 @@ def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int,
                 "service_qualified": true, "date": "2025-06-01"}], "applicant": {"kind": "university"}}}'
     """
     from ..web.app import (ENV_SETTINGS, HTTP_PROTOCOL, MAX_HEADER_BYTES, Settings, create_app, load_policies,
-                           log_config, settle)
+                           log_config, raise_open_file_limit, settle)
 
     limits = command_limits()
     entries = load_policies(list(policies), limits)  # a PolicyError is reported like any command's
@@ -71,6 +71,11 @@ def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int,
                         header_timeout, body_timeout, max_connections, max_traced_claims)
     os.environ[ENV_SETTINGS] = settings.to_json()
     _check_port(host, port)
+    # each connection and each over-the-cap refusal holds a descriptor, and asyncio keeps trying to
+    # accept while there are none: ask for room for the cap, the backlog and the files a request reads
+    note = raise_open_file_limit(4 * max_connections + BACKLOG + 256)
+    if note:
+        click.echo(f"ordinance: note: {note}", err=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"ordinance: serving {', '.join(e.id for e in entries)} at http://{shown}:{port}/ "
                f"({workers} worker{'s' if workers != 1 else ''}; Ctrl-C stops)", err=True)
@@ -79,7 +84,7 @@ def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int,
                    # an idle connection between two requests is closed after 5 s; a request's head is at
                    # most 16 KiB (h11); the head and body deadlines and the connection cap are the
                    # protocol's (GuardedH11Protocol: uvicorn's limit_concurrency answers in plain text)
-                   timeout_keep_alive=5, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+                   timeout_keep_alive=5, h11_max_incomplete_event_size=MAX_HEADER_BYTES, backlog=BACKLOG)
     if workers == 1:
         app = create_app([e.policy for e in entries], limits=limits, max_body_bytes=max_body_bytes,
                          time_limit_seconds=time_limit, body_timeout_seconds=body_timeout,
@@ -88,6 +93,10 @@ def serve_command(policies: tuple[str, ...], host: str, port: int, workers: int,
         uvicorn.run(app, **options)
     else:
         uvicorn.run("ordinance.web.app:app_from_env", factory=True, workers=workers, **options)
+
+
+#: Connections the kernel queues before they are accepted (uvicorn's default is 2048).
+BACKLOG = 128
 
 
 def _check_port(host: str, port: int) -> None:

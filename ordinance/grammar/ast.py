@@ -8,7 +8,7 @@ and column.  :func:`to_source` prints a tree back as text that parses to the sam
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Iterator, Union
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,37 @@ class Negate:
 
 
 @dataclass(frozen=True)
-class Binary:
-    """Arithmetic: ``+ - * /``."""
+class Chain:
+    """Operands joined by operators of one precedence level, read left to right: ``a + b - c``,
+    ``a * b / c``, ``a and b and c``, ``a or b or c``.
 
-    op: str
-    left: "Node"
-    right: "Node"
+    ``ops[i]`` joins what comes before ``operands[i + 1]`` to it: ``a - b + c`` is
+    ``((a - b) + c)``.  However long, a chain is one level of the tree, as a reader sees it
+    (:func:`depth`), and every stage loops over its operands rather than recursing.  A
+    parenthesised chain of the same level stays an operand of its own: ``(a + b) + c`` nests.
+    """
+
+    operands: tuple["Node", ...]  # two or more
+    ops: tuple[str, ...]  # one fewer, of one level: "+" "-" | "*" "/" | "and" | "or"
     start: int = field(default=0, compare=False)
     end: int = field(default=0, compare=False)
+    #: where ``operands[0] ops[0] ... operands[i + 1]`` ends as written, closing parenthesis
+    #: included (the checker places a type error of step ``i`` there); empty: at the operands' ends
+    ends: tuple[int, ...] = field(default=(), compare=False)
+
+    @property
+    def level(self) -> str:
+        """``+``, ``*``, ``and`` or ``or``: the level of its operators."""
+        return _LEVEL[self.ops[0]]
+
+    @property
+    def steps(self) -> Iterator[tuple[str, "Node"]]:
+        """``(op, operand)`` for each operand after the first."""
+        return zip(self.ops, self.operands[1:])
+
+    def step_end(self, i: int) -> int:
+        """Where the chain up to and including step ``i`` (``ops[i]``) ends."""
+        return self.ends[i] if self.ends else self.operands[i + 1].end
 
 
 @dataclass(frozen=True)
@@ -56,22 +79,6 @@ class Compare:
     """``== != < <= > >= in`` and ``not in``."""
 
     op: str
-    left: "Node"
-    right: "Node"
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True)
-class And:
-    left: "Node"
-    right: "Node"
-    start: int = field(default=0, compare=False)
-    end: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True)
-class Or:
     left: "Node"
     right: "Node"
     start: int = field(default=0, compare=False)
@@ -110,19 +117,21 @@ class ListExpr:
     end: int = field(default=0, compare=False)
 
 
-Node = Union[Literal, Name, Negate, Binary, Compare, And, Or, Not, If, Call, ListExpr]
+Node = Union[Literal, Name, Negate, Chain, Compare, Not, If, Call, ListExpr]
+
+#: The level of each operator a :class:`Chain` joins with.
+_LEVEL = {"+": "+", "-": "+", "*": "*", "/": "*", "and": "and", "or": "or"}
 
 #: Binding strength of each node kind, for printing with the fewest parentheses.
-_PRECEDENCE = {"If": 1, "Or": 2, "And": 3, "Not": 4, "Compare": 5, "+": 6, "-": 6, "*": 7, "/": 7,
-               "Negate": 8}
+_PRECEDENCE = {"If": 1, "or": 2, "and": 3, "Not": 4, "Compare": 5, "+": 6, "*": 7, "Negate": 8}
 _ATOM = 9
 #: Literal kinds whose text may start with a minus sign that is part of the literal.
 _SIGNED_LITERALS = ("number", "money", "percent")
 
 
 def _precedence(node: Node) -> int:
-    if isinstance(node, Binary):
-        return _PRECEDENCE[node.op]
+    if isinstance(node, Chain):
+        return _PRECEDENCE[node.level]
     return _PRECEDENCE.get(type(node).__name__, _ATOM)
 
 
@@ -139,18 +148,16 @@ def to_source(node: Node) -> str:
         if isinstance(node.operand, Literal) and node.operand.kind in _SIGNED_LITERALS:
             return "- " + operand
         return "-" + operand
-    if isinstance(node, Binary):
-        p = _PRECEDENCE[node.op]
-        return f"{_wrap(node.left, p, strict=False)} {node.op} {_wrap(node.right, p, strict=True)}"
+    if isinstance(node, Chain):
+        # an operand of the same level is parenthesised, the first too: it is a chain of its own
+        p = _PRECEDENCE[node.level]
+        parts = [_wrap(node.operands[0], p, strict=True)]
+        for op, operand in node.steps:
+            parts += (op, _wrap(operand, p, strict=True))
+        return " ".join(parts)
     if isinstance(node, Compare):
         p = _PRECEDENCE["Compare"]
         return f"{_wrap(node.left, p, strict=True)} {node.op} {_wrap(node.right, p, strict=True)}"
-    if isinstance(node, And):
-        p = _PRECEDENCE["And"]
-        return f"{_wrap(node.left, p, strict=False)} and {_wrap(node.right, p, strict=True)}"
-    if isinstance(node, Or):
-        p = _PRECEDENCE["Or"]
-        return f"{_wrap(node.left, p, strict=False)} or {_wrap(node.right, p, strict=True)}"
     if isinstance(node, Not):
         return "not " + _wrap(node.operand, _PRECEDENCE["Not"], strict=False)
     if isinstance(node, If):
@@ -175,7 +182,9 @@ def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of ``node``, left to right."""
     if isinstance(node, (Negate, Not)):
         return (node.operand,)
-    if isinstance(node, (Binary, Compare, And, Or)):
+    if isinstance(node, Chain):
+        return node.operands
+    if isinstance(node, Compare):
         return (node.left, node.right)
     if isinstance(node, If):
         return (node.condition, node.then, node.otherwise)
@@ -187,7 +196,8 @@ def children(node: Node) -> tuple[Node, ...]:
 
 
 def depth(node: Node) -> int:
-    """The depth of the tree (a leaf is 1), computed without recursion."""
+    """The depth of the tree (a leaf is 1), computed without recursion.  A :class:`Chain` is one
+    level whatever its length: ``a + b + c`` is as deep as ``a + b``."""
     deepest, stack = 0, [(node, 1)]
     while stack:
         n, d = stack.pop()
@@ -197,10 +207,12 @@ def depth(node: Node) -> int:
 
 
 def walk(node: Node):
-    """Every node of the tree, parents before children."""
-    yield node
-    for child in children(node):
-        yield from walk(child)
+    """Every node of the tree, parents before children, left to right (without recursion)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
 
 
 def names_in(node: Node) -> list[str]:

@@ -147,9 +147,20 @@ class _ToAst(Transformer):
             return A.Literal(operand.kind, value, "-" + operand.text, c[0].start_pos, operand.end)
         return A.Negate(operand, meta.start_pos, meta.end_pos)
 
-    def binary(self, meta, c):
-        op = {"×": "*", "÷": "/"}.get(str(c[1]), str(c[1]))
-        return A.Binary(op, c[0], c[2], meta.start_pos, meta.end_pos)
+    def chain(self, meta, c):
+        """``a + b - c``, ``a * b / c``: the operands and the operator tokens between them."""
+        operands, tokens = tuple(c[0::2]), c[1::2]
+        ops = tuple({"×": "*", "÷": "/"}.get(str(t), str(t)) for t in tokens)
+        # step i ends where the text before the next operator ends (a closing parenthesis included)
+        ends = tuple(self._before_blanks(t.start_pos) for t in tokens[1:]) + (meta.end_pos,)
+        return A.Chain(operands, ops, meta.start_pos, meta.end_pos, ends)
+
+    def _before_blanks(self, offset: int) -> int:
+        """``offset``, moved back over the blanks before it."""
+        text = self.text
+        while offset and text[offset - 1] in _BLANKS:
+            offset -= 1
+        return offset
 
     def compare(self, meta, c):
         op = {"≠": "!=", "≤": "<=", "≥": ">="}.get(str(c[1]), str(c[1]))
@@ -162,16 +173,20 @@ class _ToAst(Transformer):
         return A.Compare("not in", c[0], c[1], meta.start_pos, meta.end_pos)
 
     def and_(self, meta, c):
-        return A.And(c[0], c[1], meta.start_pos, meta.end_pos)
+        return A.Chain(tuple(c), ("and",) * (len(c) - 1), meta.start_pos, meta.end_pos)
 
     def or_(self, meta, c):
-        return A.Or(c[0], c[1], meta.start_pos, meta.end_pos)
+        return A.Chain(tuple(c), ("or",) * (len(c) - 1), meta.start_pos, meta.end_pos)
 
     def not_(self, meta, c):
         return A.Not(c[0], meta.start_pos, meta.end_pos)
 
     def conditional(self, meta, c):
         return A.If(c[0], c[1], c[2], meta.start_pos, meta.end_pos)
+
+
+#: What the lexer skips between tokens (expression.lark's %ignore).
+_BLANKS = " \t\r\n"
 
 
 def _unescape(body: str) -> str:
@@ -189,9 +204,12 @@ def _unescape(body: str) -> str:
 
 
 #: How deeply an expression may nest (operators, calls, lists) by default
-#: (``Limits.max_expression_depth``).  The checker, the compiler and the compiled closures all
-#: recurse over the tree, so a bound here keeps them within Python's recursion limit; no statute
-#: needs more than a handful of levels.
+#: (``Limits.max_expression_depth``), counted as a reader would: a run of operators of one level
+#: (``a + b - c + ...``, ``x and y and ...``) is one level however long (:class:`~.ast.Chain`),
+#: while parentheses, calls, lists, ``if`` and operators of another level each nest one more.
+#: The checker, the compiler and the compiled closures recurse over that nesting (and loop over
+#: a chain), so a bound here keeps them within Python's recursion limit; no statute needs more
+#: than a handful of levels.
 MAX_DEPTH = 100
 
 _TOO_DEEP = "the expression is nested too deeply"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import operator as _operator
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
@@ -124,46 +125,18 @@ class _Compiler:
             fn = lambda env: -f(env)  # noqa: E731
         return self._fold(node, fn, part)
 
-    def _Binary(self, node: A.Binary):
-        lp, rp = self.compile(node.left), self.compile(node.right)
-        lt, rt = self.typed.type_of(node.left).name, self.typed.type_of(node.right).name
-        fn = _arith(node.op, lt, rt, lp, rp)
-        return self._fold(node, fn, lp, rp)
+    def _Chain(self, node: A.Chain):
+        parts = [self.compile(operand) for operand in node.operands]
+        if node.level in ("and", "or"):
+            return self._fold(node, _connective([_as_fn(p) for p in parts], decisive=node.level == "or"), *parts)
+        steps = [(operation(op, lt, rt), part)
+                 for (op, lt, rt), part in zip(self.typed.operand_types(node), parts[1:])]
+        return self._fold(node, _arithmetic(parts[0], steps), *parts)
 
     def _Compare(self, node: A.Compare):
         lp, rp = self.compile(node.left), self.compile(node.right)
         fn = _comparison(node.op, lp, rp)
         return self._fold(node, fn, lp, rp)
-
-    def _And(self, node: A.And):
-        return self._connective(node, decisive=False)
-
-    def _Or(self, node: A.Or):
-        return self._connective(node, decisive=True)
-
-    def _connective(self, node: A.And | A.Or, decisive: bool):
-        """``and`` (decided by false) or ``or`` (decided by true), three-valued: when the left
-        side is undetermined, a decisive right side still decides; otherwise both sides'
-        missing facts are reported."""
-        lp, rp = self.compile(node.left), self.compile(node.right)
-        l, r = _as_fn(lp), _as_fn(rp)
-
-        def connective(env):
-            try:
-                a = l(env)
-            except Undetermined as left_missing:
-                try:
-                    b = r(env)
-                except Undetermined as right_missing:
-                    raise Undetermined(left_missing.missing | right_missing.missing) from None
-                if b is decisive:
-                    return decisive
-                raise
-            if a is decisive:
-                return decisive
-            return r(env)
-
-        return self._fold(node, connective, lp, rp)
 
     def _quantifier(self, node: A.Call, decisive: bool):
         parts = [self.compile(i) for i in node.arguments[0].items]
@@ -221,39 +194,103 @@ def _as_fn(part) -> Compiled:
     return part.fn if isinstance(part, _Const) else part
 
 
-def _arith(op: str, lt: str, rt: str, lp, rp) -> Compiled:
-    l, r = _as_fn(lp), _as_fn(rp)
-    # constant right operand: the most common shape (spend * 30%) gets a closure with one call
-    rc = rp.value if isinstance(rp, _Const) else None
+def _connective(items: list[Compiled], decisive: bool) -> Compiled:
+    """``a and b and ...`` (decided by false) or ``a or b or ...`` (decided by true), three-valued,
+    left to right as ``((a and b) and c)``: a decisive operand decides, even after an undetermined
+    one, and the operands after it are not evaluated; otherwise the missing facts of every
+    undetermined operand are reported."""
+    def connective(env):
+        held = None  # the Undetermined of the operands so far, if any
+        for item in items:
+            try:
+                value = item(env)
+            except Undetermined as missing:
+                held = missing if held is None else Undetermined(held.missing | missing.missing)
+                continue
+            if value is decisive:
+                return decisive
+        if held is not None:
+            raise held
+        return value
+
+    return connective
+
+
+def _arithmetic(first, steps: list[tuple[Callable[[Any, Any], Any], Any]]) -> Compiled:
+    """``a + b - c ...``: the first operand, then each step's operation on what comes before and
+    its operand, evaluated in that order, in a loop however long the chain."""
+    l = _as_fn(first)
+    if len(steps) == 1:
+        (op, rp), = steps
+        if isinstance(rp, _Const):  # a constant right operand: the most common shape (spend * 30%)
+            rc = rp.value
+            return lambda env: op(l(env), rc)
+        r = rp
+        return lambda env: op(l(env), r(env))
+    fns = [(op, _as_fn(part)) for op, part in steps]
+
+    def chain(env):
+        value = l(env)
+        for op, r in fns:
+            value = op(value, r(env))
+        return value
+
+    return chain
+
+
+def operation(op: str, lt: str, rt: str) -> Callable[[Any, Any], Any]:
+    """What one arithmetic step does to the values on its two sides, by their static types: the
+    one meaning of ``+ - * /`` (the code generator writes an infix operator where this is one of
+    Python's, else a call of this function)."""
     if op == "+":
         if lt == "date":
-            return lambda env: r(env).add_to(l(env))
+            return _date_plus_duration
         if rt == "date":
-            return lambda env: l(env).add_to(r(env))
-        if rc is not None:
-            return lambda env: l(env) + rc
-        return lambda env: l(env) + r(env)
+            return _duration_plus_date
+        return _operator.add
     if op == "-":
         if lt == "date" and rt == "duration":
-            return lambda env: _negated(r(env)).add_to(l(env))
+            return _date_minus_duration
         if lt == "date" and rt == "date":
-            return lambda env: V.Duration(days=(l(env) - r(env)).days)
-        if rc is not None:
-            return lambda env: l(env) - rc
-        return lambda env: l(env) - r(env)
+            return _days_between
+        return _operator.sub
     if op == "*":
         if lt == "duration":
-            return lambda env: l(env).scale(r(env))
+            return _duration_times
         if rt == "duration":
-            return lambda env: r(env).scale(l(env))
-        if rc is not None:
-            return lambda env: l(env) * rc
-        return lambda env: l(env) * r(env)
+            return _times_duration
+        return _operator.mul
     if op == "/":
-        if rc is not None and rc != 0:
-            return lambda env: l(env) / rc
-        return lambda env: l(env) / r(env)
+        return _operator.truediv
     raise AssertionError(op)
+
+
+#: The operations that are Python's own infix operators, and their signs.
+INFIX = {_operator.add: "+", _operator.sub: "-", _operator.mul: "*", _operator.truediv: "/"}
+
+
+def _date_plus_duration(date: _dt.date, duration: V.Duration) -> _dt.date:
+    return duration.add_to(date)
+
+
+def _duration_plus_date(duration: V.Duration, date: _dt.date) -> _dt.date:
+    return duration.add_to(date)
+
+
+def _date_minus_duration(date: _dt.date, duration: V.Duration) -> _dt.date:
+    return _negated(duration).add_to(date)
+
+
+def _days_between(later: _dt.date, earlier: _dt.date) -> V.Duration:
+    return V.Duration(days=(later - earlier).days)
+
+
+def _duration_times(duration: V.Duration, n: Decimal) -> V.Duration:
+    return duration.scale(n)
+
+
+def _times_duration(n: Decimal, duration: V.Duration) -> V.Duration:
+    return duration.scale(n)
 
 
 def _negated(d: V.Duration) -> V.Duration:

@@ -41,7 +41,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .. import values as V
 from ..grammar import ast as A
 from ..check.checker import TypedExpression
-from .compile import Resolver, _Compiler, _Const
+from .compile import INFIX, Resolver, _Compiler, _Const, operation
 from ..plan.steps import DEEP, Expr, MeasurePlan, locals_of
 from ..rules.amount import capped
 from ..periods import ByYear, value_for
@@ -75,6 +75,12 @@ class _Pool:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self._names: dict[tuple[type, Any] | int, str] = {}
+        self._kept = 0
+
+    def keeper(self) -> str:
+        """A new variable to keep what a long chain has computed so far in (``_s0``, ``_s1``, ...)."""
+        self._kept += 1
+        return f"_s{self._kept - 1}"
 
     def ref(self, value: Any) -> str:
         # by type and repr: Decimal("0.30") == Decimal("0.3"), but they print differently
@@ -120,11 +126,15 @@ def _make_date(y, m, d, text):
 
 _HELPERS: dict[str, Any] = {
     "_pick_list": _pick_list, "_to_unit": _to_unit, "_cap": capped, "_negated": _negated,
-    "_make_date": _make_date, "_D": Decimal, "_Duration": V.Duration, "_min": min, "_max": max,
+    "_make_date": _make_date, "_D": Decimal, "_min": min, "_max": max,
     "_ZERO": Decimal(0), "_FLOOR": ROUND_FLOOR, "_CEILING": ROUND_CEILING, "_HALF_UP": ROUND_HALF_UP,
     "_abs": abs, "_len": len, "_str": str, "_dict": dict, "_sum": sum, "_any": any, "_all": all, "_bool": bool,
     "_decline": _decline,
 }
+
+#: At most this many infix operators of one arithmetic chain are written in a row (one inside
+#: the other for Python's compiler).
+_RUN = 8
 
 _COMPARE = {">=": ">=", ">": ">", "<": "<", "<=": "<=", "==": "==", "!=": "!=", "in": "in", "not in": "not in"}
 _ROUNDING = {"floor": "_FLOOR", "ceil": "_CEILING", "round": "_HALF_UP"}
@@ -188,30 +198,47 @@ class ExpressionWriter:
             return f"_negated({inner})"
         return f"(-{inner})"
 
-    def _Binary(self, node: A.Binary) -> str:
-        l, r = self.write(node.left), self.write(node.right)
-        lt, rt, op = self._type(node.left), self._type(node.right), node.op
-        if op == "+":
-            if lt == "date":
-                return f"{r}.add_to({l})"
-            if rt == "date":
-                return f"{l}.add_to({r})"
-            return f"({l} + {r})"
-        if op == "-":
-            if lt == "date" and rt == "duration":
-                return f"_negated({r}).add_to({l})"
-            if lt == "date" and rt == "date":
-                return f"_Duration(days=({l} - {r}).days)"
-            return f"({l} - {r})"
-        if op == "*":
-            if lt == "duration":
-                return f"{l}.scale({r})"
-            if rt == "duration":
-                return f"{r}.scale({l})"
-            return f"({l} * {r})"
-        if op == "/":
-            return f"({l} / {r})"
-        raise Unsupported(op)  # pragma: no cover
+    def _Chain(self, node: A.Chain) -> str:
+        parts = [self.write(operand) for operand in node.operands]
+        if node.level in ("and", "or"):
+            # three-valued in the interpreter; here every fact is present (a missing one declines first)
+            return "(" + f" {node.level} ".join(parts) + ")"
+        return self._arithmetic(parts, self.typed.operand_types(node))
+
+    def _arithmetic(self, parts: list[str], types: list[tuple[str, str, str]]) -> str:
+        """``a + b - c ...``, left to right, each step the interpreter's operation (compile.py's
+        ``operation``): Python's infix operator where it is one, else a call of the operation.
+
+        Python's parser and compiler nest once per operator, call and parenthesis, so the chain
+        is written with each operand one level in, however long: a short run of infix operators
+        as it is (``(a + b - c)``), one call as it is (``_k1(a, b)``), and anything longer as a
+        tuple that keeps what is computed so far in a variable, ``_RUN`` operators at a time, and
+        a call's operands in variables (``(_s0 := a, _s0 := _s0 + b ..., _s0 := _k1(_s0, _s1), _s0)[-1]``)."""
+        steps = [(operation(op, lt, rt), right) for (op, lt, rt), right in zip(types, parts[1:])]
+        signs = [INFIX.get(fn) for fn, _right in steps]
+        if None not in signs and len(steps) <= _RUN:
+            return "(" + parts[0] + "".join(f" {sign} {right}" for sign, (_fn, right) in zip(signs, steps)) + ")"
+        if len(steps) == 1:
+            (fn, right), = steps
+            return f"{self.pool.ref(fn)}({parts[0]}, {right})"
+        so_far, operand = self.pool.keeper(), None
+        kept, run = [f"{so_far} := {parts[0]}"], []
+        for sign, (fn, right) in zip(signs, steps):
+            if sign is None or len(run) == _RUN:
+                if run:
+                    kept.append(f"{so_far} := {so_far}" + "".join(run))
+                    run = []
+            if sign is not None:
+                run.append(f" {sign} {right}")
+                continue
+            if not right.isidentifier():
+                operand = operand or self.pool.keeper()
+                kept.append(f"{operand} := {right}")
+                right = operand
+            kept.append(f"{so_far} := {self.pool.ref(fn)}({so_far}, {right})")
+        if run:
+            kept.append(f"{so_far} := {so_far}" + "".join(run))
+        return "(" + ", ".join(kept) + f", {so_far})[-1]"
 
     def _Compare(self, node: A.Compare) -> str:
         l, r = self.write(node.left), self.write(node.right)
@@ -220,13 +247,6 @@ class ExpressionWriter:
             if isinstance(c, tuple) and all(not isinstance(x, tuple) for x in c):
                 r = self.pool.ref(frozenset(c))
         return f"({l} {_COMPARE[node.op]} {r})"
-
-    # three-valued in the interpreter; here every fact is present (a missing one declines first)
-    def _And(self, node: A.And) -> str:
-        return f"({self.write(node.left)} and {self.write(node.right)})"
-
-    def _Or(self, node: A.Or) -> str:
-        return f"({self.write(node.left)} or {self.write(node.right)})"
 
     def _Not(self, node: A.Not) -> str:
         return f"(not {self.write(node.operand)})"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import errno
 import gc
 import json
 import logging
@@ -546,6 +547,19 @@ class LogRateLimit(logging.Filter):
             return False
 
 
+class OutOfDescriptors(logging.Filter):
+    """asyncio's complaint that accept() found no file descriptor (EMFILE, ENFILE) as one line
+    saying what to do, not a traceback: an operating condition of a flood, not a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE):
+            record.msg, record.args = ("cannot accept a connection: %s (raise `ulimit -n`, or lower "
+                                       "--max-connections)", (exc.strerror,))
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 #: the logger of the connection guards (its records go through the rate limit too)
 _limited_log = logging.getLogger("ordinance.web.server")
 
@@ -558,9 +572,35 @@ def log_config() -> dict[str, Any]:
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["rate"] = {"()": "ordinance.web.app.LogRateLimit"}
+    config["filters"]["descriptors"] = {"()": "ordinance.web.app.OutOfDescriptors"}
     config["handlers"]["default"].setdefault("filters", []).append("rate")
     config["loggers"]["ordinance.web"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    # asyncio's own complaints (an accept() failing for want of file descriptors, once per try)
+    # went to Python's last-resort handler: thousands of tracebacks in a flood
+    config["loggers"]["asyncio"] = {"handlers": ["default"], "level": "WARNING", "propagate": False,
+                                    "filters": ["descriptors"]}
     return config
+
+
+def raise_open_file_limit(wanted: int) -> str | None:
+    """Raise the soft limit on open files towards ``wanted`` (up to the hard limit); a note when
+    even the hard limit is below it (a flood could then exhaust the descriptors), else None."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        return (f"the process may open {soft} files, fewer than the {wanted} that --max-connections wants "
+                "(a connection, and its refusal, each hold one): raise `ulimit -n` or lower --max-connections")
+    return None
 
 
 def iter_routes(app: Starlette) -> Iterable[tuple[str, list[str]]]:

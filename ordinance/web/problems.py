@@ -87,8 +87,9 @@ def from_ordinance_error(exc: OrdinanceError, *, prefix: str = "", detail: str |
     problems = [p.to_dict() for p in exc.problems[:LISTED_PROBLEMS]]
     if prefix:
         for p in problems:
-            if "path" in p:
-                p["path"] = f"{prefix}.{p['path']}" if not str(p["path"]).startswith("[") else prefix + p["path"]
+            if "path" in p:  # "" is the whole of it: the prefix alone, not "case."
+                path = str(p["path"])
+                p["path"] = prefix + path if not path or path.startswith("[") else f"{prefix}.{path}"
     if isinstance(exc, CaseError):
         code = "invalid-case"
     elif isinstance(exc, PolicyError):

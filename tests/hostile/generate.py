@@ -54,6 +54,8 @@ policies: dict[str, dict[str, bytes | str]] = {
     "many-enum-values": {"rules/r.yaml": rule(when="applicant.kind in [" + ", ".join(f'"x{i}"' for i in range(5000)) + "]")},
     "long-name": {"rules/r.yaml": rule(amount="claim." + "s" * 60_000)},
     "long-expression": {"rules/r.yaml": rule(amount=" + ".join(["claim.spend"] * 6000))},
+    # a plain sum of 2,000 terms: one level deep, as a reader counts (it was expression-too-deep)
+    "long-sum": {"rules/r.yaml": rule(amount=" + ".join(["claim.spend"] * 2000))},
     "deep-expression": {"rules/r.yaml": rule(amount="(" * 300 + "claim.spend" + " + 1)" * 300)},
     "call-eval": {"rules/r.yaml": rule(amount="eval('1')")},
     "call-open": {"rules/r.yaml": rule(amount="open('/etc/passwd')")},

@@ -1,10 +1,18 @@
-// The HTTP API of `ordinance serve`: same origin only, relative URLs, JSON in and out.
+// The HTTP API of `ordinance serve`: same origin only, relative URLs, JSON in and out, in the language
+// of the page (Accept-Language).
+
+import { lang } from "./i18n.js";
+
+/** The name the API gives a case sent in the body: the id of a case without one, and the file name of
+ * the locations in a case sent as text (ordinance/web/api.py CASE_NAME). */
+export const CASE_NAME = "<case>";
 
 export class ApiError extends Error {
   /** A problem+json answer (or a network failure): status, code, title, detail, problems. */
-  constructor(status, body) {
+  constructor(status, body, language = null) {
     super((body && (body.detail || body.title)) || `HTTP ${status}`);
     this.status = status;
+    this.language = language;   // the answer's Content-Language, when the server said
     this.body = body || {};
     this.code = this.body.code || null;
     this.title = this.body.title || null;
@@ -14,8 +22,9 @@ export class ApiError extends Error {
 }
 
 async function request(method, url, body, { accept = "application/json", signal } = {}) {
-  const init = { method, headers: { Accept: `${accept}, application/problem+json` }, signal,
-                 credentials: "same-origin", cache: "no-store" };
+  const init = { method, headers: { Accept: `${accept}, application/problem+json`,
+                                    "Accept-Language": lang() === "zh" ? "zh-Hant, zh;q=0.9, en;q=0.5" : "en, zh;q=0.5" },
+                 signal, credentials: "same-origin", cache: "no-store" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -35,7 +44,7 @@ async function request(method, url, body, { accept = "application/json", signal 
     } else {
       try { data = { detail: (await response.text()).slice(0, 500) }; } catch { data = null; }
     }
-    throw new ApiError(response.status, { status: response.status, ...(data || {}) });
+    throw new ApiError(response.status, { status: response.status, ...(data || {}) }, response.headers.get("Content-Language"));
   }
   if (accept === "text/html") return response.blob();
   return type.includes("json") ? response.json() : response.text();

@@ -63,6 +63,7 @@ async function read() {
     showError(errors, err);
     return;
   }
+  renderCaseSource();
   if (!loaded) {
     showError(errors, new Error(t("audit.nothing")));
     return;
@@ -105,6 +106,7 @@ function renderSides() {
   const edited = editedFiles();
   $("#compare-edits").textContent = edited ? t("draft.editedFiles", { files: Object.keys(edited).join(", ") })
     : t("audit.editsNone");
+  renderCaseSource();
 }
 
 function side(value) {
@@ -117,19 +119,30 @@ function side(value) {
   return out;
 }
 
+/** The case to compare and where it is from: the case loaded here, else the Decide view's (when it has a
+ * claim), else the Draft view's try panel's; {error} when that one is not JSON; null when there is none. */
 function caseForCompare() {
-  if (loaded && loaded.kind === "case") return { case: loaded.data, as_of: loaded.asOf };
+  if (loaded && loaded.kind === "case") return { case: loaded.data, as_of: loaded.asOf, from: "loaded" };
   const fromForm = state.caseFromForm ? state.caseFromForm() : null;
-  if (fromForm && fromForm.claims && fromForm.claims.length) return { case: fromForm };
+  if (fromForm && fromForm.claims && fromForm.claims.length) return { case: fromForm, from: "form", n: fromForm.claims.length };
+  const fromTry = state.caseFromTry ? state.caseFromTry() : null;
+  if (fromTry) return { ...fromTry, from: "try" };
   return null;
+}
+
+/** Say, before Compare is pressed, which case it will decide. */
+function renderCaseSource() {
+  const c = caseForCompare();
+  $("#compare-case").textContent = c ? t(`audit.caseFrom.${c.from}`, { n: c.n }) : t("audit.caseFrom.none");
 }
 
 async function compare() {
   const errors = $("#audit-errors");
   showError(errors, null);
   const c = caseForCompare();
-  if (!c) {
-    showError(errors, new Error(loaded && loaded.kind === "decision" ? t("audit.needCase") : t("audit.nothing")));
+  renderCaseSource();
+  if (!c || c.error) {
+    showError(errors, new Error(c ? c.error : loaded && loaded.kind === "decision" ? t("audit.needCase") : t("audit.nothing")));
     return;
   }
   const button = $("#compare-run");
@@ -170,21 +183,22 @@ function changedStep(decision, change) {
   return r && r.trace ? findStep(r.trace, pathNames(change)) : null;
 }
 
-/** The step's names in words: each path element by its label where there is one. */
+/** The step's names in words: each path element's kind, and its label where there is one (else its id). */
 function pathWords(change, left, right) {
   const words = [];
   const path = change.path || [];
+  const named = (kind, name) => [kindWord(kind), name ? [" ", h("span", { "data-from": "data" }, name)] : null];
   if (!path.length && change.claim !== null && change.claim !== undefined) words.push(t("audit.claimResult"));
   for (let i = 0; i < path.length; i += 1) {
     const el = path[i];
     if (el && typeof el === "object") {
-      words.push(`${kindWord(el.kind)} ${el.label ? L(el.label) : el.id}`);
+      words.push(named(el.kind, el.label ? L(el.label) : el.id));
       continue;
     }
     const sub = { ...change, path: path.slice(0, i + 1) };
     const node = changedStep(left, sub) || changedStep(right, sub);
     const [kind, id] = String(el).split(/:(.*)/s);
-    words.push(node && node.label ? `${kindWord(node.kind)} ${L(node.label)}` : `${kindWord(kind)} ${id || ""}`.trim());
+    words.push(node && node.label ? named(node.kind, L(node.label)) : named(kind, id));
   }
   if (change.field) words.push(t(`field.${change.field}`) === `field.${change.field}` ? change.field : t(`field.${change.field}`));
   return words;
@@ -261,7 +275,7 @@ function renderCompare() {
     h("tbody", null, Array.from(byClaim.entries()).map(([claim, pair]) => {
       const differs = !pair.left || !pair.right || pair.left.status !== pair.right.status || pair.left.amount !== pair.right.amount;
       return h("tr", { class: differs ? "differs" : null, dataset: { claim: String(claim) } },
-        h("td", null, String(claim)), h("td", null, measureName(state.policy, (pair.left || pair.right).measure)),
+        h("td", { "data-from": "data" }, String(claim)), h("td", null, measureName(state.policy, (pair.left || pair.right).measure)),
         cell(pair.left), cell(pair.right));
     })),
     h("tfoot", null, h("tr", null, h("th", { colspan: "2" }, t("decide.total")),
@@ -269,17 +283,20 @@ function renderCompare() {
 
   // the changes, step by step
   if (changes.length) {
-    parts.push(h("table", { class: "changes" },
-      h("thead", null, h("tr", null, h("th", null, t("decide.claimCol")), h("th", null, t("audit.step")),
-        h("th", null, t("audit.kind")), h("th", null, t("audit.leftCol")), h("th", null, t("audit.rightCol")))),
-      h("tbody", null, changes.map((c) => {
+    // On a phone the rows are laid out as blocks (app.css): the roles keep them a table for assistive technology.
+    const cell = (attrs, ...content) => h("td", { role: "cell", ...attrs }, ...content);
+    parts.push(h("table", { class: "changes", role: "table", "aria-label": t("audit.changesCaption") },
+      h("thead", { role: "rowgroup" }, h("tr", { role: "row" },
+        [t("decide.claimCol"), t("audit.step"), t("audit.kind"), t("audit.leftCol"), t("audit.rightCol")]
+          .map((text) => h("th", { role: "columnheader", scope: "col" }, text)))),
+      h("tbody", { role: "rowgroup" }, changes.map((c) => {
         const node = changedStep(right, c) || changedStep(left, c);
-        return h("tr", { class: `change-${c.kind || "changed"}`, dataset: { claim: String(c.claim ?? ""), field: c.field || "" } },
-          h("td", null, c.claim === null || c.claim === undefined ? t("decide.total") : String(c.claim)),
-          h("td", { class: "path" }, pathWords(c, left, right).map((w, i) => [i ? h("span", { class: "sep" }, " › ") : null, h("span", null, w)])),
-          h("td", null, h("span", { class: ["badge", `change-badge-${c.kind || "changed"}`] }, t(`audit.kind.${c.kind || "changed"}`))),
-          h("td", { class: "left-val" }, changeValue(c, "left", c.right, changedStep(left, c) || node)),
-          h("td", { class: "right-val" }, changeValue(c, "right", c.left, changedStep(right, c) || node)));
+        return h("tr", { role: "row", class: `change-${c.kind || "changed"}`, dataset: { claim: String(c.claim ?? ""), field: c.field || "" } },
+          c.claim === null || c.claim === undefined ? cell(null, t("decide.total")) : cell({ "data-from": "data" }, String(c.claim)),
+          cell({ class: "path" }, pathWords(c, left, right).map((w, i) => [i ? h("span", { class: "sep" }, " › ") : null, h("span", null, w)])),
+          cell({ class: "kind-cell" }, h("span", { class: ["badge", `change-badge-${c.kind || "changed"}`] }, t(`audit.kind.${c.kind || "changed"}`))),
+          cell({ class: "left-val", "data-label": t("audit.leftCol"), "data-from": "data" }, changeValue(c, "left", c.right, changedStep(left, c) || node)),
+          cell({ class: "right-val", "data-label": t("audit.rightCol"), "data-from": "data" }, changeValue(c, "right", c.left, changedStep(right, c) || node)));
       }))));
 
     // the derivations of the claims that changed, left and right, the changed steps marked

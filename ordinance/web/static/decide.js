@@ -88,8 +88,8 @@ function fieldEl(spec, obj, key, path) {
     if (spec.kind === "money") input.placeholder = t("field.moneyHint");
     else if (spec.kind === "date") input.placeholder = t("field.dateHint");
     else if (spec.kind === "rate") input.placeholder = "30%";
-    else if (spec.kind === "duration") input.placeholder = "3 years / 3年";
-    else if (spec.kind === "list") input.placeholder = "a, b, c";
+    else if (spec.kind === "duration") input.placeholder = t("field.durationHint");
+    else if (spec.kind === "list") input.placeholder = t("field.listHint");
   }
   const unit = spec.kind === "money" ? t("field.yuan") : spec.kind === "rate" ? "%" : spec.unit;
   const label = h("label", { class: "field-label", for: id }, L(spec.label) || spec.key);
@@ -105,6 +105,7 @@ function validate(spec, input, hint, error) {
   let bad = false;
   hint.textContent = "";
   error.textContent = "";
+  delete error.dataset.from;
   if (spec.kind === "money" && text) {
     const preview = previewMoney(text);
     if (!isMoneyText(text)) bad = true;
@@ -159,8 +160,8 @@ function claimCard(claim, index) {
       fieldEl({ key: "date", kind: "date", label: { zh: t("decide.date"), en: t("decide.date") } }, claim, "date", `claims[${index}].date`),
       fieldEl({ key: "project", kind: "text", label: { zh: t("decide.project"), en: t("decide.project") }, hint: t("decide.projectHint") },
         claim, "project", `claims[${index}].project`)),
-    m && m.quote ? h("p", { class: "measure-quote" }, h("span", { class: "article" }, m.article || ""), ` 「${m.quote}」`) : null,
-    h("h4", { class: "facts-head" }, t("decide.measureFacts")),
+    m && m.quote ? h("p", { class: "measure-quote", "data-from": "data" }, h("span", { class: "article" }, m.article || ""), ` 「${m.quote}」`) : null,
+    h("p", { class: "facts-head" }, t("decide.measureFacts")),
     factFields.length ? h("div", { class: "field-grid" }, factFields) : h("p", { class: "hint" }, t("decide.noFacts")));
 }
 
@@ -181,7 +182,7 @@ function historyRow(item, index) {
   select.addEventListener("change", () => { item.measure = select.value; });
   return h("div", { class: "history-row field-grid" },
     h("div", { class: "field" }, h("label", { class: "field-label", for: select.id }, t("decide.measure")), h("div", { class: "input-row" }, select)),
-    fieldEl(spec("id", "text", "id"), item, "id", `history[${index}].id`),
+    fieldEl(spec("id", "text", t("decide.historyId")), item, "id", `history[${index}].id`),
     fieldEl(spec("date", "date", t("decide.date")), item, "date", `history[${index}].date`),
     fieldEl(spec("amount", "money", t("decide.historyAmount")), item, "amount", `history[${index}].amount`),
     fieldEl(spec("project", "text", t("decide.project")), item, "project", `history[${index}].project`),
@@ -265,19 +266,26 @@ function clearFieldErrors() {
   for (const el of $$(".field.has-error")) {
     el.classList.remove("has-error");
     const err = el.querySelector(".field-error");
-    if (err) err.textContent = "";
+    if (err) {
+      err.textContent = "";
+      delete err.dataset.from;
+    }
   }
 }
 
 function markFieldErrors(err) {
   for (const p of (err && err.problems) || []) {
-    if (!p.path) continue;
-    const path = String(p.path).replace(/^case\./, "");
+    // "case.claims[0].date" is a field's; "case" is the whole case's, shown above the form only
+    if (!p.path || !String(p.path).startsWith("case.")) continue;
+    const path = String(p.path).slice("case.".length);
     const box = document.querySelector(`[data-field="${CSS.escape(path)}"]`);
     if (!box) continue;
     box.classList.add("has-error");
     const slot = box.querySelector(".field-error");
-    if (slot) slot.textContent = `${p.message || ""}${p.hint ? ` — ${p.hint}` : ""}`;
+    if (slot) {
+      slot.textContent = `${p.message || ""}${p.hint ? ` — ${p.hint}` : ""}`;
+      slot.dataset.from = "engine";
+    }
   }
 }
 

@@ -1,14 +1,16 @@
 // The Draft view: a measure's rule file in an editor, checked as the drafter types (POST /v1/check,
-// debounced), problems marked at their line and column; a "try" panel (POST /v1/try); download.
+// debounced), problems marked at their line and column; a "try" panel (POST /v1/try); download. The
+// edits are kept in the browser as they are made (drafts.js), and restored when the page comes back.
 
 import { $, h, replace, debounce, saveFile } from "./dom.js";
 import { api, problemLocation } from "./api.js";
-import { t, L } from "./i18n.js";
+import { t, L, lang } from "./i18n.js";
 import { state, on, emit, editedFiles } from "./state.js";
 import { RuleEditor } from "./rule-editor.js";
 import { claimFieldsByMeasure, applicantFields } from "./schema.js";
 import { renderDecision } from "./trace.js";
 import { showError, problemLine } from "./errors.js";
+import { writeDraft, dropDraft } from "./drafts.js";
 
 let editor = null;
 let currentFile = null;
@@ -141,9 +143,9 @@ function renderProblems() {
     const item = h("li", { class: ["problem", file ? "clickable" : null], tabindex: file ? "0" : null,
       dataset: { line: loc ? String(loc.line) : "", column: loc ? String(loc.column) : "", code: p.code || "" } },
       h("code", { class: "where" }, where),
-      h("span", { class: "code" }, p.code || ""),
-      h("span", { class: "msg" }, p.message || ""),
-      p.hint ? h("span", { class: "hint" }, p.hint) : null);
+      h("span", { class: "code", "data-from": "engine" }, p.code || ""),
+      h("span", { class: "msg", "data-from": "engine" }, p.message || ""),
+      p.hint ? h("span", { class: "hint", "data-from": "engine" }, p.hint) : null);
     if (file && loc) {
       const go = () => {
         if (file !== currentFile) {
@@ -156,6 +158,106 @@ function renderProblems() {
     }
     return item;
   }));
+}
+
+// ---- the draft kept in the browser ------------------------------------------------------------
+
+/** Keep the edits in this browser (drafts.js) after every change. */
+function keep() {
+  const kept = writeDraft(state.policyId, state.policy.digest, state.edits);
+  const found = state.draftFound;
+  if (found && found.restored && !state.edits.size) found.restored = null;  // all reverted: nothing restored is left
+  if (kept !== state.draftKept || (found && !found.restored && !found.other)) {
+    state.draftKept = kept;
+    if (found && !found.restored && !found.other) state.draftFound = null;
+    renderNotice();
+  }
+}
+
+function when(saved) {
+  const d = saved ? new Date(saved) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toLocaleString(lang() === "zh" ? "zh-Hant" : "en") : "—";
+}
+
+function fileNames(files) {
+  return h("span", { class: "notice-files", "data-from": "data" }, Object.keys(files).join(", "));
+}
+
+/** A button that acts on its second press (the first arms it for four seconds): nothing is lost to a slip. */
+function twoStep(label, armedLabel, act, attrs = {}) {
+  let armed = null;
+  const button = h("button", { type: "button", class: "btn btn-small", ...attrs }, label);
+  button.addEventListener("click", () => {
+    if (!armed) {
+      button.textContent = armedLabel;
+      button.classList.add("armed");
+      armed = setTimeout(() => { armed = null; button.textContent = label; button.classList.remove("armed"); }, 4000);
+      return;
+    }
+    clearTimeout(armed);
+    act();
+  });
+  return button;
+}
+
+/** After the edits changed wholesale: the editor, the file list, the other views, the copy kept, a check. */
+function editsReplaced() {
+  if (currentFile) editor.setText(textOf(currentFile));
+  renderFileOptions();
+  emit("edits");
+  runCheck();
+}
+
+function renderNotice() {
+  const el = $("#draft-notice");
+  const found = state.draftFound;
+  const parts = [];
+  if (!state.draftKept && state.edits.size) parts.push(h("p", { class: "notice-lost" }, t("draft.notKept")));
+  if (found && found.restored && state.edits.size) {
+    parts.push(h("p", { class: "notice-restored" },
+      t("draft.restored", { n: Object.keys(found.restored.files).length, saved: when(found.restored.saved) }), " ",
+      fileNames(found.restored.files), " ",
+      twoStep(t("draft.discard"), t("draft.confirmDiscard"), () => {
+        state.edits.clear();
+        dropDraft(state.policyId, state.policy.digest);
+        found.restored = null;
+        editsReplaced();
+        renderNotice();
+      }, { id: "draft-discard" })));
+  }
+  if (found && found.other) {
+    const other = found.other;
+    parts.push(h("p", { class: "notice-other" },
+      t("draft.otherVersion", { n: Object.keys(other.files).length, saved: when(other.saved),
+        digest: String(other.digest).slice(0, 12) }), " ",
+      fileNames(other.files), " ",
+      h("button", { type: "button", class: "btn btn-small", id: "draft-restore-other", onclick: () => {
+        for (const [path, text] of Object.entries(other.files)) state.edits.set(path, text);
+        dropDraft(state.policyId, other.digest);
+        found.restored = { files: { ...((found.restored && found.restored.files) || {}), ...other.files }, saved: other.saved };
+        found.other = null;
+        editsReplaced();
+        renderNotice();
+      } }, t("draft.restoreOther")), " ",
+      twoStep(t("draft.discardOther"), t("draft.confirmDiscard"), () => {
+        dropDraft(state.policyId, other.digest);
+        found.other = null;
+        renderNotice();
+      }, { id: "draft-discard-other" })));
+  }
+  replace(el, parts);
+  el.hidden = !parts.length;
+}
+
+/** The try panel's case, for the Audit view's comparison: {case}, {error} when it is not JSON, or null. */
+function caseFromTry() {
+  const text = $("#try-case").value.trim();
+  if (!text) return null;
+  try {
+    return { case: JSON.parse(text) };
+  } catch (err) {
+    return { error: t("draft.badJson", { msg: err.message }) };
+  }
 }
 
 // ---- try ------------------------------------------------------------------------------------
@@ -240,9 +342,9 @@ function renderTry() {
         t("draft.testsSummary", { passed: r.tests.passed ?? passed.length, failed: r.tests.failed ?? failed.length }))));
     const item = (x) => h("li", { class: ["test", x.passed ? "pass" : "fail"] },
       h("span", { class: ["badge", x.passed ? "status-eligible" : "status-ineligible"] }, x.passed ? t("draft.pass") : t("draft.fail")),
-      " ", h("span", { class: "test-name" }, x.name || x.id || ""),
-      x.file ? h("span", { class: "muted" }, ` ${x.file}${x.line ? `:${x.line}` : ""}`) : null,
-      x.failures && x.failures.length ? h("ul", { class: "failures" }, x.failures.map((f) => h("li", null, String(f)))) : null);
+      " ", h("span", { class: "test-name", "data-from": "data" }, x.name || x.id || ""),
+      x.file ? h("span", { class: "muted", "data-from": "data" }, ` ${x.file}${x.line ? `:${x.line}` : ""}`) : null,
+      x.failures && x.failures.length ? h("ul", { class: "failures", "data-from": "engine" }, x.failures.map((f) => h("li", null, String(f)))) : null);
     if (failed.length) parts.push(h("ul", { class: "tests failed" }, failed.map(item)));
     if (passed.length) {
       parts.push(h("details", { class: "tests-passed" }, h("summary", null, `${t("draft.pass")} (${passed.length})`),
@@ -297,6 +399,8 @@ export function initDraft() {
     runCheck();
   });
   $("#try-run").addEventListener("click", runTry);
+  state.caseFromTry = caseFromTry;
+  on("edits", keep);
   $("#try-from-form").addEventListener("click", () => {
     if (!state.caseFromForm) return;
     $("#try-case").value = JSON.stringify(state.caseFromForm(), null, 2);
@@ -318,7 +422,14 @@ export function initDraft() {
     const first = ms.find((m) => m.file && knownFile(m.file));
     currentFile = null;
     renderTry();
-    if (first) {
+    renderNotice();
+    // a restored draft opens at its first edited file
+    const edited = [...state.edits.keys()].sort()[0];
+    const measure = edited && ms.find((m) => sameFile(m.file, edited));
+    if (edited) {
+      if (measure) $("#draft-measure").value = measure.id;
+      openFile(edited);
+    } else if (first) {
       $("#draft-measure").value = first.id;
       openFile(knownFile(first.file));
     } else {
@@ -335,6 +446,8 @@ export function initDraft() {
       if (checkState === "problems") setStatus("problems", problems.length);
       else setStatus(checkState);
       renderTry();
+      renderNotice();
+      runCheck();   // the problems again, in the language now asked for (api.js sends it)
     },
   };
 }

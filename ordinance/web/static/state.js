@@ -1,4 +1,5 @@
-// The page's shared state: the policy in use, its case schema, the Draft view's edited files.
+// The page's shared state: the policy in use, its case schema, the Draft view's edited files and
+// the draft kept in the browser.
 
 export const state = {
   policies: [],        // GET /v1/policies
@@ -7,6 +8,9 @@ export const state = {
   schema: null,        // GET /v1/schema/case?policy=id
   edits: new Map(),    // Draft: relative path -> edited text (only files that differ from the policy's)
   caseFromForm: null,  // Decide: () => the case the form holds (set by the Decide view)
+  caseFromTry: null,   // Draft: () => {case} of the try panel, {error} when it is not JSON, or null when empty
+  draftFound: null,    // drafts kept in this browser for the policy: {restored, other}, each {files, digest, saved} or null
+  draftKept: true,     // whether the browser took the last copy of the draft (drafts.js)
 };
 
 const handlers = new Map();

@@ -5,6 +5,7 @@ import { h, clear, $$ } from "./dom.js";
 import { t, L, lang } from "./i18n.js";
 import { formatMoney, formatValue, formatResult } from "./format.js";
 import { state, emit } from "./state.js";
+import { CASE_NAME } from "./api.js";
 
 const MARK = { true: "✓", false: "✗", undetermined: "?" };
 const MARK_CLASS = { true: "ok", false: "fail", undetermined: "open" };
@@ -13,6 +14,7 @@ const KIND_ZH = {
   claim: "申請", facts: "事實", validity: "有效期", condition: "條件", table: "分檔表", row: "檔", value: "數值",
   amount: "金額", ceiling: "最高額", duration: "期限", cap: "上限", "project-cap": "項目上限",
   "yearly-cap": "年度上限", exclusivity: "就高不重複", "one-time": "一次性", quota: "名額", reading: "解讀",
+  period: "年度取值", depends: "取決於", bounds: "範圍",
 };
 
 export function kindWord(kind) {
@@ -26,6 +28,20 @@ export function statusBadge(status) {
 function measureInfo(policy, id) {
   const list = (policy && policy.measures) || [];
   return list.find((m) => m.id === id) || null;
+}
+
+/** A fact's label in the page's language, from the policy's facts ("claim.compute_spend" -> 算力服務費用); "" when it has none. */
+export function factLabel(policy, name) {
+  const fact = ((policy && policy.facts) || []).find((f) => f.name === name);
+  return fact ? L(fact.label) : "";
+}
+
+/** A decision's case id as the page shows it: the id, or "(no id)" for a case given without one. */
+export function caseName(id) {
+  if (id === null || id === undefined || id === "" || id === CASE_NAME) {
+    return h("span", { class: "unnamed-case" }, t("decide.unnamed"));
+  }
+  return h("span", { class: "case-id", "data-from": "data" }, String(id));
 }
 
 export function measureName(policy, id) {
@@ -81,7 +97,7 @@ export class SourcePanel {
     el.appendChild(h("div", { class: "cite-head" },
       h("span", { class: "article" }, t("trace.article", { a: cite.article || "" })),
       step.label ? h("span", { class: "cite-step" }, ` · ${L(step.label)}`) : null));
-    el.appendChild(h("blockquote", { class: "quote" }, cite.text || ""));
+    el.appendChild(h("blockquote", { class: "quote", "data-from": "data" }, cite.text || ""));
     const fragments = String(cite.text || "").split(/\s*…\s*/).map((s) => s.trim()).filter(Boolean);
     if (this.policy && this.policy.source) {
       const box = this.sourceBox(cite.source_line || null, fragments);
@@ -93,7 +109,7 @@ export class SourcePanel {
   /** The source text, one element per line; the cited line marked, the quote's fragments highlighted. */
   sourceBox(lineNo, fragments) {
     const lines = String(this.policy.source).split(/\r?\n/);
-    const box = h("div", { class: "source-text", tabindex: "0" });
+    const box = h("div", { class: "source-text", tabindex: "0", role: "region", "aria-label": t("trace.source"), "data-from": "data" });
     let target = null;
     // Where each fragment is: on the cited line first, else anywhere.
     const wanted = new Map();
@@ -167,23 +183,23 @@ function stepSummary(node) {
   const parts = [
     h("span", { class: ["kind", `kind-${node.kind}`] }, kindWord(node.kind)),
     mark ? h("span", { class: ["mark", MARK_CLASS[node.status]], title: t(`mark.${node.status}`) }, mark) : null,
-    node.label ? h("span", { class: "step-label" }, L(node.label)) : null,
-    node.id && node.kind !== "reading" ? h("span", { class: "step-id" }, node.id) : null,
+    node.label ? h("span", { class: "step-label", "data-from": "data" }, L(node.label)) : null,
+    node.id && node.kind !== "reading" ? h("span", { class: "step-id", "data-from": "data" }, node.id) : null,
   ];
   if (node.kind === "reading") return parts;
   if (node.expression) parts.push(h("code", { class: "expr" }, node.expression));
   if (node.kind === "claim") {
     if (node.status) parts.push(h("span", { class: "arrow" }, "→"), statusBadge(node.status));
     if (node.result !== undefined && node.result !== null && node.types && node.types.result) {
-      parts.push(h("span", { class: "step-result" }, formatResult(node.result, node.types)));
+      parts.push(h("span", { class: "step-result", "data-from": "data" }, formatResult(node.result, node.types)));
     }
   } else if (node.result !== undefined && node.result !== null && node.kind !== "condition" && node.kind !== "row"
       && node.kind !== "validity") {
-    parts.push(h("span", { class: "arrow" }, "→"), h("span", { class: "step-result" }, formatResult(node.result, node.types)));
+    parts.push(h("span", { class: "arrow" }, "→"), h("span", { class: "step-result", "data-from": "data" }, formatResult(node.result, node.types)));
   } else if (node.status && !MARK[node.status]) {
     // exclusivity, one-time, quota: the claim's standing after the step
     const known = ["eligible", "ineligible", "undetermined", "superseded"].includes(node.status);
-    parts.push(h("span", { class: "arrow" }, "→"), known ? statusBadge(node.status) : h("span", { class: "step-result" }, node.status));
+    parts.push(h("span", { class: "arrow" }, "→"), known ? statusBadge(node.status) : h("span", { class: "step-result", "data-from": "data" }, node.status));
   }
   return parts;
 }
@@ -195,18 +211,19 @@ function stepBody(node, ctx) {
     const table = h("table", { class: "inputs" },
       h("tbody", null, inputs.map(([name, value]) => h("tr", null,
         h("th", { scope: "row" }, h("code", null, name)),
-        h("td", { class: value === null ? "missing" : null }, formatValue(value, node.types && node.types[name]))))));
+        h("td", { class: value === null ? "missing" : null, "data-from": value === null ? null : "data" },
+          formatValue(value, node.types && node.types[name]))))));
     body.appendChild(h("div", { class: "step-section" }, h("div", { class: "step-caption" }, t("trace.inputs")), table));
   }
   if (node.notes && node.notes.length) {
-    body.appendChild(h("ul", { class: "notes" }, node.notes.map((n) => h("li", null, n))));
+    body.appendChild(h("ul", { class: "notes", "data-from": "engine" }, node.notes.map((n) => h("li", null, n))));
   }
   if (node.citation) {
     const c = node.citation;
     body.appendChild(h("p", { class: "cites" },
       h("button", { type: "button", class: "cite-link", onclick: (e) => { e.preventDefault(); ctx.select(node, e.currentTarget); } },
         `${t("trace.cites")} ${c.article || ""}`),
-      h("span", { class: "cite-text" }, `「${c.text || ""}」`)));
+      h("span", { class: "cite-text", "data-from": "data" }, `「${c.text || ""}」`)));
   }
   if (node.location) {
     const loc = parseLocation(node.location);
@@ -255,22 +272,30 @@ function renderStep(node, ctx, path) {
   summary.addEventListener("click", () => ctx.select(node, el));
   if (!hasBody) el.classList.add("leaf");
   el.appendChild(stepBody(node, ctx));
-  if (node.children && node.children.length) {
-    el.appendChild(h("div", { class: "step-children" },
-      namedChildren(node).map(([name, c]) => renderStep(c, ctx, [...path, name]))));
-  }
+  if (node.children && node.children.length) el.appendChild(stepList(node, ctx, path, "step-children"));
   return el;
 }
 
-/** The derivation of one claim (its trace root): a header with the claim's own data, then the steps. */
+/** A step's children as a list, each a disclosure (details/summary) holding its own list. */
+function stepList(node, ctx, path, cls) {
+  return h("ul", { class: ["steps", cls] },
+    namedChildren(node).map(([name, c]) => h("li", null, renderStep(c, ctx, [...path, name]))));
+}
+
+/**
+ * The derivation of one claim (its trace root): a header with the claim's own data, then the steps.
+ * It is a nested list of disclosures, not an ARIA tree: a step holds tables, links and buttons that
+ * a tree item could not, and the browser gives each summary its keyboard (Tab, Enter, Space) and its
+ * expanded state; the list gives the depth and the position.
+ */
 export function renderTree(root, ctx) {
-  const tree = h("div", { class: "tree", role: "tree" });
+  const tree = h("div", { class: "tree" });
   if (!root) return tree;
-  const head = h("div", { class: "tree-root" }, stepSummary(root));
+  const head = h("button", { type: "button", class: "tree-root" }, stepSummary(root));
   head.addEventListener("click", () => ctx.select(root, head));
   tree.appendChild(head);
   tree.appendChild(stepBody(root, ctx));
-  for (const [name, c] of namedChildren(root)) tree.appendChild(renderStep(c, ctx, [name]));
+  if (root.children && root.children.length) tree.appendChild(stepList(root, ctx, [], "tree-steps"));
   return tree;
 }
 
@@ -294,19 +319,20 @@ export function renderDecision(decision, { policy, withSource = true, title } = 
   const results = decision.results || [];
   const wrap = h("div", { class: "decision", dataset: { case: String(decision.case ?? "") } });
   const meta = [];
-  if (decision.case !== undefined) meta.push(`${t("decide.case")} ${decision.case}`);
-  if (decision.policy) meta.push(`${decision.policy.id} · ${String(decision.policy.digest || "").slice(0, 12)}`);
-  if (decision.as_of) meta.push(`${t("decide.asOf").replace(/（.*）|\s*\(.*\)/, "")} ${decision.as_of}`);
+  if (decision.case !== undefined) meta.push([`${t("decide.case")} `, caseName(decision.case)]);
+  if (decision.policy) meta.push(h("span", { "data-from": "data" }, `${decision.policy.id} · ${String(decision.policy.digest || "").slice(0, 12)}`));
+  if (decision.as_of) meta.push([`${t("decide.asOf").replace(/（.*）|\s*\(.*\)/, "")} `, h("span", { "data-from": "data" }, decision.as_of)]);
   wrap.appendChild(h("div", { class: "decision-head" },
-    h("h2", null, title || t("decide.result")), h("span", { class: "decision-meta" }, meta.join(" · "))));
+    h("h2", null, title || t("decide.result")),
+    h("span", { class: "decision-meta" }, meta.map((m, i) => [i ? " · " : null, m]))));
 
   const rows = results.map((r) => h("tr", { class: `s-${r.status}`, dataset: { claim: r.claim } },
     h("td", null, h("a", { href: `#claim-${r.claim}`, class: "claim-link", onclick: (e) => {
       e.preventDefault();
       const card = wrap.querySelector(`[data-claim-card="${CSS.escape(String(r.claim))}"]`);
       if (card) card.scrollIntoView({ behavior: "smooth", block: "start" });
-    } }, String(r.claim))),
-    h("td", null, measureName(policy, r.measure), h("span", { class: "muted" }, ` ${r.measure}`)),
+    }, "data-from": "data" }, String(r.claim))),
+    h("td", null, measureName(policy, r.measure), h("span", { class: "muted", "data-from": "data" }, ` ${r.measure}`)),
     h("td", null, statusBadge(r.status)),
     h("td", { class: "num amount" }, resultAmount(r))));
   wrap.appendChild(h("table", { class: "summary" },
@@ -334,7 +360,7 @@ function renderClaim(r, policy, ctx) {
   const m = measureInfo(policy, r.measure);
   const card = h("section", { class: ["claim-card", `s-${r.status}`], dataset: { claimCard: String(r.claim) } });
   card.appendChild(h("header", { class: "claim-head" },
-    h("h3", null, h("span", { class: "claim-id" }, String(r.claim)), " ",
+    h("h3", null, h("span", { class: "claim-id", "data-from": "data" }, String(r.claim)), " ",
       m ? L(m.title) : r.measure, m && m.article ? h("span", { class: "muted" }, ` ${m.article}`) : null),
     h("div", { class: "claim-outcome" }, statusBadge(r.status),
       h("span", { class: "claim-amount" }, resultAmount(r)),
@@ -344,15 +370,20 @@ function renderClaim(r, policy, ctx) {
   if (r.reasons && r.reasons.length) {
     card.appendChild(h("div", { class: "reasons" }, h("h4", null, t("decide.reasons")),
       h("ul", null, r.reasons.map((x) => h("li", null, h("code", { class: "reason-code" }, x.code || ""), " ",
-        x[lang()] || x.zh || x.en || "")))));
+        h("span", { "data-from": "engine" }, x[lang()] || x.zh || x.en || ""))))));
   }
   if (r.missing && r.missing.length) {
+    // each fact by its label in the page's language (the policy's words), its name beside it
     card.appendChild(h("div", { class: "missing" }, h("h4", null, t("decide.missing")),
-      h("ul", null, r.missing.map((x) => h("li", null, h("code", null, x))))));
+      h("ul", null, r.missing.map((x) => {
+        const label = factLabel(policy, x);
+        return h("li", { dataset: { fact: x } }, label ? [h("span", { class: "fact-label", "data-from": "data" }, label), " "] : null,
+          h("code", { class: label ? "fact-name" : null }, x));
+      }))));
   }
   if (r.superseded_by) card.appendChild(h("p", { class: "muted" }, t("decide.supersededBy", { v: r.superseded_by })));
   if (r.notes && r.notes.length) {
-    card.appendChild(h("ul", { class: "notes" }, r.notes.map((n) => h("li", null, n))));
+    card.appendChild(h("ul", { class: "notes", "data-from": "engine" }, r.notes.map((n) => h("li", null, n))));
   }
   if (r.trace) {
     const tree = renderTree(r.trace, ctx);
