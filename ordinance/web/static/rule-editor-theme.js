@@ -7,8 +7,8 @@
 import { EditorView } from "./vendor/codemirror.js";
 
 export const ruleTheme = EditorView.theme({
-  // the editor fills its box (.editor in app.css: its border, height and focus ring)
-  "&": { gridColumn: "1 / -1", height: "100%", minWidth: "0", minHeight: "0", backgroundColor: "#fff", color: "var(--ink)",
+  // the editor fills its box (.editor in app.css: its border, height and focus ring), and scrolls inside
+  "&": { flex: "1 1 auto", minWidth: "0", minHeight: "0", backgroundColor: "#fff", color: "var(--ink)",
          fontSize: "var(--code-size)" },
   "&.cm-focused": { outline: "none" },
   ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "var(--code-line)", overflow: "auto" },
