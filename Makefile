@@ -45,5 +45,12 @@ fuzz: $(STAMP)
 	$(BIN)/python fuzz/fuzz_loader.py -max_total_time=$(FUZZ_SECONDS)
 	$(BIN)/python fuzz/fuzz_case.py -max_total_time=$(FUZZ_SECONDS)
 
+# The vendored CodeMirror bundle of the web workbench (ordinance/web/static/vendor/codemirror.js and its
+# licences), from the versions pinned in tools/codemirror/package-lock.json: needs node and npm; the
+# output is committed, so `make install` and `make test` never need them (docs/web.md, section 6).
+.PHONY: codemirror
+codemirror:
+	cd tools/codemirror && npm ci --no-audit --no-fund && npm run build
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -28,7 +28,9 @@ def test_the_wheel_carries_the_bundled_policy_and_the_page(wheel):
     for needed in ["ordinance/policies/xiamen-ai-2025/policy.yaml", "ordinance/policies/xiamen-ai-2025/source.txt",
                    "ordinance/policies/xiamen-ai-2025/rules/08-compute-voucher.yaml",
                    "ordinance/grammar/expression.lark", "ordinance/schema/rules.schema.json",
-                   "ordinance/web/static/index.html", "ordinance/web/static/app.js", "ordinance/py.typed"]:
+                   "ordinance/web/static/index.html", "ordinance/web/static/app.js", "ordinance/py.typed",
+                   "ordinance/web/static/rule-editor.js", "ordinance/web/static/vendor/codemirror.js",
+                   "ordinance/web/static/vendor/LICENSES-codemirror.txt"]:
         assert needed in names, needed
     rules = [n for n in names if n.startswith("ordinance/policies/xiamen-ai-2025/rules/")]
     assert len(rules) == len(list((ROOT / "policy" / "xiamen-ai-2025" / "rules").glob("*.yaml")))

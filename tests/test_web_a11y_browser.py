@@ -14,8 +14,9 @@ from __future__ import annotations
 import pytest
 
 from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser)
-    RATE_EDIT, RULE_FILE, RULE_TEXT, axe_counts, axe_violations, base_url, browser, line_of, open_view,
-    opened, switch_language, walk_every_view)
+    EDITOR, RATE_EDIT, RULE_FILE, RULE_TEXT, axe_counts, axe_violations, base_url, browser, editor_text, line_of,
+    open_view, opened, switch_language, walk_every_view)
+from rule_editor_driver import editor_selection
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -68,13 +69,18 @@ def tab_to(page, selector: str, *, most: int = 120, back: bool = False) -> None:
     raise AssertionError(f"Tab never reached {selector}; it went through {seen[:40]} ...")
 
 
+def in_editor(page) -> bool:
+    """Has the editor (its text, or a panel of its own) the focus?"""
+    return page.evaluate("document.querySelector('#editor').contains(document.activeElement)")
+
+
 def select_in_editor(page, line: int, word: str) -> None:
-    """In the focused editor, select ``word`` on ``line`` with the arrow keys."""
-    text = page.locator("#editor-text").input_value().split("\n")[line - 1]
+    """In the focused editor, select ``word`` on ``line`` with the arrow keys (from the start of the
+    text, down at column 0: Home would stop at the end of the line's indentation)."""
+    text = editor_text(page).split("\n")[line - 1]
     page.keyboard.press("Control+Home")
     for _ in range(line - 1):
         page.keyboard.press("ArrowDown")
-    page.keyboard.press("Home")
     for _ in range(text.index(word)):
         page.keyboard.press("ArrowRight")
     for _ in range(len(word)):
@@ -117,18 +123,18 @@ def test_the_editor_says_how_to_leave_it_and_escape_then_tab_does(browser, base_
     with opened(browser, base_url) as page:
         open_view(page, "draft")
         page.wait_for_selector("#check-status.ok")
-        editor = page.locator("#editor-text")
+        editor = page.locator(EDITOR)
         hint = page.locator(f"#{editor.get_attribute('aria-describedby')}")
         assert hint.is_visible() and "Esc" in hint.inner_text() and "Tab" in hint.inner_text()
-        assert editor.get_attribute("aria-label") == "規則文件"
-        tab_to(page, "#editor-text")
+        assert editor.get_attribute("aria-label") == "規則文件" and editor.get_attribute("role") == "textbox"
+        tab_to(page, EDITOR)
         page.keyboard.press("Control+Home")
         page.keyboard.press("Tab")                       # inserts two spaces, keeps the focus
-        assert focused(page) == "#editor-text"
-        assert editor.input_value().startswith("  ")
+        assert in_editor(page)
+        assert editor_text(page).startswith("  ")
         page.keyboard.press("Escape")
         page.keyboard.press("Tab")
-        assert focused(page) != "#editor-text"
+        assert not in_editor(page)
         assert page.evaluate("document.activeElement.closest('#view-draft') !== null")
         switch_language(page)
         assert hint.inner_text() == "Tab inserts spaces; press Esc then Tab to leave the editor."
@@ -170,7 +176,7 @@ def test_each_task_with_the_keyboard_alone(browser, base_url):
             page.keyboard.press("ArrowDown")
         page.wait_for_function("() => document.querySelector('#draft-file').value === 'rules/08-compute-voucher.yaml'")
         page.wait_for_selector("#check-status.ok")
-        tab_to(page, "#editor-text")
+        tab_to(page, EDITOR)
         line = line_of(RULE_TEXT, "set: {rate: 40%, cap: 500萬}")
         select_in_editor(page, line, "40%")
         page.keyboard.type("4O%")                          # a letter O for a zero: a problem
@@ -179,13 +185,13 @@ def test_each_task_with_the_keyboard_alone(browser, base_url):
         page.keyboard.press("Escape")
         tab_to(page, "#problems li.problem")
         page.keyboard.press("Enter")                       # the caret goes to the problem
-        assert focused(page) == "#editor-text"
-        caret = page.locator("#editor-text").evaluate("t => t.selectionStart")
-        assert page.locator("#editor-text").input_value()[:caret].count("\n") + 1 == line
+        assert in_editor(page)
+        caret, _ = editor_selection(page)
+        assert editor_text(page)[:caret].count("\n") + 1 == line
         select_in_editor(page, line, "4O%")
         page.keyboard.type("35%")
         page.wait_for_selector("#check-status.ok")
-        assert page.locator("#editor-text").input_value() == RATE_EDIT
+        assert editor_text(page) == RATE_EDIT
 
         # -- compare: the link to the Audit view, then Compare
         page.keyboard.press("Escape")

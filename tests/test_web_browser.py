@@ -21,6 +21,7 @@ from pathlib import Path
 
 import ordinance
 from ordinance.policy import bundled_policy_dir
+from rule_editor_driver import editor_caret_at, editor_line_of, editor_selection, editor_text
 from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser, page)
     BROKEN_EDIT, RATE_EDIT, ROOT, RULE_FILE, RULE_TEXT, STATIC, TIMEOUT, add_claim, base_url, browser, decide,
     edit_rule, editor_set, field, fill_compute_voucher, line_of, open_rule, open_view, opened, page)
@@ -140,15 +141,13 @@ def test_draft_marks_a_broken_rule_at_its_line_and_column(page):
     assert problem.get_attribute("data-code") == "unknown-name"
     assert (problem.get_attribute("data-line"), problem.get_attribute("data-column")) == (str(line), str(column))
     assert "claim.compute_spend" in problem.inner_text()       # the hint: did you mean ...
-    gutter = page.locator("#editor-gutter .gutter-line.has-problem")
-    assert gutter.count() == 1 and gutter.first.get_attribute("data-line") == str(line)
-    marked = page.locator("#editor-backdrop .bd-line.has-problem mark.err-span")
-    assert marked.inner_text() == "claim.compute_spnd"
-    # clicking the problem puts the caret on it
+    # clicking the problem puts the caret on it, and there the span is underlined
     problem.click()
-    caret = page.locator("#editor-text").evaluate("t => [t.selectionStart, t.selectionEnd]")
+    caret = editor_selection(page)
     offset = sum(len(x) + 1 for x in broken.split("\n")[:line - 1]) + column - 1
     assert caret == [offset, offset + len("claim.compute_spnd")]
+    marked = page.locator("#editor .cm-lintRange-error")
+    assert marked.inner_text() == "claim.compute_spnd" and editor_line_of(page, ".cm-lintRange-error") == [line]
 
     # a syntax error in a condition, further up, replaces it
     syntax = RULE_TEXT.replace("when: claim.service_qualified", "when: claim.service_qualified and (")
@@ -156,8 +155,9 @@ def test_draft_marks_a_broken_rule_at_its_line_and_column(page):
     page.wait_for_function(
         "n => [...document.querySelectorAll('#problems li.problem')].some(li => li.dataset.line === String(n))",
         arg=line_of(syntax, "when: claim.service_qualified and ("))
-    assert page.locator("#editor-gutter .gutter-line.has-problem").first.get_attribute("data-line") == \
-        str(line_of(syntax, "when: claim.service_qualified and ("))
+    page.wait_for_selector("#editor .cm-lintRange-error, #editor .cm-lintPoint-error", state="attached")
+    assert editor_line_of(page, ".cm-lintRange-error, .cm-lintPoint-error") == \
+        [line_of(syntax, "when: claim.service_qualified and (")]
     # the file is marked edited, can be downloaded as edited, and reverted
     assert "•" in page.locator("#draft-file option:checked").inner_text()
     with page.expect_download() as info:
@@ -167,7 +167,7 @@ def test_draft_marks_a_broken_rule_at_its_line_and_column(page):
     page.click("#draft-revert")
     page.click("#draft-revert")                  # the second click confirms
     page.wait_for_selector("#check-status.ok")
-    assert page.locator("#editor-text").input_value() == RULE_TEXT
+    assert editor_text(page) == RULE_TEXT
     # the server never wrote the file
     assert (bundled_policy_dir() / RULE_FILE).read_text(encoding="utf-8") == RULE_TEXT
 
@@ -241,7 +241,7 @@ def test_audit_reads_a_decision_json_with_its_trace(page):
     location.click()
     assert page.locator("#view-draft").is_visible()
     assert page.locator("#draft-file").input_value() == RULE_FILE
-    caret = page.locator("#editor-text").evaluate("t => t.selectionStart")
+    caret, _ = editor_selection(page)
     assert caret == sum(len(x) + 1 for x in RULE_TEXT.split("\n")[:int(line) - 1]) + int(column) - 1
     assert RULE_TEXT[caret:].startswith("claim.service_qualified")
 
@@ -339,7 +339,8 @@ def test_script_in_a_fact_or_in_rule_text_is_shown_as_text_and_never_run(page):
     label = page.locator("#try-out details.step[data-id='qualified-service'] > summary .step-label")
     assert label.inner_text() == HOSTILE
     assert label.is_visible()
-    assert HOSTILE in page.locator("#editor-backdrop").inner_text()
+    editor_caret_at(page, HOSTILE)
+    assert HOSTILE in page.locator("#editor .cm-content").inner_text()
 
     # nothing ran: no dialog (the fixture checks), no flag, and no element was made from the text
     assert page.evaluate("window.__ran") == 0

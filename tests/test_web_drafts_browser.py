@@ -15,8 +15,8 @@ import json
 
 import pytest
 from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser, page)
-    POLICY_ID, RATE_EDIT, RULE_FILE, RULE_TEXT, axe_violations, base_url, browser, decide, edit_rule, field, fill_compute_voucher,
-    open_rule, open_view, opened, page, renamed_policy, serving, switch_language)
+    EDITOR, POLICY_ID, RATE_EDIT, RULE_FILE, RULE_TEXT, axe_violations, base_url, browser, decide, edit_rule, editor_text,
+    field, fill_compute_voucher, open_rule, open_view, opened, page, renamed_policy, serving, switch_language)
 from ordinance.policy import bundled_policy_dir
 
 OTHER_ID = "xiamen-ai-2025-rev"
@@ -48,7 +48,7 @@ def wait_ready(page) -> None:
 
 def test_a_draft_is_kept_across_a_reload_and_can_be_discarded(page):
     open_rule(page)
-    page.click("#editor-text")
+    page.click(EDITOR)
     edit_rule(page, RATE_EDIT)
     key = f"ordinance.draft.{POLICY_ID}@{digest(page)}"
     assert kept(page)[key]["files"] == {RULE_FILE: RATE_EDIT}
@@ -60,7 +60,7 @@ def test_a_draft_is_kept_across_a_reload_and_can_be_discarded(page):
     assert [d.split(":")[0] for d in page.rec.answered] == ["beforeunload"]
     page.wait_for_selector("#draft-notice:not([hidden]) .notice-restored")
     assert RULE_FILE in page.locator("#draft-notice").inner_text()
-    assert page.locator("#editor-text").input_value() == RATE_EDIT
+    assert editor_text(page) == RATE_EDIT
     assert page.locator("#draft-file").input_value() == RULE_FILE
     assert "已修改" in page.locator("#draft-file option:checked").inner_text()
     page.wait_for_selector("#check-status.ok")
@@ -71,16 +71,16 @@ def test_a_draft_is_kept_across_a_reload_and_can_be_discarded(page):
     # discarding takes two presses, and then the draft is gone from the page and from the browser
     page.click("#tab-draft")
     page.click("#draft-discard")
-    assert page.locator("#editor-text").input_value() == RATE_EDIT       # one press: not yet
+    assert editor_text(page) == RATE_EDIT       # one press: not yet
     page.click("#draft-discard")
-    assert page.locator("#editor-text").input_value() == RULE_TEXT
+    assert editor_text(page) == RULE_TEXT
     assert page.locator("#draft-notice").is_hidden()
     assert kept(page) == {}
     page.reload()                                                           # nothing to lose: no question
     wait_ready(page)
     assert page.locator("#draft-notice").is_hidden()
     page.select_option("#draft-measure", "compute-voucher")
-    assert page.locator("#editor-text").input_value() == RULE_TEXT
+    assert editor_text(page) == RULE_TEXT
 
 
 def test_a_draft_made_against_another_version_is_offered_and_never_overwritten(page):
@@ -95,16 +95,16 @@ def test_a_draft_made_against_another_version_is_offered_and_never_overwritten(p
     assert "0123456789ab" in notice.inner_text() and RULE_FILE in notice.inner_text()
     # not restored on its own: the editor holds the policy's text
     page.select_option("#draft-measure", "compute-voucher")
-    assert page.locator("#editor-text").input_value() == RULE_TEXT
+    assert editor_text(page) == RULE_TEXT
     # an edit to the current version is kept beside it, not over it
-    page.click("#editor-text")
+    page.click(EDITOR)
     edit_rule(page, RULE_TEXT.replace("cap: 500萬}", "cap: 400萬}", 1))
     drafts = kept(page)
     assert drafts[f"ordinance.draft.{POLICY_ID}@0123456789abcdef"]["files"] == {RULE_FILE: RATE_EDIT}
     assert len(drafts) == 2
     # restoring it brings its text in, kept now under the current version
     page.click("#draft-restore-other")
-    assert page.locator("#editor-text").input_value() == RATE_EDIT
+    assert editor_text(page) == RATE_EDIT
     assert list(kept(page)) == [f"ordinance.draft.{POLICY_ID}@{digest(page)}"]
     page.wait_for_selector("#check-status.ok")
 
@@ -112,13 +112,13 @@ def test_a_draft_made_against_another_version_is_offered_and_never_overwritten(p
 def test_switching_policy_asks_first_and_the_draft_waits_for_the_return(browser, two_policies):
     with opened(browser, two_policies) as page:
         open_rule(page)
-        page.click("#editor-text")
+        page.click(EDITOR)
         edit_rule(page, RATE_EDIT)
         # "stay": nothing changes
         page.rec.answer(False)
         page.select_option("#policy-select", OTHER_ID)
         assert page.locator("#policy-select").input_value() == POLICY_ID
-        assert page.locator("#editor-text").input_value() == RATE_EDIT
+        assert editor_text(page) == RATE_EDIT
         question = page.rec.answered[-1]
         assert question.startswith("confirm:") and "1" in question and "恢復" in question
         # "switch": the other policy, without the edits
@@ -127,12 +127,12 @@ def test_switching_policy_asks_first_and_the_draft_waits_for_the_return(browser,
         page.wait_for_function("id => document.querySelector('#draft-file').value && "
                                "document.querySelector('#policy-select').value === id", arg=OTHER_ID)
         page.select_option("#draft-measure", "compute-voucher")
-        assert page.locator("#editor-text").input_value() == RULE_TEXT
+        assert editor_text(page) == RULE_TEXT
         assert page.locator("#draft-notice").is_hidden()
         # back (no edits here: no question), and the draft is there again
         page.select_option("#policy-select", POLICY_ID)
         page.wait_for_selector("#draft-notice:not([hidden]) .notice-restored")
-        assert page.locator("#editor-text").input_value() == RATE_EDIT
+        assert editor_text(page) == RATE_EDIT
         assert len(page.rec.answered) == 2
 
 
@@ -151,7 +151,7 @@ def test_when_the_browser_cannot_keep_the_draft_the_page_says_so(browser, two_po
         page.rec.answer(False)
         page.select_option("#policy-select", OTHER_ID)
         assert "失去" in page.rec.answered[-1]
-        assert page.locator("#editor-text").input_value() == RATE_EDIT
+        assert editor_text(page) == RATE_EDIT
 
 
 # -- no dead ends ------------------------------------------------------------------------------------------

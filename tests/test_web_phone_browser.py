@@ -15,13 +15,13 @@ import pytest
 from web_browser_harness import PHONES, base_url, browser, opened, walk_every_view  # noqa: F401  (fixtures)
 
 #: The page's width, the window's, and the boxes that hide part of what they hold. Form controls
-#: scroll their own text, visually hidden text (clipped to nothing, for screen readers) is hidden by
-#: design and the editor's backdrop mirrors the textarea (which scrolls); anything else hiding
-#: overflow would cut off what it shows.
+#: scroll their own text and visually hidden text (clipped to nothing, for screen readers) is hidden
+#: by design; anything else hiding overflow would cut off what it shows (the rule editor scrolls its
+#: text in its own box).
 MEASURE = """() => {
     const cut = [];
     for (const el of document.querySelectorAll('body *')) {
-        if (!el.getClientRects().length || el.matches('input, select, textarea, #editor-backdrop')) continue;
+        if (!el.getClientRects().length || el.matches('input, select, textarea')) continue;
         const style = getComputedStyle(el);
         if (style.clip === 'rect(0px, 0px, 0px, 0px)') continue;
         if ((style.overflowX === 'hidden' || style.overflowX === 'clip') && el.scrollWidth > el.clientWidth + 1)

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ordinance.policy import bundled_policy_dir
+from rule_editor_driver import EDITOR, editor_set, editor_text  # noqa: F401  (the Draft view's editor, for the tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -232,10 +233,6 @@ def decide(page) -> None:
     page.wait_for_selector("#decision-out .decision")
 
 
-def editor_set(page, text: str) -> None:
-    page.locator("#editor-text").fill(text)
-
-
 def line_of(text: str, needle: str) -> int:
     return text[:text.index(needle)].count("\n") + 1
 
@@ -246,7 +243,7 @@ def open_rule(page) -> None:
     page.select_option("#draft-measure", "compute-voucher")
     page.wait_for_selector("#check-status.ok")
     assert page.locator("#draft-file").input_value() == RULE_FILE
-    assert page.locator("#editor-text").input_value() == RULE_TEXT
+    assert editor_text(page) == RULE_TEXT
 
 
 #: the middle tier's rate, 40% -> 35%: a valid edit that changes the compute voucher's amounts

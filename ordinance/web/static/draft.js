@@ -6,7 +6,7 @@ import { $, h, replace, debounce, saveFile } from "./dom.js";
 import { api, problemLocation } from "./api.js";
 import { t, L, lang } from "./i18n.js";
 import { state, on, emit, editedFiles } from "./state.js";
-import { Editor } from "./editor.js";
+import { RuleEditor } from "./rule-editor.js";
 import { claimFieldsByMeasure, applicantFields } from "./schema.js";
 import { renderDecision } from "./trace.js";
 import { showError, problemLine } from "./errors.js";
@@ -125,7 +125,7 @@ function markProblems() {
     const loc = problemLocation(p);
     if (!loc) continue;
     const file = loc.file ? knownFile(loc.file) : currentFile;
-    if (file === currentFile) mine.push({ ...loc, code: p.code, message: p.message });
+    if (file === currentFile) mine.push({ ...loc, code: p.code, message: p.message, hint: p.hint });
   }
   editor.setProblems(mine);
 }
@@ -361,12 +361,7 @@ function renderTry() {
 // ---- view -----------------------------------------------------------------------------------
 
 export function initDraft() {
-  editor = new Editor({
-    textarea: $("#editor-text"),
-    gutter: $("#editor-gutter"),
-    backdrop: $("#editor-backdrop"),
-    onChange: onEdit,
-  });
+  editor = new RuleEditor({ parent: $("#editor"), onChange: onEdit, policy: () => state.policy });
   // an alert slot for errors that are not problems of the text
   const alert = h("div", { id: "draft-error", class: "alert alert-error", role: "alert", hidden: true });
   $("#view-draft .draft-toolbar").after(alert);
