@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .values import Duration, format_money, money_string
-from .trace import TraceNode, json_value
+from .trace import TraceNode, json_value, notes_in_chinese
 from .messages import Text, join, msg, plural
 
 
@@ -133,6 +133,7 @@ class ClaimResult:
             out["bounds"] = bounds
         if self.notes:
             out["notes"] = list(self.notes)
+            out["notes_zh"] = notes_in_chinese(self.notes)
         if self.quota is not None:
             out["quota"] = json_value(self.quota)
         if self.superseded_by is not None:
@@ -307,7 +308,7 @@ def decision_line(decision: Decision) -> str:
         if bounds is not None:
             more += ',"bounds":' + _line_json(bounds)
         if r.notes:
-            more += ',"notes":' + _line_json(list(r.notes))
+            more += ',"notes":' + _line_json(list(r.notes)) + ',"notes_zh":' + _line_json(notes_in_chinese(r.notes))
         if r.superseded_by is not None:
             more += ',"superseded_by":' + s(r.superseded_by)
         still = ""

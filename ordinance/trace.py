@@ -20,6 +20,7 @@ from .errors import Location
 from .values import Duration, format_decimal
 from .front.model import Citation, Label
 from .periods import ByYear
+from .messages import Text
 
 
 @dataclass(slots=True, init=False)
@@ -86,6 +87,11 @@ class TraceNode:
             out["expression"] = self.expression
         if self.inputs:
             out["inputs"] = {k: json_value(v) for k, v in self.inputs.items()}
+            # the engine's own names of inputs ("remaining", "year"), in Chinese: a fact's name is
+            # not one of them (its label is the policy's, in /v1/policies)
+            own = {k: k.in_lang("zh") for k in self.inputs if isinstance(k, Text)}
+            if own:
+                out["input_names_zh"] = own
         if self.types:
             out["types"] = dict(self.types)
         if self.status is not None:
@@ -94,6 +100,7 @@ class TraceNode:
             out["result"] = json_value(self.result)
         if self.notes:
             out["notes"] = list(self.notes)
+            out["notes_zh"] = notes_in_chinese(self.notes)
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
@@ -111,6 +118,17 @@ class TraceNode:
             if node.kind == kind and (id is None or node.id == id):
                 return node
         return None
+
+
+def notes_in_chinese(notes) -> list[str]:
+    """``notes`` said in Chinese, for a decision's ``notes_zh``: a note from the catalogue (a
+    :class:`~ordinance.messages.Text`) or from a rule file's two languages says its Chinese; any
+    other words are given as they are."""
+    out = []
+    for note in notes:
+        say = getattr(note, "in_lang", None)
+        out.append(say("zh") if say is not None else str(note))
+    return out
 
 
 class Missing:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from web_browser_harness import (  # noqa: F401  (fixtures: base_url, browser, page)
-    BROKEN_EDIT, POLICY_ID, RATE_EDIT, add_claim, base_url, browser, decide, edit_rule, field, open_view, page,
+    BROKEN_EDIT, POLICY_ID, RATE_EDIT, add_claim, base_url, browser, decide, edit_rule, field, fill_compute_voucher,
+    open_view, page,
     switch_language)
 
 #: ASCII words the Chinese page may show of its own: the program, formats, keys
@@ -147,3 +148,71 @@ def test_the_chinese_page_shows_no_english_of_its_own(page):
     assert len(found) == 6
     english = {where: words for where, words in found.items() if words}
     assert english == {}, english
+
+
+#: the engine's words the page shows, under root: reasons, notes, problems (data-from="engine")
+ENGINE_WORDS = """(root) => [...document.querySelectorAll(root + ' [data-from="engine"]')]
+    .map(e => e.textContent.trim()).filter(Boolean)"""
+
+
+def test_the_engines_notes_and_the_inputs_on_the_chinese_page_are_chinese(page):
+    """The notes of every step and claim come from the decision's notes_zh on the Chinese page, and a
+    step's inputs are named by the facts' labels; in English, the English notes and labels."""
+    facts = {f["name"]: f["label"] for f in page.request.get(f"{page.base_url}/v1/policies/{POLICY_ID}").json()["facts"]}
+    allowed = policy_words(page) | {"c1", "c2", "year-before-claim"}
+    open_view(page, "decide")
+    fill_compute_voucher(page)
+    decide(page)
+    page.evaluate("document.querySelectorAll('#decision-out details').forEach(d => { d.open = true; })")
+    notes = page.locator("#decision-out ul.notes li")
+    assert notes.count() >= 10
+    words = page.evaluate(ENGINE_WORDS, "#decision-out")
+    assert len(words) >= 10 and english_words(words, allowed) == []
+    assert "第一個符合的列：適用其值" in notes.all_inner_texts()
+    amount = page.locator("#decision-out table.inputs tr", has=page.locator("code", has_text="claim.compute_spend")).first
+    assert amount.locator(".fact-label").inner_text() == facts["claim.compute_spend"]["zh"]
+    cap = page.locator("#decision-out table.inputs th").filter(has_text="餘額")   # a cap's "remaining"
+    assert cap.count() >= 1 and cap.first.locator(".input-name").count() == 1
+    switch_language(page)
+    page.evaluate("document.querySelectorAll('#decision-out details').forEach(d => { d.open = true; })")
+    assert "first matching row: its values apply" in notes.all_inner_texts()
+    assert amount.locator(".fact-label").inner_text() == facts["claim.compute_spend"]["en"]
+    assert page.locator("#decision-out table.inputs th").filter(has_text="餘額").count() == 0
+
+
+def _report(page, tmp_path, name: str) -> str:
+    with page.expect_download() as info:
+        page.click("#download-report")
+    path = tmp_path / name
+    info.value.save_as(path)
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_report_is_in_the_pages_language_and_so_are_the_engines_problems(page, tmp_path):
+    allowed = policy_words(page) | {"c1", "c2", "claim.date", "year-before-claim"}
+    codes = {"wrong-type", "unknown-name"}  # a problem's code is shown beside its message
+    open_view(page, "decide")
+    page.click("#fill-example")
+    decide(page)
+    zh = _report(page, tmp_path, "zh.html")
+    assert ">符合<" in zh and ">eligible<" not in zh
+    # a date that is no date: the engine's problem, in Chinese, at its field and in the banner
+    field(page, "claims[0].date").fill("2025-02-30")
+    page.click("#decide-submit")
+    page.wait_for_selector("#form-errors:not([hidden])")
+    problems = page.evaluate(ENGINE_WORDS, "#view-decide")
+    assert problems and english_words(problems, allowed | codes) == [], english_words(problems, allowed | codes)
+    # a broken rule in Draft: the problem and its hint, in Chinese
+    page.click("#tab-draft")
+    page.select_option("#draft-measure", "compute-voucher")
+    edit_rule(page, BROKEN_EDIT, "problems")
+    words = page.evaluate(ENGINE_WORDS, "#view-draft")
+    assert any("claim.compute_spnd" in w for w in words)
+    assert english_words(words, allowed | codes | {"claim.compute_spnd"}) == [], english_words(words, allowed | codes)
+    # and in English, the report is English
+    page.click("#tab-decide")
+    switch_language(page)
+    field(page, "claims[0].date").fill("2025-06-01")
+    decide(page)
+    en = _report(page, tmp_path, "en.html")
+    assert ">eligible<" in en and ">符合<" not in en

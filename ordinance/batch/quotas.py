@@ -21,12 +21,13 @@ import tempfile
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from .. import values as V
 from ..decision import to_json
 from ..rules.quotas import QuotaPlace, quota_open_note, quota_waits, rank_quota
 from ..rules.pending import DEPENDS, bounds_node, depends_node, depends_reason
+from ..messages import Text
 from ..trace import json_value
 from .options import EXACT
 from .records import CSV_COLUMNS
@@ -86,8 +87,8 @@ def rank(summary: Summary, policy: Policy) -> dict[int, list[Patch]]:
 
 
 #: The keys of TraceNode.to_dict(), in order: a key set anew goes to its place among them.
-_TRACE_KEYS = ("kind", "id", "label", "location", "citation", "expression", "inputs", "types", "status", "result",
-               "notes", "children")
+_TRACE_KEYS = ("kind", "id", "label", "location", "citation", "expression", "inputs", "input_names_zh", "types",
+               "status", "result", "notes", "notes_zh", "children")
 
 
 def set_trace(node: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
@@ -125,7 +126,7 @@ def _patch_result(r: dict[str, Any], p: Patch) -> dict[str, Any]:
     quota = dict(r.get("quota") or {})
     quota.update(status=status, position=p.position, contenders=p.place.contenders, already_awarded=p.place.taken)
     r["quota"] = quota
-    r["notes"] = [n for n in r.get("notes", []) if not n.startswith("subject to the quota")] + [note]
+    _add_note(r, note, drop=lambda n: n.startswith("subject to the quota"))
     amount = p.amount
     if not p.within:
         r["status"] = "ineligible"
@@ -137,7 +138,7 @@ def _patch_result(r: dict[str, Any], p: Patch) -> dict[str, Any]:
         q = _find_kind(trace, "quota")
         if q is not None:
             q["result"] = status
-            q["notes"] = list(q.get("notes", [])) + [note]
+            _add_note(q, note)
         trace = set_trace(trace, "status", r["status"])
         r["trace"] = set_trace(trace, "result", json_value(amount))
     if p.open is not None:  # left open, as span.open_on leaves the ClaimResult
@@ -157,6 +158,16 @@ def _patch_result(r: dict[str, Any], p: Patch) -> dict[str, Any]:
             trace = set_trace(trace, "status", "undetermined")
             r["trace"] = set_trace(trace, "result", None)
     return r
+
+
+def _add_note(holder: dict[str, Any], note: Text, drop: Callable[[str], bool] = lambda n: False) -> None:
+    """``note`` added to the ``notes`` of a claim or a step as JSON, and its Chinese to ``notes_zh``
+    (as ``to_dict`` writes them: one for one), the notes ``drop`` picks (by their English) taken out."""
+    en = list(holder.get("notes", []))
+    zh = list(holder.get("notes_zh", en))
+    keep = [i for i, n in enumerate(en) if not drop(n)]
+    holder["notes"] = [en[i] for i in keep] + [note]
+    holder["notes_zh"] = [zh[i] for i in keep] + [note.in_lang("zh")]
 
 
 def _with_key(data: dict[str, Any], key: str, value: Any, after: str) -> dict[str, Any]:

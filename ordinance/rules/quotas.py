@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..decision import ClaimResult, Decision
 from ..plan.steps import reason
-from ..messages import msg, plural
+from ..messages import Text, msg, plural
 from .pending import bounds_node, joined, waiting_on
 from .span import compared_value, open_on
 
@@ -35,7 +35,7 @@ class QuotaPlace:
     def within(self) -> bool:
         return self.position <= self.count
 
-    def note(self) -> str:
+    def note(self) -> Text:
         key = "note.quota-within" if self.within else "note.quota-beyond"
         return msg(key + ".taken" if self.taken else key, position=self.position, contenders=self.contenders,
                    year=self.year, count=self.count, **({"taken": self.taken} if self.taken else {}))

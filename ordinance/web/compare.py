@@ -20,7 +20,9 @@ Each change is ``{"claim", "path", "field", "kind", "left", "right"}``: ``path``
 the claim's root (exclusive) to the step, each ``{"kind", "id", "label"}`` (``label``:
 ``{"zh", "en"}`` or ``None``; ``"occurrence": n`` added for the n-th sibling of the same kind and
 id, n > 1), ``left``/``right`` the JSON values (``None`` on the side that lacks it; for a step
-added or removed, its summary: kind, id, label, expression, status, result).
+added or removed, its summary: kind, id, label, expression, status, result).  A change of
+``notes`` also has ``left_zh``/``right_zh``: the same notes in Chinese, as a decision's
+``notes_zh`` gives them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..decision import ClaimResult, Decision
-from ..trace import TraceNode, json_value
+from ..trace import TraceNode, json_value, notes_in_chinese
 from ..values import money_string
 
 #: the fields of a claim's result compared, in this order
@@ -154,4 +156,8 @@ def _label(node: TraceNode) -> dict[str, str] | None:
 
 def _change(claim: str | None, path: list[dict[str, Any]], field: str | None, kind: str, left: Any, right: Any
             ) -> dict[str, Any]:
-    return {"claim": claim, "path": path, "field": field, "kind": kind, "left": left, "right": right}
+    change = {"claim": claim, "path": path, "field": field, "kind": kind, "left": left, "right": right}
+    if field == "notes":  # the notes' Chinese beside them, as a decision gives them (notes_zh)
+        change["left_zh"] = notes_in_chinese(left) if left is not None else None
+        change["right_zh"] = notes_in_chinese(right) if right is not None else None
+    return change

@@ -126,9 +126,13 @@ SCHEMAS: dict[str, Any] = {
         "kind": STRING, "id": STRING, "label": LABEL, "location": {"type": "string", "description":
                                                                    "file:line:column of the rule"},
         "citation": _ref("Citation"), "expression": STRING, "inputs": {"type": "object"},
+        "input_names_zh": {"type": "object", "additionalProperties": STRING, "description":
+                           "the Chinese of the inputs the engine names itself (a cap's `remaining`, `year`): "
+                           "input name -> Chinese; a fact's label is the policy's (`/v1/policies/{id}`)"},
         "types": {"type": "object", "additionalProperties": STRING},
         "status": {"enum": ["true", "false", "undetermined", "eligible", "ineligible", "superseded"]},
-        "result": {}, "notes": STRINGS, "children": {"type": "array", "items": {"$ref": "#/components/schemas/TraceNode"}}},
+        "result": {}, "notes": STRINGS, "notes_zh": {**STRINGS, "description": "the notes in Chinese, one for each of `notes`, in the same order"},
+        "children": {"type": "array", "items": {"$ref": "#/components/schemas/TraceNode"}}},
         "required": ["kind", "id"], "additionalProperties": False},
     "ClaimResult": {"type": "object", "properties": {
         "claim": STRING, "measure": STRING, "policy": STRING,
@@ -144,7 +148,8 @@ SCHEMAS: dict[str, Any] = {
                    "it waits on (`case:claim` for another case's, under a quota)",
                    "properties": {"at_least": MONEY, "at_most": _nullable(MONEY), "depends_on": STRINGS},
                    "required": ["at_least", "at_most", "depends_on"], "additionalProperties": False},
-        "notes": STRINGS, "quota": {"type": "object"}, "superseded_by": STRING,
+        "notes": STRINGS, "notes_zh": {**STRINGS, "description": "the notes in Chinese, one for each of `notes`, in the same order"},
+        "quota": {"type": "object"}, "superseded_by": STRING,
         "trace": _nullable(_ref("TraceNode"))},
         "required": ["claim", "measure", "status", "amount", "basis", "benefit", "reasons", "missing", "trace"],
         "additionalProperties": False},
@@ -236,7 +241,9 @@ SCHEMAS: dict[str, Any] = {
                                 "field of the claim's result (or the total)"},
         "field": _nullable({"type": "string", "description": "the field that differs (none: the whole "
                                                              "step or claim was added or removed)"}),
-        "kind": {"enum": ["changed", "added", "removed"]}, "left": {}, "right": {}},
+        "kind": {"enum": ["changed", "added", "removed"]}, "left": {}, "right": {},
+        "left_zh": {**_nullable(STRINGS), "description": "for a change of `notes`: the left notes in Chinese"},
+        "right_zh": {**_nullable(STRINGS), "description": "for a change of `notes`: the right notes in Chinese"}},
         "required": ["claim", "path", "field", "kind", "left", "right"], "additionalProperties": False},
     "CompareResponse": {"type": "object", "properties": {
         "left": _ref("Decision"), "right": _ref("Decision"),

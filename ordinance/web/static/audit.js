@@ -214,12 +214,14 @@ function changeValue(change, side, other, node) {
   if (change.field === "status") return t(`status.${v}`) === `status.${v}` ? String(v) : t(`status.${v}`);
   if (change.field === "label") return L(v);
   if (change.field === "citation") return `${v.article || ""} 「${v.text || ""}」`;
+  if (change.field === "notes" && lang() === "zh" && Array.isArray(change[`${side}_zh`])) return change[`${side}_zh`].join("; ");
   if (change.field === "reasons" && Array.isArray(v)) return v.map((x) => x[lang()] || x.code).join("; ") || "—";
   if (change.field === "inputs" && typeof v === "object") {
     // only the inputs that differ
     const o = (other && typeof other === "object") ? other : {};
     const keys = Object.keys(v).filter((k) => JSON.stringify(v[k]) !== JSON.stringify(o[k]));
-    return (keys.length ? keys : Object.keys(v)).map((k) => `${k} = ${formatValue(v[k], types[k])}`).join(", ");
+    const own = (lang() === "zh" && node && node.input_names_zh) || {};  // the engine's own names, in Chinese
+    return (keys.length ? keys : Object.keys(v)).map((k) => `${own[k] || k} = ${formatValue(v[k], types[k])}`).join(", ");
   }
   if (change.field === "result") return formatResult(v, types);
   if (!change.field && typeof v === "object") {
@@ -304,7 +306,7 @@ function renderCompare() {
     for (const claim of changedClaims) {
       const l = (left.results || []).find((x) => x.claim === claim);
       const rr = (right.results || []).find((x) => x.claim === claim);
-      const ctx = { select() {} };
+      const ctx = { policy: state.policy, select() {} };
       const lt = l && l.trace ? renderTree(l.trace, ctx) : h("p", { class: "hint" }, "—");
       const rt = rr && rr.trace ? renderTree(rr.trace, ctx) : h("p", { class: "hint" }, "—");
       const mine = changes.filter((c) => c.claim === claim);

@@ -204,19 +204,38 @@ function stepSummary(node) {
   return parts;
 }
 
+/** The notes of a step or a claim in the page's language: on the Chinese page their Chinese (`notes_zh`). */
+export function notesOf(x) {
+  if (lang() === "zh" && Array.isArray(x.notes_zh)) return x.notes_zh;
+  return x.notes || [];
+}
+
+/**
+ * An input of a step as a person reads it: a fact or a parameter by its label (a fact of a year,
+ * `name[2024]`, by the fact's), then its name; an input the engine names itself (a cap's "remaining") in the page's language
+ * (the decision's `input_names_zh`).
+ */
+function inputName(name, node, policy) {
+  const param = ((policy && policy.parameters) || []).find((x) => x.name === name && x.label);
+  const label = factLabel(policy, String(name).replace(/\[\d{4}\]$/, "")) || (param ? L(param.label) : "");
+  if (label) return [h("span", { class: "fact-label", "data-from": "data" }, label), " ", h("code", { class: "fact-name" }, name)];
+  const own = lang() === "zh" && node.input_names_zh ? node.input_names_zh[name] : undefined;
+  return own ? h("span", { class: "input-name", "data-from": "engine" }, own) : h("code", null, name);
+}
+
 function stepBody(node, ctx) {
   const body = h("div", { class: "step-body" });
   const inputs = node.inputs ? Object.entries(node.inputs) : [];
   if (inputs.length) {
     const table = h("table", { class: "inputs" },
       h("tbody", null, inputs.map(([name, value]) => h("tr", null,
-        h("th", { scope: "row" }, h("code", null, name)),
+        h("th", { scope: "row" }, inputName(name, node, ctx.policy)),
         h("td", { class: value === null ? "missing" : null, "data-from": value === null ? null : "data" },
           formatValue(value, node.types && node.types[name]))))));
     body.appendChild(h("div", { class: "step-section" }, h("div", { class: "step-caption" }, t("trace.inputs")), table));
   }
   if (node.notes && node.notes.length) {
-    body.appendChild(h("ul", { class: "notes", "data-from": "engine" }, node.notes.map((n) => h("li", null, n))));
+    body.appendChild(h("ul", { class: "notes", "data-from": "engine" }, notesOf(node).map((n) => h("li", null, n))));
   }
   if (node.citation) {
     const c = node.citation;
@@ -309,6 +328,7 @@ export function renderDecision(decision, { policy, withSource = true, title } = 
   const source = withSource ? new SourcePanel(policy) : null;
   let selectedEl = null;
   const ctx = {
+    policy,
     select(node, el) {
       if (selectedEl) selectedEl.classList.remove("selected");
       selectedEl = el && el.classList ? el : null;
@@ -383,7 +403,7 @@ function renderClaim(r, policy, ctx) {
   }
   if (r.superseded_by) card.appendChild(h("p", { class: "muted" }, t("decide.supersededBy", { v: r.superseded_by })));
   if (r.notes && r.notes.length) {
-    card.appendChild(h("ul", { class: "notes", "data-from": "engine" }, r.notes.map((n) => h("li", null, n))));
+    card.appendChild(h("ul", { class: "notes", "data-from": "engine" }, notesOf(r).map((n) => h("li", null, n))));
   }
   if (r.trace) {
     const tree = renderTree(r.trace, ctx);
