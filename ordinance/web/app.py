@@ -316,8 +316,8 @@ class _StaticFiles(StaticFiles):
 
 async def _index(request: Request) -> Response:
     index = STATIC_DIR / "index.html"
-    if not index.is_file():
-        raise ApiError("not-found", msg("web.page-not-installed"))
+    if not index.is_file():  # answered here: a route without the API's handler would turn a raised ApiError into a 500
+        return ApiError("not-found", msg("web.page-not-installed")).response(request_lang(request))
     return FileResponse(index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
