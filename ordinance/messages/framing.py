@@ -33,6 +33,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "framing.cannot-listen": ("cannot listen on {address}: {why}", "無法在 {address} 監聽：{why}"),
     "framing.cannot-listen-in-use": ("cannot listen on {address}: {why} (another program listens there)",
                                      "無法在 {address} 監聽：{why}（已有其他程式在此監聽）"),
+    # the server's answers written before the app (ordinance/web/app.py, GuardedH11Protocol._refuse)
+    "framing.http.too-many-connections": ("the server has {most} connections open, its limit; try again later",
+                                          "伺服器已開啟 {most} 個連線，已達上限；請稍後再試"),
+    "framing.http.bad-request": ("the request is not valid HTTP/1.1 (its request line, a header, the framing of "
+                                 "its body, or a head over 16 KiB)",
+                                 "請求不是有效的 HTTP/1.1（請求行、某個標頭、主體的分段方式有誤，或請求頭超過 16 KiB）"),
+    "framing.http.head-timeout": ("the request's head did not arrive within {seconds} s",
+                                  "請求頭未在 {seconds} 秒內送達"),
     # click's own messages (click/parser.py, core.py, exceptions.py, types.py)
     "click.no-such-option": ("No such option {name}.", "沒有選項 {name}。"),
     "click.no-such-command": ("No such command {name}.", "沒有指令 {name}。"),
