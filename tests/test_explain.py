@@ -123,6 +123,28 @@ def test_validity_failure_says_the_window(bundled):
     assert f.change == ["claim.date would have to be within 2025-04-21 to 2027-12-31; it is 2028-02-01"]
 
 
+def test_the_validity_window_is_wholly_chinese_in_chinese(bundled):
+    """The reason and the finding say the window 「2025-04-21 至 2027-12-31」 in Chinese (it said
+    "2025-04-21 to 2027-12-31" in the Chinese too); the trace's expression is the rule language's."""
+    d = bundled.evaluate({"applicant": {"kind": "enterprise"}, "claims": [
+        {"id": "c1", "measure": "incubator-rent-free", "date": "2030-01-01", "ai_startup": True,
+         "zero_rent_incubator": True}]})
+    result = d.results[0]
+    (reason,) = result.reasons
+    assert reason["zh"] == "申請日期2030-01-01不在政策有效期（2025-04-21 至 2027-12-31）內"
+    assert reason["en"] == "the claim date 2030-01-01 is outside the policy's validity (2025-04-21 to 2027-12-31)"
+    (f,) = why_not(result, "zh")
+    assert f.change == ["claim.date 須在 2025-04-21 至 2027-12-31 之內；現為 2030-01-01"]
+    node = result.trace.find("validity", "policy")
+    assert node.to_dict()["expression"] == "claim.date within 2025-04-21 to 2027-12-31"
+    # a trace read back from JSON (its expression plain text): the window said in Chinese all the same
+    node.expression = str(node.expression)
+    (f,) = why_not(result, "zh")
+    assert f.change == ["claim.date 須在 2025-04-21 至 2027-12-31 之內；現為 2030-01-01"]
+    (f,) = why_not(result)
+    assert f.change == ["claim.date would have to be within 2025-04-21 to 2027-12-31; it is 2030-01-01"]
+
+
 def test_missing_facts_name_the_steps_they_would_decide(bundled):
     d = bundled.evaluate(ordinance.load_case(ROOT / "examples" / "support.yaml", bundled))
     result = d.result("c2")

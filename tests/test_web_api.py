@@ -768,6 +768,21 @@ def test_the_page_and_its_files(client):
             assert client.get(f"/static/{f.name}", headers={"if-none-match": r.headers["etag"]}).status_code == 304
 
 
+def test_the_page_not_installed_is_a_404_problem_in_the_request_s_language(client, tmp_path, monkeypatch):
+    """Without index.html (a package built without the page), GET / is 404 problem+json, not a 500."""
+    import ordinance.web.app as web_app
+
+    monkeypatch.setattr(web_app, "STATIC_DIR", tmp_path)
+    for header, detail, language in (({}, "the web page is not installed", "en"),
+                                     ({"accept-language": "zh-TW"}, "未安裝網頁", "zh-Hant")):
+        r = client.get("/", headers=header)
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json", r.text
+        body = r.json()
+        assert (body["code"], body["status"], body["detail"]) == ("not-found", 404, detail)
+        assert r.headers["content-language"] == language
+        assert r.headers["content-security-policy"] == CSP
+
+
 @pytest.mark.parametrize("path", ["/static/%2e%2e/app.py", "/static/..%2fapp.py", "/static/%2e%2e%2f%2e%2e%2fpolicy.py",
                                   "/static/", "/static", "/static//etc/passwd", "/static/%00"])
 def test_static_paths_cannot_leave_the_folder(client, path):

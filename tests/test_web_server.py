@@ -104,6 +104,8 @@ def test_a_silent_connection_is_answered_408_and_closed(server):
         assert status == 408 and json.loads(body)["code"] == "request-timeout"
         assert headers(raw)["content-type"] == "application/problem+json"
         assert "content-security-policy" in headers(raw)
+        assert_both_languages(raw, "The request did not arrive within the time allowed", "請求未在允許的時間內送達",
+                              "the request's head did not arrive within 1 s", "請求頭未在 1 秒內送達")
         s.close()
     assert time.monotonic() - start < WAIT
 
@@ -159,6 +161,10 @@ def test_connections_over_the_cap_are_refused_at_once(server):
         status, body = parse(raw)
         assert status == 503 and json.loads(body)["code"] == "too-many-connections"
         assert headers(raw)["retry-after"] == "1"
+        detail = json.loads(body)["detail"]
+        assert detail == "the server has 40 connections open, its limit; try again later"
+        assert json.loads(body)["detail_zh"] == "伺服器已開啟 40 個連線，已達上限；請稍後再試"
+        assert headers(raw)["content-language"] == "en, zh-Hant"
     finally:
         for s in held:
             s.close()
@@ -184,6 +190,46 @@ def test_malformed_framing_is_a_400_problem_with_the_security_headers(server, re
     assert h["content-type"] == "application/problem+json"
     assert h["x-content-type-options"] == "nosniff" and "frame-ancestors 'none'" in h["content-security-policy"]
     assert json.loads(body)["code"] == "bad-request"
+    assert_both_languages(raw, "The request cannot be read", "無法讀取請求",
+                          "the request is not valid HTTP/1.1 (its request line, a header, the framing of its body, "
+                          "or a head over 16 KiB)",
+                          "請求不是有效的 HTTP/1.1（請求行、某個標頭、主體的分段方式有誤，或請求頭超過 16 KiB）")
+
+
+def assert_both_languages(raw: bytes, title: str, title_zh: str, detail: str, detail_zh: str) -> None:
+    """An answer written before any request head said a language: English, with the Chinese beside."""
+    problem = json.loads(parse(raw)[1])
+    assert (problem["title"], problem["detail"]) == (title, detail)
+    assert (problem["title_zh"], problem["detail_zh"]) == (title_zh, detail_zh)
+    assert headers(raw)["content-language"] == "en, zh-Hant"
+
+
+@pytest.mark.parametrize("language, title, detail", [
+    (None, "The request cannot be read", "the request is not valid HTTP/1.1 (its request line, a header, the framing "
+                                         "of its body, or a head over 16 KiB)"),
+    ("zh-TW", "無法讀取請求", "請求不是有效的 HTTP/1.1（請求行、某個標頭、主體的分段方式有誤，或請求頭超過 16 KiB）"),
+])
+def test_after_a_head_the_answer_is_in_its_language(server, language, title, detail):
+    """A 400 for a body's framing (the head was read) and a 408 for a body that stops are said in the
+    language the head's Accept-Language asks for, in that one only."""
+    accept = f"Accept-Language: {language}\r\n".encode() if language else b""
+    with server.connect() as s:
+        s.sendall(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n" + accept
+                  + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n")
+        raw = read_all(s)
+    status, body = parse(raw)
+    problem = json.loads(body)
+    assert status == 400 and (problem["title"], problem["detail"]) == (title, detail), raw
+    assert "title_zh" not in problem and "detail_zh" not in problem
+    assert headers(raw)["content-language"] == ("zh-Hant" if language else "en")
+    assert headers(raw)["vary"] == "Accept-Language"
+    with server.connect() as s:
+        s.sendall(b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n" + accept
+                  + b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"case\": ")
+        raw = read_all(s)
+    status, body = parse(raw)
+    detail = json.loads(body)["detail"]
+    assert status == 408 and ("請求內容未在 2 秒內送達" in detail if language else "within 2 s" in detail), detail
 
 
 def test_a_client_going_away_mid_body_is_one_log_line_and_no_traceback():

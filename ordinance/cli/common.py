@@ -131,11 +131,11 @@ class DateType(click.ParamType):
             return value
         text = str(value).strip()
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            self.fail(msg("cli.not-a-date", value=repr(value)).in_lang(command_lang()), param, ctx)
+            self.fail(msg("cli.not-a-date", value=repr(value)), param, ctx)
         try:
             return _dt.date.fromisoformat(text)
         except ValueError as exc:
-            self.fail(msg("cli.not-a-date-because", value=repr(value), why=str(exc)).in_lang(command_lang()),
+            self.fail(msg("cli.not-a-date-because", value=repr(value), why=str(exc)),
                       param, ctx)
 
 
@@ -175,12 +175,12 @@ class ByteSize(click.ParamType):
         else:
             m = re.fullmatch(r"\s*(\d{1,15})\s*([kKmMgG]?)(?:i?[bB])?\s*", str(value))
             if not m:
-                self.fail(msg("cli.not-a-size", value=repr(value)).in_lang(command_lang()), param, ctx)
+                self.fail(msg("cli.not-a-size", value=repr(value)), param, ctx)
             number = int(m.group(1)) * self._UNITS[m.group(2).lower()]
         if number < 1:
-            self.fail(msg("cli.size-too-small", value=repr(value)).in_lang(command_lang()), param, ctx)
+            self.fail(msg("cli.size-too-small", value=repr(value)), param, ctx)
         if number > self.MOST:
-            self.fail(msg("cli.size-too-large", value=repr(value)).in_lang(command_lang()), param, ctx)
+            self.fail(msg("cli.size-too-large", value=repr(value)), param, ctx)
         return number
 
 

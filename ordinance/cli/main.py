@@ -40,20 +40,39 @@ from .common import use_colour as _colour
 from .common import write_output as _write
 from .explain import explain_command
 from .serve import serve_command
+from .usage import ASKED_KEY, in_language, lang_in_args, usage_lang
 
 
 class _Group(click.Group):
     """Turns any exception that escapes a command into a one-line report instead of a traceback."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        asked = lang_in_args(args)  # a --lang the parsing may fail before reaching
+        try:
+            ctx = super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:  # a usage mistake among the global options: said in the run's language
+            said = in_language(exc, usage_lang(getattr(exc, "ctx", None), asked))
+            if said is exc:
+                raise
+            raise said from None
+        if asked:
+            ctx.meta[ASKED_KEY] = asked
+        return ctx
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except OrdinanceError as exc:
             _fail(exc)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+        except click.ClickException as exc:  # a usage mistake: said in the run's language (ordinance.cli.usage)
+            said = in_language(exc, usage_lang(ctx))
+            if said is exc:
+                raise
+            raise said from None
+        except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo(msg("framing.interrupted").in_lang(command_lang()), err=True)
             sys.exit(130)
         except BrokenPipeError:  # the reader went away (`ordinance test -v | head`): stop quietly
             quiet_broken_pipe()
@@ -238,12 +257,11 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
     source = Path(cases)
     kind = batch.input_kind(source)
     if kind is None:
-        raise click.BadParameter("give a folder of case files, a .jsonl file or a .csv file", param_hint="CASES")
+        raise click.BadParameter(msg("framing.batch-input-kind"), param_hint="CASES")
     if source.is_file() and Path(out).resolve() == source.resolve():
-        raise click.BadParameter("the output would overwrite the input", param_hint="--out")
+        raise click.BadParameter(msg("framing.batch-overwrite"), param_hint="--out")
     if Path(out).exists() and not Path(out).is_file():
-        raise click.BadParameter("give a file: the quotas are ranked by rewriting the output in place, and an "
-                                 "interrupted run resumes from it (not a device or a pipe)", param_hint="--out")
+        raise click.BadParameter(msg("framing.batch-out-not-file"), param_hint="--out")
     policy = _policy(policies)
     options = batch.Options(tuple(str(p) for p in policies), trace and fmt == "jsonl", as_of, fmt,
                             bool(os.environ.get("ORDINANCE_DEBUG")), _limits(), command_lang())
@@ -251,7 +269,7 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
         summary = batch.run(source, kind, Path(out), policy, options, jobs,
                             progress=_is_tty(sys.stderr), resume=resume)
     except batch.ResumeError as exc:
-        raise click.UsageError(f"cannot resume: {exc}") from None
+        raise click.UsageError(msg("framing.cannot-resume", why=str(exc))) from None
     except OSError as exc:
         raise click.FileError(getattr(exc, "filename", None) or out, exc.strerror or str(exc)) from None
     if summary.interrupted is not None:

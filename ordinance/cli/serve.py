@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from ..messages import msg
 from .common import BYTES, command_limits
 
 
@@ -107,13 +108,13 @@ def _check_port(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise click.BadParameter(f"cannot listen on {host}: {exc.strerror}", param_hint="--host") from None
+        raise click.BadParameter(msg("framing.cannot-listen", address=host, why=exc.strerror), param_hint="--host") from None
     family, kind, proto, _name, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (as uvicorn binds)
         try:
             probe.bind(address)
         except OSError as exc:
-            raise click.BadParameter(f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-                                     + (" (another program listens there)" if exc.errno == errno.EADDRINUSE else ""),
-                                     param_hint="--port") from None
+            said = msg("framing.cannot-listen-in-use" if exc.errno == errno.EADDRINUSE else "framing.cannot-listen",
+                       address=f"{host}:{port}", why=exc.strerror or exc)
+            raise click.BadParameter(said, param_hint="--port") from None

@@ -25,6 +25,7 @@ import re
 from typing import Any, Iterable, Literal, Mapping
 
 from . import cases, check, cli, common, load, report, web
+from . import framing
 
 Lang = Literal["en", "zh"]
 #: the languages every message is written in; the first is the default
@@ -44,7 +45,8 @@ def _merge(*tables: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str]]
 
 #: message id -> (English template, Chinese template)
 CATALOGUE: dict[str, tuple[str, str]] = _merge(common.MESSAGES, load.MESSAGES, check.MESSAGES, cases.MESSAGES,
-                                              web.MESSAGES, cli.MESSAGES, report.MESSAGES)
+                                              web.MESSAGES, cli.MESSAGES, report.MESSAGES,
+                                              framing.MESSAGES)
 
 _JOIN = "#join"
 _INDEX = {"en": 0, "zh": 1}

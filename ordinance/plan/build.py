@@ -160,8 +160,8 @@ def validity_words(valid) -> Text:
 
 
 def _window(which: str, valid, citation, label: Label, location) -> Window:
-    return Window(which, valid, citation, label, location, msg("expr.within", valid=validity_words(valid)),
-                  str(valid),
+    words = validity_words(valid)
+    return Window(which, valid, citation, label, location, msg("expr.within", valid=words), words,
                   "政策" if which == "policy" else "措施",
                   {"from": valid.start.isoformat() if valid.start else None,
                    "until": valid.end.isoformat() if valid.end else None})

@@ -71,7 +71,7 @@ class Window:
     label: Label
     location: Location | None
     text: str  # "claim.date within 2025-01-01 to 2027-12-31"
-    shown: str  # the window as words
+    shown: str  # the window as words: a Text (``2025-04-21 to 2027-12-31``, ``2025-04-21 至 2027-12-31``)
     whose: str  # 政策 | 措施
     bounds: Mapping[str, str | None]  # {"from": ..., "until": ...}, ISO
 

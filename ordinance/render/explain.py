@@ -236,8 +236,11 @@ def _validity_finding(node: TraceNode, r: dict[str, Any] | None, s: _Say = _Say(
     day = node.inputs.get("claim.date")
     valid = getattr(expression, "params", {}).get("valid")  # the window's own words (plan/build.py)
     prefix = "claim.date within "
-    if valid is None and expression.startswith(prefix):
+    if valid is None and expression.startswith(prefix):  # a trace read back from JSON: its window said again
         valid = expression[len(prefix):]
+        start, to, end = valid.partition(" to ")
+        if to and " " not in start + end:
+            valid = msg("words.validity", start=start, end=end)
     if valid is not None and _given(day):
         change = [say("why.date-within", s.lang, valid=valid, day=show(day, "date"))]
     else:

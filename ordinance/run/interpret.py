@@ -26,7 +26,7 @@ from ..cases.read import CLAIM_KEYS, converter_for
 from .compile import NOTES_KEY, Compiled, Resolver, Undetermined, compile_expression
 from ..trace import MISSING, TraceNode
 from ..errors import EvaluationError, Problem
-from ..messages import msg
+from ..messages import in_lang, msg
 from ..front.model import Label
 from ..plan.steps import DEEP, Expr, MeasurePlan, Table, Window, locals_of, missing_facts_reason, reason
 from ..rules.amount import capped, floored, rounded
@@ -115,7 +115,7 @@ def validity(plan: MeasurePlan, day: _dt.date | None, node: TraceNode | None) ->
 
 def _outside(w: Window, day: _dt.date) -> dict[str, Any]:
     iso = day.isoformat()
-    return reason("outside-validity", f"申請日期{iso}不在{w.whose}有效期（{w.shown}）內",
+    return reason("outside-validity", f"申請日期{iso}不在{w.whose}有效期（{in_lang(w.shown, 'zh')}）內",
                   f"the claim date {iso} is outside the {w.which}'s validity ({w.shown})", window=dict(w.bounds))
 
 

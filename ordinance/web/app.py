@@ -45,7 +45,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import Location, PolicyError, Problem
-from ..messages import join, msg
+from ..messages import LANG_TAGS, Text, accept_lang, join, msg
 from ..limits import DEFAULT_LIMITS, MAX_TRACED_CLAIMS, Limits
 from ..policy import Policy, bundled_policy_dir, load_policy
 from . import api, openapi
@@ -316,8 +316,8 @@ class _StaticFiles(StaticFiles):
 
 async def _index(request: Request) -> Response:
     index = STATIC_DIR / "index.html"
-    if not index.is_file():
-        raise ApiError("not-found", msg("web.page-not-installed"))
+    if not index.is_file():  # answered here: a route without the API's handler would turn a raised ApiError into a 500
+        return ApiError("not-found", msg("web.page-not-installed")).response(request_lang(request))
     return FileResponse(index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
@@ -428,8 +428,8 @@ try:
             if len(self.connections) > settings.max_connections:
                 _limited_log.warning("connection refused: %d connections are open, the limit is %d",
                                      len(self.connections) - 1, settings.max_connections)
-                self._refuse(503, "too-many-connections", f"the server has {settings.max_connections} "
-                             "connections open, its limit; try again later", retry=True)
+                self._refuse(503, "too-many-connections",
+                             msg("framing.http.too-many-connections", most=settings.max_connections), retry=True)
                 return
             self._arm("head", settings.header_timeout_seconds)
 
@@ -451,10 +451,9 @@ try:
             self._disarm()
             super().connection_lost(exc)
 
-        def send_400_response(self, msg: str) -> None:  # malformed framing (h11 refused the bytes)
+        def send_400_response(self, said: str) -> None:  # malformed framing (h11 refused the bytes)
             self._disarm()  # uvicorn has logged it (rate-limited: log_config)
-            self._refuse(400, "bad-request", "the request is not valid HTTP/1.1 (its request line, a header, "
-                         "the framing of its body, or a head over 16 KiB)")
+            self._refuse(400, "bad-request", msg("framing.http.bad-request"))
 
         def _arm(self, phase: str, seconds: float) -> None:
             self._disarm()
@@ -474,24 +473,43 @@ try:
                 return
             _limited_log.warning("request %s not received in time: connection closed", phase)
             if phase == "head" and self.conn.our_state is h11.IDLE:
-                self._refuse(408, "request-timeout", "the request's head did not arrive within "
-                             f"{server_settings().header_timeout_seconds:g} s")
+                self._refuse(408, "request-timeout", msg("framing.http.head-timeout",
+                                                         seconds=f"{server_settings().header_timeout_seconds:g}"))
             else:
                 if self.cycle is not None:
                     self.cycle.disconnected = True
                     self.cycle.message_event.set()
                 self.transport.close()
 
-        def _refuse(self, status: int, code: str, detail: str, retry: bool = False) -> None:
-            """Answer with a problem (written directly: h11 has no request to answer) and close."""
-            from .problems import API_CODES
+        def _head_lang(self) -> str | None:
+            """The language the request being read asks for (its Accept-Language), or None when no
+            request head has been read (none yet, or the last one answered)."""
+            cycle = self.cycle
+            if cycle is None or cycle.response_complete:
+                return None
+            said = [v for k, v in cycle.scope["headers"] if k == b"accept-language"]
+            return accept_lang(said[0].decode("latin-1") if said else None)
 
-            title = API_CODES.get(code, (status, "Bad request"))[1]
-            body = json.dumps({"type": f"https://ordinance.dev/problems/{code}", "title": title, "status": status,
-                               "detail": detail, "code": code, "problems": []}, separators=(",", ":")).encode()
+        def _refuse(self, status: int, code: str, detail: Text, retry: bool = False) -> None:
+            """Answer with a problem (written directly: h11 has no request to answer) and close.  In
+            the language of the request's Accept-Language when its head was read; before it, in
+            English with the Chinese beside (``title_zh``, ``detail_zh``; Content-Language says both)."""
+            from .problems import API_CODES, TYPE_BASE
+
+            title = API_CODES.get(code, (status, msg("web.title.bad-request")))[1]
+            lang = self._head_lang()
+            problem: dict[str, Any] = {"type": TYPE_BASE + code, "title": title.in_lang(lang or "en"),
+                                       "status": status, "detail": detail.in_lang(lang or "en"), "code": code,
+                                       "problems": []}
+            if lang is None:
+                problem.update(title_zh=title.in_lang("zh"), detail_zh=detail.in_lang("zh"))
+                language = [b"content-language: en, zh-Hant"]
+            else:
+                language = [b"content-language: " + LANG_TAGS[lang].encode(), b"vary: Accept-Language"]
+            body = json.dumps(problem, ensure_ascii=False, separators=(",", ":")).encode()
             reason = {400: b"Bad Request", 408: b"Request Timeout", 503: b"Service Unavailable"}[status]
             head = [b"HTTP/1.1 %d %s" % (status, reason), b"content-type: application/problem+json",
-                    b"content-length: %d" % len(body), b"connection: close"]
+                    b"content-length: %d" % len(body), *language, b"connection: close"]
             head += [k + b": " + v for k, v in SECURITY_HEADERS]
             if retry:
                 head.append(b"retry-after: 1")

@@ -72,7 +72,12 @@ SCHEMAS: dict[str, Any] = {
                                                "first problem), or the API's: malformed-json, body-too-large, ..."},
                     "problems": {"type": "array", "items": _ref("EngineProblem"),
                                  "description": "the first 1,000 problems found"},
-                    "problem_count": PROBLEM_COUNT},
+                    "problem_count": PROBLEM_COUNT,
+                    "title_zh": {"type": "string", "description": "the title in Chinese, beside the English, when "
+                                 "the server answered before it had read a request head to say a language (a raw "
+                                 "400 bad-request, 408 request-timeout or 503 too-many-connections)"},
+                    "detail_zh": {"type": "string", "description": "the detail in Chinese, beside the English, "
+                                  "when title_zh is given"}},
                 "required": ["type", "title", "status", "detail", "code", "problems"], "additionalProperties": False},
     "Health": {"type": "object", "properties": {"status": {"const": "ok"}, "version": STRING,
                                                 "policies": STRINGS},
