@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 
 from ..errors import Location, OrdinanceError, PolicyError, Problem
-from ..messages import msg
+from ..messages import in_lang, msg
 from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import bundled_policy_dir, load_policy
 from ..render import FORMATS, render
@@ -379,9 +379,12 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
     from ..testing import collect, run_test
 
     targets = [Path(d) for d in directories] or [bundled_policy_dir()]
+    lang = command_lang()
     passed = failed = 0
     for directory in targets:
         policy = load_policy(directory, limits=_limits())
+        # in Chinese a fact is named by the rule file's label too; the English is as it always was
+        labels = policy.fact_label if lang != "en" else None
         tests = collect(directory, _limits())
         if not tests and not allow_no_tests:
             raise PolicyError([Problem("no-tests", msg("cli.no-tests", directory=directory),
@@ -391,16 +394,18 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
             if outcome.passed:
                 passed += 1
                 if verbose:
-                    click.echo(terminal_text(f"PASS {test.file}:{test.line}: {test.name}"))
+                    click.echo(terminal_text(msg("testing.pass", file=test.file, line=test.line,
+                                                 name=test.name).in_lang(lang)))
                 continue
             failed += 1
-            click.echo(terminal_text(f"FAIL {test.file}:{test.line}: {test.name}"))
+            click.echo(terminal_text(msg("testing.fail", file=test.file, line=test.line, name=test.name).in_lang(lang)))
             for failure in outcome.failures:
-                click.echo(terminal_text(f"  {failure}"))
+                click.echo(terminal_text("  " + in_lang(failure, lang)))
             for decision in outcome.decisions:
                 for result in decision.results:
-                    click.echo(terminal_text("\n".join("    " + line for line in render_claim(result))))
-    click.echo(msg("cli.tests-summary", passed=passed, failed=failed).in_lang(command_lang()))
+                    click.echo(terminal_text("\n".join("    " + line for line in render_claim(
+                        result, lang=lang, labels=labels))))
+    click.echo(msg("cli.tests-summary", passed=passed, failed=failed).in_lang(lang))
     if failed:
         sys.exit(1)
 
