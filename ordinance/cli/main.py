@@ -327,6 +327,7 @@ def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, outpu
     For each measure: its title, article and responsible units, the quoted source text,
     the facts it reads, its parameters (with dated values), conditions, tables, amount,
     caps, basis, exclusivity group, quota, one-time rule, and the readings taken.
+    With --lang zh the headings are in Chinese and the rule files' labels in their Chinese.
 
     \b
     Example:
@@ -337,7 +338,7 @@ def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, outpu
     from .show import show_generated, show_policy
 
     policy = _policy(policies)
-    _write(show_generated(policy, measure) if generated else show_policy(policy, measure, fmt), output)
+    _write(show_generated(policy, measure) if generated else show_policy(policy, measure, fmt, command_lang()), output)
 
 
 @main.command("check")
