@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 
 from ..errors import Location, OrdinanceError, PolicyError, Problem
-from ..messages import in_lang, msg
+from ..messages import in_lang, msg, plural
 from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import bundled_policy_dir, load_policy
 from ..render import FORMATS, render
@@ -53,7 +53,7 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo(msg("batch.note.interrupted").in_lang(command_lang()), err=True)
             sys.exit(130)
         except BrokenPipeError:  # the reader went away (`ordinance test -v | head`): stop quietly
             quiet_broken_pipe()
@@ -227,45 +227,45 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
     """
     from .. import batch
 
+    lang = command_lang()
     cpus = _cpus()
     if jobs == 0:
         jobs = cpus
     elif jobs > cpus:  # more workers than CPUs only costs memory: each loads the policy
-        click.echo(f"note: --jobs {jobs} is more than the {cpus} CPU{'s' if cpus != 1 else ''} this process "
-                   f"may use: running {cpus} worker{'s' if cpus != 1 else ''}", err=True)
+        click.echo(plural("batch.note.jobs", cpus, jobs=jobs).in_lang(lang), err=True)
         jobs = cpus
     fmt = fmt or ("csv" if out.lower().endswith(".csv") else "jsonl")
     source = Path(cases)
     kind = batch.input_kind(source)
     if kind is None:
-        raise click.BadParameter("give a folder of case files, a .jsonl file or a .csv file", param_hint="CASES")
+        raise click.BadParameter(msg("batch.usage.input").in_lang(lang), param_hint="CASES")
     if source.is_file() and Path(out).resolve() == source.resolve():
-        raise click.BadParameter("the output would overwrite the input", param_hint="--out")
+        raise click.BadParameter(msg("batch.usage.overwrite").in_lang(lang), param_hint="--out")
     if Path(out).exists() and not Path(out).is_file():
-        raise click.BadParameter("give a file: the quotas are ranked by rewriting the output in place, and an "
-                                 "interrupted run resumes from it (not a device or a pipe)", param_hint="--out")
+        raise click.BadParameter(msg("batch.usage.not-a-file").in_lang(lang), param_hint="--out")
     policy = _policy(policies)
     options = batch.Options(tuple(str(p) for p in policies), trace and fmt == "jsonl", as_of, fmt,
-                            bool(os.environ.get("ORDINANCE_DEBUG")), _limits(), command_lang())
+                            bool(os.environ.get("ORDINANCE_DEBUG")), _limits(), lang)
     try:
         summary = batch.run(source, kind, Path(out), policy, options, jobs,
                             progress=_is_tty(sys.stderr), resume=resume)
     except batch.ResumeError as exc:
-        raise click.UsageError(f"cannot resume: {exc}") from None
+        raise click.UsageError(msg("batch.resume.cannot", why=exc.args[0] if exc.args else "").in_lang(lang)) \
+            from None
     except OSError as exc:
         raise click.FileError(getattr(exc, "filename", None) or out, exc.strerror or str(exc)) from None
     if summary.interrupted is not None:
-        what = {"SIGINT": "interrupted (SIGINT)", "SIGTERM": "terminated (SIGTERM)",
-                "worker": "stopped: a worker process died (killed, or out of memory)"}[summary.interrupted]
         again = _resume_command(cases, out, fmt, jobs, trace, as_of, policies)
-        click.echo(f"{what} after {summary.cases} case{'s' if summary.cases != 1 else ''}: {out} holds their "
-                   f"complete records (quotas not yet ranked), {batch.checkpoint_path(Path(out)).name} "
-                   f"the rest of what is needed to go on.\nto resume: {again}", err=True)
+        click.echo(plural("batch.note.stopped", summary.cases, what=msg(f"batch.stopped.{summary.interrupted.lower()}"),
+                          out=out, checkpoint=batch.checkpoint_path(Path(out)).name, again=again).in_lang(lang),
+                   err=True)
         sys.exit(batch.INTERRUPTED_STATUS[summary.interrupted])
     if summary.resumed:
-        click.echo(f"resumed after {summary.resumed} case{'s' if summary.resumed != 1 else ''} "
-                   "decided before the interruption", err=True)
-    click.echo(summary.render(out, fmt), err=True, nl=False)
+        click.echo(plural("batch.note.resumed", summary.resumed).in_lang(lang), err=True)
+    if summary.records_lang is not None:
+        click.echo(msg("batch.note.resumed-lang", language=msg(f"batch.lang.{summary.records_lang}")).in_lang(lang),
+                   err=True)
+    click.echo(summary.render(out, fmt, lang), err=True, nl=False)
     if summary.internal_errors:
         sys.exit(3)
     if summary.errors:
