@@ -37,6 +37,7 @@ from .decision import ClaimResult, Decision
 from .errors import OrdinanceError, PolicyError, Problem
 from .front.load import DEFAULT_LIMITS, Limits, load_file
 from .front.validate import validate
+from .messages import join, msg
 from .policy import Policy, load_policy
 from . import types as T
 from .values import money_string
@@ -57,6 +58,9 @@ class PolicyTest:
 
 @dataclass
 class TestOutcome:
+    """What a test came to: its failures are messages of the catalogue (:class:`~ordinance.messages.Text`:
+    their English as ``str``, :meth:`~ordinance.messages.Text.in_lang` for the Chinese)."""
+
     test: PolicyTest
     failures: list[str] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -94,6 +98,22 @@ def collect(directory: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Poli
     return out
 
 
+class _Summary:
+    """An engine error's summary (:meth:`~ordinance.errors.OrdinanceError.summary`) as words of a
+    failure: said in the language the failure is said in."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: OrdinanceError):
+        self.error = error
+
+    def in_lang(self, lang: str) -> str:
+        return self.error.summary(lang)
+
+    def __str__(self) -> str:
+        return self.error.summary()
+
+
 def run_test(test: PolicyTest, policy: Policy, policy_dir: Path) -> TestOutcome:
     outcome = TestOutcome(test)
     spec = test.spec
@@ -110,12 +130,13 @@ def run_test(test: PolicyTest, policy: Policy, policy_dir: Path) -> TestOutcome:
     except OrdinanceError as exc:
         if want_error and want_error in exc.codes:
             return outcome
-        outcome.failures.append(f"unexpected error: {exc.summary()}" if not want_error else
-                                f"expected error {want_error}, got {', '.join(exc.codes)}: {exc.summary()}")
+        outcome.failures.append(msg("testing.unexpected-error", summary=_Summary(exc)) if not want_error else
+                                msg("testing.other-error", code=want_error, codes=join(exc.codes),
+                                    summary=_Summary(exc)))
         return outcome
     outcome.decisions = decisions
     if want_error:
-        outcome.failures.append(f"expected error {want_error}, but the case was decided")
+        outcome.failures.append(msg("testing.decided-not-refused", code=want_error))
         return outcome
     want = spec.get("want") or {}
     results: dict[str, ClaimResult] = {}
@@ -128,18 +149,18 @@ def run_test(test: PolicyTest, policy: Policy, policy_dir: Path) -> TestOutcome:
     for key, expected in (want.get("results") or {}).items():
         result = results.get(str(key))
         if result is None:
-            outcome.failures.append(f"no result for claim {key} (have: {', '.join(results)})")
+            outcome.failures.append(msg("testing.no-result", claim=key, claims=join(results)))
             continue
         _compare_result(outcome, str(key), expected or {}, result)
     for key, needles in (spec.get("trace_contains") or {}).items():
         result = results.get(str(key))
         if result is None or result.trace is None:
-            outcome.failures.append(f"no trace for claim {key}")
+            outcome.failures.append(msg("testing.no-trace", claim=key))
             continue
         text = _trace_text(result)
         for needle in needles:
             if str(needle) not in text:
-                outcome.failures.append(f"{key}: the trace does not mention {needle!r}")
+                outcome.failures.append(msg("testing.trace-lacks", claim=key, needle=repr(needle)))
     return outcome
 
 
@@ -147,60 +168,61 @@ def _compare_result(outcome: TestOutcome, key: str, expected: dict[str, Any], re
     for field_name, want in expected.items():
         if field_name == "status":
             if result.status != want:
-                outcome.failures.append(f"{key}: status is {result.status}, expected {want} "
-                                        f"(reasons: {[r['code'] for r in result.reasons]}, missing: {list(result.missing)})")
+                outcome.failures.append(msg("testing.status", claim=key, got=result.status, want=want,
+                                            reasons=[r["code"] for r in result.reasons],
+                                            missing=list(result.missing)))
         elif field_name in ("amount", "ceiling", "at_least", "at_most"):  # (the bounds: of an undetermined claim)
-            _compare_money(outcome, f"{key}: {field_name}", want, getattr(result, field_name))
+            _compare_money(outcome, msg("testing.field", claim=key, field=field_name), want, getattr(result, field_name))
         elif field_name == "depends_on":
             if list(result.depends_on) != list(want):
-                outcome.failures.append(f"{key}: depends on {list(result.depends_on)}, expected {list(want)}")
+                outcome.failures.append(msg("testing.depends-on", claim=key, got=list(result.depends_on), want=list(want)))
         elif field_name == "reasons":
             codes = [r["code"] for r in result.reasons]
             if codes != list(want):
-                outcome.failures.append(f"{key}: reasons are {codes}, expected {list(want)}")
+                outcome.failures.append(msg("testing.reasons", claim=key, got=codes, want=list(want)))
         elif field_name == "failed":
             failed = [r.get("condition") for r in result.reasons if r["code"] == "condition-failed"]
             if failed != list(want):
-                outcome.failures.append(f"{key}: failed conditions are {failed}, expected {list(want)}")
+                outcome.failures.append(msg("testing.failed", claim=key, got=failed, want=list(want)))
         elif field_name == "missing":
             if list(result.missing) != list(want):
-                outcome.failures.append(f"{key}: missing facts are {list(result.missing)}, expected {list(want)}")
+                outcome.failures.append(msg("testing.missing", claim=key, got=list(result.missing), want=list(want)))
         elif field_name == "superseded_by":
             if result.superseded_by != want:
-                outcome.failures.append(f"{key}: superseded by {result.superseded_by}, expected {want}")
+                outcome.failures.append(msg("testing.superseded-by", claim=key, got=result.superseded_by, want=want))
         elif field_name == "basis":
             if result.basis != want:
-                outcome.failures.append(f"{key}: basis is {result.basis}, expected {want}")
+                outcome.failures.append(msg("testing.basis", claim=key, got=result.basis, want=want))
         elif field_name == "benefit":
             if result.benefit != want:
-                outcome.failures.append(f"{key}: benefit is {result.benefit}, expected {want}")
+                outcome.failures.append(msg("testing.benefit", claim=key, got=result.benefit, want=want))
         elif field_name == "duration":
             got = str(result.duration) if result.duration is not None else None
             wanted = str(convert_value(want, T.DURATION)) if want is not None else None
             if got != wanted:
-                outcome.failures.append(f"{key}: duration is {got}, expected {wanted}")
+                outcome.failures.append(msg("testing.duration", claim=key, got=got, want=wanted))
         elif field_name == "quota":
             got = (result.quota or {}).get("status")
             if got != want:
-                outcome.failures.append(f"{key}: quota status is {got}, expected {want}")
+                outcome.failures.append(msg("testing.quota", claim=key, got=got, want=want))
         else:
-            outcome.failures.append(f"{key}: unknown expectation `{field_name}`")
+            outcome.failures.append(msg("testing.unknown-expectation", claim=key, field=field_name))
 
 
 def _compare_money(outcome: TestOutcome, what: str, want: Any, got: Any) -> None:
     if want is None:
         if got is not None:
-            outcome.failures.append(f"{what} is {money_string(got)}, expected null")
+            outcome.failures.append(msg("testing.money-not-null", what=what, got=money_string(got)))
         return
     try:
         wanted = convert_value(want, T.MONEY)
     except _Mismatch:
-        outcome.failures.append(f"{what}: the expected value {want!r} is not an amount")
+        outcome.failures.append(msg("testing.money-not-an-amount", what=what, want=repr(want)))
         return
     if got is None:
-        outcome.failures.append(f"{what} is null, expected {money_string(wanted)}")
+        outcome.failures.append(msg("testing.money-null", what=what, want=money_string(wanted)))
     elif money_string(got) != money_string(wanted):
-        outcome.failures.append(f"{what} is {money_string(got)}, expected {money_string(wanted)}")
+        outcome.failures.append(msg("testing.money", what=what, got=money_string(got), want=money_string(wanted)))
 
 
 def _trace_text(result: ClaimResult) -> str:

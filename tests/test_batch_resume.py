@@ -359,3 +359,98 @@ def test_cases_and_blocks_write_one_checkpoint_format(reference, tmp_path):
     csv_errors = sum(e["errors"] for e in csv_entries)
     jsonl_errors = sum(e["errors"] for e in jsonl_entries if e["lines"][1] <= 20)
     assert csv_errors == jsonl_errors == 2  # the broken lines 5 and 14, counted the same way
+
+
+# -- the language of a run, and of its resumption ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def reference_zh(reference, tmp_path_factory):
+    """The uninterrupted run of the same input in Chinese: its error records say their problems in
+    Chinese, so its bytes are not the English run's."""
+    source, want = reference
+    path = tmp_path_factory.mktemp("reference-zh") / "full.jsonl"
+    result = invoke("--lang", "zh", "batch", str(source), "--out", str(path))
+    assert result.exit_code == 1
+    data = path.read_bytes()
+    assert data != want["jsonl"][0] and "此處應有".encode() in data
+    return data, result.stderr.replace(str(path), "OUT")
+
+
+def _header(out: Path) -> dict:
+    return json.loads(batch.checkpoint_path(out).read_text(encoding="utf-8").splitlines()[0])
+
+
+def test_an_interruption_and_its_resumption_are_told_in_chinese(reference, reference_zh, tmp_path):
+    source, _ = reference
+    out = tmp_path / "out.jsonl"
+    result = invoke("--lang", "zh", "batch", str(source), "--out", str(out), hook="sigint:23")
+    assert result.exit_code == 130
+    assert (f"已中斷（SIGINT），已處理 23 個案件：{out} 保存其完整記錄（名額尚未排名），out.jsonl.checkpoint "
+            f"保存繼續所需的其餘資料。\n續跑：ordinance --lang zh batch {source} --out {out} --format jsonl --resume"
+            in result.stderr), result.stderr
+    assert "interrupted" not in result.stderr and "to resume" not in result.stderr
+    assert _header(out)["lang"] == "zh"  # the checkpoint records the language of the records
+    result = invoke("--lang", "zh", "batch", str(source), "--out", str(out), "--resume")
+    assert result.exit_code == 1
+    assert out.read_bytes() == reference_zh[0]
+    assert result.stderr.startswith("已續跑：中斷前已裁定 23 個案件\n已裁定 60 個案件中的 53 個 -> ")
+    assert result.stderr.split("\n", 1)[1].replace(str(out), "OUT") == reference_zh[1]  # the whole batch's
+    assert "注意" not in result.stderr and "resumed" not in result.stderr  # the same language: nothing to say
+
+
+def test_a_run_resumed_in_another_language_goes_on_in_the_one_it_began_in(reference, reference_zh, tmp_path):
+    """The records of one output are in one language: a run begun in Chinese and resumed in
+    English goes on writing Chinese records (the bytes of one Chinese run), and says so, in
+    English, as its summary is; and the other way round."""
+    source, want = reference
+    out = tmp_path / "out.jsonl"
+    assert invoke("--lang", "zh", "batch", str(source), "--out", str(out), hook="sigint:23").exit_code == 130
+    result = invoke("batch", str(source), "--out", str(out), "--resume")  # (the suite's language: English)
+    assert result.exit_code == 1
+    assert out.read_bytes() == reference_zh[0]
+    assert ("resumed after 23 cases decided before the interruption\nnote: the run being resumed began in Chinese: "
+            "the records of the cases it goes on to decide are in Chinese too, so that the output is in one "
+            "language\ndecided 53 of 60 cases") in result.stderr, result.stderr
+
+    out = tmp_path / "out2.jsonl"
+    assert invoke("batch", str(source), "--out", str(out), hook="sigint:23").exit_code == 130
+    assert _header(out)["lang"] == "en"
+    result = invoke("--lang", "zh", "batch", str(source), "--out", str(out), "--resume")
+    assert result.exit_code == 1
+    assert out.read_bytes() == want["jsonl"][0]
+    assert ("已續跑：中斷前已裁定 23 個案件\n注意：所續跑的批次以英文開始：其後裁定的案件記錄也用英文，使輸出保持同一語言\n"
+            "已裁定 60 個案件中的 53 個") in result.stderr, result.stderr
+
+
+def test_a_checkpoint_that_does_not_say_its_language_goes_on_in_the_one_asked_for(reference, tmp_path):
+    """A checkpoint written before the language was recorded: the run goes on as it always did."""
+    source, _ = reference
+    out = tmp_path / "out.jsonl"
+    assert invoke("batch", str(source), "--out", str(out), hook="sigint:23").exit_code == 130
+    checkpoint = batch.checkpoint_path(out)
+    head, rest = checkpoint.read_bytes().split(b"\n", 1)
+    header = json.loads(head)
+    del header["lang"]
+    checkpoint.write_bytes(json.dumps(header, separators=(",", ":")).encode() + b"\n" + rest)
+    result = invoke("--lang", "zh", "batch", str(source), "--out", str(out), "--resume")
+    assert result.exit_code == 1 and "注意" not in result.stderr
+    errors = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if '"status":"error"' in line]
+    assert "Expecting" in errors[0]["problems"][0]["message"]  # line 5: written by the English run
+    assert "此處應有" in errors[-1]["problems"][0]["message"]  # line 59: by the Chinese one
+
+
+def test_why_a_resume_is_refused_is_told_in_chinese(reference, tmp_path):
+    source, _ = reference
+    out = tmp_path / "out.jsonl"
+    assert invoke("batch", str(source), "--out", str(out), hook="sigint:5").exit_code == 130
+    result = invoke("--lang", "zh", "batch", str(source), "--out", str(out), "--trace", "--resume")
+    assert result.exit_code == 2
+    assert (f"無法續跑：{out} 開始時用的是其他選項：輸入的讀取方式（JSON Lines 文件分塊，或逐個案件）、--trace 不同；"
+            "請以相同選項續跑，或不加 --resume 重新執行") in result.stderr
+    assert "cannot resume" not in result.stderr
+    result = invoke("--lang", "zh", "--max-line-bytes", "64k", "batch", str(source), "--out", str(out), "--resume")
+    assert result.exit_code == 2 and "--max-... 上限 不同" in result.stderr
+    checkpoint = batch.checkpoint_path(out)
+    checkpoint.unlink()
+    result = invoke("--lang", "zh", "batch", str(source), "--out", str(out), "--resume")
+    assert result.exit_code == 2 and f"無法續跑：{out} 沒有檢查點（out.jsonl.checkpoint）" in result.stderr

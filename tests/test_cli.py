@@ -119,6 +119,80 @@ def test_test_command_passes_and_fails(tmp_path):
     assert result.output.rstrip().endswith("1 passed, 1 failed")
 
 
+_FAILING_TESTS = (
+    "tests:\n"
+    "  - name: right\n"
+    "    case: {applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
+    " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}\n"
+    "    want: {results: {c1: {status: eligible, amount: 40萬}}}\n"
+    "  - name: wrong\n"
+    "    case: {applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
+    " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}\n"
+    "    want: {total: 1, results: {c1: {status: ineligible, amount: 50萬, reasons: [x]}, c9: {status: eligible}}}\n"
+    "    trace_contains: {c1: [nothing like this]}\n"
+    "  - name: refused\n"
+    "    case: {applicant: {kind: enterprise}, claims: [{id: c1, measure: compute-vouchr}]}\n"
+    "    want_error: case-shape\n")
+
+
+@pytest.fixture()
+def failing_policy(tmp_path):
+    import shutil
+
+    target = tmp_path / "p"
+    shutil.copytree(ROOT / "policy" / "xiamen-ai-2025", target)
+    for extra in (target / "tests").glob("*.yaml"):
+        extra.unlink()
+    (target / "tests" / "t.yaml").write_text(_FAILING_TESTS, encoding="utf-8")
+    return target
+
+
+def test_test_command_says_its_failures_in_english(failing_policy):
+    result = run("test", "-v", str(failing_policy))
+    assert result.exit_code == 1
+    where = failing_policy / "tests" / "t.yaml"
+    for line in (f"PASS {where}:2: right", f"FAIL {where}:5: wrong",
+                 "  total is 400000.00, expected 1.00",
+                 "  c1: status is eligible, expected ineligible (reasons: [], missing: [])",
+                 "  c1: amount is 400000.00, expected 500000.00",
+                 "  c1: reasons are [], expected ['x']",
+                 "  no result for claim c9 (have: c1)",
+                 "  c1: the trace does not mention 'nothing like this'",
+                 "      ELIGIBLE  400,000.00 元 (40萬)  [maximum]",
+                 f"FAIL {where}:9: refused",
+                 "  expected error case-shape, got unknown-measure: claims[0].measure: unknown-measure: unknown measure "
+                 "`compute-vouchr`",
+                 "1 passed, 2 failed"):
+        assert line in result.output.splitlines(), line
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_test_command_says_its_failures_in_chinese(failing_policy, how):
+    if how == "option":
+        result = run("--lang", "zh", "test", "-v", str(failing_policy))
+    else:
+        result = CliRunner().invoke(main, ["test", "-v", str(failing_policy)], env={"ORDINANCE_LANG": "zh"})
+    assert result.exit_code == 1
+    where = failing_policy / "tests" / "t.yaml"
+    lines = result.output.splitlines()
+    for line in (f"通過 {where}:2：right", f"未通過 {where}:5：wrong",
+                 "  total 為 400000.00，應為 1.00",
+                 "  c1：狀態為 eligible，應為 ineligible（理由：[]，缺少：[]）",
+                 "  c1：amount 為 400000.00，應為 500000.00",
+                 "  c1：理由為 []，應為 ['x']",
+                 "  沒有申請 c9 的結果（現有：c1）",
+                 "  c1：推導中沒有提到 'nothing like this'",
+                 "      符合  400,000.00 元 (40萬)  [最高限額（最高不超過）]",
+                 f"未通過 {where}:9：refused",
+                 "  預期錯誤 case-shape，實得 unknown-measure：claims[0].measure: unknown-measure: 未知的措施 `compute-vouchr`",
+                 "1 項通過，2 項失敗"):
+        assert line in lines, line
+    # the claims under a failure are the Chinese report's, facts named by their labels
+    assert any("購買算力服務費用（claim.compute_spend） = 1,000,000.00 元 (100萬)" in line for line in lines)
+    for english in ("PASS ", "FAIL ", " is ", "expected", "no result", "the trace", "ELIGIBLE", "passed", "failed"):
+        assert english not in result.output, english
+
+
 def test_schema_command_prints_the_case_schema():
     result = run("schema")
     assert result.exit_code == 0

@@ -445,6 +445,77 @@ def test_summary_counts_and_totals_by_measure_and_year(tmp_path):
     assert result.stdout == ""  # the output goes to the file, the summary to stderr, no progress bar off a tty
 
 
+def _summary_cases() -> list:
+    return [voucher("a", "100萬"), voucher("b", "100萬", date="2026-03-01"), voucher("c", "lots"),
+            {"case": "d", "applicant": {"kind": "enterprise"},
+             "claims": [hit("d", "2500萬"), {"id": "u", "measure": "compute-voucher", "date": "2025-06-01"}]}]
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_summary_in_chinese(tmp_path, how):
+    """The same summary as above, its words in Chinese; ids, years and amounts as they are, the
+    columns aligned by terminal cells.  The output (records) is the same decisions."""
+    source = jsonl(tmp_path / "in.jsonl", _summary_cases())
+    out = tmp_path / "out.jsonl"
+    if how == "option":
+        result = CliRunner().invoke(main, ["--lang", "zh", "batch", str(source), "--out", str(out)])
+    else:
+        result = run(source, "--out", out, env={"ORDINANCE_LANG": "zh"})
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"已裁定 4 個案件中的 3 個 -> {out}（jsonl）\n"
+        "  申請：符合 3 項、待定 1 項\n"
+        "  錯誤：1 個案件無法裁定（c）；詳見輸出中的記錄\n"
+        "  名額 hit-product 2025：排名 1 項，授予 1 項，超出名額 0 項\n"
+        "  應付金額（符合條件的資金申請），按措施及年度：\n"
+        "    hit-product      2025     1,000,000.00 元 (100萬)\n"
+        "    compute-voucher  2025       500,000.00 元 (50萬)\n"
+        "    compute-voucher  2026       500,000.00 元 (50萬)\n"
+        "    全部措施         2025     1,500,000.00 元 (150萬)\n"
+        "    全部措施         2026       500,000.00 元 (50萬)\n"
+        "    合計                      2,000,000.00 元 (200萬)\n"
+        "  尚未確定（待定的資金申請：最少與最多可達的金額），按措施及年度：\n"
+        "    compute-voucher  2025       1 項申請  至少 0.00 元，上限未知\n"
+        "    合計                        1 項申請  至少 0.00 元，上限未知\n")
+    english = run(source, "--out", tmp_path / "en.jsonl")
+    assert [r.get("results") for r in lines(out)] == [r.get("results") for r in lines(tmp_path / "en.jsonl")]
+    assert english.stderr.startswith("decided 3 of 4 cases")
+
+
+def test_the_summary_in_chinese_of_undated_claims_and_open_bounds(tmp_path):
+    undated = dict(hit("b", "2000萬"))
+    del undated["date"]
+    cases = [{"case": "b", "applicant": {"kind": "enterprise"}, "claims": [undated]}]
+    result = run(jsonl(tmp_path / "in.jsonl", cases), "--out", tmp_path / "o.jsonl", env={"ORDINANCE_LANG": "zh"})
+    assert result.exit_code == 0
+    assert "    hit-product  無日期     1 項申請  0.00 至 1,000,000.00 元\n" in result.stderr, result.stderr
+    for english in ("undated", "claim", " to ", "still open", "total", "decided"):
+        assert english not in result.stderr, english
+    result = run(tmp_path / "in.jsonl", "--out", tmp_path / "o.jsonl")
+    assert "    hit-product  undated     1 claim  0.00 to 1,000,000.00 元\n" in result.stderr, result.stderr
+
+
+def test_the_batch_notes_and_usage_mistakes_in_chinese(tmp_path, monkeypatch):
+    from ordinance.cli import main as cli_main
+    monkeypatch.setattr(cli_main, "_cpus", lambda: 1)
+    source = jsonl(tmp_path / "in.jsonl", [voucher("a")])
+    result = run(source, "--out", tmp_path / "o.jsonl", "--jobs", "4", env={"ORDINANCE_LANG": "zh"})
+    assert result.exit_code == 0
+    assert "注意：--jobs 4 多於本程序可用的 1 個 CPU：改為執行 1 個工作程序" in result.stderr
+    assert "note:" not in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run(empty, "--out", tmp_path / "e.jsonl", env={"ORDINANCE_LANG": "zh"})
+    assert "找不到案件（資料夾中應有 *.yaml、*.yml、*.json 案件文件）" in result.stderr
+    result = run(ROOT / "examples" / "compute-voucher.yaml", "--out", tmp_path / "o.jsonl",
+                 env={"ORDINANCE_LANG": "zh"})
+    assert result.exit_code == 2 and "請提供案件文件的資料夾、.jsonl 文件或 .csv 文件" in result.output
+    result = run(source, "--out", source, env={"ORDINANCE_LANG": "zh"})
+    assert result.exit_code == 2 and "輸出會覆蓋輸入" in result.output
+    result = run(source, "--out", "/dev/null", env={"ORDINANCE_LANG": "zh"})
+    assert result.exit_code == 2 and "請提供一個文件" in result.output
+
+
 def test_summary_totals_add_up_with_the_output(tmp_path):
     out = tmp_path / "out.jsonl"
     run(jsonl(tmp_path / "in.jsonl", hit_cases()), "--out", out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,115 @@ def test_generated_for_every_measure_and_for_an_unknown_one():
     assert text.count("def _claim(_item, _i, _tag") == len(ordinance.default_policy().programs)
     result = run("show", "nope", "--generated")
     assert result.exit_code != 0 and "unknown-measure" in result.output
+
+
+# -- in Chinese (--lang zh, ORDINANCE_LANG=zh) ---------------------------------------------------------------
+
+#: the chrome of `ordinance show` in English, none of it left in the Chinese: field names and headings
+#: (at the start of a line) ...
+_ENGLISH_KEYS = ("issuer", "issued", "valid", "measures", "directory", "digest", "article", "policy", "responsible",
+                 "rule", "in force", "source text", "the award", "benefit", "basis", "amount", "one-time",
+                 "exclusive", "quota", "group reading", "facts read", "parameters", "named values", "conditions",
+                 "table", "caps", "readings", "facts about", "exclusivity groups", "- the policy", "- reading:",
+                 "reading:", "otherwise")
+#: ... and phrases anywhere
+_ENGLISH_PHRASES = ("source line", "(built in)", "at most", "ranked by", "the first row that applies", "yes: paid",
+                    "the measure's own window", "per product", "per entity", "until 20", "from 20", " to 20",
+                    "highest first", "no upper bound")
+
+
+def _no_english_chrome(text: str) -> None:
+    for key in _ENGLISH_KEYS:
+        assert not re.search(rf"^\s*{re.escape(key)}\b", text, re.M), key
+    for phrase in _ENGLISH_PHRASES:
+        assert phrase not in text, phrase
+
+
+def show_zh(*args, how: str = "option") -> str:
+    if how == "option":
+        result = run("--lang", "zh", "show", *args)
+    else:
+        result = CliRunner().invoke(main, ["show", *map(str, args)], env={"ORDINANCE_LANG": "zh"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_policy_is_shown_in_chinese_with_the_rule_files_chinese_labels(how):
+    text = show_zh(how=how)
+    policy = ordinance.default_policy()
+    for key, program in policy.programs.items():
+        assert f"\n{key}  {program.measure.title.zh}\n" in text  # the label's Chinese alone
+        assert program.measure.title.en not in text
+    assert text.startswith("xiamen-ai-2025  廈門市進一步推動人工智能產業發展若干措施\n  發布機關  廈門市人民政府辦公廳\n")
+    assert "  有效期    2025-04-21 至 2027-12-31" in text
+    assert "就高不重複組別（同一項目只獲一次獎補，取最高者）" in text
+    assert "    rd-project  研發項目補助：rd-national、rd-provincial、rd-city" in text
+    assert "      解讀：五「就高不重復」：一(一)對國家級、省級、市級研發項目的三項補助" in text
+    assert "  對政策整體的解讀" in text and "  申請主體的事實" in text
+    assert "applicant.kind            enum {enterprise, university, research-institute}  申請主體類型" in text
+    _no_english_chrome(text)
+
+
+def test_a_measure_is_shown_in_chinese_beside_its_text():
+    text = show_zh("compute-voucher")
+    assert text.startswith("compute-voucher  算力券\n")
+    for expected in [
+        "  條款      三(八)",
+        "  責任單位  市數據管理局、市工信局",
+        "  規則      policy/xiamen-ai-2025/rules/08-compute-voucher.yaml:9",
+        "  原文",
+        "「升級“算力券”,對購買符合條件的智能算力服務的企業、高校、科研機構分檔予以補助。」（三(八)，原文第 21 行）",
+        "  獎補",
+        "    依據        最高限額：規則計算的是最高限額（最高不超過），由責任單位在限額內核定金額",
+        "    金額        claim.compute_spend * tier.rate",
+        "    一次性      否",
+        "  讀取的事實",
+        "  條件（須全部成立）",
+        "  表格 tier  分檔（採用第一個適用的列）",
+        "    其他情況",
+        "  上限",
+        "每家每年",
+        "  所採的解讀",
+        "    - 政策：[validity] 「自發布之日施行」",
+    ]:
+        assert expected in text, expected
+    _no_english_chrome(text)
+
+
+def test_quota_dated_values_and_groups_in_chinese():
+    text = show_zh("hit-product")
+    assert ("    名額        每年最多 10 個名額，按 claim.annual_sales 排名（最高者優先；相同時依案件編號，再依申請編號）"
+            " — 每年給予獎勵的產品最多不超過10個\n") in text
+    assert "per-product  300萬  每個產品每年  單個產品獎勵上限\n" in text
+    text = show_zh("--policy", DATED, "--policy", BUNDLED, "dated-voucher")
+    assert "  政策      dated-rate-fixture" in text
+    assert "rate  30% 至 2026-06-30 止；25% 自 2026-07-01 起  補助比例\n" in text
+    text = show_zh("platform-national")
+    assert "    一次性      是：每個項目只支付一次" in text
+    assert "    就高不重複  組別 innovation-platform 創新平臺獎勵——就高不重複：" in text
+    assert "    組別解讀    五「就高不重復」：一(二)的新建國家級平臺一次性獎勵" in text
+    assert "Part 五" not in text  # the reading's English stays out
+    _no_english_chrome(text)
+
+
+def test_markdown_in_chinese(tmp_path):
+    out = tmp_path / "policy.md"
+    assert run("--lang", "zh", "show", "--format", "markdown", "-o", out).exit_code == 0
+    md = out.read_text(encoding="utf-8")
+    assert md.startswith("# xiamen-ai-2025  廈門市進一步推動人工智能產業發展若干措施")
+    assert "## `compute-voucher`  算力券\n" in md
+    assert "> 「升級“算力券”,對購買符合條件的智能算力服務的企業、高校、科研機構分檔予以補助。」（三(八)，原文第 21 行）" in md
+    assert "| 事實 | 類型 | 說明 |" in md and "| 適用條件 | rate | cap | 列 |" in md
+    assert "|  | 編號 | 適用條件 | 含義 | 原文 |" in md and "| 編號 | 限額 | 計算範圍 | 含義 | 原文 |" in md
+    assert "- **金額**: `claim.compute_spend * tier.rate`" in md
+    assert "- **amount**" not in md and "| fact | type | description |" not in md
+
+
+def test_the_english_of_show_is_as_it_was():
+    """English (the default, or --lang en under ORDINANCE_LANG=zh) is what it always was: both
+    languages of every label, the English headings."""
+    english = show()
+    assert run("--lang", "en", "show").stdout == english
+    assert CliRunner().invoke(main, ["--lang", "en", "show"], env={"ORDINANCE_LANG": "zh"}).stdout == english
+    assert "compute-voucher  算力券 / Compute voucher\n" in english and "  the award\n" in english

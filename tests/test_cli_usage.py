@@ -84,7 +84,7 @@ KINDS = [
      "Usage: ordinance batch [OPTIONS] CASES\nTry 'ordinance batch --help' for help.\n\n"
      "Error: Invalid value for CASES: give a folder of case files, a .jsonl file or a .csv file",
      "用法：ordinance batch [OPTIONS] CASES\n請執行「ordinance batch --help」查看說明。\n\n"
-     "錯誤：CASES 的值無效：請提供案件文件的目錄、.jsonl 文件或 .csv 文件", 2),
+     "錯誤：CASES 的值無效：請提供案件文件的資料夾、.jsonl 文件或 .csv 文件", 2),
     (["eval", EXAMPLE, "-o", "/no-such-dir/d.txt"],
      "Error: Could not open file '/no-such-dir/d.txt': No such file or directory",
      "錯誤：無法開啟文件 '/no-such-dir/d.txt'：No such file or directory", 1),

@@ -207,6 +207,20 @@ def test_no_words_bypass_the_catalogue():
     assert offences == [], "\n".join(offences)
 
 
+def test_the_failures_of_a_policy_test_are_messages():
+    """`ordinance test` and POST /v1/try say a test's failures in the reader's language: each one
+    ordinance/testing.py appends is built from the catalogue, never words written in place."""
+    offences, found = [], 0
+    for where, call in _calls("append"):
+        target = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if where.startswith("ordinance/testing.py") and isinstance(target, ast.Attribute) \
+                and target.attr == "failures":
+            found += 1
+            if call.args and _bare(call.args[0]):
+                offences.append(f"{where}: a failure is words written in place")
+    assert found >= 20 and offences == [], "\n".join(offences)
+
+
 def test_the_scan_finds_words_written_in_place():
     """The scan itself: each way of writing words in place is caught, a message is not."""
     caught = [_bare(ast.parse(text, mode="eval").body) for text in (

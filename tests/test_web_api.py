@@ -588,6 +588,24 @@ def test_try_runs_the_policys_tests_and_a_case_against_the_overlay(client, compu
     assert changed["tests"]["passed"] + changed["tests"]["failed"] == same["tests"]["passed"]
 
 
+def test_try_says_the_failures_of_the_tests_in_the_language_asked_for(client, compute_text):
+    """The failures of /v1/try's tests are words of the engine: in Chinese when asked, the same
+    failures (one for one, with the same values), in the same shape."""
+    body = {"files": {COMPUTE: compute_text.replace("rate: 40%", "rate: 45%")}}
+    en = conforms(post(client, "/v1/try", body), "/v1/try")
+    r = post(client, "/v1/try", body, headers=ZH)
+    zh = conforms(r, "/v1/try")
+    assert r.headers["content-language"] == "zh-Hant"
+    assert _keys(en) == _keys(zh) and en["tests"]["failed"] == zh["tests"]["failed"] > 0
+    en_failures = [f for t in en["tests"]["results"] for f in t["failures"]]
+    zh_failures = [f for t in zh["tests"]["results"] for f in t["failures"]]
+    assert len(en_failures) == len(zh_failures)
+    assert "c1: amount is 3600000.00, expected 3200000.00" in en_failures
+    assert "c1：amount 為 3600000.00，應為 3200000.00" in zh_failures
+    assert not any(" is " in f or "expected" in f for f in zh_failures), zh_failures
+    assert all("應為" in f or "推導中沒有提到" in f for f in zh_failures), zh_failures
+
+
 def test_try_with_broken_rules_or_a_bad_case(client, compute_text):
     broken = conforms(post(client, "/v1/try", {"files": {COMPUTE: compute_text.replace("tier.rate", "tier.rat")}}),
                       "/v1/try")

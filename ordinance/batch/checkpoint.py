@@ -1,8 +1,8 @@
 """The checkpoint beside a batch's output, and ``--resume``.
 
 Beside the output ``OUT``, ``OUT.checkpoint`` (JSON Lines) records what is written, in whole
-records: a header line (this run's input, options, policy digest and limits, and its ``mode``:
-``cases`` or ``blocks``), then one line per *piece* of work written -- one case, or one block of
+records: a header line (this run's input, options, policy digest and limits, its ``mode``:
+``cases`` or ``blocks``, and ``lang``: the language of the problems in its error records), then one line per *piece* of work written -- one case, or one block of
 JSON Lines -- in one format for both modes (:func:`entry`): ``n`` cases written so far, ``pos``
 the progress position, the piece's input (``at``: the case's file name or ``line N``; for a
 block ``in``: its byte range in the input, ``crc``: their zlib.crc32, ``lines``: its first and
@@ -15,7 +15,11 @@ output, a last line gives its sha256 (``final``), in case the process dies in be
 ``--resume`` (:func:`read_checkpoint`) keeps the complete lines, checks them against this run's
 options and against the output, cuts the output back to the last record vouched for, and checks
 the input already decided: each case's ``at``, or each block's bytes against its checksum
-(:func:`changed_block`).  A checkpoint of another format (an earlier version) is refused.
+(:func:`changed_block`).  A checkpoint of another format (an earlier version) is refused.  The
+language is not an option to match: a run resumed under another ``--lang`` writes the rest of its
+records in the recorded one (the output stays in one language, the same bytes as one run) and says
+so; its summary and notes are in the language asked for.  A checkpoint without ``lang`` (written
+before it was recorded) goes on in the language asked for.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..messages import join, msg
 from .options import Options
 from .summary import Piece
 
@@ -193,13 +198,20 @@ class Resumed(NamedTuple):
     size: int  # output bytes vouched for
     checkpoint_size: int  # checkpoint bytes read
     final: str | None  # the digest of the finished output, when the run got that far
+    lang: str | None = None  # the language of the records written (None: a checkpoint that does not say)
 
 
 def header(source: Path, kind: str, policy: Policy, options: Options, mode: str = "cases") -> dict[str, Any]:
     return {"checkpoint": CHECKPOINT_VERSION, "mode": mode, "input": str(source.resolve()), "kind": kind,
             "format": options.fmt, "trace": options.trace,
             "as_of": options.as_of.isoformat() if options.as_of else None, "policy": policy.digest,
-            "limits": dataclasses.asdict(options.limits)}
+            "limits": dataclasses.asdict(options.limits), "lang": options.lang}
+
+
+#: What the header records but a resumed run need not match: ``start`` (where the records begin)
+#: and ``lang`` (the language of the error records: a run resumed in another language goes on
+#: in the recorded one, so that the output is in one language).
+_NOT_COMPARED = ("start", "lang")
 
 
 def read_checkpoint(out: Path, checkpoint: Path, expected: dict[str, Any]) -> Resumed:
@@ -213,18 +225,19 @@ def read_checkpoint(out: Path, checkpoint: Path, expected: dict[str, Any]) -> Re
         header = None
     if not isinstance(header, dict) or header.get("checkpoint") != CHECKPOINT_VERSION:
         version = header.get("checkpoint") if isinstance(header, dict) else None
-        why = f" (format {version}, of an earlier version of ordinance; this one reads {CHECKPOINT_VERSION})" \
-            if isinstance(version, int) and 0 < version < CHECKPOINT_VERSION else ""
-        raise ResumeError(f"{checkpoint} is not a checkpoint this version can read{why}; run the batch again "
-                          "without --resume")
-    differs = [key for key in expected if key != "start" and header.get(key) != expected[key]]
+        if isinstance(version, int) and 0 < version < CHECKPOINT_VERSION:
+            raise ResumeError(msg("batch.resume.unreadable-old", checkpoint=checkpoint, version=version,
+                                  reads=CHECKPOINT_VERSION))
+        raise ResumeError(msg("batch.resume.unreadable", checkpoint=checkpoint))
+    differs = [key for key in expected if key not in _NOT_COMPARED and header.get(key) != expected[key]]
     if differs:
-        said = {"input": "the input", "kind": "the input", "format": "--format", "trace": "--trace",
-                "as_of": "--as-of", "policy": "the policy (its rule files changed, or --policy differs)",
-                "limits": "the --max-... limits",
-                "mode": "the way the input is read (blocks of a JSON Lines file, or case by case)"}
-        raise ResumeError(f"{out} was started with other options: {', '.join(dict.fromkeys(said.get(k, k) for k in differs))}"
-                          " differ; resume with the same ones, or run again without --resume")
+        said = {"input": msg("batch.resume.option.input"), "kind": msg("batch.resume.option.input"),
+                "format": "--format", "trace": "--trace", "as_of": "--as-of",
+                "policy": msg("batch.resume.option.policy"), "limits": msg("batch.resume.option.limits"),
+                "mode": msg("batch.resume.option.mode")}
+        raise ResumeError(msg("batch.resume.other-options", out=out,
+                              options=join(dict.fromkeys(said.get(k, k) for k in differs))))
+    lang = header.get("lang") if isinstance(header.get("lang"), str) else None  # (absent: written before it was kept)
     entries: list[dict[str, Any]] = []
     final = None
     used = len(lines[0]) + 1
@@ -241,16 +254,15 @@ def read_checkpoint(out: Path, checkpoint: Path, expected: dict[str, Any]) -> Re
     try:
         out_size = out.stat().st_size
     except OSError:
-        raise ResumeError(f"{out} is missing: there is nothing to resume; run the batch again without "
-                          "--resume") from None
+        raise ResumeError(msg("batch.resume.missing", out=out)) from None
     while entries and entries[-1]["end"] > out_size:  # cannot happen unless the output was cut
         entries.pop()
         final = None
     size = entries[-1]["end"] if entries else header["start"]
     if out_size < size:
-        raise ResumeError(f"{out} is shorter than its checkpoint says; run the batch again without --resume")
+        raise ResumeError(msg("batch.resume.shorter", out=out))
     if final is not None and out_size != size:
-        return Resumed(entries, size, used, final)  # the ranked output may be in place: run() compares
+        return Resumed(entries, size, used, final, lang)  # the ranked output may be in place: run() compares
     with open(out, "rb") as f:
         newlines = 0
         left = size
@@ -264,9 +276,8 @@ def read_checkpoint(out: Path, checkpoint: Path, expected: dict[str, Any]) -> Re
             last = block[-1:]
     whole = last == b"\n" or size == 0
     if not whole or (expected["format"] == "jsonl" and newlines != (entries[-1]["n"] if entries else 0)):
-        raise ResumeError(f"{out} does not match its checkpoint ({checkpoint}); run the batch again "
-                          "without --resume")
-    return Resumed(entries, size, used, None)
+        raise ResumeError(msg("batch.resume.mismatch", out=out, checkpoint=checkpoint))
+    return Resumed(entries, size, used, None, lang)
 
 
 def digest(path: Path) -> str:

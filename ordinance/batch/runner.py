@@ -17,6 +17,7 @@ parent, even one killed outright.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import multiprocessing
 import multiprocessing.connection
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OrdinanceError
+from ..messages import LANGS, msg
 from ..policy import Policy
 from . import blocks
 from .checkpoint import (ResumeError, Resumed, Writer, changed_block, checkpoint_path, digest, entry, header,
@@ -224,6 +226,7 @@ def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jo
     import click
 
     summary = Summary(measure_order=policy.measure_ids())
+    lang = options.lang  # the language of this run's words (its records may go on in another: see below)
     if out.exists() and not out.is_file():  # a device or a pipe cannot be ranked in place, nor resumed
         raise ValueError(f"{out} is not a regular file: the output must be one")
     checkpoint = checkpoint_path(out)
@@ -234,9 +237,12 @@ def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jo
         if checkpoint.exists():
             resumed = read_checkpoint(out, checkpoint, expected)
         elif out.exists() and out.stat().st_size > 0:
-            raise ResumeError(f"{out} has no checkpoint ({checkpoint.name}): the run that wrote it finished, "
-                              "or it was not written by `ordinance batch`; there is nothing to resume")
+            raise ResumeError(msg("batch.resume.no-checkpoint", out=out, checkpoint=checkpoint.name))
     entries = resumed.entries if resumed is not None else []
+    if resumed is not None and resumed.lang in LANGS and resumed.lang != options.lang:
+        # the records go on in the language the run began in: one output, one language
+        summary.records_lang = resumed.lang
+        options = dataclasses.replace(options, lang=resumed.lang)
     for e in entries:
         summary.add(piece_of_entry(e))
     summary.resumed = summary.cases
@@ -249,8 +255,7 @@ def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jo
     if resumed is not None and resumed.final is not None:
         pieces.close()
         if digest(out) != resumed.final:
-            raise ResumeError(f"{out} does not match its checkpoint ({checkpoint}); run the batch again "
-                              "without --resume")
+            raise ResumeError(msg("batch.resume.mismatch", out=out, checkpoint=checkpoint))
         rank(summary, policy)  # it had finished: only the checkpoint was left
         checkpoint.unlink()
         return summary
@@ -262,7 +267,8 @@ def run(source: Path, kind: str, out: Path, policy: Policy, options: Options, jo
                         head, expected)
         try:
             if progress:
-                bar = click.progressbar(length=progress_length(source, kind, out), label="deciding", file=sys.stderr)
+                bar = click.progressbar(length=progress_length(source, kind, out),
+                                        label=msg("batch.note.progress").in_lang(lang), file=sys.stderr)
                 bar.__enter__()
                 if shown:
                     bar.update(shown)
@@ -315,8 +321,7 @@ def _case_work(source: Path, kind: str, out: Path, jobs: int, options: Options, 
         skipped = list(islice(stream, summary.resumed))
         last = entries[-1]
         if len(skipped) < summary.resumed or item_id(skipped[-1][1]) != last["at"]:
-            raise ResumeError(f"the input changed since the interrupted run (case {last['n']} was "
-                              f"{last['at']}); run the batch again without --resume")
+            raise ResumeError(msg("batch.resume.input-changed", n=last["n"], at=last["at"]))
     ids: deque[str] = deque()  # the inputs in flight, in order: records come back in the same order
 
     def noted(pairs: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, tuple]]:
@@ -347,8 +352,7 @@ def _block_work(source: Path, jobs: int, options: Options, policy: Policy, entri
         changed = changed_block(source, entries)
         if changed is not None:
             first, last = changed["lines"]
-            raise ResumeError(f"the input changed since the interrupted run (lines {first} to {last} are not "
-                              "what they were); run the batch again without --resume")
+            raise ResumeError(msg("batch.resume.lines-changed", first=first, last=last))
         start, line = entries[-1]["in"][1], entries[-1]["lines"][1] + 1
     die_at = hook[1] - summary.cases if hook is not None and hook[0] == "worker" and jobs > 1 else None
     plan = blocks.plan_blocks(source, options.limits, start, line, block_lines=hook[2] if hook is not None else None,

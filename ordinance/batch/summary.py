@@ -14,11 +14,13 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import functools
+import unicodedata
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
+from ..messages import CATALOGUE, join, msg, plural
 from ..render.text import terminal_text
 from .options import EXACT
 
@@ -145,6 +147,9 @@ class Summary:
     measure_order: list[str] = dataclasses.field(default_factory=list)
     interrupted: str | None = None  # SIGINT | SIGTERM | worker: the run stopped early
     resumed: int = 0  # cases decided by the interrupted run this one resumed
+    #: the language the records went on in when it is not the one asked for: the language the
+    #: resumed run began in, recorded in its checkpoint (None: the one asked for)
+    records_lang: str | None = None
     rows: int = 0  # output lines (jsonl) or CSV data rows written
     #: the money still open, by (measure, year): (claims, at least, at most or None)
     open: dict[tuple[str, int | None], tuple[int, Decimal, Decimal | None]] = dataclasses.field(default_factory=dict)
@@ -177,64 +182,84 @@ class Summary:
             pools[(measure, year)].append(Contender(rank, case, claim, rows + row, amount, counted, total))
         self.rows = rows + piece.rows
 
-    def render(self, out: str, fmt: str) -> str:
-        cases = f"{self.cases} case{'s' if self.cases != 1 else ''}"
-        lines = [f"decided {self.cases - self.errors} of {cases} -> {out} ({fmt})"]
+    def render(self, out: str, fmt: str, lang: str = "en") -> str:
+        """The summary, its words in ``lang`` (``en`` or ``zh``); ids, years and amounts as they are."""
+        def say(key: str, **params: object) -> str:
+            return msg(key, **params).in_lang(lang)
+
+        lines = [say("batch.summary.decided", decided=self.cases - self.errors,
+                     cases=plural("batch.summary.cases", self.cases), out=out, fmt=fmt)]
         if not self.cases:
-            lines.append("  no cases found (a folder holds *.yaml, *.yml and *.json case files)")
+            lines.append("  " + say("batch.summary.no-cases"))
         if self.statuses:
             order = ["eligible", "ineligible", "undetermined", "superseded"]
             names = order + sorted(s for s in self.statuses if s not in order)
-            lines.append("  claims: " + ", ".join(f"{self.statuses[s]} {s}" for s in names if self.statuses[s]))
+            counts = join(msg("batch.summary.status-count", count=self.statuses[s], status=_status(s))
+                          for s in names if self.statuses[s])
+            lines.append("  " + say("batch.summary.claims", counts=counts))
         if self.errors:
-            shown = ", ".join(self.error_cases) + (", ..." if self.errors > len(self.error_cases) else "")
-            lines.append(f"  errors: {self.errors} case{'s' if self.errors != 1 else ''} could not be decided "
-                         f"({shown}); see their records in the output")
+            shown = join(self.error_cases + (["..."] if self.errors > len(self.error_cases) else []))
+            lines.append("  " + plural("batch.summary.errors", self.errors, cases=shown).in_lang(lang))
         for measure, year, ranked, awarded, exceeded, opened in self.quotas:
-            lines.append(f"  quota {measure} {_year(year)}: {ranked} ranked, {awarded} awarded, "
-                         + (f"{opened} open (undetermined claims may rank ahead), " if opened else "")
-                         + f"{exceeded} beyond the quota")
+            lines.append("  " + say("batch.summary.quota", measure=measure, year=_year(year, lang), ranked=ranked,
+                                    awarded=awarded, exceeded=exceeded,
+                                    open=msg("batch.summary.quota-open", count=opened) if opened else ""))
         if self.totals:
-            lines.append("  amount due (eligible money claims), by measure and year:")
+            lines.append("  " + say("batch.summary.amounts"))
             rank = {m: i for i, m in enumerate(self.measure_order)}
             keys = sorted(self.totals, key=lambda k: (rank.get(k[0], len(rank)), k[0],
                                                       k[1] if k[1] is not None else 10 ** 6))
-            rows = [(measure, _year(year), self.totals[(measure, year)]) for measure, year in keys]
+            rows = [(measure, _year(year, lang), self.totals[(measure, year)]) for measure, year in keys]
             by_year: dict[int | None, Decimal] = defaultdict(Decimal)
             for (measure, year), amount in self.totals.items():
                 by_year[year] = EXACT.add(by_year[year], amount)
             if len(by_year) > 1:
-                rows += [("all measures", _year(year), by_year[year])
+                rows += [(say("batch.summary.all-measures"), _year(year, lang), by_year[year])
                          for year in sorted(by_year, key=lambda y: y if y is not None else 10 ** 6)]
-            rows.append(("total", "", functools.reduce(EXACT.add, self.totals.values(), Decimal(0))))
-            width = max(len(r[0]) for r in rows)
+            rows.append((say("batch.summary.total"), "", functools.reduce(EXACT.add, self.totals.values(), Decimal(0))))
+            width = max(_width(r[0]) for r in rows)
             figure = max(len(_figure(r[2])) for r in rows)
             for name, year, amount in rows:
                 chinese = V.chinese_amount(Decimal(V.money_string(amount)))
-                lines.append(f"    {name:<{width}}  {year:<7}  {_figure(amount):>{figure}} 元"
+                lines.append(f"    {_pad(name, width)}  {_pad(year, 7)}  {_figure(amount):>{figure}} 元"
                              + (f" ({chinese})" if chinese else ""))
         if self.open:
-            lines.append("  still open (undetermined money claims: the least and the most they can come to), "
-                         "by measure and year:")
+            lines.append("  " + say("batch.summary.open"))
             rank = {m: i for i, m in enumerate(self.measure_order)}
             keys = sorted(self.open, key=lambda k: (rank.get(k[0], len(rank)), k[0],
                                                     k[1] if k[1] is not None else 10 ** 6))
-            entries = [(measure, _year(year), *self.open[(measure, year)]) for measure, year in keys]
+            entries = [(measure, _year(year, lang), *self.open[(measure, year)]) for measure, year in keys]
             everything = None
             for key in keys:
                 everything = add_open(everything, self.open[key])
-            entries.append(("total", "", *everything))  # type: ignore[misc]
-            width = max(len(e[0]) for e in entries)
+            entries.append((say("batch.summary.total"), "", *everything))  # type: ignore[misc]
+            width = max(_width(e[0]) for e in entries)
             for name, year, count, least, most in entries:
-                claims = f"{count} claim{'s' if count != 1 else ''}"
-                span = (f"{_figure(least)} to {_figure(most)} 元" if most is not None
-                        else f"at least {_figure(least)} 元, no upper bound known")
-                lines.append(f"    {name:<{width}}  {year:<7}  {claims:>10}  {span}")
+                claims = plural("batch.summary.claims-count", count).in_lang(lang)
+                span = (say("batch.summary.span", least=_figure(least), most=_figure(most)) if most is not None
+                        else say("batch.summary.at-least", least=_figure(least)))
+                lines.append(f"    {_pad(name, width)}  {_pad(year, 7)}  {' ' * (10 - _width(claims))}{claims}  {span}")
         return terminal_text("\n".join(lines) + "\n")  # case ids are the cases' own: shown, never obeyed
 
 
-def _year(year: int | None) -> str:
-    return str(year) if year is not None else "undated"
+def _status(status: str) -> Any:
+    """A status of claims as words (said in the summary's language), or as it is when the catalogue has none."""
+    key = f"report.status.{status}"
+    return msg(key) if key in CATALOGUE else status
+
+
+def _year(year: int | None, lang: str = "en") -> str:
+    return str(year) if year is not None else msg("batch.summary.undated").in_lang(lang)
+
+
+def _width(text: str) -> int:
+    """Terminal cells: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal cells."""
+    return text + " " * (width - _width(text))
 
 
 def _figure(amount: Decimal) -> str:

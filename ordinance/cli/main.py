@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 
 from ..errors import Location, OrdinanceError, PolicyError, Problem
-from ..messages import msg
+from ..messages import in_lang, msg, plural
 from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import bundled_policy_dir, load_policy
 from ..render import FORMATS, render
@@ -246,44 +246,45 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
     """
     from .. import batch
 
+    lang = command_lang()
     cpus = _cpus()
     if jobs == 0:
         jobs = cpus
     elif jobs > cpus:  # more workers than CPUs only costs memory: each loads the policy
-        click.echo(f"note: --jobs {jobs} is more than the {cpus} CPU{'s' if cpus != 1 else ''} this process "
-                   f"may use: running {cpus} worker{'s' if cpus != 1 else ''}", err=True)
+        click.echo(plural("batch.note.jobs", cpus, jobs=jobs).in_lang(lang), err=True)
         jobs = cpus
     fmt = fmt or ("csv" if out.lower().endswith(".csv") else "jsonl")
     source = Path(cases)
     kind = batch.input_kind(source)
     if kind is None:
-        raise click.BadParameter(msg("framing.batch-input-kind"), param_hint="CASES")
+        raise click.BadParameter(msg("batch.usage.input"), param_hint="CASES")
     if source.is_file() and Path(out).resolve() == source.resolve():
-        raise click.BadParameter(msg("framing.batch-overwrite"), param_hint="--out")
+        raise click.BadParameter(msg("batch.usage.overwrite"), param_hint="--out")
     if Path(out).exists() and not Path(out).is_file():
-        raise click.BadParameter(msg("framing.batch-out-not-file"), param_hint="--out")
+        raise click.BadParameter(msg("batch.usage.not-a-file"), param_hint="--out")
     policy = _policy(policies)
     options = batch.Options(tuple(str(p) for p in policies), trace and fmt == "jsonl", as_of, fmt,
-                            bool(os.environ.get("ORDINANCE_DEBUG")), _limits(), command_lang())
+                            bool(os.environ.get("ORDINANCE_DEBUG")), _limits(), lang)
     try:
         summary = batch.run(source, kind, Path(out), policy, options, jobs,
                             progress=_is_tty(sys.stderr), resume=resume)
     except batch.ResumeError as exc:
-        raise click.UsageError(msg("framing.cannot-resume", why=str(exc))) from None
+        # the reason is a message: said with the rest in the run's language (ordinance.cli.usage)
+        raise click.UsageError(msg("batch.resume.cannot", why=exc.args[0] if exc.args else "")) from None
     except OSError as exc:
         raise click.FileError(getattr(exc, "filename", None) or out, exc.strerror or str(exc)) from None
     if summary.interrupted is not None:
-        what = {"SIGINT": "interrupted (SIGINT)", "SIGTERM": "terminated (SIGTERM)",
-                "worker": "stopped: a worker process died (killed, or out of memory)"}[summary.interrupted]
         again = _resume_command(cases, out, fmt, jobs, trace, as_of, policies)
-        click.echo(f"{what} after {summary.cases} case{'s' if summary.cases != 1 else ''}: {out} holds their "
-                   f"complete records (quotas not yet ranked), {batch.checkpoint_path(Path(out)).name} "
-                   f"the rest of what is needed to go on.\nto resume: {again}", err=True)
+        click.echo(plural("batch.note.stopped", summary.cases, what=msg(f"batch.stopped.{summary.interrupted.lower()}"),
+                          out=out, checkpoint=batch.checkpoint_path(Path(out)).name, again=again).in_lang(lang),
+                   err=True)
         sys.exit(batch.INTERRUPTED_STATUS[summary.interrupted])
     if summary.resumed:
-        click.echo(f"resumed after {summary.resumed} case{'s' if summary.resumed != 1 else ''} "
-                   "decided before the interruption", err=True)
-    click.echo(summary.render(out, fmt), err=True, nl=False)
+        click.echo(plural("batch.note.resumed", summary.resumed).in_lang(lang), err=True)
+    if summary.records_lang is not None:
+        click.echo(msg("batch.note.resumed-lang", language=msg(f"batch.lang.{summary.records_lang}")).in_lang(lang),
+                   err=True)
+    click.echo(summary.render(out, fmt, lang), err=True, nl=False)
     if summary.internal_errors:
         sys.exit(3)
     if summary.errors:
@@ -345,6 +346,7 @@ def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, outpu
     For each measure: its title, article and responsible units, the quoted source text,
     the facts it reads, its parameters (with dated values), conditions, tables, amount,
     caps, basis, exclusivity group, quota, one-time rule, and the readings taken.
+    With --lang zh the headings are in Chinese and the rule files' labels in their Chinese.
 
     \b
     Example:
@@ -355,7 +357,7 @@ def show_command(measure: str | None, policies: tuple[str, ...], fmt: str, outpu
     from .show import show_generated, show_policy
 
     policy = _policy(policies)
-    _write(show_generated(policy, measure) if generated else show_policy(policy, measure, fmt), output)
+    _write(show_generated(policy, measure) if generated else show_policy(policy, measure, fmt, command_lang()), output)
 
 
 @main.command("check")
@@ -397,9 +399,12 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
     from ..testing import collect, run_test
 
     targets = [Path(d) for d in directories] or [bundled_policy_dir()]
+    lang = command_lang()
     passed = failed = 0
     for directory in targets:
         policy = load_policy(directory, limits=_limits())
+        # in Chinese a fact is named by the rule file's label too; the English is as it always was
+        labels = policy.fact_label if lang != "en" else None
         tests = collect(directory, _limits())
         if not tests and not allow_no_tests:
             raise PolicyError([Problem("no-tests", msg("cli.no-tests", directory=directory),
@@ -409,16 +414,18 @@ def test_command(directories: tuple[str, ...], verbose: bool, allow_no_tests: bo
             if outcome.passed:
                 passed += 1
                 if verbose:
-                    click.echo(terminal_text(f"PASS {test.file}:{test.line}: {test.name}"))
+                    click.echo(terminal_text(msg("testing.pass", file=test.file, line=test.line,
+                                                 name=test.name).in_lang(lang)))
                 continue
             failed += 1
-            click.echo(terminal_text(f"FAIL {test.file}:{test.line}: {test.name}"))
+            click.echo(terminal_text(msg("testing.fail", file=test.file, line=test.line, name=test.name).in_lang(lang)))
             for failure in outcome.failures:
-                click.echo(terminal_text(f"  {failure}"))
+                click.echo(terminal_text("  " + in_lang(failure, lang)))
             for decision in outcome.decisions:
                 for result in decision.results:
-                    click.echo(terminal_text("\n".join("    " + line for line in render_claim(result))))
-    click.echo(msg("cli.tests-summary", passed=passed, failed=failed).in_lang(command_lang()))
+                    click.echo(terminal_text("\n".join("    " + line for line in render_claim(
+                        result, lang=lang, labels=labels))))
+    click.echo(msg("cli.tests-summary", passed=passed, failed=failed).in_lang(lang))
     if failed:
         sys.exit(1)
 

@@ -25,27 +25,19 @@ from ..front.model import (
 )
 from ..run.interpret import MeasureProgram
 from ..errors import OrdinanceError, Problem, did_you_mean, shorten
-from ..messages import msg
+from ..messages import CATALOGUE, join, msg
 from ..policy import Policy
-
-_BASIS = {"exact": "exact: the rule computes the amount due",
-          "maximum": "maximum: the rule computes a statutory maximum (最高不超過); the responsible unit "
-                     "sets the amount within it"}
-_BENEFIT = {"money": "money", "assessed": "assessed award (a ceiling; the amount is set on assessment)",
-            "in-kind": "in kind", "support": "support without a computed amount"}
-_PER = {"claim": "per claim", "project": "per project", "product": "per product",
-        "project-year": "per project per year", "product-year": "per product per year",
-        "entity-year": "per entity per year"}
 
 
 class UnknownMeasure(OrdinanceError):
     """``show`` was asked for a measure the policy does not have."""
 
 
-def show_policy(policy: Policy, ref: str | None = None, fmt: str = "text") -> str:
-    """The policy (or the measure ``ref``) as text or Markdown."""
+def show_policy(policy: Policy, ref: str | None = None, fmt: str = "text", lang: str = "en") -> str:
+    """The policy (or the measure ``ref``) as text or Markdown, its words in ``lang`` (``en`` or
+    ``zh``: the headings and field names, and the rule files' labels in that language)."""
     programs = _programs(policy, ref)
-    doc = _Doc(markdown=fmt == "markdown")
+    doc = _Doc(markdown=fmt == "markdown", lang=lang)
     if ref is None:
         for info in policy.policies:
             _policy_section(doc, info.definition, policy, info.digest)
@@ -61,7 +53,17 @@ def show_policy(policy: Policy, ref: str | None = None, fmt: str = "text") -> st
 @dataclass
 class _Doc:
     markdown: bool
+    lang: str = "en"
     lines: list[str] = field(default_factory=list)
+
+    def say(self, key: str, **params: object) -> str:
+        """The catalogue's message ``key`` in this document's language."""
+        return msg(key, **params).in_lang(self.lang)
+
+    def said(self, prefix: str, value: str) -> str:
+        """The words for ``value`` (the entry ``prefix.value``), or the value itself when there are none."""
+        key = f"{prefix}.{value}"
+        return self.say(key) if key in CATALOGUE else value
 
     def text(self) -> str:
         while self.lines and not self.lines[-1]:
@@ -95,21 +97,23 @@ class _Doc:
                 self.lines.extend(f"  {line}" for line in more)
             self.lines.append("")
             return
-        width = max(len(k) for k, _ in rows)
+        width = max(_width(k) for k, _ in rows)
         for k, v in rows:
             first, *more = v.split("\n")
-            self.lines.append(" " * indent + f"{k:<{width}}  {first}")
+            self.lines.append(" " * indent + k + " " * (width - _width(k)) + f"  {first}")
             self.lines.extend(" " * (indent + width + 2) + line for line in more)
 
     def quote(self, citation: Citation | None, indent: int = 2) -> None:
         if citation is None or not citation.text:
             return
-        where = f"{citation.article}" + (f", source line {citation.source_line}" if citation.source_line else "")
+        where = self.say("show.quote-line", article=citation.article, line=citation.source_line) \
+            if citation.source_line else citation.article
+        quoted = self.say("show.quote", text=citation.text, where=where)
         if self.markdown:
-            self.lines.append(f"> 「{citation.text}」 ({where})")
+            self.lines.append(f"> {quoted}")
             self.lines.append("")
         else:
-            self.lines.append(" " * indent + f"「{citation.text}」 ({where})")
+            self.lines.append(" " * indent + quoted)
 
     def table(self, header: list[str], rows: list[list[str]], notes: list[list[str]] | None = None) -> None:
         """Rows of cells; ``notes[i]`` are lines shown under row i (text) or in the last column (Markdown)."""
@@ -176,8 +180,15 @@ def _code(doc: _Doc, text: str) -> str:
     return f"`{text}`" if doc.markdown and text else text
 
 
-def _label(label: Label | None) -> str:
-    return str(label) if label is not None else ""
+def _label(doc: _Doc, label: Label | None) -> str:
+    """A label of the rule files: both languages (``zh / en``) in English, its Chinese in Chinese."""
+    if label is None:
+        return ""
+    return label.zh if doc.lang == "zh" else str(label)
+
+
+def _validity(doc: _Doc, valid) -> str:
+    return doc.say("show.validity", start=valid.start or "…", end=valid.end or "…")
 
 
 # -------------------------------------------------------------------------------------------------
@@ -185,55 +196,61 @@ def _label(label: Label | None) -> str:
 # -------------------------------------------------------------------------------------------------
 
 def _policy_section(doc: _Doc, p: PolicyDef, policy: Policy, digest: str) -> None:
-    doc.heading(1, f"{p.id}  {_label(p.title)}")
+    doc.heading(1, f"{p.id}  {_label(doc, p.title)}")
     doc.fields([
-        ("issuer", _label(p.issuer)),
-        ("issued", p.issued.isoformat() if p.issued else ""),
-        ("valid", str(p.valid)),
-        ("measures", ", ".join(_code(doc, m.id) for m in p.measures)),
-        ("directory", p.directory),
-        ("digest", f"sha256:{digest[:12]}"),
+        (doc.say("show.key.issuer"), _label(doc, p.issuer)),
+        (doc.say("show.key.issued"), p.issued.isoformat() if p.issued else ""),
+        (doc.say("show.key.valid"), _validity(doc, p.valid)),
+        (doc.say("show.key.measures"), join(_code(doc, m.id) for m in p.measures).in_lang(doc.lang)),
+        (doc.say("show.key.directory"), p.directory),
+        (doc.say("show.key.digest"), f"sha256:{digest[:12]}"),
     ])
     doc.quote(p.validity_citation)
     if p.groups:
-        doc.heading(3, "exclusivity groups (就高不重複: one project is paid once, at the highest award)")
+        doc.heading(3, doc.say("show.h.groups"))
         members = {g: [m.id for m in p.measures if m.exclusive == g] for g in p.groups}
         for g in p.groups.values():
-            line = f"{_code(doc, g.id)}  {_label(g.label)}: " + ", ".join(_code(doc, m) for m in members[g.id])
+            line = doc.say("show.group", group=_code(doc, g.id), label=_label(doc, g.label),
+                           measures=join(_code(doc, m) for m in members[g.id]))
+            reading = doc.say("show.reading", reading=g.reading.zh) if g.reading is not None else None
+            english = g.reading is not None and doc.lang != "zh"  # (in Chinese, the reading's Chinese alone)
             if doc.markdown:
                 doc.lines.append(f"- {line}")
-                if g.reading is not None:
-                    doc.lines.append(f"  - reading: {g.reading.zh}")
-                    doc.lines.append(f"    {g.reading.en}")
+                if reading is not None:
+                    doc.lines.append(f"  - {reading}")
+                    if english:
+                        doc.lines.append(f"    {g.reading.en}")
             else:
                 doc.lines.append(f"    {line}")
-                if g.reading is not None:
-                    doc.lines.append(f"      reading: {g.reading.zh}")
-                    doc.lines.append(f"               {g.reading.en}")
+                if reading is not None:
+                    doc.lines.append(f"      {reading}")
+                    if english:
+                        doc.lines.append(f"               {g.reading.en}")
         if doc.markdown:
             doc.lines.append("")
     if p.readings:
-        doc.heading(3, "readings of the policy as a whole")
+        doc.heading(3, doc.say("show.h.policy-readings"))
         doc.items([_reading(doc, r) for r in p.readings])
     facts = [f for f in policy.applicant_facts.values() if f.name in p.facts or len(policy.policies) == 1]
     if facts:
-        doc.heading(3, "facts about the applicant")
+        doc.heading(3, doc.say("show.h.applicant-facts"))
         _facts_table(doc, facts)
 
 
-def _reading(doc: _Doc, r: Reading, prefix: str = "") -> str:
-    about = f"{prefix}[{r.applies_to}] " if r.applies_to else prefix
-    if r.label.zh == r.label.en:
+def _reading(doc: _Doc, r: Reading) -> str:
+    """A reading: what it is about, its Chinese, and (in English) its English under it."""
+    about = f"[{r.applies_to}] " if r.applies_to else ""
+    if r.label.zh == r.label.en or doc.lang == "zh":
         return about + r.label.zh
     return f"{about}{r.label.zh}{'<br>' if doc.markdown else chr(10) + '      '}{r.label.en}"
 
 
 def _facts_table(doc: _Doc, facts: list[FactDef], builtins: Iterable[str] = ()) -> None:
-    rows = [[_code(doc, f.name), str(f.type), _label(f.label)] for f in facts]
+    rows = [[_code(doc, f.name), str(f.type), _label(doc, f.label)] for f in facts]
     for name in builtins:
         t, zh, en = BUILTIN_FACTS[name]
-        rows.append([_code(doc, name), str(t), f"{zh} / {en} (built in)"])
-    doc.table(["fact", "type", "description"], rows)
+        rows.append([_code(doc, name), str(t), doc.say("show.built-in", label=_label(doc, Label(zh, en)))])
+    doc.table([doc.say("show.col.fact"), doc.say("show.col.type"), doc.say("show.col.description")], rows)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -272,45 +289,45 @@ def _measure_section(doc: _Doc, program: MeasureProgram, policy: Policy, single:
     m = program.measure
     p = program.policy
     reads = _reads(program)
-    doc.heading(2, f"{_code(doc, program.key)}  {_label(m.title)}")
+    doc.heading(2, f"{_code(doc, program.key)}  {_label(doc, m.title)}")
     doc.fields([
-        ("article", m.article),
-        ("policy", p.id if len(policy.policies) > 1 or single else ""),
-        ("responsible", "、".join(m.responsible)),
-        ("rule", f"{m.location.file}:{m.location.line}"),
-        ("in force", f"{m.valid} (the measure's own window)" if m.valid else ""),
+        (doc.say("show.key.article"), m.article),
+        (doc.say("show.key.policy"), p.id if len(policy.policies) > 1 or single else ""),
+        (doc.say("show.key.responsible"), "、".join(m.responsible)),
+        (doc.say("show.key.rule"), f"{m.location.file}:{m.location.line}"),
+        (doc.say("show.key.in-force"), doc.say("show.own-window", valid=_validity(doc, m.valid)) if m.valid else ""),
     ])
     if m.citation.text:
-        doc.heading(3, "source text")
+        doc.heading(3, doc.say("show.h.source"))
         doc.quote(m.citation, indent=4)
 
-    doc.heading(3, "the award")
-    rows = [("benefit", _BENEFIT.get(m.benefit, m.benefit) + (f" — {_label(m.benefit_label)}" if m.benefit_label
-                                                                else "")),
-            ("basis", _BASIS.get(m.basis, m.basis))]
+    doc.heading(3, doc.say("show.h.award"))
+    rows = [(doc.say("show.key.benefit"), doc.said("show.benefit", m.benefit)
+             + (f" — {_label(doc, m.benefit_label)}" if m.benefit_label else "")),
+            (doc.say("show.key.basis"), doc.said("show.basis", m.basis))]
     for name, e in (("amount", m.amount), ("ceiling", m.ceiling), ("duration", m.duration)):
         if e is not None:
-            rows.append((name, _code(doc, e.text)))
-    rows.append(("one-time", "yes: paid once per project (a later claim for the project is refused)"
-                 if m.one_time else "no"))
+            rows.append((doc.say(f"show.key.{name}"), _code(doc, e.text)))
+    rows.append((doc.say("show.key.one-time"), doc.say("show.one-time") if m.one_time else doc.say("show.no")))
     if m.exclusive:
         group = p.groups.get(m.exclusive)
-        rows.append(("exclusive", f"group {_code(doc, m.exclusive)}"
-                     + (f" {_label(group.label)}" if group else "")
-                     + " — 就高不重複: among claims for one project under the group's measures only the highest "
-                       "stands; claims must name their project"))
+        rows.append((doc.say("show.key.exclusive"),
+                     doc.say("show.exclusive", group=_code(doc, m.exclusive),
+                             label=f" {_label(doc, group.label)}" if group else "")))
     else:
-        rows.append(("exclusive", "no"))
+        rows.append((doc.say("show.key.exclusive"), doc.say("show.no")))
     if m.quota is not None:
         q = m.quota
-        rows.append(("quota", f"at most {q.count} awards a {q.per}, ranked by {_code(doc, q.rank_by.text)} "
-                              f"({'highest' if q.order == 'descending' else 'lowest'} first; ties by case id, "
-                              f"then claim id)" + (f" — {_label(q.label)}" if q.label else "")))
+        rows.append((doc.say("show.key.quota"),
+                     doc.say("show.quota", count=q.count, per=doc.said("show.per", q.per),
+                             rank=_code(doc, q.rank_by.text), order=doc.say(f"show.order.{q.order}"))
+                     + (f" — {_label(doc, q.label)}" if q.label else "")))
     else:
-        rows.append(("quota", "no"))
+        rows.append((doc.say("show.key.quota"), doc.say("show.no")))
     group = p.groups.get(m.exclusive) if m.exclusive else None
     if group is not None and group.reading is not None:
-        rows.append(("group reading", f"{group.reading.zh}\n{group.reading.en}"))
+        rows.append((doc.say("show.key.group-reading"), group.reading.zh if doc.lang == "zh"
+                     else f"{group.reading.zh}\n{group.reading.en}"))
     doc.fields(rows, indent=4)
     if m.quota is not None:
         doc.quote(m.quota.citation, indent=4)
@@ -319,56 +336,62 @@ def _measure_section(doc: _Doc, program: MeasureProgram, policy: Policy, single:
     declared += list(program.claim_facts.values())
     builtins = [n for n in reads if n in BUILTIN_FACTS]
     if declared or builtins:
-        doc.heading(3, "facts read")
+        doc.heading(3, doc.say("show.h.facts-read"))
         _facts_table(doc, declared, builtins)
 
     params = {**p.parameters, **m.parameters}
     shown = [params[n] for n in params if n in m.parameters or n in reads]
     if shown:
-        doc.heading(3, "parameters")
+        doc.heading(3, doc.say("show.h.parameters"))
         _parameters(doc, shown)
 
     if m.values:
-        doc.heading(3, "named values")
-        doc.table(["name", "expression", "meaning"],
-                  [[_code(doc, v.name), _code(doc, v.expression.text), _label(v.label)] for v in m.values.values()])
+        doc.heading(3, doc.say("show.h.values"))
+        doc.table([doc.say("show.col.name"), doc.say("show.col.expression"), doc.say("show.col.meaning")],
+                  [[_code(doc, v.name), _code(doc, v.expression.text), _label(doc, v.label)]
+                   for v in m.values.values()])
 
     if m.conditions:
-        doc.heading(3, "conditions (all must hold)")
+        doc.heading(3, doc.say("show.h.conditions"))
         rows = []
         notes = []
         for i, c in enumerate(m.conditions, start=1):
-            rows.append([f"{i}.", _code(doc, c.id), _code(doc, c.when.text), _label(c.label)]
+            rows.append([f"{i}.", _code(doc, c.id), _code(doc, c.when.text), _label(doc, c.label)]
                         + ([_cite(c.citation)] if doc.markdown else []))
             notes.append([f"「{c.citation.text}」"] if c.citation and c.citation.text else [])
-        doc.table(["", "id", "when", "meaning"] + (["source"] if doc.markdown else []), rows, notes)
+        doc.table(["", doc.say("show.col.id"), doc.say("show.col.when"), doc.say("show.col.meaning")]
+                  + ([doc.say("show.col.source")] if doc.markdown else []), rows, notes)
 
     for t in m.tables.values():
-        doc.heading(3, f"table {_code(doc, t.name)}" + (f"  {_label(t.label)}" if t.label else "")
-                    + " (the first row that applies is used)")
+        doc.heading(3, doc.say("show.h.table", name=_code(doc, t.name),
+                               label=f"  {_label(doc, t.label)}" if t.label else ""))
         doc.quote(t.citation, indent=4)
         columns = list(dict.fromkeys(c for row in t.rows for c in row.cells))
-        rows = [[_code(doc, row.when.text) if row.when is not None else "otherwise"]
+        rows = [[_code(doc, row.when.text) if row.when is not None else doc.say("show.otherwise")]
                 + [_code(doc, row.cells[c].text) if c in row.cells else "" for c in columns]
-                + [_label(row.label)] for row in t.rows]
-        doc.table(["when"] + columns + ["row"], rows)
+                + [_label(doc, row.label)] for row in t.rows]
+        doc.table([doc.say("show.col.when")] + columns + [doc.say("show.col.row")], rows)
 
     if m.caps:
-        doc.heading(3, "caps")
+        doc.heading(3, doc.say("show.h.caps"))
         rows = []
         notes = []
         for c in m.caps:
-            scope = _PER.get(c.per, c.per) + (f", pool {c.pool}" if c.pool else "")
-            rows.append([_code(doc, c.id), _code(doc, c.limit.text), scope, _label(c.label)]
+            scope = doc.said("scope", c.per)
+            if c.pool:
+                scope = doc.say("show.pool", scope=scope, pool=c.pool)
+            rows.append([_code(doc, c.id), _code(doc, c.limit.text), scope, _label(doc, c.label)]
                         + ([_cite(c.citation)] if doc.markdown else []))
             notes.append([f"「{c.citation.text}」"] if c.citation and c.citation.text else [])
-        doc.table(["id", "limit", "per", "meaning"] + (["source"] if doc.markdown else []), rows, notes)
+        doc.table([doc.say("show.col.id"), doc.say("show.col.limit"), doc.say("show.col.per"),
+                   doc.say("show.col.meaning")] + ([doc.say("show.col.source")] if doc.markdown else []), rows, notes)
 
     readings = [_reading(doc, r) for r in m.readings]
     about = _about(program)
-    policy_readings = [_reading(doc, r, "the policy ") for r in p.readings if r.applies_to in about]
+    policy_readings = [doc.say("show.policy-reading", reading=_reading(doc, r))
+                       for r in p.readings if r.applies_to in about]
     if readings or (single and policy_readings):
-        doc.heading(3, "readings taken")
+        doc.heading(3, doc.say("show.h.readings"))
         doc.items(readings + (policy_readings if single else []))
 
 
@@ -407,13 +430,16 @@ def _parameters(doc: _Doc, params: list[ParameterDef]) -> None:
             parts = []
             for i, v in enumerate(prm.values):
                 nxt = prm.values[i + 1].start if i + 1 < len(prm.values) else None
-                until = f"until {_day_before(nxt)}" if nxt else ""
-                when = " ".join(w for w in (f"from {v.start}" if v.start else "", until) if w) or "always"
+                until = doc.say("show.until", day=_day_before(nxt)) if nxt else ""
+                when = " ".join(w for w in (doc.say("show.from", day=v.start) if v.start else "", until) if w) \
+                    or doc.say("show.always")
                 parts.append(f"{_code(doc, v.expression.text)} {when}")
-            value = "; ".join(parts)
-        rows.append([_code(doc, prm.name), value, _label(prm.label)] + ([_cite(prm.citation)] if doc.markdown else []))
+            value = join(parts, "sep.semicolon").in_lang(doc.lang)
+        rows.append([_code(doc, prm.name), value, _label(doc, prm.label)]
+                    + ([_cite(prm.citation)] if doc.markdown else []))
         notes.append([f"「{prm.citation.text}」"] if prm.citation and prm.citation.text else [])
-    doc.table(["name", "value", "meaning"] + (["source"] if doc.markdown else []), rows, notes)
+    doc.table([doc.say("show.col.name"), doc.say("show.col.value"), doc.say("show.col.meaning")]
+              + ([doc.say("show.col.source")] if doc.markdown else []), rows, notes)
 
 
 def _day_before(day: _dt.date) -> _dt.date:

@@ -10,7 +10,8 @@ for that one.  Parameters are values echoed as given (names, ids, numbers: never
 other :class:`Text` (said in the same language as the message that holds them).
 
 The entries live by stage in the modules beside this one (:mod:`.load`, :mod:`.check`,
-:mod:`.cases`, :mod:`.web`, :mod:`.cli`, :mod:`.report`, ...); :data:`CATALOGUE` holds them all.
+:mod:`.cases`, :mod:`.web`, :mod:`.cli`, :mod:`.report`, :mod:`.testing`,
+:mod:`.show`, :mod:`.batch`, ...); :data:`CATALOGUE` holds them all.
 tests/test_messages.py holds every entry to both languages with the same parameters, and fails
 when a problem is made of words that bypass the catalogue.
 
@@ -25,7 +26,7 @@ import re
 from typing import Any, Iterable, Literal, Mapping
 
 from . import cases, check, cli, common, load, report, web
-from . import framing
+from . import batch, framing, show, testing
 
 Lang = Literal["en", "zh"]
 #: the languages every message is written in; the first is the default
@@ -46,7 +47,8 @@ def _merge(*tables: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str]]
 #: message id -> (English template, Chinese template)
 CATALOGUE: dict[str, tuple[str, str]] = _merge(common.MESSAGES, load.MESSAGES, check.MESSAGES, cases.MESSAGES,
                                               web.MESSAGES, cli.MESSAGES, report.MESSAGES,
-                                              framing.MESSAGES)
+                                              framing.MESSAGES, testing.MESSAGES, show.MESSAGES,
+                                              batch.MESSAGES)
 
 _JOIN = "#join"
 _INDEX = {"en": 0, "zh": 1}

@@ -23,13 +23,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "framing.could-not-open": ("Could not open file {filename}: {message}", "無法開啟文件 {filename}：{message}"),
     "framing.interrupted": ("interrupted", "已中斷"),
     # the commands' own usage mistakes (ordinance/cli/main.py, serve.py)
-    "framing.batch-input-kind": ("give a folder of case files, a .jsonl file or a .csv file",
-                                 "請提供案件文件的目錄、.jsonl 文件或 .csv 文件"),
-    "framing.batch-overwrite": ("the output would overwrite the input", "輸出會覆寫輸入"),
-    "framing.batch-out-not-file": ("give a file: the quotas are ranked by rewriting the output in place, and an "
-                                   "interrupted run resumes from it (not a device or a pipe)",
-                                   "請提供文件：名額的排序會就地改寫輸出，中斷的執行也從輸出接續（不可為裝置或管道）"),
-    "framing.cannot-resume": ("cannot resume: {why}", "無法接續：{why}"),
     "framing.cannot-listen": ("cannot listen on {address}: {why}", "無法在 {address} 監聽：{why}"),
     "framing.cannot-listen-in-use": ("cannot listen on {address}: {why} (another program listens there)",
                                      "無法在 {address} 監聽：{why}（已有其他程式在此監聽）"),

@@ -30,7 +30,7 @@ from ..front.load import DuplicateKey, check_data, no_duplicate_keys
 from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean, listed, problem_count, shorten
 from ..front.load import too_deep
 from ..cases.read import too_many_claims
-from ..messages import join, msg, plural, recognise
+from ..messages import in_lang, join, msg, plural, recognise
 from ..policy import Policy, override_path_problem
 from .common import (JSON_TYPE, REPORT_CSP, checkpoint, dumps, handler, localized, raw_json_response, request_lang,
                      service, utf8)
@@ -644,7 +644,7 @@ def run_tests(svc: Any, entry: Any, policy: Policy, files: Mapping[str, str], la
                 continue
             test = replace(test, spec={k: v for k, v in spec.items() if k != "policies"})
         outcome = run_test(test, target, entry.directory)
-        results.append(_test_result(entry, test, outcome.failures))
+        results.append(_test_result(entry, test, [in_lang(f, lang) or "" for f in outcome.failures]))
         if outcome.passed:
             passed += 1
         else:

@@ -217,7 +217,9 @@ SCHEMAS: dict[str, Any] = {
                                                     "as_of": DATE}, "additionalProperties": False},
     "TestResult": {"type": "object", "properties": {
         "name": STRING, "file": STRING, "line": {"type": "integer"}, "passed": {"type": "boolean"},
-        "failures": STRINGS}, "required": ["name", "file", "line", "passed", "failures"],
+        "failures": {**STRINGS, "description": "what the test expected against what came out, in the language "
+                                                "of Accept-Language"}},
+        "required": ["name", "file", "line", "passed", "failures"],
         "additionalProperties": False},
     "TryResponse": {"type": "object", "properties": {
         "ok": {"type": "boolean", "description": "whether the rule files load (with the overlay)"},
