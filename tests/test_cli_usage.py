@@ -87,7 +87,7 @@ KINDS = [
      "錯誤：CASES 的值無效：請提供案件文件的資料夾、.jsonl 文件或 .csv 文件", 2),
     (["eval", EXAMPLE, "-o", "/no-such-dir/d.txt"],
      "Error: Could not open file '/no-such-dir/d.txt': No such file or directory",
-     "錯誤：無法開啟文件 '/no-such-dir/d.txt'：No such file or directory", 1),
+     "錯誤：無法開啟文件 '/no-such-dir/d.txt'：沒有此文件或目錄", 1),
 ]
 
 
@@ -164,6 +164,12 @@ def test_what_the_user_typed_is_shown_not_obeyed():
     result = _invoke(["eval", "a", "\x1b]0;owned\x07"], {"ORDINANCE_LANG": "zh"})
     assert result.exit_code == 2 and "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "多出未預期的引數（\\x1b]0;owned\\x07）" in result.stderr
+    # in English too: click would print the typed escape sequences raw (a title set, a screen cleared)
+    for args, shown in ((["eval", "a", "\x1b]0;owned\x07"], "Got unexpected extra argument (\\x1b]0;owned\\x07)"),
+                        (["eval", "--fo\x1b[2Jo", "a"], "No such option '--fo\\x1b[2Jo'")):
+        result = _invoke(args, {"ORDINANCE_LANG": "en"})
+        assert result.exit_code == 2 and "\x1b" not in result.stderr and "\x07" not in result.stderr
+        assert result.stderr.startswith("Usage: ordinance eval [OPTIONS] CASE\n") and shown in result.stderr, result.stderr
 
 
 def test_what_the_catalogue_does_not_know_stays_as_click_said_it():

@@ -150,6 +150,7 @@ def test_every_entry_is_used():
         prefixes.add(call.args[0].value)
     prefixes = {p for p in prefixes if re.fullmatch(r"[a-z]+\.[a-z.-]*", p)}
     used_by_machinery = {"sep.comma", "sep.or"}  # messages.join()'s separators
+    prefixes.add("os.")  # messages.said_os_error()'s, by errno name (each a real errno: tested below)
     unused = [k for k in CATALOGUE
               if k not in constants and k.rsplit(".", 1)[0] not in constants and k not in used_by_machinery
               and not any(k.startswith(p) for p in prefixes)]
@@ -393,3 +394,44 @@ def test_a_usage_mistake_of_a_global_option_is_told_in_the_language_chosen():
     assert result.exit_code == 2 and "'0' 不是大小：至少須為 1 位元組" in result.stderr
     result = _cli(["--lang", "fr", "check"], UNSET)
     assert result.exit_code == 2 and "--lang" in result.stderr
+
+
+# -- the operating system's words -----------------------------------------------------------------------
+
+def test_the_os_words_the_catalogue_lists_are_the_systems_own():
+    import errno as errno_module
+    import os as os_module
+
+    listed = [k for k in CATALOGUE if k.startswith("os.")]
+    assert len(listed) >= 10
+    for key in listed:
+        number = getattr(errno_module, key[3:])
+        assert CATALOGUE[key][0] == os_module.strerror(number), key  # English unchanged, byte for byte
+
+
+def test_an_os_error_is_said_in_chinese_where_the_catalogue_lists_it():
+    import errno as errno_module
+
+    from ordinance.messages import said_os_error
+
+    gone = said_os_error(FileNotFoundError(errno_module.ENOENT, "No such file or directory", "x"))
+    assert gone == "No such file or directory" and gone.in_lang("zh") == "沒有此文件或目錄"
+    # another system's words, or an errno not listed, are left as they were said
+    assert not hasattr(said_os_error(OSError(errno_module.ENOENT, "The system cannot find the file")), "in_lang")
+    odd = said_os_error(OSError(errno_module.ENOTSUP, "Operation not supported"))
+    assert odd == "Operation not supported" and not hasattr(odd, "in_lang")
+    assert said_os_error(OSError("no errno at all")) == "no errno at all"
+
+
+def test_a_file_that_is_not_there_is_said_in_the_language_of_the_run(tmp_path):
+    from ordinance.cli.main import main as cli
+
+    missing = str(tmp_path / "gone.yaml")
+    zh = CliRunner().invoke(cli, ["--lang", "zh", "eval", missing])
+    en = CliRunner().invoke(cli, ["eval", missing])
+    assert zh.exit_code == en.exit_code == 1
+    assert "無法讀取文件：沒有此文件或目錄" in zh.output and "No such file" not in zh.output
+    assert "cannot read the file: No such file or directory" in en.output
+    out = CliRunner().invoke(cli, ["--lang", "zh", "eval", "examples/compute-voucher.yaml", "-o",
+                                   str(tmp_path / "no" / "such" / "dir.json")])
+    assert out.exit_code != 0 and "沒有此文件或目錄" in out.output, out.output

@@ -21,7 +21,7 @@ import click
 from ..front.load import decode, read_limited
 from ..errors import CaseError, Location, OrdinanceError, PolicyError, Problem
 from ..limits import DEFAULT_LIMITS, MAX_TRACED_CLAIMS, Limits
-from ..messages import LANGS, env_lang, msg, plural
+from ..messages import LANGS, env_lang, msg, plural, said_os_error
 from ..policy import Policy, bundled_policy_dir, load_policy
 
 
@@ -104,7 +104,7 @@ def write_output(text: str, output: str | None) -> None:
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise click.FileError(output, exc.strerror or str(exc)) from None
+        raise click.FileError(output, said_os_error(exc)) from None
 
 
 def check_unicode(text: str, source: str) -> None:

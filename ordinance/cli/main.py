@@ -24,7 +24,7 @@ from pathlib import Path
 import click
 
 from ..errors import Location, OrdinanceError, PolicyError, Problem
-from ..messages import in_lang, msg, plural
+from ..messages import in_lang, msg, plural, said_os_error
 from ..limits import DEFAULT_LIMITS, Limits
 from ..policy import bundled_policy_dir, load_policy
 from ..render import FORMATS, render
@@ -272,7 +272,7 @@ def batch_command(cases: str, out: str, fmt: str | None, jobs: int, trace: bool,
         # the reason is a message: said with the rest in the run's language (ordinance.cli.usage)
         raise click.UsageError(msg("batch.resume.cannot", why=exc.args[0] if exc.args else "")) from None
     except OSError as exc:
-        raise click.FileError(getattr(exc, "filename", None) or out, exc.strerror or str(exc)) from None
+        raise click.FileError(getattr(exc, "filename", None) or out, said_os_error(exc)) from None
     if summary.interrupted is not None:
         again = _resume_command(cases, out, fmt, jobs, trace, as_of, policies)
         click.echo(plural("batch.note.stopped", summary.cases, what=msg(f"batch.stopped.{summary.interrupted.lower()}"),

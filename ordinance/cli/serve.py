@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ..messages import msg
+from ..messages import msg, said_os_error
 from .common import BYTES, command_limits
 
 
@@ -116,5 +116,5 @@ def _check_port(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as exc:
             said = msg("framing.cannot-listen-in-use" if exc.errno == errno.EADDRINUSE else "framing.cannot-listen",
-                       address=f"{host}:{port}", why=exc.strerror or exc)
+                       address=f"{host}:{port}", why=said_os_error(exc))
             raise click.BadParameter(said, param_hint="--port") from None

@@ -74,10 +74,16 @@ class SaidError(click.ClickException):
 
 
 def in_language(error: click.ClickException, lang: str) -> click.ClickException:
-    """``error`` to raise in ``lang``: itself in English (click says it), a :class:`SaidError` otherwise.
+    """``error`` to raise in ``lang``: itself in English (click says it; a :class:`SaidError` when
+    what it says holds a control character), a :class:`SaidError` otherwise.
     click's help shown for a missing command (``ordinance`` alone) is left as it is."""
-    if lang == "en" or isinstance(error, (SaidError, click.exceptions.NoArgsIsHelpError)):
+    if isinstance(error, (SaidError, click.exceptions.NoArgsIsHelpError)):
         return error
+    if lang == "en":
+        # click's own words, unless they would carry a control character typed in an argument (an
+        # escape sequence) to the terminal: then the same report, the character shown, not obeyed
+        said = error.format_message()
+        return error if terminal_text(said) == said else SaidError(error, lang)
     return SaidError(error, lang)
 
 
@@ -92,7 +98,7 @@ def report(error: click.ClickException, lang: str) -> str:
             out += msg("framing.try-help", command=ctx.command_path, option=option).in_lang(lang) + "\n"
         out += "\n"
     out += msg("framing.error", message=message(error)).in_lang(lang)
-    return out if lang == "en" else terminal_text(out)
+    return terminal_text(out)
 
 
 def usage_line(ctx: click.Context, lang: str) -> str:

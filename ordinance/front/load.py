@@ -36,7 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..errors import Location, PolicyError, Problem
 from ..grammar.parser import SourceSpan
 from ..limits import DEFAULT_LIMITS, Limits  # defined below the grammar; still importable from here
-from ..messages import Text, msg, recognise
+from ..messages import Text, msg, recognise, said_os_error
 
 DataPath = tuple[object, ...]
 
@@ -346,7 +346,7 @@ def _unreadable(path: Path, display: str, exc: OSError) -> Problem:
     try:
         target = os.readlink(path)
     except OSError:  # not a link (or gone): the system's own words
-        return Problem("file-unreadable", msg("load.unreadable", said=exc.strerror or str(exc)),
+        return Problem("file-unreadable", msg("load.unreadable", said=said_os_error(exc)),
                        Location(display, 1, 1))
     if exc.errno == errno.ELOOP:
         said = msg("load.link-loops", target=repr(target))

@@ -21,6 +21,7 @@ line (:func:`env_lang`), the ``Accept-Language`` header for the HTTP API (:func:
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from typing import Any, Iterable, Literal, Mapping
@@ -169,6 +170,19 @@ def msg(key: str, /, **params: Any) -> Text:
     if text is None:
         text = _CONSTANT[key] = Text(key, params)
     return text
+
+
+def said_os_error(error: OSError) -> "Text | str":
+    """The operating system's words for ``error`` (``No such file or directory``) as the catalogue's
+    message, so they can be said in Chinese: where the catalogue lists its errno and its English is
+    what the system said (another system's words are not replaced by ours); else the words as said."""
+    said = error.strerror or str(error)
+    name = errno.errorcode.get(error.errno) if isinstance(error.errno, int) else None
+    if name is not None and f"os.{name}" in CATALOGUE:
+        text = msg(f"os.{name}")
+        if text == said:
+            return text
+    return said
 
 
 def plural(key: str, count: int, /, **params: Any) -> Text:
