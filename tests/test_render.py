@@ -207,7 +207,25 @@ def test_markdown_and_html_without_a_trace(policy):
 
 def test_html_document_frame(decisions):
     page = html_render.render_decision(decisions["refusals"])
-    assert page.startswith('<!DOCTYPE html>\n<html lang="zh-Hant">\n<head>\n<meta charset="utf-8">')
+    assert page.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">')
+    zh = html_render.render_decision(decisions["refusals"], lang="zh")
+    assert zh.startswith('<!DOCTYPE html>\n<html lang="zh-Hant">\n<head>\n<meta charset="utf-8">')
+
+
+def test_html_in_english_marks_its_chinese_passages(decisions):
+    """The page says its language, and an English report marks what is Chinese in it (the statute's
+    quotes, the Chinese of the labels, a reason's Chinese), so a screen reader says each in its own."""
+    import re
+
+    page = html_render.render_decision(decisions["refusals"])
+    quotes = re.findall(r"<blockquote class=\"cite\"[^>]*>", page)
+    assert quotes and set(quotes) == {'<blockquote class="cite" lang="zh-Hant">'}
+    assert '<span class="srcline" lang="en">(source line ' in page
+    labels = re.findall(r'<span class="label">(.*?)</span> ', page)
+    assert labels and all(x.startswith('<span lang="zh-Hant">') for x in labels if " / " in x)
+    assert '<p class="title"><span lang="zh-Hant">' in page
+    zh = html_render.render_decision(decisions["refusals"], lang="zh")
+    assert 'lang="zh-Hant">' in zh and '<blockquote class="cite">' in zh
     assert page.rstrip().endswith("</html>")
     assert page.count("<style>") == 1 and "@media print" in page
     assert "details::details-content" in page and "break-inside: avoid" in page
@@ -232,7 +250,7 @@ def test_html_content(decisions):
             "it is 5,000,000.00 元 (500萬)") in page
     # citations: article, quote and source line; rule locations
     assert '<span class="article">二(五)</span>「' in page
-    assert '<span class="srcline">(source line ' in page
+    assert '<span class="srcline" lang="en">(source line ' in page
     assert "rule <code>xiamen-ai-2025/rules/05-hit-product.yaml:65:15</code>" in page
 
 

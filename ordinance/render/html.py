@@ -9,8 +9,11 @@ its derivation as a collapsible tree (``<details>``): the steps that refused a c
 are expanded, the others can be opened; printing expands everything.
 
 Every string is escaped: rule text and case data are untrusted.  The words are in ``lang`` (``en``,
-``zh``: :mod:`ordinance.render.text` says how); the document is marked ``lang="zh-Hant"`` in both
-(its CJK fonts), English passages of a Chinese report ``lang="en"``.
+``zh``: :mod:`ordinance.render.text` says how); the document is marked with its language
+(``lang="en"`` or ``lang="zh-Hant"``), and in an English report the Chinese passages — the
+statute's quotes, the Chinese of the rule files' labels, a reason's Chinese — ``lang="zh-Hant"``,
+so a screen reader says each in its language (WCAG 2.1 3.1.1 and 3.1.2).  The fonts do not depend
+on it: the CSS names CJK fonts for the whole page.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import re
 from collections import defaultdict
 
 from ..decision import ClaimResult, Decision
-from ..front.model import Citation
+from ..front.model import Citation, Label
 from ..trace import TraceNode
 from .explain import Finding, why_not
 from ..messages import join
@@ -133,7 +136,7 @@ def render_decision(decision: Decision, *, colour: bool = False, lang: str = "en
     t = _Words(lang, labels)
     out: list[str] = [
         "<!DOCTYPE html>",
-        '<html lang="zh-Hant">',
+        f'<html lang="{"en" if lang == "en" else "zh-Hant"}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -173,6 +176,13 @@ def render_decision(decision: Decision, *, colour: bool = False, lang: str = "en
 class _Words(Words):
     """The words of an HTML rendering."""
 
+    def label_html(self, label: Label) -> str:
+        """A label as HTML: in English ``zh / en`` with the Chinese marked ``lang="zh-Hant"`` (a screen
+        reader says each part in its language); in Chinese, its Chinese."""
+        if self.lang != "en" or label.zh == label.en:
+            return esc(self.label(label))
+        return f'<span lang="zh-Hant">{esc(label.zh)}</span> / {esc(label.en)}'
+
     def fact(self, name: str, measure: str | None = None) -> str:
         """A fact as HTML: ``label <code>key</code>`` when its label is known, the key alone otherwise."""
         label = self.labels(measure or self.measure, name) if self.labels is not None else None
@@ -191,7 +201,7 @@ def _summary_table(decision: Decision, anchors: dict[int, str], t: "_Words") -> 
            f"<th>{t('report.col.status')}</th><th>{t('report.col.amount')}</th><th>{t('report.col.basis')}</th>"
            "</tr></thead>", "<tbody>"]
     for r in decision.results:
-        title = esc(t.label(r.trace.label)) if r.trace is not None and r.trace.label is not None else ""
+        title = t.label_html(r.trace.label) if r.trace is not None and r.trace.label is not None else ""
         out.append(f'<tr><td><a href="#{anchors[id(r)]}"><code>{esc(r.claim)}</code></a></td>'
                    f"<td><code>{esc(r.measure)}</code><br>{title}</td><td>{_status(r.status, t.lang)}</td>"
                    f'<td class="amount">{esc(amount_text(r, t.lang))}</td>'
@@ -238,7 +248,7 @@ def _claim(r: ClaimResult, anchor: str, t: "_Words | None" = None) -> list[str]:
            f'<div class="claim-head"><h2>{t("report.html.claim", claim=f"<code>{esc(r.claim)}</code>")} · '
            f'<code>{esc(r.measure)}</code></h2>{_status(r.status, lang)}</div>']
     if r.trace is not None and r.trace.label is not None:
-        out.append(f'<p class="title">{esc(t.label(r.trace.label))}</p>')
+        out.append(f'<p class="title">{t.label_html(r.trace.label)}</p>')
     rows = [(t("report.html.status"), _status(r.status, lang))]
     if r.policy:
         rows.append((t("report.policy"), f"<code>{esc(r.policy)}</code>"))
@@ -343,9 +353,11 @@ def _to_open(root: TraceNode, findings: list[Finding]) -> set[int]:
 
 
 def _citation(c: Citation, lang: str = "en") -> str:
-    line = f' <span class="srcline">{esc(say("report.html.source-line", lang, line=c.source_line))}</span>' \
-        if c.source_line else ""
-    return (f'<blockquote class="cite"><span class="article">{esc(c.article)}</span>'
+    # the statute is Chinese: in an English report the quote is marked so, the line's words English
+    marks = (' lang="zh-Hant"', ' lang="en"') if lang == "en" else ("", "")
+    line = (f' <span class="srcline"{marks[1]}>{esc(say("report.html.source-line", lang, line=c.source_line))}'
+            "</span>") if c.source_line else ""
+    return (f'<blockquote class="cite"{marks[0]}><span class="article">{esc(c.article)}</span>'
             f"「{esc(c.text)}」{line}</blockquote>")
 
 
@@ -396,7 +408,7 @@ def _node(node: TraceNode, opened: set[int], t: "_Words | None" = None) -> list[
     if shows_id(node):
         summary.append(f'<span class="id">{esc(node.id)}</span>')
     if node.label is not None:
-        summary.append(f'<span class="label">{esc(t.label(node.label))}</span>')
+        summary.append(f'<span class="label">{t.label_html(node.label)}</span>')
     if node.expression:
         summary.append(f"<code>{esc(words(node.expression, t.lang))}</code>")
     result = result_text(node, t.lang)
