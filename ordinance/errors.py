@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -156,6 +157,23 @@ class OrdinanceError(Exception):
         return {"error": type(self).__name__, "problems": listed(self.problems, lang), **problem_count(self.problems)}
 
 
+class SummaryWords:
+    """An engine error's :meth:`~OrdinanceError.summary` as words: a message's parameter (the
+    ``detail`` of a problem+json body, a policy test's failure) said in the language the message is
+    said in."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: OrdinanceError):
+        self.error = error
+
+    def in_lang(self, lang: str) -> str:
+        return self.error.summary(lang)
+
+    def __str__(self) -> str:
+        return self.error.summary()
+
+
 class PolicyError(OrdinanceError):
     """A rule file or policy manifest is wrong (raised at load time)."""
 
@@ -213,7 +231,7 @@ def _excerpt(line: str, loc: Location) -> list[str]:
     src = head + terminal_text(line[start:stop].expandtabs(1)) + ("…" if stop < len(line) else "")
     gutter = f"{loc.line:>5} | "
     span = terminal_text(line[column - 1: min(end, stop + 1) - 1].expandtabs(1))
-    width = max(sum(2 if _is_wide(ch) else 1 for ch in span), 1)
+    width = max(terminal_width(span), 1)
     pad = " " * len(head) + _caret_pad(terminal_text(line[start:column - 1].expandtabs(1)))
     return [gutter + src, " " * (len(gutter) - 2) + "| " + pad + "^" * width]
 
@@ -245,9 +263,13 @@ def problem_count(problems: Sequence[object]) -> dict[str, int]:
 
 
 def _is_wide(ch: str) -> bool:
-    import unicodedata
-
     return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def terminal_width(text: str) -> int:
+    """How many cells ``text`` takes in a terminal: a wide (CJK) character two, any other one; for
+    aligning columns that hold Chinese (``ordinance show``, the batch summary) and carets."""
+    return sum(2 if _is_wide(ch) else 1 for ch in text)
 
 
 def dotted_path(path) -> str:

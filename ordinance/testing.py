@@ -34,7 +34,7 @@ from typing import Any
 
 from .cases.read import _Mismatch, convert_value
 from .decision import ClaimResult, Decision
-from .errors import OrdinanceError, PolicyError, Problem
+from .errors import OrdinanceError, PolicyError, Problem, SummaryWords
 from .front.load import DEFAULT_LIMITS, Limits, load_file
 from .front.validate import validate
 from .messages import join, msg
@@ -98,21 +98,6 @@ def collect(directory: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Poli
     return out
 
 
-class _Summary:
-    """An engine error's summary (:meth:`~ordinance.errors.OrdinanceError.summary`) as words of a
-    failure: said in the language the failure is said in."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: OrdinanceError):
-        self.error = error
-
-    def in_lang(self, lang: str) -> str:
-        return self.error.summary(lang)
-
-    def __str__(self) -> str:
-        return self.error.summary()
-
 
 def run_test(test: PolicyTest, policy: Policy, policy_dir: Path) -> TestOutcome:
     outcome = TestOutcome(test)
@@ -130,9 +115,9 @@ def run_test(test: PolicyTest, policy: Policy, policy_dir: Path) -> TestOutcome:
     except OrdinanceError as exc:
         if want_error and want_error in exc.codes:
             return outcome
-        outcome.failures.append(msg("testing.unexpected-error", summary=_Summary(exc)) if not want_error else
+        outcome.failures.append(msg("testing.unexpected-error", summary=SummaryWords(exc)) if not want_error else
                                 msg("testing.other-error", code=want_error, codes=join(exc.codes),
-                                    summary=_Summary(exc)))
+                                    summary=SummaryWords(exc)))
         return outcome
     outcome.decisions = decisions
     if want_error:

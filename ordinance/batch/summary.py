@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import functools
-import unicodedata
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import values as V
+from ..errors import terminal_width
 from ..messages import CATALOGUE, join, msg, plural
 from ..render.text import terminal_text
 from .options import EXACT
@@ -217,7 +217,7 @@ class Summary:
                 rows += [(say("batch.summary.all-measures"), _year(year, lang), by_year[year])
                          for year in sorted(by_year, key=lambda y: y if y is not None else 10 ** 6)]
             rows.append((say("batch.summary.total"), "", functools.reduce(EXACT.add, self.totals.values(), Decimal(0))))
-            width = max(_width(r[0]) for r in rows)
+            width = max(terminal_width(r[0]) for r in rows)
             figure = max(len(_figure(r[2])) for r in rows)
             for name, year, amount in rows:
                 chinese = V.chinese_amount(Decimal(V.money_string(amount)))
@@ -233,12 +233,12 @@ class Summary:
             for key in keys:
                 everything = add_open(everything, self.open[key])
             entries.append((say("batch.summary.total"), "", *everything))  # type: ignore[misc]
-            width = max(_width(e[0]) for e in entries)
+            width = max(terminal_width(e[0]) for e in entries)
             for name, year, count, least, most in entries:
                 claims = plural("batch.summary.claims-count", count).in_lang(lang)
                 span = (say("batch.summary.span", least=_figure(least), most=_figure(most)) if most is not None
                         else say("batch.summary.at-least", least=_figure(least)))
-                lines.append(f"    {_pad(name, width)}  {_pad(year, 7)}  {' ' * (10 - _width(claims))}{claims}  {span}")
+                lines.append(f"    {_pad(name, width)}  {_pad(year, 7)}  {' ' * (10 - terminal_width(claims))}{claims}  {span}")
         return terminal_text("\n".join(lines) + "\n")  # case ids are the cases' own: shown, never obeyed
 
 
@@ -252,14 +252,10 @@ def _year(year: int | None, lang: str = "en") -> str:
     return str(year) if year is not None else msg("batch.summary.undated").in_lang(lang)
 
 
-def _width(text: str) -> int:
-    """Terminal cells: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
 
 def _pad(text: str, width: int) -> str:
     """``text`` left-aligned in ``width`` terminal cells."""
-    return text + " " * (width - _width(text))
+    return text + " " * (width - terminal_width(text))
 
 
 def _figure(amount: Decimal) -> str:

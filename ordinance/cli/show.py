@@ -9,7 +9,6 @@ share one walk over that data: plain text for the terminal and Markdown for docu
 from __future__ import annotations
 
 import datetime as _dt
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -24,7 +23,7 @@ from ..front.model import (
     Reading,
 )
 from ..run.interpret import MeasureProgram
-from ..errors import OrdinanceError, Problem, did_you_mean, shorten
+from ..errors import OrdinanceError, Problem, did_you_mean, shorten, terminal_width
 from ..messages import CATALOGUE, join, msg
 from ..policy import Policy
 
@@ -97,10 +96,10 @@ class _Doc:
                 self.lines.extend(f"  {line}" for line in more)
             self.lines.append("")
             return
-        width = max(_width(k) for k, _ in rows)
+        width = max(terminal_width(k) for k, _ in rows)
         for k, v in rows:
             first, *more = v.split("\n")
-            self.lines.append(" " * indent + k + " " * (width - _width(k)) + f"  {first}")
+            self.lines.append(" " * indent + k + " " * (width - terminal_width(k)) + f"  {first}")
             self.lines.extend(" " * (indent + width + 2) + line for line in more)
 
     def quote(self, citation: Citation | None, indent: int = 2) -> None:
@@ -126,9 +125,9 @@ class _Doc:
                 self.lines.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
             self.lines.append("")
             return
-        widths = [max(_width(r[i]) for r in rows) for i in range(len(header))]
+        widths = [max(terminal_width(r[i]) for r in rows) for i in range(len(header))]
         for n, row in enumerate(rows):
-            cells = [c + " " * (widths[i] - _width(c)) if i < len(row) - 1 else c for i, c in enumerate(row)]
+            cells = [c + " " * (widths[i] - terminal_width(c)) if i < len(row) - 1 else c for i, c in enumerate(row)]
             self.lines.append(("    " + "  ".join(cells)).rstrip())
             for note in (notes[n] if notes else []):
                 self.lines.append("      " + note)
@@ -166,10 +165,6 @@ def show_generated(policy: Policy, ref: str | None = None) -> str:
         parts.append(head + "\n" + body)
     return "\n".join(parts)
 
-
-def _width(text: str) -> int:
-    """Terminal cells: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _md_cell(text: str) -> str:

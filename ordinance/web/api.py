@@ -27,14 +27,15 @@ from .. import __version__
 from .. import values as V
 from ..decision import ClaimResult, Decision
 from ..front.load import DuplicateKey, check_data, no_duplicate_keys
-from ..errors import CaseError, OrdinanceError, PolicyError, Problem, did_you_mean, listed, problem_count, shorten
+from ..errors import (CaseError, OrdinanceError, PolicyError, Problem, SummaryWords, did_you_mean, listed, problem_count,
+                      shorten)
 from ..front.load import too_deep
 from ..cases.read import too_many_claims
 from ..messages import in_lang, join, msg, plural, recognise
 from ..policy import Policy, override_path_problem
 from .common import (JSON_TYPE, REPORT_CSP, checkpoint, dumps, handler, localized, raw_json_response, request_lang,
                      service, utf8)
-from .problems import ApiError, Summary, from_ordinance_error
+from .problems import ApiError, from_ordinance_error
 
 VERSION = __version__
 log = logging.getLogger("ordinance.web")
@@ -137,7 +138,7 @@ async def read_json(request: Request) -> dict[str, Any]:
     try:
         check_data(data, "<body>", limits, None, text)
     except PolicyError as exc:
-        raise ApiError("invalid-request", Summary(exc), [p for p in exc.problems],
+        raise ApiError("invalid-request", SummaryWords(exc), [p for p in exc.problems],
                        problem_code=exc.problems[0].code) from None
     if not isinstance(data, dict):
         raise ApiError("invalid-request", msg("web.body-not-object"),
@@ -495,7 +496,7 @@ def _evaluate(svc: Any, policy: Policy, case: Mapping[str, Any] | str, trace: bo
         return evaluate(policy, case, trace, as_of, svc.limits, svc.max_traced_claims)
     except OrdinanceError as exc:
         raise from_ordinance_error(exc, prefix="case", detail=msg(
-            "web.under-side", side=msg(f"web.side.{side}"), summary=Summary(exc)) if side else None) from None
+            "web.under-side", side=msg(f"web.side.{side}"), summary=SummaryWords(exc)) if side else None) from None
 
 
 @handler
@@ -638,7 +639,7 @@ def run_tests(svc: Any, entry: Any, policy: Policy, files: Mapping[str, str], la
             try:
                 target = svc.overlay(entry, files, tuple(base / p for p in extra))
             except PolicyError as exc:
-                outcome_failures = [msg("web.test-policies", summary=Summary(exc)).in_lang(lang)]
+                outcome_failures = [msg("web.test-policies", summary=SummaryWords(exc)).in_lang(lang)]
                 results.append(_test_result(entry, test, outcome_failures))
                 failed += 1
                 continue
@@ -709,7 +710,7 @@ async def compare(request: Request) -> Response:
             except PolicyError as exc:
                 _rejected_overlay(exc)
                 raise from_ordinance_error(exc, detail=msg("web.side-does-not-load", side=msg(f"web.side.{side}"),
-                                                           summary=Summary(exc))) from None
+                                                           summary=SummaryWords(exc))) from None
             decisions[side] = _evaluate(svc, policy, args["case"], True, args.get("as_of"), side)
         checkpoint()
         changes = compare_decisions(decisions["left"], decisions["right"])

@@ -25,7 +25,8 @@ from typing import Any, Iterable, Mapping
 
 from starlette.responses import Response
 
-from ..errors import LISTED_PROBLEMS, CaseError, EvaluationError, OrdinanceError, PolicyError, Problem, problem_count
+from ..errors import (LISTED_PROBLEMS, CaseError, EvaluationError, OrdinanceError, PolicyError, Problem, SummaryWords,
+                      problem_count)
 from ..messages import LANG_TAGS, Text, in_lang, msg
 
 TYPE_BASE = "https://ordinance.dev/problems/"
@@ -39,21 +40,6 @@ API_CODES: dict[str, tuple[int, Text]] = {code: (status, msg(f"web.title.{code}"
     ("unsupported-media-type", 415), ("invalid-request", 422), ("invalid-case", 422), ("invalid-policy", 422),
     ("evaluation", 422), ("time-limit", 503), ("too-many-connections", 503), ("internal", 500))}
 
-
-class Summary:
-    """An engine error's summary (:meth:`~ordinance.errors.OrdinanceError.summary`) as words said in
-    the language of the answer: the ``detail`` of a problem+json body."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: OrdinanceError):
-        self.error = error
-
-    def in_lang(self, lang: str) -> str:
-        return self.error.summary(lang)
-
-    def __str__(self) -> str:
-        return self.error.summary()
 
 
 class ApiError(Exception):
@@ -125,7 +111,7 @@ def from_ordinance_error(exc: OrdinanceError, *, prefix: str = "", detail: Any =
         code = "invalid-request"
     status, title = API_CODES[code]
     engine_code = exc.problems[0].code if exc.problems else code
-    error = ApiError(code, detail if detail is not None else Summary(exc), problems, status=status, title=title,
+    error = ApiError(code, detail if detail is not None else SummaryWords(exc), problems, status=status, title=title,
                      problem_code=engine_code)
     error.count = problem_count(exc.problems)
     return error
