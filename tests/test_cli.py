@@ -96,23 +96,32 @@ def test_installed_console_script_runs_in_a_fresh_process():
     assert json.loads(proc.stdout)["total"] == "4000000.00"
 
 
-def test_test_command_passes_and_fails(tmp_path):
+def _policy_with_tests(tmp_path, tests: str):
+    """The bundled policy copied, with ``tests`` as its only test file."""
     import shutil
 
     target = tmp_path / "p"
     shutil.copytree(ROOT / "policy" / "xiamen-ai-2025", target)
     for extra in (target / "tests").glob("*.yaml"):
         extra.unlink()
-    (target / "tests" / "t.yaml").write_text(
+    (target / "tests" / "t.yaml").write_text(tests, encoding="utf-8")
+    return target
+
+
+#: one compute-voucher claim of 100萬 by an enterprise of 5億: 40萬 due
+_VOUCHER_CASE = ("{applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
+                 " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}")
+
+
+def test_test_command_passes_and_fails(tmp_path):
+    target = _policy_with_tests(tmp_path, (
         "tests:\n"
         "  - name: right\n"
-        "    case: {applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
-        " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}\n"
+        f"    case: {_VOUCHER_CASE}\n"
         "    want: {results: {c1: {status: eligible, amount: 40萬}}}\n"
         "  - name: wrong\n"
-        "    case: {applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
-        " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}\n"
-        "    want: {results: {c1: {status: eligible, amount: 50萬}}}\n", encoding="utf-8")
+        f"    case: {_VOUCHER_CASE}\n"
+        "    want: {results: {c1: {status: eligible, amount: 50萬}}}\n"))
     result = run("test", str(target))
     assert result.exit_code == 1
     assert "c1: amount is 400000.00, expected 500000.00" in result.output
@@ -122,12 +131,10 @@ def test_test_command_passes_and_fails(tmp_path):
 _FAILING_TESTS = (
     "tests:\n"
     "  - name: right\n"
-    "    case: {applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
-    " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}\n"
+    f"    case: {_VOUCHER_CASE}\n"
     "    want: {results: {c1: {status: eligible, amount: 40萬}}}\n"
     "  - name: wrong\n"
-    "    case: {applicant: {kind: enterprise, annual_revenue: 5億}, claims: [{id: c1, measure: compute-voucher,"
-    " date: 2025-06-01, compute_spend: 100萬, service_qualified: true}]}\n"
+    f"    case: {_VOUCHER_CASE}\n"
     "    want: {total: 1, results: {c1: {status: ineligible, amount: 50萬, reasons: [x]}, c9: {status: eligible}}}\n"
     "    trace_contains: {c1: [nothing like this]}\n"
     "  - name: refused\n"
@@ -137,14 +144,7 @@ _FAILING_TESTS = (
 
 @pytest.fixture()
 def failing_policy(tmp_path):
-    import shutil
-
-    target = tmp_path / "p"
-    shutil.copytree(ROOT / "policy" / "xiamen-ai-2025", target)
-    for extra in (target / "tests").glob("*.yaml"):
-        extra.unlink()
-    (target / "tests" / "t.yaml").write_text(_FAILING_TESTS, encoding="utf-8")
-    return target
+    return _policy_with_tests(tmp_path, _FAILING_TESTS)
 
 
 def test_test_command_says_its_failures_in_english(failing_policy):

@@ -183,7 +183,7 @@ def _label(doc: _Doc, label: Label | None) -> str:
 
 
 def _validity(doc: _Doc, valid) -> str:
-    return doc.say("show.validity", start=valid.start or "…", end=valid.end or "…")
+    return doc.say("words.validity", start=valid.start or "…", end=valid.end or "…")
 
 
 # -------------------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def _policy_section(doc: _Doc, p: PolicyDef, policy: Policy, digest: str) -> Non
         for g in p.groups.values():
             line = doc.say("show.group", group=_code(doc, g.id), label=_label(doc, g.label),
                            measures=join(_code(doc, m) for m in members[g.id]))
-            reading = doc.say("show.reading", reading=g.reading.zh) if g.reading is not None else None
+            reading = doc.say("note.reading", reading=g.reading.zh) if g.reading is not None else None
             english = g.reading is not None and doc.lang != "zh"  # (in Chinese, the reading's Chinese alone)
             if doc.markdown:
                 doc.lines.append(f"- {line}")

@@ -31,7 +31,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "show.key.exclusive": ("exclusive", "就高不重複"),
     "show.key.quota": ("quota", "名額"),
     "show.key.group-reading": ("group reading", "組別解讀"),
-    "show.validity": ("{start} to {end}", "{start} 至 {end}"),
     "show.own-window": ("{valid} (the measure's own window)", "{valid}（本措施自身的施行期間）"),
     "show.basis.exact": ("exact: the rule computes the amount due", "確定金額：規則計算應付的金額"),
     "show.basis.maximum": ("maximum: the rule computes a statutory maximum (最高不超過); the responsible unit sets "
@@ -41,7 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "show.benefit.assessed": ("assessed award (a ceiling; the amount is set on assessment)",
                               "評審核定的獎補（給出最高額度；金額於評審時核定）"),
     "show.benefit.in-kind": ("in kind", "實物"),
-    "show.benefit.support": ("support without a computed amount", "不計算金額的支持"),
+    "show.benefit.support": ("support without a computed amount", "不計金額的支持"),
     "show.one-time": ("yes: paid once per project (a later claim for the project is refused)",
                       "是：每個項目只支付一次（同一項目其後的申請不予支持）"),
     "show.no": ("no", "否"),
@@ -70,7 +69,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "show.h.readings": ("readings taken", "所採的解讀"),
     # lines and cells
     "show.group": ("{group}  {label}: {measures}", "{group}  {label}：{measures}"),
-    "show.reading": ("reading: {reading}", "解讀：{reading}"),
     "show.policy-reading": ("the policy {reading}", "政策：{reading}"),
     "show.built-in": ("{label} (built in)", "{label}（內建）"),
     "show.otherwise": ("otherwise", "其他情況"),
